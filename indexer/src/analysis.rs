@@ -1,0 +1,220 @@
+//! Text analysis shared by indexing and searching: Unicode word splitting, folding (case,
+//! accents, compatibility forms, apostrophes), hyphenated compounds, English stop words and
+//! stemming. The index stores only the analyzer's *name*, so the one registration function
+//! here is called by both the writer and every reader.
+
+use std::sync::LazyLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+use tantivy::tokenizer::{Token as TantivyToken, TokenStream, Tokenizer};
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// The name the English analyzer is registered under in every Signpost index.
+pub const ANALYZER: &str = "signpost_en";
+
+static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
+
+/// Words that carry no meaning for matching. Question words are here too: what a question
+/// is *about* is in its other words, and "how"/"what" would otherwise tie every FAQ title.
+const STOP_WORDS: &[&str] = &[
+    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "arent", "as",
+    "at", "be", "been", "being", "but", "by", "can", "cant", "could", "did", "didnt", "do", "does",
+    "doesnt", "doing", "dont", "for", "from", "get", "got", "had", "has", "have", "having", "he",
+    "her", "here", "him", "his", "how", "i", "id", "if", "im", "in", "into", "is", "isnt", "it",
+    "its", "ive", "just", "know", "let", "me", "might", "more", "most", "must", "my", "no", "nor",
+    "not", "of", "off", "on", "once", "or", "other", "our", "ours", "out", "over", "please", "r",
+    "she", "should", "so", "some", "such", "tell", "than", "that", "the", "their", "theirs", "them",
+    "then", "there", "these", "they", "this", "those", "through", "to", "too", "u", "up", "us",
+    "very", "was", "we", "were", "what", "whats", "when", "where", "which", "while", "who", "whom",
+    "whose", "why", "will", "with", "wont", "would", "you", "your", "yours",
+];
+
+/// Is the folded word a stop word?
+pub fn is_stop_word(folded: &str) -> bool {
+    STOP_WORDS.binary_search(&folded).is_ok() || (folded.chars().count() == 1 && !folded.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// A word as written, folded, with its byte range in the source text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// Lower-cased, accent-free, apostrophe-free form: what typo correction compares.
+    pub folded: String,
+    pub from: usize,
+    pub to: usize,
+    /// The position of the word in the text; a compound shares its first part's position.
+    pub position: usize,
+    /// True for the joined form of a hyphenated compound ("e-government" → "egovernment").
+    pub compound: bool,
+}
+
+/// A searchable term: a stemmed, non-stop word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub term: String,
+    pub word: Word,
+}
+
+/// Folds a word: compatibility decomposition, no accents, lower case, no apostrophes.
+pub fn fold(word: &str) -> String {
+    word.nfkd()
+        .filter(|c| !is_combining_mark(*c) && !matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Stems a folded word.
+pub fn stem(folded: &str) -> String {
+    STEMMER.stem(folded).into_owned()
+}
+
+const HYPHENS: &[char] = &['-', '\u{2010}', '\u{2011}'];
+
+/// Splits `text` into folded words, adding the joined form of every hyphenated compound.
+pub fn words(text: &str) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::new();
+    let mut position = 0;
+    // The previous plain word, for joining "e-government".
+    let mut previous: Option<usize> = None;
+    for (from, raw) in text.unicode_word_indices() {
+        let folded = fold(raw);
+        if folded.is_empty() {
+            continue;
+        }
+        let to = from + raw.len();
+        let joined_to_previous = previous.is_some_and(|p| {
+            let gap = &text[out[p].to..from];
+            gap.chars().count() == 1 && gap.starts_with(HYPHENS)
+        });
+        if joined_to_previous {
+            let p = previous.expect("checked above");
+            let joined = format!("{}{}", out[p].folded, folded);
+            let first_position = out[p].position;
+            let first_from = out[p].from;
+            out.push(Word { folded: joined, from: first_from, to, position: first_position, compound: true });
+        }
+        out.push(Word { folded, from, to, position, compound: false });
+        previous = Some(out.len() - 1);
+        position += 1;
+    }
+    out
+}
+
+/// Analyzes `text` into searchable terms, in order.
+pub fn terms(text: &str) -> Vec<Term> {
+    words(text)
+        .into_iter()
+        .filter(|w| !is_stop_word(&w.folded))
+        .map(|word| Term { term: stem(&word.folded), word })
+        .collect()
+}
+
+/// The tantivy tokenizer that runs [`terms`].
+#[derive(Clone, Default)]
+pub struct SignpostTokenizer {
+    tokens: Vec<TantivyToken>,
+}
+
+/// The token stream over a text analyzed in one go.
+pub struct SignpostTokenStream<'a> {
+    tokens: &'a mut [TantivyToken],
+    index: Option<usize>,
+}
+
+impl Tokenizer for SignpostTokenizer {
+    type TokenStream<'a> = SignpostTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        self.tokens.clear();
+        self.tokens.extend(terms(text).into_iter().map(|t| TantivyToken {
+            offset_from: t.word.from,
+            offset_to: t.word.to,
+            position: t.word.position,
+            text: t.term,
+            position_length: 1,
+        }));
+        SignpostTokenStream { tokens: &mut self.tokens, index: None }
+    }
+}
+
+impl TokenStream for SignpostTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        let next = self.index.map_or(0, |i| i + 1);
+        self.index = Some(next);
+        next < self.tokens.len()
+    }
+
+    fn token(&self) -> &TantivyToken {
+        &self.tokens[self.index.unwrap_or(0)]
+    }
+
+    fn token_mut(&mut self) -> &mut TantivyToken {
+        &mut self.tokens[self.index.unwrap_or(0)]
+    }
+}
+
+/// Registers Signpost's analyzers on an index. Call on every index, written or read.
+pub fn register(index: &tantivy::Index) {
+    index.tokenizers().register(ANALYZER, tantivy::tokenizer::TextAnalyzer::from(SignpostTokenizer::default()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term_texts(text: &str) -> Vec<String> {
+        terms(text).into_iter().map(|t| t.term).collect()
+    }
+
+    #[test]
+    fn stop_words_are_sorted_for_binary_search() {
+        let mut sorted = STOP_WORDS.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted, STOP_WORDS);
+    }
+
+    #[test]
+    fn folds_case_accents_quotes_and_compatibility_forms() {
+        assert_eq!(fold("Café"), "cafe");
+        assert_eq!(fold("Council’s"), "councils");
+        assert_eq!(fold("ＰＡＲＳＯＬ"), "parsol");
+        assert_eq!(fold("ﬁle"), "file");
+    }
+
+    #[test]
+    fn stems_and_drops_stop_words() {
+        assert_eq!(term_texts("What are the Projects funding?"), ["project", "fund"]);
+        assert_eq!(term_texts("councils' applications"), term_texts("council application"));
+    }
+
+    #[test]
+    fn hyphenated_compounds_meet_their_joined_spelling() {
+        let hyphen = term_texts("e-government");
+        let joined = term_texts("egovernment");
+        assert!(hyphen.contains(&joined[0]), "{hyphen:?} vs {joined:?}");
+        assert!(hyphen.contains(&"govern".to_string()), "{hyphen:?}");
+        let compound = words("local e-gov").into_iter().find(|w| w.compound).unwrap();
+        assert_eq!((compound.folded.as_str(), compound.from, compound.to, compound.position), ("egov", 6, 11, 1));
+    }
+
+    #[test]
+    fn offsets_point_into_the_original_text() {
+        let text = "Ring the  Helpline, please";
+        for t in terms(text) {
+            assert_eq!(fold(&text[t.word.from..t.word.to]), t.word.folded);
+        }
+    }
+
+    #[test]
+    fn tantivy_stream_yields_every_term() {
+        let mut tokenizer = SignpostTokenizer::default();
+        let mut stream = tokenizer.token_stream("Planning applications online");
+        let mut seen = Vec::new();
+        while stream.advance() {
+            seen.push(stream.token().text.clone());
+        }
+        assert_eq!(seen, ["plan", "applic", "onlin"]);
+    }
+}

@@ -1,0 +1,613 @@
+//! The corpus model (FAQ entries, projects, assistant replies, synonyms), loading it from the
+//! corpus folder, and validating it. Validation collects every problem with its file and
+//! line instead of stopping at the first, so an editor can fix a whole batch in one pass.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::frontmatter::{self, Field, Value};
+use crate::passages;
+use crate::synonyms::{self, SynonymGroup};
+
+/// What an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Faq,
+    Project,
+    Assistant,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Faq => "faq",
+            Kind::Project => "project",
+            Kind::Assistant => "assistant",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Kind> {
+        match text {
+            "faq" => Some(Kind::Faq),
+            "project" => Some(Kind::Project),
+            "assistant" => Some(Kind::Assistant),
+            _ => None,
+        }
+    }
+
+    fn folder(self) -> &'static str {
+        match self {
+            Kind::Faq => "faq",
+            Kind::Project => "projects",
+            Kind::Assistant => "assistant",
+        }
+    }
+}
+
+/// Which of the programme's two strands a project belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strand {
+    BuildingBlock,
+    PriorityService,
+    Unknown,
+}
+
+impl Strand {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strand::BuildingBlock => "building-block",
+            Strand::PriorityService => "priority-service",
+            Strand::Unknown => "unknown",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Strand::BuildingBlock => "Building block",
+            Strand::PriorityService => "Priority service",
+            Strand::Unknown => "Not recorded",
+        }
+    }
+}
+
+/// What an assistant entry does when it is the best match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    /// Answer with the entry's text (greetings, thanks, "what can you do?").
+    Reply,
+    /// The question is for someone else: no answer, the fallback says where to go.
+    Decline,
+}
+
+/// The project-only facts of a project entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectInfo {
+    pub name: String,
+    pub short_name: String,
+    pub aliases: Vec<String>,
+    pub lead: Option<String>,
+    pub partners: Vec<String>,
+    pub strand: Strand,
+    pub summary: String,
+    pub keywords: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+/// The assistant-only facts of an assistant entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistantInfo {
+    pub intent: Intent,
+    pub triggers: Vec<String>,
+}
+
+/// A passage of an entry, the unit Signpost quotes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Passage {
+    /// `entry-id#pN`, N counting from 1.
+    pub id: String,
+    pub text: String,
+    pub section: Option<String>,
+    pub lead_in: Option<String>,
+    pub line: usize,
+}
+
+/// One corpus entry: an FAQ question, a project or an assistant reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub id: String,
+    pub kind: Kind,
+    /// FAQ: the question as published. Project: "SHORT — Full name". Assistant: the id.
+    pub title: String,
+    pub alternates: Vec<String>,
+    pub related: Vec<String>,
+    /// The file line of each `related` item, for reporting a dangling one.
+    #[serde(skip)]
+    pub related_lines: Vec<usize>,
+    pub project: Option<ProjectInfo>,
+    pub assistant: Option<AssistantInfo>,
+    pub passages: Vec<Passage>,
+    /// The file it came from, relative to the corpus folder.
+    pub path: String,
+}
+
+impl Entry {
+    /// The public page for the entry, when it has one.
+    pub fn url(&self) -> Option<String> {
+        match self.kind {
+            Kind::Project => Some(format!("/projects/{}", self.id)),
+            Kind::Faq | Kind::Assistant => None,
+        }
+    }
+
+    /// All the names people use for the entry: for a project its name, short name and
+    /// aliases; for others nothing.
+    pub fn names(&self) -> Vec<&str> {
+        match &self.project {
+            Some(p) => std::iter::once(p.name.as_str())
+                .chain(std::iter::once(p.short_name.as_str()))
+                .chain(p.aliases.iter().map(String::as_str))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// The whole corpus, in a stable order (FAQ, projects, assistant; each by id).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Corpus {
+    pub entries: Vec<Entry>,
+    pub synonyms: Vec<SynonymGroup>,
+}
+
+impl Corpus {
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(move |e| e.kind == kind)
+    }
+
+    pub fn passage_count(&self) -> usize {
+        self.entries.iter().map(|e| e.passages.len()).sum()
+    }
+}
+
+/// A mistake in the corpus, at a file and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+    }
+}
+
+/// Every problem found in a corpus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+pub const SYNONYMS_FILE: &str = "synonyms.txt";
+
+/// Reads and validates the corpus in `dir`. Returns every problem found when any is.
+pub fn load(dir: &Path) -> Result<Corpus, Problems> {
+    let mut problems = Vec::new();
+    let mut entries = Vec::new();
+    if !dir.is_dir() {
+        return Err(Problems(vec![Problem {
+            path: dir.to_path_buf(),
+            line: 0,
+            message: "the corpus folder does not exist".into(),
+        }]));
+    }
+    for kind in [Kind::Faq, Kind::Project, Kind::Assistant] {
+        for path in markdown_files(&dir.join(kind.folder()), &mut problems) {
+            let shown = path.clone();
+            match std::fs::read_to_string(&path) {
+                Ok(text) => match parse_entry(kind, &shown, &text) {
+                    Ok(entry) => entries.push(entry),
+                    Err(mut found) => problems.append(&mut found),
+                },
+                Err(err) => problems.push(Problem {
+                    path: shown,
+                    line: 0,
+                    message: format!("cannot read the file: {err}"),
+                }),
+            }
+        }
+    }
+    let synonyms_path = dir.join(SYNONYMS_FILE);
+    let synonyms = match std::fs::read_to_string(&synonyms_path) {
+        Ok(text) => synonyms::parse(&text).unwrap_or_else(|errors| {
+            problems.extend(errors.into_iter().map(|e| Problem {
+                path: synonyms_path.clone(),
+                line: e.line,
+                message: e.message,
+            }));
+            Vec::new()
+        }),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(err) => {
+            problems.push(Problem {
+                path: synonyms_path.clone(),
+                line: 0,
+                message: format!("cannot read the file: {err}"),
+            });
+            Vec::new()
+        }
+    };
+    let corpus = Corpus { entries, synonyms };
+    check_across_entries(&corpus, &mut problems);
+    if corpus.entries.iter().all(|e| e.kind == Kind::Assistant) && problems.is_empty() {
+        problems.push(Problem {
+            path: dir.to_path_buf(),
+            line: 0,
+            message: "the corpus has no FAQ or project entries".into(),
+        });
+    }
+    if problems.is_empty() {
+        Ok(corpus)
+    } else {
+        Err(Problems(problems))
+    }
+}
+
+fn markdown_files(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    for item in read.flatten() {
+        let path = item.path();
+        if path.extension().is_some_and(|e| e == "md") {
+            files.push(path);
+        } else if path.is_file() && !path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+            problems.push(Problem {
+                path,
+                line: 0,
+                message: "not a `.md` file; entries must end in `.md`".into(),
+            });
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Which keys each kind of entry accepts, and which of them are required.
+fn allowed_keys(kind: Kind) -> (&'static [&'static str], &'static [&'static str]) {
+    match kind {
+        Kind::Faq => (&["id", "title", "alternates", "related"], &["id", "title"]),
+        Kind::Project => (
+            &[
+                "id", "name", "short_name", "aliases", "lead", "partners", "strand", "summary", "keywords",
+                "alternates", "sources", "related",
+            ],
+            &["id", "name", "short_name", "strand", "summary", "sources"],
+        ),
+        Kind::Assistant => (&["id", "intent", "triggers", "related"], &["id", "intent", "triggers"]),
+    }
+}
+
+/// Reads the fields of one file, checking keys, types and required values.
+struct FieldReader<'a> {
+    path: &'a Path,
+    fields: BTreeMap<&'a str, &'a Field>,
+    problems: Vec<Problem>,
+}
+
+impl<'a> FieldReader<'a> {
+    fn problem(&mut self, line: usize, message: String) {
+        self.problems.push(Problem { path: self.path.to_path_buf(), line, message });
+    }
+
+    fn text(&mut self, key: &str) -> Option<(usize, String)> {
+        let field = *self.fields.get(key)?;
+        match &field.value {
+            Value::Text(t) => Some((field.line, t.clone())),
+            Value::List(items) if items.is_empty() => {
+                self.problem(field.line, format!("`{key}` is empty"));
+                None
+            }
+            Value::List(_) => {
+                self.problem(field.line, format!("`{key}` takes one value, not a list"));
+                None
+            }
+        }
+    }
+
+    fn list(&mut self, key: &str) -> Vec<(usize, String)> {
+        let Some(field) = self.fields.get(key).copied() else {
+            return Vec::new();
+        };
+        match &field.value {
+            Value::List(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    if item.value.is_empty() {
+                        self.problem(item.line, format!("empty item in `{key}`"));
+                    } else {
+                        out.push((item.line, item.value.clone()));
+                    }
+                }
+                out
+            }
+            Value::Text(_) => {
+                self.problem(field.line, format!("`{key}` is a list: put each item on its own `- ` line"));
+                Vec::new()
+            }
+        }
+    }
+}
+
+fn values(list: Vec<(usize, String)>) -> Vec<String> {
+    list.into_iter().map(|(_, v)| v).collect()
+}
+
+/// Is `id` a valid slug: lower-case ASCII letters and digits, single inner hyphens.
+pub fn is_slug(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && !id.contains("--")
+}
+
+/// Parses and validates one entry file's text. `path` is used only in problems.
+pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Problem>> {
+    let doc = frontmatter::parse(text).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| Problem { path: path.to_path_buf(), line: e.line, message: e.message })
+            .collect::<Vec<_>>()
+    })?;
+    let (allowed, required) = allowed_keys(kind);
+    let mut reader = FieldReader { path, fields: BTreeMap::new(), problems: Vec::new() };
+    for field in &doc.fields {
+        if allowed.contains(&field.key.as_str()) {
+            reader.fields.insert(field.key.as_str(), field);
+        } else {
+            reader.problem(
+                field.line,
+                format!("unknown field `{}` for a {} entry (allowed: {})", field.key, kind.as_str(), allowed.join(", ")),
+            );
+        }
+    }
+    for key in required {
+        if !reader.fields.contains_key(key) {
+            reader.problem(1, format!("missing required field `{key}`"));
+        }
+    }
+
+    let id = reader.text("id");
+    if let Some((line, id)) = &id {
+        let valid = match kind {
+            Kind::Faq => id.strip_prefix("faq-").is_some_and(|n| n.len() == 2 && n.chars().all(|c| c.is_ascii_digit())),
+            Kind::Project | Kind::Assistant => is_slug(id),
+        };
+        if !valid {
+            let expected = match kind {
+                Kind::Faq => "`faq-` followed by two digits, such as `faq-07`",
+                _ => "lower-case letters, digits and single hyphens, such as `parsol` or `e-pay`",
+            };
+            reader.problem(*line, format!("bad id `{id}`: expected {expected}"));
+        }
+    }
+    let alternates = values(reader.list("alternates"));
+    let (related_lines, related): (Vec<usize>, Vec<String>) = reader.list("related").into_iter().unzip();
+    let (title, project, assistant) = match kind {
+        Kind::Faq => (reader.text("title").map(|(_, t)| t).unwrap_or_default(), None, None),
+        Kind::Project => {
+            let name = reader.text("name").map(|(_, t)| t).unwrap_or_default();
+            let short_name = reader.text("short_name").map(|(_, t)| t).unwrap_or_default();
+            let strand = match reader.text("strand") {
+                Some((_, s)) if s == "building-block" => Strand::BuildingBlock,
+                Some((_, s)) if s == "priority-service" => Strand::PriorityService,
+                Some((_, s)) if s == "unknown" => Strand::Unknown,
+                Some((line, s)) => {
+                    reader.problem(line, format!("bad strand `{s}`: use building-block, priority-service or unknown"));
+                    Strand::Unknown
+                }
+                None => Strand::Unknown,
+            };
+            let sources = reader.list("sources");
+            for (line, url) in &sources {
+                let ok = (url.starts_with("http://") || url.starts_with("https://")) && !url.contains(char::is_whitespace);
+                if !ok {
+                    reader.problem(*line, format!("source `{url}` is not an http(s) address"));
+                }
+            }
+            if reader.fields.contains_key("sources") && sources.is_empty() {
+                let line = reader.fields["sources"].line;
+                reader.problem(line, "`sources` needs at least one address".into());
+            }
+            let title = if short_name.is_empty() || short_name == name {
+                name.clone()
+            } else {
+                format!("{short_name} — {name}")
+            };
+            let info = ProjectInfo {
+                name,
+                short_name,
+                aliases: values(reader.list("aliases")),
+                lead: reader.text("lead").map(|(_, t)| t),
+                partners: values(reader.list("partners")),
+                strand,
+                summary: reader.text("summary").map(|(_, t)| t).unwrap_or_default(),
+                keywords: values(reader.list("keywords")),
+                sources: values(sources),
+            };
+            (title, Some(info), None)
+        }
+        Kind::Assistant => {
+            let intent = match reader.text("intent") {
+                Some((_, s)) if s == "reply" => Intent::Reply,
+                Some((_, s)) if s == "decline" => Intent::Decline,
+                Some((line, s)) => {
+                    reader.problem(line, format!("bad intent `{s}`: use reply or decline"));
+                    Intent::Reply
+                }
+                None => Intent::Reply,
+            };
+            let triggers = values(reader.list("triggers"));
+            if reader.fields.contains_key("triggers") && triggers.is_empty() {
+                let line = reader.fields["triggers"].line;
+                reader.problem(line, "`triggers` needs at least one phrase".into());
+            }
+            let title = id.as_ref().map(|(_, id)| id.clone()).unwrap_or_default();
+            (title, None, Some(AssistantInfo { intent, triggers }))
+        }
+    };
+
+    let id = id.map(|(_, id)| id).unwrap_or_default();
+    let raw = passages::split(doc.body, doc.body_line);
+    if raw.is_empty() {
+        reader.problem(doc.body_line, "the entry has no text after the front matter".into());
+    }
+    let passages = raw
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| Passage {
+            id: format!("{id}#p{}", i + 1),
+            text: p.text,
+            section: p.section,
+            lead_in: p.lead_in,
+            line: p.line,
+        })
+        .collect();
+    if !reader.problems.is_empty() {
+        return Err(reader.problems);
+    }
+    Ok(Entry {
+        id,
+        kind,
+        title,
+        alternates,
+        related,
+        related_lines,
+        project,
+        assistant,
+        passages,
+        path: path.to_string_lossy().into_owned(),
+    })
+}
+
+/// Checks that need the whole corpus: unique ids and titles, and `related` pointing somewhere.
+fn check_across_entries(corpus: &Corpus, problems: &mut Vec<Problem>) {
+    let mut seen: BTreeMap<&str, &Entry> = BTreeMap::new();
+    for entry in &corpus.entries {
+        if let Some(first) = seen.get(entry.id.as_str()) {
+            problems.push(Problem {
+                path: PathBuf::from(&entry.path),
+                line: 2,
+                message: format!("duplicate id `{}`: also used by {}", entry.id, first.path),
+            });
+        } else {
+            seen.insert(&entry.id, entry);
+        }
+    }
+    let ids: HashSet<&str> = corpus.entries.iter().map(|e| e.id.as_str()).collect();
+    for entry in &corpus.entries {
+        for (i, related) in entry.related.iter().enumerate() {
+            if !ids.contains(related.as_str()) {
+                problems.push(Problem {
+                    path: PathBuf::from(&entry.path),
+                    line: entry.related_lines.get(i).copied().unwrap_or(1),
+                    message: format!("`related` names `{related}`, which is not an entry id"),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(kind: Kind, text: &str) -> Result<Entry, Vec<Problem>> {
+        parse_entry(kind, Path::new("x.md"), text)
+    }
+
+    const PROJECT: &str = "---\nid: parsol\nname: Planning Online\nshort_name: PARSOL\nstrand: priority-service\nsummary: Planning.\nsources:\n  - https://example.org/a\n---\n## Aim\nTo help.\n";
+
+    #[test]
+    fn parses_a_project_with_title_and_passage_ids() {
+        let entry = parse(Kind::Project, PROJECT).unwrap();
+        assert_eq!(entry.title, "PARSOL — Planning Online");
+        assert_eq!(entry.passages[0].id, "parsol#p1");
+        assert_eq!(entry.passages[0].line, 11);
+        assert_eq!(entry.url().as_deref(), Some("/projects/parsol"));
+    }
+
+    #[test]
+    fn reports_problems_with_lines() {
+        let cases: &[(Kind, &str, usize, &str)] = &[
+            (Kind::Faq, "---\nid: faq-01\n---\nText\n", 1, "missing required field `title`"),
+            (Kind::Faq, "---\nid: faq-01\ntitle: Q?\ntitel: x\n---\nText\n", 4, "unknown field `titel`"),
+            (Kind::Faq, "---\nid: faq-01\ntitle: Q?\n---\n\n", 5, "no text"),
+            (Kind::Faq, "---\nid: FAQ1\ntitle: Q?\n---\nText\n", 2, "bad id"),
+            (Kind::Project, &PROJECT.replace("id: parsol", "id: Par Sol"), 2, "bad id"),
+            (Kind::Project, &PROJECT.replace("priority-service", "priority"), 5, "bad strand"),
+            (Kind::Project, &PROJECT.replace("https://example.org/a", "example.org"), 8, "not an http(s) address"),
+            (Kind::Project, &PROJECT.replace("summary: Planning.\n", ""), 1, "`summary`"),
+            (Kind::Assistant, "---\nid: hi\nintent: chat\ntriggers:\n  - hello\n---\nHi.\n", 3, "bad intent"),
+        ];
+        for (kind, text, line, needle) in cases {
+            let problems = parse(*kind, text).unwrap_err();
+            let found = problems.iter().find(|p| p.message.contains(needle));
+            let found = found.unwrap_or_else(|| panic!("{needle:?} not in {problems:?}"));
+            assert_eq!(found.line, *line, "{needle}");
+        }
+    }
+
+    #[test]
+    fn slugs() {
+        for good in ["parsol", "e-pay", "km2"] {
+            assert!(is_slug(good), "{good}");
+        }
+        for bad in ["", "-a", "a-", "a--b", "A", "a b", "é"] {
+            assert!(!is_slug(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn load_finds_duplicates_across_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("faq")).unwrap();
+        for name in ["a.md", "b.md"] {
+            std::fs::write(dir.path().join("faq").join(name), "---\nid: faq-01\ntitle: Q?\n---\nText\n").unwrap();
+        }
+        let problems = load(dir.path()).unwrap_err();
+        assert!(problems.0.iter().any(|p| p.message.contains("duplicate id `faq-01`")), "{problems}");
+    }
+
+    #[test]
+    fn load_rejects_a_missing_folder() {
+        let problems = load(Path::new("/definitely/not/here")).unwrap_err();
+        assert!(problems.to_string().contains("does not exist"));
+    }
+}

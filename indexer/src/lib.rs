@@ -1,0 +1,37 @@
+//! Signpost's indexer: the corpus model and its validation, passage splitting, text
+//! analysis, the tantivy schema, building an index and opening one. Everything that the
+//! writer and the readers of an index must agree on lives here and nowhere else.
+
+pub mod analysis;
+pub mod corpus;
+pub mod frontmatter;
+pub mod index;
+pub mod passages;
+pub mod schema;
+pub mod synonyms;
+
+use std::path::PathBuf;
+
+pub use corpus::{Corpus, Entry, Kind, Passage, Problems};
+pub use index::{build_index, fingerprint, open_index, BuildSummary, Manifest, OpenIndex};
+pub use schema::Fields;
+
+/// Everything that can go wrong in the indexer, named by situation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the corpus has problems:\n{0}")]
+    Corpus(#[from] Problems),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: bad index manifest: {message}")]
+    Manifest { path: PathBuf, message: String },
+    #[error("search engine: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}
+
+/// Loads and validates the corpus in `corpus_dir`, then builds it into `out`.
+pub fn build_from_dir(corpus_dir: &std::path::Path, out: &std::path::Path) -> Result<BuildSummary, Error> {
+    let fingerprint = fingerprint(corpus_dir)?;
+    let corpus = corpus::load(corpus_dir)?;
+    build_index(&corpus, out, &fingerprint)
+}

@@ -1,0 +1,175 @@
+//! Splits an entry's body text into passages: the self-contained pieces Signpost quotes.
+//!
+//! A paragraph is a passage; each bullet is its own passage (the FAQ's council examples each
+//! name a council, a project and an outcome); a `## ` line is a section heading carried by the
+//! passages under it; a paragraph ending in `:` directly before bullets is their lead-in, kept
+//! as context rather than quoted alone; an over-long paragraph is cut at sentence boundaries.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Paragraphs longer than this many words are split at sentence boundaries.
+pub const MAX_PASSAGE_WORDS: usize = 90;
+
+/// A passage before it gets an id: text, where it came from, and what frames it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawPassage {
+    /// The passage text, with inner line breaks folded to spaces.
+    pub text: String,
+    /// The `## ` heading above it, if any.
+    pub section: Option<String>,
+    /// A lead-in sentence such as "They include:" that introduces a list.
+    pub lead_in: Option<String>,
+    /// The 1-based line in the file where the passage starts.
+    pub line: usize,
+}
+
+enum Block {
+    Heading(String),
+    Paragraph(String),
+    Bullet(String),
+}
+
+/// Splits `body`, which starts at file line `first_line`, into passages.
+pub fn split(body: &str, first_line: usize) -> Vec<RawPassage> {
+    let blocks = blocks(body, first_line);
+    let mut passages = Vec::new();
+    let mut section: Option<String> = None;
+    let mut lead_in: Option<String> = None;
+    for (i, (line, block)) in blocks.iter().enumerate() {
+        match block {
+            Block::Heading(title) => {
+                section = Some(title.clone());
+                lead_in = None;
+            }
+            Block::Paragraph(text) => {
+                let next_is_bullet = matches!(blocks.get(i + 1), Some((_, Block::Bullet(_))));
+                if next_is_bullet && text.ends_with(':') {
+                    lead_in = Some(text.clone());
+                    continue;
+                }
+                lead_in = None;
+                for piece in split_long(text) {
+                    passages.push(RawPassage {
+                        text: piece,
+                        section: section.clone(),
+                        lead_in: None,
+                        line: *line,
+                    });
+                }
+            }
+            Block::Bullet(text) => passages.push(RawPassage {
+                text: text.clone(),
+                section: section.clone(),
+                lead_in: lead_in.clone(),
+                line: *line,
+            }),
+        }
+    }
+    passages
+}
+
+fn blocks(body: &str, first_line: usize) -> Vec<(usize, Block)> {
+    let mut blocks: Vec<(usize, Block)> = Vec::new();
+    let mut paragraph: Option<(usize, String)> = None;
+    let flush = |paragraph: &mut Option<(usize, String)>, blocks: &mut Vec<(usize, Block)>| {
+        if let Some((line, text)) = paragraph.take() {
+            blocks.push((line, Block::Paragraph(text)));
+        }
+    };
+    for (offset, raw) in body.lines().enumerate() {
+        let line_no = first_line + offset;
+        let line = raw.trim();
+        if line.is_empty() {
+            flush(&mut paragraph, &mut blocks);
+        } else if let Some(heading) = line.strip_prefix("## ") {
+            flush(&mut paragraph, &mut blocks);
+            blocks.push((line_no, Block::Heading(heading.trim().to_string())));
+        } else if let Some(item) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")) {
+            flush(&mut paragraph, &mut blocks);
+            blocks.push((line_no, Block::Bullet(item.trim().to_string())));
+        } else if let Some((_, text)) = paragraph.as_mut() {
+            text.push(' ');
+            text.push_str(line);
+        } else if let Some((_, Block::Bullet(text))) = blocks.last_mut().filter(|_| raw.starts_with(char::is_whitespace)) {
+            // An indented continuation line belongs to the bullet above it.
+            text.push(' ');
+            text.push_str(line);
+        } else {
+            paragraph = Some((line_no, line.to_string()));
+        }
+    }
+    flush(&mut paragraph, &mut blocks);
+    blocks
+}
+
+/// Cuts a paragraph longer than [`MAX_PASSAGE_WORDS`] into runs of whole sentences that
+/// each stay near the limit.
+fn split_long(text: &str) -> Vec<String> {
+    if word_count(text) <= MAX_PASSAGE_WORDS {
+        return vec![text.to_string()];
+    }
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    let mut current_words = 0;
+    for sentence in text.unicode_sentences() {
+        let words = word_count(sentence);
+        if current_words > 0 && current_words + words > MAX_PASSAGE_WORDS {
+            pieces.push(current.trim_end().to_string());
+            current.clear();
+            current_words = 0;
+        }
+        current.push_str(sentence);
+        current_words += words;
+    }
+    if !current.trim().is_empty() {
+        pieces.push(current.trim_end().to_string());
+    }
+    pieces
+}
+
+fn word_count(text: &str) -> usize {
+    text.unicode_words().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraphs_and_bullets_become_passages_with_lines() {
+        let body = "First paragraph\nwraps here.\n\n- one bullet\n- two bullet\n\nLast.\n";
+        let passages = split(body, 5);
+        let got: Vec<_> = passages.iter().map(|p| (p.line, p.text.as_str())).collect();
+        assert_eq!(
+            got,
+            [(5, "First paragraph wraps here."), (8, "one bullet"), (9, "two bullet"), (11, "Last.")]
+        );
+    }
+
+    #[test]
+    fn a_colon_paragraph_before_bullets_is_their_lead_in() {
+        let passages = split("They include:\n- Alpha council did a thing.\n- Beta did another.\n", 1);
+        assert_eq!(passages.len(), 2);
+        assert!(passages.iter().all(|p| p.lead_in.as_deref() == Some("They include:")));
+    }
+
+    #[test]
+    fn headings_frame_the_passages_below_them() {
+        let passages = split("## Aim\nTo help.\n\n## What it produced\n- A toolkit.\n", 1);
+        assert_eq!(passages[0].section.as_deref(), Some("Aim"));
+        assert_eq!(passages[1].section.as_deref(), Some("What it produced"));
+        assert_eq!(passages[1].text, "A toolkit.");
+    }
+
+    #[test]
+    fn long_paragraphs_split_at_sentence_boundaries() {
+        let sentence = "This sentence has exactly ten words in it for testing. ";
+        let text = sentence.repeat(25);
+        let passages = split(&text, 1);
+        assert!(passages.len() >= 3, "{}", passages.len());
+        for p in &passages {
+            assert!(word_count(&p.text) <= MAX_PASSAGE_WORDS);
+            assert!(p.text.ends_with("testing."), "{}", p.text);
+        }
+    }
+}

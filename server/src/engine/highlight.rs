@@ -1,0 +1,51 @@
+//! Highlight ranges: where a passage's words match the question's terms, as character
+//! (Unicode scalar value) offsets into the passage text. The server never returns markup;
+//! clients wrap these ranges themselves.
+
+use std::collections::HashSet;
+
+use signpost_indexer::analysis;
+
+/// `[start, end)` character ranges of the words in `text` whose terms are in `terms`,
+/// with touching or overlapping ranges merged.
+pub fn ranges(text: &str, terms: &HashSet<&str>) -> Vec<[usize; 2]> {
+    let mut bytes: Vec<(usize, usize)> = analysis::terms(text)
+        .into_iter()
+        .filter(|t| terms.contains(t.term.as_str()))
+        .map(|t| (t.word.from, t.word.to))
+        .collect();
+    bytes.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (from, to) in bytes {
+        match merged.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => merged.push((from, to)),
+        }
+    }
+    merged.into_iter().map(|(from, to)| [char_offset(text, from), char_offset(text, to)]).collect()
+}
+
+fn char_offset(text: &str, byte: usize) -> usize {
+    text[..byte].chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_matching_words_in_character_offsets() {
+        let text = "£80m funded the Pathfinders and planning applications";
+        let terms: HashSet<&str> = ["pathfind", "plan"].into_iter().collect();
+        let found = ranges(text, &terms);
+        let chars: Vec<char> = text.chars().collect();
+        let words: Vec<String> = found.iter().map(|[a, b]| chars[*a..*b].iter().collect()).collect();
+        assert_eq!(words, ["Pathfinders", "planning"]);
+    }
+
+    #[test]
+    fn compound_and_part_ranges_merge() {
+        let terms: HashSet<&str> = ["egov", "gov"].into_iter().collect();
+        assert_eq!(ranges("local e-gov projects", &terms), [[6, 11]]);
+    }
+}

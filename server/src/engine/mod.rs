@@ -1,0 +1,481 @@
+//! The answer engine: question → best answer, supporting passages, suggested projects,
+//! follow-up suggestions and a fallback. The server's handlers and the `eval` command both
+//! call [`Engine::ask`], so what is measured is what is served.
+//!
+//! Ranking, in brief: the question's terms (typo-corrected, synonyms added) are searched in
+//! every passage field with per-field boosts (an FAQ title or a project name outweighs body
+//! text). The top candidates are re-ranked by *coverage* — the share of the question's
+//! information (IDF-weighted) that the passage and its entry account for — and coverage of
+//! the best candidate is the answer's confidence. Below the threshold there is no answer.
+
+pub mod highlight;
+pub mod question;
+pub mod response;
+pub mod synonyms;
+pub mod vocabulary;
+
+use std::collections::{HashMap, HashSet};
+
+use signpost_indexer::analysis;
+use signpost_indexer::corpus::{Entry, Intent, Kind};
+use signpost_indexer::OpenIndex;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+
+pub use question::{Limits, QuestionError};
+pub use response::{Answer, AskResponse, Context, Fallback, Helpline, PassageHit, ProjectHit};
+
+use question::Analyzed;
+use synonyms::Synonyms;
+use vocabulary::Vocabulary;
+
+/// How many passages are re-ranked after the first search.
+const CANDIDATES: usize = 40;
+/// How much a synonym counts compared with the word the person typed.
+const SYNONYM_WEIGHT: f32 = 0.7;
+/// How many suggested projects and follow-up questions an answer carries.
+const MAX_PROJECTS: usize = 3;
+const MAX_SUGGESTIONS: usize = 3;
+
+/// Tunable answer settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Answers below this confidence are withheld (0..1).
+    pub min_confidence: f32,
+    pub limits: Limits,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { min_confidence: 0.5, limits: Limits::default() }
+    }
+}
+
+/// One question to answer.
+#[derive(Debug, Clone, Default)]
+pub struct AskRequest {
+    pub q: String,
+    pub limit: Option<usize>,
+    pub context: Option<Context>,
+}
+
+/// Field boosts: how much a match in each field counts.
+struct Boosts {
+    fields: [(Field, f32); 6],
+}
+
+/// Per-entry data computed once at load.
+struct EntryInfo {
+    /// Terms of the title, alternates, names, keywords, triggers and section headings.
+    terms: HashSet<String>,
+    /// Terms of the names alone, for recognising a project named in a question.
+    name_terms: HashSet<String>,
+}
+
+/// A loaded index and everything derived from it once, shared by every request.
+pub struct Engine {
+    open: OpenIndex,
+    settings: Settings,
+    boosts: Boosts,
+    vocabulary: Vocabulary,
+    synonyms: Synonyms,
+    entry_index: HashMap<String, usize>,
+    info: Vec<EntryInfo>,
+    /// Single-word project names and aliases → project entry index, for spotting mentions.
+    project_mentions: HashMap<String, usize>,
+    helpline: Option<Helpline>,
+}
+
+/// A passage considered for the answer.
+struct Candidate {
+    entry: usize,
+    passage_id: String,
+    text: String,
+    bm25: f32,
+    coverage: f32,
+    rank: f32,
+}
+
+impl Engine {
+    /// Derives everything the answer path needs from an opened index.
+    pub fn new(open: OpenIndex, settings: Settings) -> Engine {
+        let corpus = &open.manifest.corpus;
+        let f = open.fields;
+        let boosts = Boosts {
+            fields: [(f.title, 3.0), (f.alternates, 2.5), (f.names, 3.0), (f.keywords, 2.0), (f.context, 0.6), (f.body, 1.0)],
+        };
+        let vocabulary = Vocabulary::from_corpus(corpus);
+        let synonyms = Synonyms::compile(&corpus.synonyms);
+        let entry_index = corpus.entries.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
+        let info = corpus.entries.iter().map(entry_info).collect::<Vec<_>>();
+        let mut project_mentions = HashMap::new();
+        for (i, entry) in corpus.entries.iter().enumerate() {
+            for name in entry.names() {
+                let terms = analysis::terms(name);
+                if let [only] = terms.as_slice() {
+                    project_mentions.insert(only.term.clone(), i);
+                }
+            }
+        }
+        let helpline = find_helpline(corpus.entries.iter());
+        Engine { open, settings, boosts, vocabulary, synonyms, entry_index, info, project_mentions, helpline }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn index(&self) -> &OpenIndex {
+        &self.open
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.open.manifest.corpus.entries
+    }
+
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.entry_index.get(id).map(|i| &self.entries()[*i])
+    }
+
+    pub fn helpline(&self) -> Option<&Helpline> {
+        self.helpline.as_ref()
+    }
+
+    /// Answers one question.
+    pub fn ask(&self, request: &AskRequest) -> Result<AskResponse, QuestionError> {
+        let limits = &self.settings.limits;
+        let q = question::validate(&request.q, limits)?;
+        let limit = match request.limit {
+            None => limits.default_results,
+            Some(n) if (1..=limits.max_results).contains(&n) => n,
+            Some(_) => return Err(QuestionError::BadLimit { max: limits.max_results }),
+        };
+        let analyzed = question::analyze(q, &self.vocabulary, &self.synonyms);
+        let focus = self.follow_up_focus(&analyzed, request.context.as_ref());
+        let searcher = self.open.reader.searcher();
+        let mut candidates = self.search(&searcher, &analyzed, focus);
+        candidates.sort_by(|a, b| b.rank.total_cmp(&a.rank));
+        Ok(self.respond(q, &analyzed, candidates, limit))
+    }
+
+    /// When the question refers back ("who led it?") to a project from the previous turn and
+    /// names no project itself, the search is confined to that project.
+    fn follow_up_focus(&self, analyzed: &Analyzed, context: Option<&Context>) -> Option<usize> {
+        const REFERRING: &[&str] = &["it", "its", "that", "this", "they", "them", "their", "those", "project", "scheme", "one"];
+        let context = context?;
+        let refers_back = analyzed.words.iter().any(|w| REFERRING.contains(&w.as_str()));
+        let names_a_project = analyzed.terms.iter().any(|t| {
+            self.project_mentions.contains_key(&t.term)
+                || self.info.iter().zip(self.entries()).any(|(i, e)| e.kind == Kind::Project && i.name_terms.contains(&t.term) && t.term.len() > 3 && self.is_distinctive_name_term(&t.term))
+        });
+        if !refers_back || names_a_project {
+            return None;
+        }
+        let is_project = |id: &String| self.entry_index.get(id).copied().filter(|i| self.entries()[*i].kind == Kind::Project);
+        context.answer_id.as_ref().and_then(is_project).or_else(|| context.projects.iter().find_map(is_project))
+    }
+
+    /// A name term that belongs to only one project ("planning" in PARSOL's name, not "national").
+    fn is_distinctive_name_term(&self, term: &str) -> bool {
+        self.info.iter().filter(|i| i.name_terms.contains(term)).count() == 1
+    }
+
+    fn search(&self, searcher: &Searcher, analyzed: &Analyzed, focus: Option<usize>) -> Vec<Candidate> {
+        let fields = &self.open.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for t in analyzed.terms.iter().filter(|t| t.known) {
+            for (field, boost) in self.boosts.fields {
+                let query = TermQuery::new(Term::from_field_text(field, &t.term), IndexRecordOption::WithFreqs);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
+            }
+        }
+        for e in &analyzed.expansions {
+            for (field, boost) in self.boosts.fields {
+                let query: Box<dyn Query> = match e.phrase.terms.as_slice() {
+                    [(_, only)] => Box::new(TermQuery::new(Term::from_field_text(field, only), IndexRecordOption::WithFreqs)),
+                    terms => Box::new(PhraseQuery::new_with_offset(
+                        terms.iter().map(|(pos, t)| (*pos, Term::from_field_text(field, t))).collect(),
+                    )),
+                };
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost * SYNONYM_WEIGHT))));
+            }
+        }
+        if clauses.is_empty() && focus.is_none() {
+            return Vec::new();
+        }
+        let mut query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+        if let Some(entry) = focus {
+            let id = Term::from_field_text(fields.entry_id, &self.entries()[entry].id);
+            let scope: Box<dyn Query> = Box::new(TermQuery::new(id, IndexRecordOption::Basic));
+            query = Box::new(BooleanQuery::new(vec![(Occur::Must, scope), (Occur::Should, query)]));
+        }
+        let Ok(top) = searcher.search(&query, &TopDocs::with_limit(CANDIDATES).order_by_score()) else {
+            return Vec::new();
+        };
+        let weights = self.term_weights(searcher, analyzed);
+        top.into_iter().filter_map(|(score, address)| self.candidate(searcher, analyzed, &weights, score, address)).collect()
+    }
+
+    /// IDF weight of each question term; a term the corpus lacks weighs the most.
+    fn term_weights(&self, searcher: &Searcher, analyzed: &Analyzed) -> Vec<f32> {
+        let total = searcher.num_docs().max(1) as f32;
+        analyzed
+            .terms
+            .iter()
+            .map(|t| {
+                let df = if t.known {
+                    self.boosts
+                        .fields
+                        .iter()
+                        .map(|(field, _)| searcher.doc_freq(&Term::from_field_text(*field, &t.term)).unwrap_or(0))
+                        .max()
+                        .unwrap_or(0) as f32
+                } else {
+                    0.0
+                };
+                (1.0 + (total - df + 0.5) / (df + 0.5)).ln()
+            })
+            .collect()
+    }
+
+    fn candidate(&self, searcher: &Searcher, analyzed: &Analyzed, weights: &[f32], bm25: f32, address: DocAddress) -> Option<Candidate> {
+        let fields = &self.open.fields;
+        let doc: TantivyDocument = searcher.doc(address).ok()?;
+        let entry = *self.entry_index.get(OpenIndex::stored_text(&doc, fields.entry_id))?;
+        let text = OpenIndex::stored_text(&doc, fields.body).to_string();
+        let passage_id = OpenIndex::stored_text(&doc, fields.passage_id).to_string();
+        let passage_terms: HashSet<String> = analysis::terms(&text).into_iter().map(|t| t.term).collect();
+        let entry_terms = &self.info[entry].terms;
+        let has = |term: &str| passage_terms.contains(term) || entry_terms.contains(term);
+        let mut covered = vec![false; analyzed.terms.len()];
+        for (i, t) in analyzed.terms.iter().enumerate() {
+            covered[i] = has(&t.term);
+        }
+        for e in &analyzed.expansions {
+            if e.phrase.terms.iter().all(|(_, t)| has(t)) {
+                for i in &e.covers {
+                    covered[*i] = true;
+                }
+            }
+        }
+        let total: f32 = weights.iter().sum();
+        let got: f32 = weights.iter().zip(&covered).filter(|(_, c)| **c).map(|(w, _)| *w).sum();
+        let coverage = if total > 0.0 { got / total } else { 0.0 };
+        Some(Candidate { entry, passage_id, text, bm25, coverage, rank: bm25 * (0.25 + coverage) })
+    }
+
+    fn respond(&self, q: &str, analyzed: &Analyzed, candidates: Vec<Candidate>, limit: usize) -> AskResponse {
+        let entries = self.entries();
+        let highlight_terms: HashSet<&str> = analyzed
+            .terms
+            .iter()
+            .map(|t| t.term.as_str())
+            .chain(analyzed.expansions.iter().flat_map(|e| e.phrase.terms.iter().map(|(_, t)| t.as_str())))
+            .collect();
+        let best = candidates.first();
+        let confidence = best.map_or(0.0, |c| c.coverage);
+        let best_entry = best.map(|c| &entries[c.entry]);
+        let intent = best_entry.and_then(|e| e.assistant.as_ref()).map(|a| a.intent);
+        let confident = confidence >= self.settings.min_confidence;
+
+        let answer = match (best, best_entry, intent) {
+            (Some(c), Some(entry), None | Some(Intent::Reply)) if confident => Some(Answer {
+                id: entry.id.clone(),
+                kind: entry.kind.as_str().to_string(),
+                title: entry.title.clone(),
+                text: c.text.clone(),
+                passage_id: Some(c.passage_id.clone()),
+                url: entry.url(),
+                confidence: round(confidence),
+            }),
+            _ => None,
+        };
+        let assistant_reply = answer.as_ref().is_some_and(|a| a.kind == Kind::Assistant.as_str());
+        let declined = confident && intent == Some(Intent::Decline);
+
+        // Passages and projects come from the programme's entries, never from assistant replies.
+        let programme: Vec<&Candidate> = candidates.iter().filter(|c| entries[c.entry].kind != Kind::Assistant && c.coverage > 0.0).collect();
+        let passages: Vec<PassageHit> = if assistant_reply || declined {
+            Vec::new()
+        } else {
+            programme
+                .iter()
+                .take(limit)
+                .map(|c| {
+                    let entry = &entries[c.entry];
+                    let section = entry.passages.iter().find(|p| p.id == c.passage_id).and_then(|p| p.section.clone());
+                    PassageHit {
+                        id: c.passage_id.clone(),
+                        entry_id: entry.id.clone(),
+                        kind: entry.kind.as_str().to_string(),
+                        title: entry.title.clone(),
+                        highlights: highlight::ranges(&c.text, &highlight_terms),
+                        text: c.text.clone(),
+                        section,
+                        url: entry.url(),
+                        score: round(c.rank),
+                    }
+                })
+                .collect()
+        };
+        let projects = if assistant_reply || declined { Vec::new() } else { self.suggest_projects(&programme) };
+        let suggestions = if declined { Vec::new() } else { self.suggestions(answer.as_ref(), &programme) };
+        let fallback = answer.is_none().then(|| self.fallback(declined.then(|| best.map(|c| c.text.as_str())).flatten()));
+        let context = Context {
+            answer_id: answer.as_ref().map(|a| a.id.clone()),
+            projects: projects.iter().map(|p| p.id.clone()).collect(),
+        };
+        AskResponse {
+            query: q.to_string(),
+            answer,
+            passages,
+            projects,
+            suggestions,
+            did_you_mean: analyzed.corrected.clone(),
+            fallback,
+            context,
+        }
+    }
+
+    /// Projects ranked by their own best passage, or by being named in a highly ranked one
+    /// (the FAQ's "Macclesfield … PARSOL" example suggests PARSOL).
+    fn suggest_projects(&self, programme: &[&Candidate]) -> Vec<ProjectHit> {
+        let entries = self.entries();
+        let mut scores: HashMap<usize, f32> = HashMap::new();
+        for c in programme {
+            let mut bump = |entry: usize, score: f32| {
+                let slot = scores.entry(entry).or_insert(0.0);
+                *slot = slot.max(score);
+            };
+            if entries[c.entry].kind == Kind::Project {
+                bump(c.entry, c.rank);
+            }
+            for t in analysis::terms(&c.text) {
+                if let Some(&project) = self.project_mentions.get(&t.term) {
+                    bump(project, c.rank * 0.9);
+                }
+            }
+        }
+        let mut ranked: Vec<(usize, f32)> = scores.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let top = ranked.first().map_or(1.0, |r| r.1.max(f32::EPSILON));
+        ranked
+            .into_iter()
+            .filter(|(_, s)| *s / top >= 0.25)
+            .take(MAX_PROJECTS)
+            .filter_map(|(i, score)| {
+                let entry = &entries[i];
+                let p = entry.project.as_ref()?;
+                Some(ProjectHit {
+                    id: entry.id.clone(),
+                    name: p.name.clone(),
+                    short_name: p.short_name.clone(),
+                    summary: p.summary.clone(),
+                    lead: p.lead.clone(),
+                    url: entry.url().unwrap_or_default(),
+                    score: round(score / top),
+                })
+            })
+            .collect()
+    }
+
+    /// Follow-up questions: the answer's related entries, then the next best entries.
+    fn suggestions(&self, answer: Option<&Answer>, programme: &[&Candidate]) -> Vec<String> {
+        let entries = self.entries();
+        let answer_entry = answer.and_then(|a| self.entry_index.get(&a.id).copied());
+        let related = answer_entry.into_iter().flat_map(|i| entries[i].related.iter().filter_map(|id| self.entry_index.get(id).copied()));
+        let next = programme.iter().map(|c| c.entry);
+        let mut seen = HashSet::new();
+        related
+            .chain(next)
+            .filter(|i| Some(*i) != answer_entry && seen.insert(*i))
+            .filter_map(|i| question_for(&entries[i]))
+            .take(MAX_SUGGESTIONS)
+            .collect()
+    }
+
+    fn fallback(&self, declined_message: Option<&str>) -> Fallback {
+        let message = declined_message.map(str::to_string).unwrap_or_else(|| {
+            self.entry("no-answer")
+                .and_then(|e| e.passages.first())
+                .map(|p| p.text.clone())
+                .unwrap_or_else(|| "Sorry, I don't have an answer to that.".to_string())
+        });
+        Fallback { message, helpline: self.helpline.clone(), directory_url: "/projects".to_string() }
+    }
+}
+
+/// The question a suggestion chip asks for an entry.
+fn question_for(entry: &Entry) -> Option<String> {
+    match entry.kind {
+        Kind::Faq => Some(entry.title.clone()),
+        Kind::Project => entry.project.as_ref().map(|p| format!("What did {} do?", p.short_name)),
+        Kind::Assistant => None,
+    }
+}
+
+fn entry_info(entry: &Entry) -> EntryInfo {
+    let mut terms = HashSet::new();
+    let add = |text: &str, set: &mut HashSet<String>| set.extend(analysis::terms(text).into_iter().map(|t| t.term));
+    if entry.kind != Kind::Assistant {
+        add(&entry.title, &mut terms);
+    }
+    for text in entry.alternates.iter().chain(entry.assistant.iter().flat_map(|a| &a.triggers)) {
+        add(text, &mut terms);
+    }
+    let mut name_terms = HashSet::new();
+    for name in entry.names() {
+        add(name, &mut name_terms);
+    }
+    terms.extend(name_terms.iter().cloned());
+    for keyword in entry.project.iter().flat_map(|p| &p.keywords) {
+        add(keyword, &mut terms);
+    }
+    EntryInfo { terms, name_terms }
+}
+
+/// Finds the helpline in the FAQ's own words: a passage with "Name (tel: NUMBER)".
+pub fn find_helpline<'a>(entries: impl Iterator<Item = &'a Entry>) -> Option<Helpline> {
+    for passage in entries.filter(|e| e.kind == Kind::Faq).flat_map(|e| &e.passages) {
+        let Some(at) = passage.text.find("(tel:") else { continue };
+        let after = &passage.text[at + "(tel:".len()..];
+        let number: String = after.chars().take_while(|c| c.is_ascii_digit() || *c == ' ').collect::<String>().trim().to_string();
+        let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() < 10 {
+            continue;
+        }
+        let before = passage.text[..at].trim_end();
+        let name_words: Vec<&str> = before.split_whitespace().rev().take_while(|w| w.starts_with(char::is_uppercase)).collect();
+        let name = name_words.into_iter().rev().collect::<Vec<_>>().join(" ");
+        let international = digits.strip_prefix('0').map_or(digits.clone(), |rest| format!("+44{rest}"));
+        return Some(Helpline { name, number, href: format!("tel:{international}") });
+    }
+    None
+}
+
+fn round(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use signpost_indexer::corpus::parse_entry;
+    use std::path::Path;
+
+    #[test]
+    fn helpline_is_read_from_the_faq_text() {
+        let entry = parse_entry(
+            Kind::Faq,
+            Path::new("f.md"),
+            "---\nid: faq-05\ntitle: Help?\n---\nThere is already a National Projects Information Phone Line (tel: 0870 777 0011) that helps.\n",
+        )
+        .unwrap();
+        let helpline = find_helpline(std::iter::once(&entry)).unwrap();
+        assert_eq!(helpline.name, "National Projects Information Phone Line");
+        assert_eq!(helpline.number, "0870 777 0011");
+        assert_eq!(helpline.href, "tel:+448707770011");
+    }
+}

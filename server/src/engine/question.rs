@@ -1,0 +1,171 @@
+//! Turning a raw question into what the ranker searches for: validation against the limits,
+//! analysis into terms, typo correction (with the corrected wording for `did_you_mean`),
+//! joining split compounds ("e government"), and synonym expansion.
+
+use signpost_indexer::analysis::{self, Term, Word};
+
+use super::synonyms::{Expansion, Synonyms};
+use super::vocabulary::Vocabulary;
+
+/// Limits on a question, checked before any search work.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_chars: usize,
+    pub max_words: usize,
+    pub default_results: usize,
+    pub max_results: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_chars: 500, max_words: 80, default_results: 5, max_results: 20 }
+    }
+}
+
+/// Why a question was not searched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuestionError {
+    #[error("the question is empty")]
+    Empty,
+    #[error("the question is longer than {max} characters")]
+    TooLong { max: usize },
+    #[error("the question has more than {max} words")]
+    TooManyWords { max: usize },
+    #[error("limit must be between 1 and {max}")]
+    BadLimit { max: usize },
+}
+
+/// Checks a question against the limits; returns it trimmed.
+pub fn validate<'q>(q: &'q str, limits: &Limits) -> Result<&'q str, QuestionError> {
+    let q = q.trim();
+    if q.is_empty() || q.chars().all(|c| c.is_whitespace() || c.is_control()) {
+        return Err(QuestionError::Empty);
+    }
+    if q.chars().count() > limits.max_chars {
+        return Err(QuestionError::TooLong { max: limits.max_chars });
+    }
+    if q.split_whitespace().count() > limits.max_words {
+        return Err(QuestionError::TooManyWords { max: limits.max_words });
+    }
+    Ok(q)
+}
+
+/// A question term as searched.
+#[derive(Debug, Clone)]
+pub struct QueryTerm {
+    pub term: String,
+    /// Does the corpus have this term at all?
+    pub known: bool,
+    /// Was it produced by correcting a typo?
+    pub corrected: bool,
+}
+
+/// A question ready to search.
+#[derive(Debug, Clone)]
+pub struct Analyzed {
+    /// Distinct terms of the question after correction, in order.
+    pub terms: Vec<QueryTerm>,
+    /// Synonym phrases to search too, with the terms they cover.
+    pub expansions: Vec<Expansion>,
+    /// The question with corrections applied, when any were made.
+    pub corrected: Option<String>,
+    /// Every folded word, stop words included (for recognising follow-ups).
+    pub words: Vec<String>,
+}
+
+/// Analyzes a validated question.
+pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
+    let words = analysis::words(q);
+    let mut corrected_text = String::with_capacity(q.len());
+    let mut last = 0;
+    let mut any_correction = false;
+    let mut terms: Vec<Term> = Vec::new();
+    let mut flags: Vec<(bool, bool)> = Vec::new();
+    for word in &words {
+        if analysis::is_stop_word(&word.folded) {
+            continue;
+        }
+        if word.compound {
+            // A joined compound only helps when the corpus knows it.
+            if vocabulary.knows(&word.folded) {
+                terms.push(Term { term: analysis::stem(&word.folded), word: word.clone() });
+                flags.push((true, false));
+            }
+            continue;
+        }
+        let (folded, known, corrected) = match vocabulary.correct(&word.folded) {
+            Some(fix) => {
+                corrected_text.push_str(&q[last..word.from]);
+                corrected_text.push_str(fix);
+                last = word.to;
+                any_correction = true;
+                (fix.to_string(), true, true)
+            }
+            None => (word.folded.clone(), vocabulary.knows(&word.folded), false),
+        };
+        terms.push(Term { term: analysis::stem(&folded), word: Word { folded, ..word.clone() } });
+        flags.push((known, corrected));
+    }
+    add_joined_pairs(&words, vocabulary, &mut terms, &mut flags);
+    corrected_text.push_str(&q[last..]);
+
+    let expansions = synonyms.expand(&terms);
+    // Deduplicate terms, keeping expansions' indexes valid by mapping them.
+    let mut distinct: Vec<QueryTerm> = Vec::new();
+    let mut remap = Vec::with_capacity(terms.len());
+    for (term, (known, corrected)) in terms.iter().zip(&flags) {
+        match distinct.iter().position(|d| d.term == term.term) {
+            Some(i) => remap.push(i),
+            None => {
+                remap.push(distinct.len());
+                distinct.push(QueryTerm { term: term.term.clone(), known: *known, corrected: *corrected });
+            }
+        }
+    }
+    let expansions = expansions
+        .into_iter()
+        .map(|mut e| {
+            e.covers = e.covers.iter().map(|i| remap[*i]).collect();
+            e.covers.dedup();
+            e
+        })
+        .collect();
+    Analyzed {
+        terms: distinct,
+        expansions,
+        corrected: any_correction.then_some(corrected_text),
+        words: words.into_iter().filter(|w| !w.compound).map(|w| w.folded).collect(),
+    }
+}
+
+/// "e government" and "e gov" are written apart but indexed joined: when two neighbouring
+/// words joined make a word the corpus knows, search for the joined word too.
+fn add_joined_pairs(words: &[Word], vocabulary: &Vocabulary, terms: &mut Vec<Term>, flags: &mut Vec<(bool, bool)>) {
+    let plain: Vec<&Word> = words.iter().filter(|w| !w.compound).collect();
+    for pair in plain.windows(2) {
+        let joined = format!("{}{}", pair[0].folded, pair[1].folded);
+        if vocabulary.count(&joined) > 0 {
+            terms.push(Term {
+                term: analysis::stem(&joined),
+                word: Word { folded: joined, from: pair[0].from, to: pair[1].to, position: pair[0].position, compound: true },
+            });
+            flags.push((true, false));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_table() {
+        let limits = Limits { max_chars: 10, max_words: 3, ..Limits::default() };
+        assert_eq!(validate("  hi  ", &limits), Ok("hi"));
+        assert_eq!(validate(" \t\n ", &limits), Err(QuestionError::Empty));
+        assert_eq!(validate("\u{0}\u{1}", &limits), Err(QuestionError::Empty));
+        assert_eq!(validate("abcdefghijk", &limits), Err(QuestionError::TooLong { max: 10 }));
+        assert_eq!(validate("é".repeat(10).as_str(), &limits), Ok("éééééééééé"));
+        assert_eq!(validate("a b c d", &limits), Err(QuestionError::TooManyWords { max: 3 }));
+    }
+}

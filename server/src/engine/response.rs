@@ -1,0 +1,89 @@
+//! The shapes Signpost answers with, exactly as DESIGN.md's HTTP API describes them. These
+//! are plain data: the engine fills them, the HTTP layer and `eval` serialize or read them.
+
+use serde::{Deserialize, Serialize};
+
+/// The answer to one question.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AskResponse {
+    pub query: String,
+    pub answer: Option<Answer>,
+    pub passages: Vec<PassageHit>,
+    pub projects: Vec<ProjectHit>,
+    pub suggestions: Vec<String>,
+    pub did_you_mean: Option<String>,
+    pub fallback: Option<Fallback>,
+    /// What to send back as `context` with a follow-up question.
+    pub context: Context,
+}
+
+/// The single best answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Answer {
+    /// The entry id: `faq-05`, a project slug, or an assistant reply id.
+    pub id: String,
+    /// `faq`, `project` or `assistant`.
+    pub kind: String,
+    /// FAQ: the question as published. Project: short name and full name.
+    pub title: String,
+    /// The best passage, plain text.
+    pub text: String,
+    pub passage_id: Option<String>,
+    pub url: Option<String>,
+    /// 0..1: how much of the question the answer accounts for.
+    pub confidence: f32,
+}
+
+/// A passage that supports the answer, with highlight ranges in characters.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PassageHit {
+    pub id: String,
+    pub entry_id: String,
+    pub kind: String,
+    pub title: String,
+    pub text: String,
+    pub section: Option<String>,
+    pub highlights: Vec<[usize; 2]>,
+    pub url: Option<String>,
+    pub score: f32,
+}
+
+/// A project worth a look.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProjectHit {
+    pub id: String,
+    pub name: String,
+    pub short_name: String,
+    pub summary: String,
+    pub lead: Option<String>,
+    pub url: String,
+    /// 0..1, relative to the most relevant project.
+    pub score: f32,
+}
+
+/// What to offer when there is no answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Fallback {
+    pub message: String,
+    pub helpline: Option<Helpline>,
+    pub directory_url: String,
+}
+
+/// The National Projects Information Phone Line, as the FAQ gives it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Helpline {
+    pub name: String,
+    /// As written in the FAQ, e.g. `0870 777 0011`.
+    pub number: String,
+    /// A `tel:` link, e.g. `tel:+448707770011`.
+    pub href: String,
+}
+
+/// The conversation state a client sends back with its next question.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Context {
+    #[serde(default)]
+    pub answer_id: Option<String>,
+    #[serde(default)]
+    pub projects: Vec<String>,
+}

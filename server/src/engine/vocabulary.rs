@@ -1,0 +1,161 @@
+//! The corpus vocabulary, built once when an index is loaded, and typo correction against it:
+//! a word the corpus does not know is replaced by the nearest word it does, within an edit
+//! distance that grows with the word's length. Short words are never corrected.
+
+use std::collections::{HashMap, HashSet};
+
+use signpost_indexer::analysis::{self, is_stop_word};
+use signpost_indexer::Corpus;
+
+/// Words shorter than this are never corrected: too many real words sit one edit apart.
+pub const MIN_CORRECTABLE_CHARS: usize = 4;
+
+/// The words of a corpus and how often each occurs.
+#[derive(Debug, Default)]
+pub struct Vocabulary {
+    counts: HashMap<String, u32>,
+    stems: HashSet<String>,
+    /// Words bucketed by length in chars, for scanning only plausible candidates.
+    by_length: Vec<Vec<(String, u32)>>,
+}
+
+impl Vocabulary {
+    /// Collects every non-stop word of every text in the corpus.
+    pub fn from_corpus(corpus: &Corpus) -> Vocabulary {
+        let mut vocabulary = Vocabulary::default();
+        for entry in &corpus.entries {
+            let project = entry.project.as_ref();
+            let texts = std::iter::once(entry.title.as_str())
+                .chain(entry.alternates.iter().map(String::as_str))
+                .chain(entry.names())
+                .chain(project.into_iter().flat_map(|p| p.keywords.iter().map(String::as_str)))
+                .chain(project.into_iter().flat_map(|p| p.lead.as_deref()))
+                .chain(project.into_iter().flat_map(|p| p.partners.iter().map(String::as_str)))
+                .chain(entry.passages.iter().map(|p| p.text.as_str()))
+                .chain(entry.passages.iter().filter_map(|p| p.section.as_deref()));
+            for text in texts {
+                vocabulary.add_text(text);
+            }
+        }
+        for group in &corpus.synonyms {
+            for term in group.from.iter().chain(&group.to) {
+                vocabulary.add_text(term);
+            }
+        }
+        vocabulary.finish();
+        vocabulary
+    }
+
+    fn add_text(&mut self, text: &str) {
+        for word in analysis::words(text) {
+            if is_stop_word(&word.folded) {
+                continue;
+            }
+            *self.counts.entry(word.folded).or_insert(0) += 1;
+        }
+    }
+
+    fn finish(&mut self) {
+        self.stems = self.counts.keys().map(|w| analysis::stem(w)).collect();
+        for (word, count) in &self.counts {
+            let len = word.chars().count();
+            if self.by_length.len() <= len {
+                self.by_length.resize_with(len + 1, Vec::new);
+            }
+            self.by_length[len].push((word.clone(), *count));
+        }
+        for bucket in &mut self.by_length {
+            bucket.sort_unstable();
+        }
+    }
+
+    /// Does the corpus know this folded word, as written or by its stem?
+    pub fn knows(&self, folded: &str) -> bool {
+        self.counts.contains_key(folded) || self.stems.contains(&analysis::stem(folded))
+    }
+
+    /// How often the folded word occurs; 0 when unknown.
+    pub fn count(&self, folded: &str) -> u32 {
+        self.counts.get(folded).copied().unwrap_or(0)
+    }
+
+    /// The largest edit distance accepted for a word of `chars` characters.
+    pub fn max_distance(chars: usize) -> usize {
+        match chars {
+            0..MIN_CORRECTABLE_CHARS => 0,
+            4..=7 => 1,
+            _ => 2,
+        }
+    }
+
+    /// The nearest known word to an unknown folded word, if one is close enough.
+    /// Known words, stop words, numbers and short words are left alone.
+    pub fn correct(&self, folded: &str) -> Option<&str> {
+        let chars = folded.chars().count();
+        let max = Self::max_distance(chars);
+        if max == 0 || self.knows(folded) || is_stop_word(folded) || folded.chars().any(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let mut best: Option<(usize, u32, &str)> = None;
+        let lengths = chars.saturating_sub(max)..=chars + max;
+        for bucket in lengths.filter_map(|len| self.by_length.get(len)) {
+            for (word, count) in bucket {
+                let distance = strsim::damerau_levenshtein(folded, word);
+                if distance == 0 || distance > max {
+                    continue;
+                }
+                // A different first letter is a likelier sign of a different word than a typo.
+                let distance = if word.chars().next() != folded.chars().next() { distance + 1 } else { distance };
+                if distance > max {
+                    continue;
+                }
+                let better = match best {
+                    None => true,
+                    Some((d, c, _)) => distance < d || (distance == d && *count > c),
+                };
+                if better {
+                    best = Some((distance, *count, word));
+                }
+            }
+        }
+        best.map(|(_, _, word)| word)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocabulary(words: &[&str]) -> Vocabulary {
+        let mut v = Vocabulary::default();
+        v.add_text(&words.join(" "));
+        v.finish();
+        v
+    }
+
+    #[test]
+    fn corrects_by_length_scaled_distance() {
+        let v = vocabulary(&["national", "funding", "planning", "applications", "projects", "smart"]);
+        let cases = [
+            ("natinal", Some("national")),
+            ("fundng", Some("funding")),
+            ("planing", Some("planning")),
+            ("aplications", Some("applications")),
+            ("smrt", Some("smart")),
+            ("project", None),      // known by its stem
+            ("asdfghjkl", None),    // nothing near
+            ("the", None),          // stop word
+            ("fnd", None),          // too short to correct
+            ("2005", None),         // numbers are never corrected
+        ];
+        for (word, expected) in cases {
+            assert_eq!(v.correct(word), expected, "{word}");
+        }
+    }
+
+    #[test]
+    fn prefers_the_more_frequent_of_equally_near_words() {
+        let v = vocabulary(&["cards", "cards", "carts"]);
+        assert_eq!(v.correct("carda"), Some("cards"));
+    }
+}
