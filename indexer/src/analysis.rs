@@ -25,15 +25,16 @@ const STOP_WORDS: &[&str] = &[
     "her", "here", "him", "his", "how", "i", "id", "if", "im", "in", "into", "is", "isnt", "it",
     "its", "ive", "just", "know", "let", "me", "might", "more", "most", "must", "my", "no", "nor",
     "not", "of", "off", "on", "once", "or", "other", "our", "ours", "out", "over", "please", "r",
-    "she", "should", "so", "some", "such", "tell", "than", "that", "the", "their", "theirs", "them",
-    "then", "there", "these", "they", "this", "those", "through", "to", "too", "u", "up", "us",
-    "very", "was", "we", "were", "what", "whats", "when", "where", "which", "while", "who", "whom",
-    "whose", "why", "will", "with", "wont", "would", "you", "your", "yours",
+    "she", "should", "so", "some", "such", "tell", "than", "that", "the", "their", "theirs",
+    "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "u", "up",
+    "us", "very", "was", "we", "were", "what", "whats", "when", "where", "which", "while", "who",
+    "whom", "whose", "why", "will", "with", "wont", "would", "you", "your", "yours",
 ];
 
 /// Is the folded word a stop word?
 pub fn is_stop_word(folded: &str) -> bool {
-    STOP_WORDS.binary_search(&folded).is_ok() || (folded.chars().count() == 1 && !folded.starts_with(|c: char| c.is_ascii_digit()))
+    STOP_WORDS.binary_search(&folded).is_ok()
+        || (folded.chars().count() == 1 && !folded.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 /// A word as written, folded, with its byte range in the source text.
@@ -59,7 +60,10 @@ pub struct Term {
 /// Folds a word: compatibility decomposition, no accents, lower case, no apostrophes.
 pub fn fold(word: &str) -> String {
     word.nfkd()
-        .filter(|c| !is_combining_mark(*c) && !matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`'))
+        .filter(|c| {
+            !is_combining_mark(*c)
+                && !matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`')
+        })
         .flat_map(char::to_lowercase)
         .collect()
 }
@@ -92,9 +96,21 @@ pub fn words(text: &str) -> Vec<Word> {
             let joined = format!("{}{}", out[p].folded, folded);
             let first_position = out[p].position;
             let first_from = out[p].from;
-            out.push(Word { folded: joined, from: first_from, to, position: first_position, compound: true });
+            out.push(Word {
+                folded: joined,
+                from: first_from,
+                to,
+                position: first_position,
+                compound: true,
+            });
         }
-        out.push(Word { folded, from, to, position, compound: false });
+        out.push(Word {
+            folded,
+            from,
+            to,
+            position,
+            compound: false,
+        });
         previous = Some(out.len() - 1);
         position += 1;
     }
@@ -106,7 +122,10 @@ pub fn terms(text: &str) -> Vec<Term> {
     words(text)
         .into_iter()
         .filter(|w| !is_stop_word(&w.folded))
-        .map(|word| Term { term: stem(&word.folded), word })
+        .map(|word| Term {
+            term: stem(&word.folded),
+            word,
+        })
         .collect()
 }
 
@@ -127,14 +146,18 @@ impl Tokenizer for SignpostTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         self.tokens.clear();
-        self.tokens.extend(terms(text).into_iter().map(|t| TantivyToken {
-            offset_from: t.word.from,
-            offset_to: t.word.to,
-            position: t.word.position,
-            text: t.term,
-            position_length: 1,
-        }));
-        SignpostTokenStream { tokens: &mut self.tokens, index: None }
+        self.tokens
+            .extend(terms(text).into_iter().map(|t| TantivyToken {
+                offset_from: t.word.from,
+                offset_to: t.word.to,
+                position: t.word.position,
+                text: t.term,
+                position_length: 1,
+            }));
+        SignpostTokenStream {
+            tokens: &mut self.tokens,
+            index: None,
+        }
     }
 }
 
@@ -156,7 +179,10 @@ impl TokenStream for SignpostTokenStream<'_> {
 
 /// Registers Signpost's analyzers on an index. Call on every index, written or read.
 pub fn register(index: &tantivy::Index) {
-    index.tokenizers().register(ANALYZER, tantivy::tokenizer::TextAnalyzer::from(SignpostTokenizer::default()));
+    index.tokenizers().register(
+        ANALYZER,
+        tantivy::tokenizer::TextAnalyzer::from(SignpostTokenizer::default()),
+    );
 }
 
 #[cfg(test)]
@@ -185,8 +211,14 @@ mod tests {
 
     #[test]
     fn stems_and_drops_stop_words() {
-        assert_eq!(term_texts("What are the Projects funding?"), ["project", "fund"]);
-        assert_eq!(term_texts("councils' applications"), term_texts("council application"));
+        assert_eq!(
+            term_texts("What are the Projects funding?"),
+            ["project", "fund"]
+        );
+        assert_eq!(
+            term_texts("councils' applications"),
+            term_texts("council application")
+        );
     }
 
     #[test]
@@ -195,8 +227,19 @@ mod tests {
         let joined = term_texts("egovernment");
         assert!(hyphen.contains(&joined[0]), "{hyphen:?} vs {joined:?}");
         assert!(hyphen.contains(&"govern".to_string()), "{hyphen:?}");
-        let compound = words("local e-gov").into_iter().find(|w| w.compound).unwrap();
-        assert_eq!((compound.folded.as_str(), compound.from, compound.to, compound.position), ("egov", 6, 11, 1));
+        let compound = words("local e-gov")
+            .into_iter()
+            .find(|w| w.compound)
+            .unwrap();
+        assert_eq!(
+            (
+                compound.folded.as_str(),
+                compound.from,
+                compound.to,
+                compound.position
+            ),
+            ("egov", 6, 11, 1)
+        );
     }
 
     #[test]

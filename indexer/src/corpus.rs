@@ -285,7 +285,11 @@ fn markdown_files(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
         let path = item.path();
         if path.extension().is_some_and(|e| e == "md") {
             files.push(path);
-        } else if path.is_file() && !path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+        } else if path.is_file()
+            && !path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        {
             problems.push(Problem {
                 path,
                 line: 0,
@@ -303,12 +307,25 @@ fn allowed_keys(kind: Kind) -> (&'static [&'static str], &'static [&'static str]
         Kind::Faq => (&["id", "title", "alternates", "related"], &["id", "title"]),
         Kind::Project => (
             &[
-                "id", "name", "short_name", "aliases", "lead", "partners", "strand", "summary", "keywords",
-                "alternates", "sources", "related",
+                "id",
+                "name",
+                "short_name",
+                "aliases",
+                "lead",
+                "partners",
+                "strand",
+                "summary",
+                "keywords",
+                "alternates",
+                "sources",
+                "related",
             ],
             &["id", "name", "short_name", "strand", "summary", "sources"],
         ),
-        Kind::Assistant => (&["id", "intent", "triggers", "related"], &["id", "intent", "triggers"]),
+        Kind::Assistant => (
+            &["id", "intent", "triggers", "related"],
+            &["id", "intent", "triggers"],
+        ),
     }
 }
 
@@ -321,7 +338,11 @@ struct FieldReader<'a> {
 
 impl<'a> FieldReader<'a> {
     fn problem(&mut self, line: usize, message: String) {
-        self.problems.push(Problem { path: self.path.to_path_buf(), line, message });
+        self.problems.push(Problem {
+            path: self.path.to_path_buf(),
+            line,
+            message,
+        });
     }
 
     fn text(&mut self, key: &str) -> Option<(usize, String)> {
@@ -356,7 +377,10 @@ impl<'a> FieldReader<'a> {
                 out
             }
             Value::Text(_) => {
-                self.problem(field.line, format!("`{key}` is a list: put each item on its own `- ` line"));
+                self.problem(
+                    field.line,
+                    format!("`{key}` is a list: put each item on its own `- ` line"),
+                );
                 Vec::new()
             }
         }
@@ -371,7 +395,9 @@ fn values(list: Vec<(usize, String)>) -> Vec<String> {
 pub fn is_slug(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !id.starts_with('-')
         && !id.ends_with('-')
         && !id.contains("--")
@@ -382,18 +408,31 @@ pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Pro
     let doc = frontmatter::parse(text).map_err(|errors| {
         errors
             .into_iter()
-            .map(|e| Problem { path: path.to_path_buf(), line: e.line, message: e.message })
+            .map(|e| Problem {
+                path: path.to_path_buf(),
+                line: e.line,
+                message: e.message,
+            })
             .collect::<Vec<_>>()
     })?;
     let (allowed, required) = allowed_keys(kind);
-    let mut reader = FieldReader { path, fields: BTreeMap::new(), problems: Vec::new() };
+    let mut reader = FieldReader {
+        path,
+        fields: BTreeMap::new(),
+        problems: Vec::new(),
+    };
     for field in &doc.fields {
         if allowed.contains(&field.key.as_str()) {
             reader.fields.insert(field.key.as_str(), field);
         } else {
             reader.problem(
                 field.line,
-                format!("unknown field `{}` for a {} entry (allowed: {})", field.key, kind.as_str(), allowed.join(", ")),
+                format!(
+                    "unknown field `{}` for a {} entry (allowed: {})",
+                    field.key,
+                    kind.as_str(),
+                    allowed.join(", ")
+                ),
             );
         }
     }
@@ -406,7 +445,9 @@ pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Pro
     let id = reader.text("id");
     if let Some((line, id)) = &id {
         let valid = match kind {
-            Kind::Faq => id.strip_prefix("faq-").is_some_and(|n| n.len() == 2 && n.chars().all(|c| c.is_ascii_digit())),
+            Kind::Faq => id
+                .strip_prefix("faq-")
+                .is_some_and(|n| n.len() == 2 && n.chars().all(|c| c.is_ascii_digit())),
             Kind::Project | Kind::Assistant => is_slug(id),
         };
         if !valid {
@@ -418,25 +459,39 @@ pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Pro
         }
     }
     let alternates = values(reader.list("alternates"));
-    let (related_lines, related): (Vec<usize>, Vec<String>) = reader.list("related").into_iter().unzip();
+    let (related_lines, related): (Vec<usize>, Vec<String>) =
+        reader.list("related").into_iter().unzip();
     let (title, project, assistant) = match kind {
-        Kind::Faq => (reader.text("title").map(|(_, t)| t).unwrap_or_default(), None, None),
+        Kind::Faq => (
+            reader.text("title").map(|(_, t)| t).unwrap_or_default(),
+            None,
+            None,
+        ),
         Kind::Project => {
             let name = reader.text("name").map(|(_, t)| t).unwrap_or_default();
-            let short_name = reader.text("short_name").map(|(_, t)| t).unwrap_or_default();
+            let short_name = reader
+                .text("short_name")
+                .map(|(_, t)| t)
+                .unwrap_or_default();
             let strand = match reader.text("strand") {
                 Some((_, s)) if s == "building-block" => Strand::BuildingBlock,
                 Some((_, s)) if s == "priority-service" => Strand::PriorityService,
                 Some((_, s)) if s == "unknown" => Strand::Unknown,
                 Some((line, s)) => {
-                    reader.problem(line, format!("bad strand `{s}`: use building-block, priority-service or unknown"));
+                    reader.problem(
+                        line,
+                        format!(
+                            "bad strand `{s}`: use building-block, priority-service or unknown"
+                        ),
+                    );
                     Strand::Unknown
                 }
                 None => Strand::Unknown,
             };
             let sources = reader.list("sources");
             for (line, url) in &sources {
-                let ok = (url.starts_with("http://") || url.starts_with("https://")) && !url.contains(char::is_whitespace);
+                let ok = (url.starts_with("http://") || url.starts_with("https://"))
+                    && !url.contains(char::is_whitespace);
                 if !ok {
                     reader.problem(*line, format!("source `{url}` is not an http(s) address"));
                 }
@@ -486,7 +541,10 @@ pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Pro
     let id = id.map(|(_, id)| id).unwrap_or_default();
     let raw = passages::split(doc.body, doc.body_line);
     if raw.is_empty() {
-        reader.problem(doc.body_line, "the entry has no text after the front matter".into());
+        reader.problem(
+            doc.body_line,
+            "the entry has no text after the front matter".into(),
+        );
     }
     let passages = raw
         .into_iter()
@@ -566,15 +624,60 @@ mod tests {
     #[test]
     fn reports_problems_with_lines() {
         let cases: &[(Kind, &str, usize, &str)] = &[
-            (Kind::Faq, "---\nid: faq-01\n---\nText\n", 1, "missing required field `title`"),
-            (Kind::Faq, "---\nid: faq-01\ntitle: Q?\ntitel: x\n---\nText\n", 4, "unknown field `titel`"),
-            (Kind::Faq, "---\nid: faq-01\ntitle: Q?\n---\n\n", 5, "no text"),
-            (Kind::Faq, "---\nid: FAQ1\ntitle: Q?\n---\nText\n", 2, "bad id"),
-            (Kind::Project, &PROJECT.replace("id: parsol", "id: Par Sol"), 2, "bad id"),
-            (Kind::Project, &PROJECT.replace("priority-service", "priority"), 5, "bad strand"),
-            (Kind::Project, &PROJECT.replace("https://example.org/a", "example.org"), 8, "not an http(s) address"),
-            (Kind::Project, &PROJECT.replace("summary: Planning.\n", ""), 1, "`summary`"),
-            (Kind::Assistant, "---\nid: hi\nintent: chat\ntriggers:\n  - hello\n---\nHi.\n", 3, "bad intent"),
+            (
+                Kind::Faq,
+                "---\nid: faq-01\n---\nText\n",
+                1,
+                "missing required field `title`",
+            ),
+            (
+                Kind::Faq,
+                "---\nid: faq-01\ntitle: Q?\ntitel: x\n---\nText\n",
+                4,
+                "unknown field `titel`",
+            ),
+            (
+                Kind::Faq,
+                "---\nid: faq-01\ntitle: Q?\n---\n\n",
+                5,
+                "no text",
+            ),
+            (
+                Kind::Faq,
+                "---\nid: FAQ1\ntitle: Q?\n---\nText\n",
+                2,
+                "bad id",
+            ),
+            (
+                Kind::Project,
+                &PROJECT.replace("id: parsol", "id: Par Sol"),
+                2,
+                "bad id",
+            ),
+            (
+                Kind::Project,
+                &PROJECT.replace("priority-service", "priority"),
+                5,
+                "bad strand",
+            ),
+            (
+                Kind::Project,
+                &PROJECT.replace("https://example.org/a", "example.org"),
+                8,
+                "not an http(s) address",
+            ),
+            (
+                Kind::Project,
+                &PROJECT.replace("summary: Planning.\n", ""),
+                1,
+                "`summary`",
+            ),
+            (
+                Kind::Assistant,
+                "---\nid: hi\nintent: chat\ntriggers:\n  - hello\n---\nHi.\n",
+                3,
+                "bad intent",
+            ),
         ];
         for (kind, text, line, needle) in cases {
             let problems = parse(*kind, text).unwrap_err();
@@ -599,10 +702,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("faq")).unwrap();
         for name in ["a.md", "b.md"] {
-            std::fs::write(dir.path().join("faq").join(name), "---\nid: faq-01\ntitle: Q?\n---\nText\n").unwrap();
+            std::fs::write(
+                dir.path().join("faq").join(name),
+                "---\nid: faq-01\ntitle: Q?\n---\nText\n",
+            )
+            .unwrap();
         }
         let problems = load(dir.path()).unwrap_err();
-        assert!(problems.0.iter().any(|p| p.message.contains("duplicate id `faq-01`")), "{problems}");
+        assert!(
+            problems
+                .0
+                .iter()
+                .any(|p| p.message.contains("duplicate id `faq-01`")),
+            "{problems}"
+        );
     }
 
     #[test]

@@ -70,15 +70,28 @@ pub fn parse(text: &str) -> Result<Document<'_>, Vec<SyntaxError>> {
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        if let Some(item) = trimmed.strip_prefix("- ").or(if trimmed == "-" { Some("") } else { None }) {
+        if let Some(item) =
+            trimmed
+                .strip_prefix("- ")
+                .or(if trimmed == "-" { Some("") } else { None })
+        {
             match fields.last_mut() {
-                Some(Field { value: Value::List(items), .. }) => items.push(Located {
+                Some(Field {
+                    value: Value::List(items),
+                    ..
+                }) => items.push(Located {
                     line: line_no,
                     value: item.trim().to_string(),
                 }),
-                Some(Field { key, value: Value::Text(_), .. }) => errors.push(SyntaxError {
+                Some(Field {
+                    key,
+                    value: Value::Text(_),
+                    ..
+                }) => errors.push(SyntaxError {
                     line: line_no,
-                    message: format!("list item under `{key}`, which already has a value on its own line"),
+                    message: format!(
+                        "list item under `{key}`, which already has a value on its own line"
+                    ),
                 }),
                 None => errors.push(SyntaxError {
                     line: line_no,
@@ -150,12 +163,21 @@ mod tests {
 
     #[test]
     fn reads_text_and_list_values_with_lines() {
-        let doc = parse("---\nid: faq-01\n# note\nalternates:\n  - one\n  - two\n---\nBody\n").unwrap();
+        let doc =
+            parse("---\nid: faq-01\n# note\nalternates:\n  - one\n  - two\n---\nBody\n").unwrap();
         assert_eq!(doc.fields.len(), 2);
         assert_eq!(doc.fields[0].key, "id");
         assert_eq!(doc.fields[0].value, Value::Text("faq-01".into()));
-        let Value::List(items) = &doc.fields[1].value else { panic!("not a list") };
-        assert_eq!(items.iter().map(|i| (i.line, i.value.as_str())).collect::<Vec<_>>(), [(5, "one"), (6, "two")]);
+        let Value::List(items) = &doc.fields[1].value else {
+            panic!("not a list")
+        };
+        assert_eq!(
+            items
+                .iter()
+                .map(|i| (i.line, i.value.as_str()))
+                .collect::<Vec<_>>(),
+            [(5, "one"), (6, "two")]
+        );
         assert_eq!(doc.body, "Body\n");
         assert_eq!(doc.body_line, 8);
     }
@@ -163,7 +185,10 @@ mod tests {
     #[test]
     fn value_may_contain_colons() {
         let doc = parse("---\ntitle: What? Why: because\n---\n").unwrap();
-        assert_eq!(doc.fields[0].value, Value::Text("What? Why: because".into()));
+        assert_eq!(
+            doc.fields[0].value,
+            Value::Text("What? Why: because".into())
+        );
     }
 
     #[test]
@@ -181,7 +206,11 @@ mod tests {
         for (text, line, needle) in cases {
             let errors = parse(text).unwrap_err();
             assert_eq!(errors[0].line, *line, "{text:?}");
-            assert!(errors[0].message.contains(needle), "{text:?}: {}", errors[0].message);
+            assert!(
+                errors[0].message.contains(needle),
+                "{text:?}: {}",
+                errors[0].message
+            );
         }
     }
 }

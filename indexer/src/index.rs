@@ -61,7 +61,10 @@ pub struct OpenIndex {
 /// paths and contents. Modification times are not used: a fresh clone sets them all to now.
 pub fn fingerprint(corpus_dir: &Path) -> Result<String, Error> {
     let mut files = Vec::new();
-    collect_files(corpus_dir, &mut files).map_err(|source| Error::Io { path: corpus_dir.to_path_buf(), source })?;
+    collect_files(corpus_dir, &mut files).map_err(|source| Error::Io {
+        path: corpus_dir.to_path_buf(),
+        source,
+    })?;
     files.sort();
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut feed = |bytes: &[u8]| {
@@ -75,7 +78,10 @@ pub fn fingerprint(corpus_dir: &Path) -> Result<String, Error> {
         let relative = path.strip_prefix(corpus_dir).unwrap_or(&path);
         feed(relative.to_string_lossy().as_bytes());
         feed(&[0]);
-        let bytes = std::fs::read(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+        let bytes = std::fs::read(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
         feed(&(bytes.len() as u64).to_le_bytes());
         feed(&bytes);
     }
@@ -104,17 +110,28 @@ pub fn build_index(corpus: &Corpus, out: &Path, fingerprint: &str) -> Result<Bui
         move |source| Error::Io { path, source }
     };
     std::fs::create_dir_all(&staging).map_err(io(&staging))?;
-    let result = write_index(corpus, &staging, fingerprint).and_then(|()| swap_into_place(&staging, out));
+    let result =
+        write_index(corpus, &staging, fingerprint).and_then(|()| swap_into_place(&staging, out));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
     result?;
-    Ok(BuildSummary { entries: corpus.entries.len(), passages: corpus.passage_count(), elapsed: started.elapsed() })
+    Ok(BuildSummary {
+        entries: corpus.entries.len(),
+        passages: corpus.passage_count(),
+        elapsed: started.elapsed(),
+    })
 }
 
 fn sibling(out: &Path, what: &str) -> PathBuf {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "index".into());
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "index".into());
     out.with_file_name(format!(".{name}.{what}-{}-{nanos}", std::process::id()))
 }
 
@@ -122,7 +139,9 @@ fn write_index(corpus: &Corpus, dir: &Path, fingerprint: &str) -> Result<(), Err
     let (schema, fields) = schema::build();
     let index = Index::create_in_dir(dir, schema)?;
     analysis::register(&index);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
     let mut writer = index.writer_with_num_threads(threads, 64 * 1024 * 1024 * threads)?;
     for entry in &corpus.entries {
         add_entry(&writer, fields, entry)?;
@@ -132,24 +151,44 @@ fn write_index(corpus: &Corpus, dir: &Path, fingerprint: &str) -> Result<(), Err
     let manifest = Manifest {
         format: FORMAT_VERSION,
         corpus_fingerprint: fingerprint.to_string(),
-        built_at_unix: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+        built_at_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
         corpus: corpus.clone(),
     };
     let path = dir.join(MANIFEST_FILE);
-    let json = serde_json::to_vec(&manifest).map_err(|e| Error::Manifest { path: path.clone(), message: e.to_string() })?;
+    let json = serde_json::to_vec(&manifest).map_err(|e| Error::Manifest {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
     std::fs::write(&path, json).map_err(|source| Error::Io { path, source })?;
     Ok(())
 }
 
 fn add_entry(writer: &tantivy::IndexWriter, fields: Fields, entry: &Entry) -> Result<(), Error> {
     let alternates = match &entry.assistant {
-        Some(a) => entry.alternates.iter().chain(&a.triggers).cloned().collect::<Vec<_>>().join("\n"),
+        Some(a) => entry
+            .alternates
+            .iter()
+            .chain(&a.triggers)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n"),
         None => entry.alternates.join("\n"),
     };
     let names = entry.names().join("\n");
-    let keywords = entry.project.as_ref().map(|p| p.keywords.join("\n")).unwrap_or_default();
+    let keywords = entry
+        .project
+        .as_ref()
+        .map(|p| p.keywords.join("\n"))
+        .unwrap_or_default();
     // An assistant entry's title is its id, which is not text anyone asks.
-    let title = if entry.kind == Kind::Assistant { "" } else { entry.title.as_str() };
+    let title = if entry.kind == Kind::Assistant {
+        ""
+    } else {
+        entry.title.as_str()
+    };
     for passage in &entry.passages {
         let context = [passage.section.as_deref(), passage.lead_in.as_deref()]
             .into_iter()
@@ -189,7 +228,10 @@ fn swap_into_place(staging: &Path, out: &Path) -> Result<(), Error> {
         if had_old {
             let _ = std::fs::rename(&retired, out);
         }
-        return Err(Error::Io { path: out.to_path_buf(), source });
+        return Err(Error::Io {
+            path: out.to_path_buf(),
+            source,
+        });
     }
     if had_old {
         // Readers that still have the old files mapped keep them until they let go.
@@ -201,13 +243,22 @@ fn swap_into_place(staging: &Path, out: &Path) -> Result<(), Error> {
 /// Opens the index in `dir` for reading, with Signpost's analyzers registered.
 pub fn open_index(dir: &Path) -> Result<OpenIndex, Error> {
     let manifest_path = dir.join(MANIFEST_FILE);
-    let manifest_bytes = std::fs::read(&manifest_path).map_err(|source| Error::Io { path: manifest_path.clone(), source })?;
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
-        .map_err(|e| Error::Manifest { path: manifest_path.clone(), message: e.to_string() })?;
+    let manifest_bytes = std::fs::read(&manifest_path).map_err(|source| Error::Io {
+        path: manifest_path.clone(),
+        source,
+    })?;
+    let manifest: Manifest =
+        serde_json::from_slice(&manifest_bytes).map_err(|e| Error::Manifest {
+            path: manifest_path.clone(),
+            message: e.to_string(),
+        })?;
     if manifest.format != FORMAT_VERSION {
         return Err(Error::Manifest {
             path: manifest_path,
-            message: format!("index format {} but this build reads format {FORMAT_VERSION}", manifest.format),
+            message: format!(
+                "index format {} but this build reads format {FORMAT_VERSION}",
+                manifest.format
+            ),
         });
     }
     let index = Index::open_in_dir(dir)?;
@@ -216,8 +267,17 @@ pub fn open_index(dir: &Path) -> Result<OpenIndex, Error> {
         path: dir.to_path_buf(),
         message: "the index schema is not a Signpost schema".into(),
     })?;
-    let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-    Ok(OpenIndex { index, reader, fields, manifest, dir: dir.to_path_buf() })
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    Ok(OpenIndex {
+        index,
+        reader,
+        fields,
+        manifest,
+        dir: dir.to_path_buf(),
+    })
 }
 
 impl OpenIndex {
@@ -234,8 +294,16 @@ mod tests {
     use crate::corpus::parse_entry;
 
     fn tiny_corpus() -> Corpus {
-        let faq = parse_entry(Kind::Faq, Path::new("faq/a.md"), "---\nid: faq-01\ntitle: Is there a helpline?\n---\nRing the phone line.\n").unwrap();
-        Corpus { entries: vec![faq], synonyms: Vec::new() }
+        let faq = parse_entry(
+            Kind::Faq,
+            Path::new("faq/a.md"),
+            "---\nid: faq-01\ntitle: Is there a helpline?\n---\nRing the phone line.\n",
+        )
+        .unwrap();
+        Corpus {
+            entries: vec![faq],
+            synonyms: Vec::new(),
+        }
     }
 
     #[test]
@@ -250,7 +318,10 @@ mod tests {
         assert_eq!(searcher.num_docs(), 1);
         let term = tantivy::Term::from_field_text(open.fields.body, &analysis::stem("phone"));
         let query = tantivy::query::TermQuery::new(term, IndexRecordOption::Basic);
-        assert_eq!(searcher.search(&query, &tantivy::collector::Count).unwrap(), 1);
+        assert_eq!(
+            searcher.search(&query, &tantivy::collector::Count).unwrap(),
+            1
+        );
     }
 
     #[test]
@@ -260,14 +331,21 @@ mod tests {
         build_index(&tiny_corpus(), &out, "one").unwrap();
         build_index(&tiny_corpus(), &out, "two").unwrap();
         assert_eq!(open_index(&out).unwrap().manifest.corpus_fingerprint, "two");
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
         assert_eq!(leftovers, ["index"]);
     }
 
     #[test]
     fn opening_a_missing_index_is_an_error_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(open_index(&dir.path().join("nope")), Err(Error::Io { .. })));
+        assert!(matches!(
+            open_index(&dir.path().join("nope")),
+            Err(Error::Io { .. })
+        ));
     }
 
     #[test]

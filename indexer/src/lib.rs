@@ -22,7 +22,10 @@ pub enum Error {
     #[error("the corpus has problems:\n{0}")]
     Corpus(#[from] Problems),
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: bad index manifest: {message}")]
     Manifest { path: PathBuf, message: String },
     #[error("search engine: {0}")]
@@ -30,7 +33,10 @@ pub enum Error {
 }
 
 /// Loads and validates the corpus in `corpus_dir`, then builds it into `out`.
-pub fn build_from_dir(corpus_dir: &std::path::Path, out: &std::path::Path) -> Result<BuildSummary, Error> {
+pub fn build_from_dir(
+    corpus_dir: &std::path::Path,
+    out: &std::path::Path,
+) -> Result<BuildSummary, Error> {
     let fingerprint = fingerprint(corpus_dir)?;
     let corpus = corpus::load(corpus_dir)?;
     build_index(&corpus, out, &fingerprint)

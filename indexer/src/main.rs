@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use signpost_indexer::{corpus, Error};
 
 #[derive(Parser)]
-#[command(name = "signpost-indexer", version, about = "Checks the Signpost corpus and builds its search index")]
+#[command(
+    name = "signpost-indexer",
+    version,
+    about = "Checks the Signpost corpus and builds its search index"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

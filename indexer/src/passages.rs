@@ -90,7 +90,10 @@ fn blocks(body: &str, first_line: usize) -> Vec<(usize, Block)> {
         } else if let Some((_, text)) = paragraph.as_mut() {
             text.push(' ');
             text.push_str(line);
-        } else if let Some((_, Block::Bullet(text))) = blocks.last_mut().filter(|_| raw.starts_with(char::is_whitespace)) {
+        } else if let Some((_, Block::Bullet(text))) = blocks
+            .last_mut()
+            .filter(|_| raw.starts_with(char::is_whitespace))
+        {
             // An indented continuation line belongs to the bullet above it.
             text.push(' ');
             text.push_str(line);
@@ -142,15 +145,25 @@ mod tests {
         let got: Vec<_> = passages.iter().map(|p| (p.line, p.text.as_str())).collect();
         assert_eq!(
             got,
-            [(5, "First paragraph wraps here."), (8, "one bullet"), (9, "two bullet"), (11, "Last.")]
+            [
+                (5, "First paragraph wraps here."),
+                (8, "one bullet"),
+                (9, "two bullet"),
+                (11, "Last.")
+            ]
         );
     }
 
     #[test]
     fn a_colon_paragraph_before_bullets_is_their_lead_in() {
-        let passages = split("They include:\n- Alpha council did a thing.\n- Beta did another.\n", 1);
+        let passages = split(
+            "They include:\n- Alpha council did a thing.\n- Beta did another.\n",
+            1,
+        );
         assert_eq!(passages.len(), 2);
-        assert!(passages.iter().all(|p| p.lead_in.as_deref() == Some("They include:")));
+        assert!(passages
+            .iter()
+            .all(|p| p.lead_in.as_deref() == Some("They include:")));
     }
 
     #[test]

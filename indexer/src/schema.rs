@@ -2,7 +2,9 @@
 //! phrasings, names and keywords in fields of their own, so ranking can tell a matching FAQ
 //! question or project name from a passing mention in body text.
 
-use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING,
+};
 
 use crate::analysis::ANALYZER;
 
@@ -77,6 +79,13 @@ impl Fields {
 
     /// The analyzed text fields a question is matched against.
     pub fn searchable(&self) -> [Field; 6] {
-        [self.title, self.alternates, self.names, self.keywords, self.context, self.body]
+        [
+            self.title,
+            self.alternates,
+            self.names,
+            self.keywords,
+            self.context,
+            self.body,
+        ]
     }
 }

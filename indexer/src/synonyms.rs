@@ -22,7 +22,9 @@ pub struct SynonymError {
 }
 
 fn terms(text: &str) -> Vec<String> {
-    text.split(',').map(|t| t.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+    text.split(',')
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
 }
 
 /// Parses the whole file, reporting every bad line.
@@ -43,12 +45,18 @@ pub fn parse(text: &str) -> Result<Vec<SynonymGroup>, Vec<SynonymError>> {
             }
         };
         if from.iter().chain(&to).any(String::is_empty) {
-            errors.push(SynonymError { line, message: "empty term: check for a doubled or trailing comma".into() });
+            errors.push(SynonymError {
+                line,
+                message: "empty term: check for a doubled or trailing comma".into(),
+            });
             continue;
         }
         if content.contains("=>") {
             if to.iter().any(|t| t.contains("=>")) {
-                errors.push(SynonymError { line, message: "more than one `=>` on the line".into() });
+                errors.push(SynonymError {
+                    line,
+                    message: "more than one `=>` on the line".into(),
+                });
                 continue;
             }
         } else if from.len() < 2 {
@@ -73,8 +81,13 @@ mod tests {
 
     #[test]
     fn reads_groups_and_one_way_rules() {
-        let groups = parse("# c\nODPM, Office of the  Deputy Prime Minister\nring => telephone, phone\n").unwrap();
-        assert_eq!(groups[0].from, ["ODPM", "Office of the Deputy Prime Minister"]);
+        let groups =
+            parse("# c\nODPM, Office of the  Deputy Prime Minister\nring => telephone, phone\n")
+                .unwrap();
+        assert_eq!(
+            groups[0].from,
+            ["ODPM", "Office of the Deputy Prime Minister"]
+        );
         assert_eq!(groups[0].to, groups[0].from);
         assert_eq!(groups[1].from, ["ring"]);
         assert_eq!(groups[1].to, ["telephone", "phone"]);

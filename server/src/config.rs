@@ -9,7 +9,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::engine::{Limits, Settings};
 
 #[derive(Debug, Parser)]
-#[command(name = "signpost-server", version, about = "Answers questions about the local e-gov National Projects")]
+#[command(
+    name = "signpost-server",
+    version,
+    about = "Answers questions about the local e-gov National Projects"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub options: Options,
@@ -32,7 +36,12 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct Options {
     /// Address to listen on.
-    #[arg(long, env = "SIGNPOST_ADDR", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "SIGNPOST_ADDR",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub addr: String,
     /// The corpus folder the index is built from.
     #[arg(long, env = "SIGNPOST_CORPUS", default_value = "corpus", global = true)]
@@ -44,16 +53,36 @@ pub struct Options {
     #[arg(long, env = "SIGNPOST_INDEX", global = true)]
     pub index: Option<PathBuf>,
     /// Answers below this confidence (0..1) are withheld and the fallback is shown.
-    #[arg(long, env = "SIGNPOST_MIN_CONFIDENCE", default_value_t = 0.5, global = true)]
+    #[arg(
+        long,
+        env = "SIGNPOST_MIN_CONFIDENCE",
+        default_value_t = 0.5,
+        global = true
+    )]
     pub min_confidence: f32,
     /// The longest question accepted, in characters.
-    #[arg(long, env = "SIGNPOST_MAX_QUESTION_CHARS", default_value_t = 500, global = true)]
+    #[arg(
+        long,
+        env = "SIGNPOST_MAX_QUESTION_CHARS",
+        default_value_t = 500,
+        global = true
+    )]
     pub max_question_chars: usize,
     /// The most words accepted in a question.
-    #[arg(long, env = "SIGNPOST_MAX_QUESTION_WORDS", default_value_t = 80, global = true)]
+    #[arg(
+        long,
+        env = "SIGNPOST_MAX_QUESTION_WORDS",
+        default_value_t = 80,
+        global = true
+    )]
     pub max_question_words: usize,
     /// The most passages one answer may list (`limit`).
-    #[arg(long, env = "SIGNPOST_MAX_RESULTS", default_value_t = 20, global = true)]
+    #[arg(
+        long,
+        env = "SIGNPOST_MAX_RESULTS",
+        default_value_t = 20,
+        global = true
+    )]
     pub max_results: usize,
 }
 
@@ -70,17 +99,25 @@ pub struct Config {
 impl Options {
     /// Checks every option and fills in derived defaults.
     pub fn validate(self) -> anyhow::Result<Config> {
-        let addr: SocketAddr = self
-            .addr
-            .parse()
-            .map_err(|e| anyhow::anyhow!("SIGNPOST_ADDR / --addr `{}` is not an address such as 127.0.0.1:8080: {e}", self.addr))?;
+        let addr: SocketAddr = self.addr.parse().map_err(|e| {
+            anyhow::anyhow!(
+                "SIGNPOST_ADDR / --addr `{}` is not an address such as 127.0.0.1:8080: {e}",
+                self.addr
+            )
+        })?;
         if !(0.0..=1.0).contains(&self.min_confidence) {
-            anyhow::bail!("--min-confidence must be between 0 and 1, got {}", self.min_confidence);
+            anyhow::bail!(
+                "--min-confidence must be between 0 and 1, got {}",
+                self.min_confidence
+            );
         }
         if self.max_question_chars == 0 || self.max_question_words == 0 || self.max_results == 0 {
             anyhow::bail!("question and result limits must be at least 1");
         }
-        let index = self.index.clone().unwrap_or_else(|| self.data.join("index"));
+        let index = self
+            .index
+            .clone()
+            .unwrap_or_else(|| self.data.join("index"));
         let limits = Limits {
             max_chars: self.max_question_chars,
             max_words: self.max_question_words,
@@ -92,7 +129,10 @@ impl Options {
             corpus: self.corpus,
             data: self.data,
             index,
-            settings: Settings { min_confidence: self.min_confidence, limits },
+            settings: Settings {
+                min_confidence: self.min_confidence,
+                limits,
+            },
         })
     }
 }

@@ -21,13 +21,15 @@ pub struct Case {
 
 /// Reads an evaluation file, reporting a bad line by number.
 pub fn read_cases(path: &Path) -> anyhow::Result<Vec<Case>> {
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let mut cases = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let case: Case = serde_json::from_str(line).map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), i + 1))?;
+        let case: Case = serde_json::from_str(line)
+            .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), i + 1))?;
         cases.push(case);
     }
     Ok(cases)
@@ -92,7 +94,10 @@ fn answer_key(kind: &str, id: &str, title: &str) -> String {
 fn score_case(case: &Case, response: &AskResponse, scores: &mut Scores) -> Vec<&'static str> {
     let mut failed = Vec::new();
     let expects = |key: &str| case.expect.iter().any(|e| e == key);
-    let answer = response.answer.as_ref().map(|a| answer_key(&a.kind, &a.id, &a.title));
+    let answer = response
+        .answer
+        .as_ref()
+        .map(|a| answer_key(&a.kind, &a.id, &a.title));
     if case.expect.is_empty() {
         let rejected = response.answer.is_none();
         scores.rejection.add(rejected);
@@ -111,14 +116,23 @@ fn score_case(case: &Case, response: &AskResponse, scores: &mut Scores) -> Vec<&
         .iter()
         .take(3)
         .map(|p| answer_key(&p.kind, &p.entry_id, &p.title))
-        .chain(response.projects.iter().take(3).map(|p| format!("project:{}", p.id)));
+        .chain(
+            response
+                .projects
+                .iter()
+                .take(3)
+                .map(|p| format!("project:{}", p.id)),
+        );
     let h3 = top3.into_iter().any(|k| expects(&k));
     scores.hit_at_3.add(h3);
     if !h3 {
         failed.push("hit@3");
     }
     if case.expect.iter().any(|e| e.starts_with("project:")) {
-        let p1 = response.projects.first().is_some_and(|p| expects(&format!("project:{}", p.id)));
+        let p1 = response
+            .projects
+            .first()
+            .is_some_and(|p| expects(&format!("project:{}", p.id)));
         scores.project_at_1.add(p1);
         if !p1 {
             failed.push("project@1");
@@ -136,7 +150,10 @@ fn score_case(case: &Case, response: &AskResponse, scores: &mut Scores) -> Vec<&
 pub fn run(engine: &Engine, cases: &[Case]) -> Report {
     let mut report = Report::default();
     for case in cases {
-        let request = AskRequest { q: case.q.clone(), ..AskRequest::default() };
+        let request = AskRequest {
+            q: case.q.clone(),
+            ..AskRequest::default()
+        };
         let response = match engine.ask(&request) {
             Ok(r) => r,
             Err(err) => {
@@ -152,13 +169,20 @@ pub fn run(engine: &Engine, cases: &[Case]) -> Report {
         };
         let failed = score_case(case, &response, &mut report.overall);
         for tag in &case.tags {
-            score_case(case, &response, report.by_tag.entry(tag.clone()).or_default());
+            score_case(
+                case,
+                &response,
+                report.by_tag.entry(tag.clone()).or_default(),
+            );
         }
         if !failed.is_empty() {
             report.misses.push(Miss {
                 q: case.q.clone(),
                 expect: case.expect.clone(),
-                got: response.answer.as_ref().map(|a| answer_key(&a.kind, &a.id, &a.title)),
+                got: response
+                    .answer
+                    .as_ref()
+                    .map(|a| answer_key(&a.kind, &a.id, &a.title)),
                 confidence: response.answer.as_ref().map_or(0.0, |a| a.confidence),
                 failed,
             });

@@ -9,10 +9,19 @@ use signpost_indexer::{index::FORMAT_VERSION, OpenIndex};
 /// unreadable, of another format, or older than the corpus. Fails only when no usable index
 /// can be had.
 pub fn ensure_index(corpus_dir: &Path, index_dir: &Path) -> anyhow::Result<OpenIndex> {
-    let fingerprint = if corpus_dir.is_dir() { Some(signpost_indexer::fingerprint(corpus_dir)?) } else { None };
+    let fingerprint = if corpus_dir.is_dir() {
+        Some(signpost_indexer::fingerprint(corpus_dir)?)
+    } else {
+        None
+    };
     let existing = signpost_indexer::open_index(index_dir);
     let reason = match (&existing, &fingerprint) {
-        (Ok(open), Some(fp)) if open.manifest.corpus_fingerprint == *fp && open.manifest.format == FORMAT_VERSION => None,
+        (Ok(open), Some(fp))
+            if open.manifest.corpus_fingerprint == *fp
+                && open.manifest.format == FORMAT_VERSION =>
+        {
+            None
+        }
         (Ok(_), None) => {
             tracing::warn!(corpus = %corpus_dir.display(), "corpus folder not found; serving the existing index as it is");
             None

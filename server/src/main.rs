@@ -10,7 +10,9 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
     match run(Cli::parse()) {
@@ -42,13 +44,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(addr: std::net::SocketAddr, engine: Engine) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
-    tracing::info!("Signpost is serving on http://{local}/ (demo page), API at http://{local}/api/v1/ask?q=…");
+    tracing::info!(
+        "Signpost is serving on http://{local}/ (demo page), API at http://{local}/api/v1/ask?q=…"
+    );
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");
     };
-    axum::serve(listener, app(AppState::new(engine))).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, app(AppState::new(engine)))
+        .with_graceful_shutdown(shutdown)
+        .await?;
     Ok(())
 }

@@ -22,7 +22,10 @@ pub fn ranges(text: &str, terms: &HashSet<&str>) -> Vec<[usize; 2]> {
             _ => merged.push((from, to)),
         }
     }
-    merged.into_iter().map(|(from, to)| [char_offset(text, from), char_offset(text, to)]).collect()
+    merged
+        .into_iter()
+        .map(|(from, to)| [char_offset(text, from), char_offset(text, to)])
+        .collect()
 }
 
 fn char_offset(text: &str, byte: usize) -> usize {
@@ -39,7 +42,10 @@ mod tests {
         let terms: HashSet<&str> = ["pathfind", "plan"].into_iter().collect();
         let found = ranges(text, &terms);
         let chars: Vec<char> = text.chars().collect();
-        let words: Vec<String> = found.iter().map(|[a, b]| chars[*a..*b].iter().collect()).collect();
+        let words: Vec<String> = found
+            .iter()
+            .map(|[a, b]| chars[*a..*b].iter().collect())
+            .collect();
         assert_eq!(words, ["Pathfinders", "planning"]);
     }
 

@@ -49,7 +49,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { min_confidence: 0.5, limits: Limits::default() }
+        Settings {
+            min_confidence: 0.5,
+            limits: Limits::default(),
+        }
     }
 }
 
@@ -93,7 +96,6 @@ struct Candidate {
     entry: usize,
     passage_id: String,
     text: String,
-    bm25: f32,
     coverage: f32,
     rank: f32,
 }
@@ -104,11 +106,23 @@ impl Engine {
         let corpus = &open.manifest.corpus;
         let f = open.fields;
         let boosts = Boosts {
-            fields: [(f.title, 3.0), (f.alternates, 2.5), (f.names, 3.0), (f.keywords, 2.0), (f.context, 0.6), (f.body, 1.0)],
+            fields: [
+                (f.title, 3.0),
+                (f.alternates, 2.5),
+                (f.names, 3.0),
+                (f.keywords, 2.0),
+                (f.context, 0.6),
+                (f.body, 1.0),
+            ],
         };
         let vocabulary = Vocabulary::from_corpus(corpus);
         let synonyms = Synonyms::compile(&corpus.synonyms);
-        let entry_index = corpus.entries.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
+        let entry_index = corpus
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
         let info = corpus.entries.iter().map(entry_info).collect::<Vec<_>>();
         let mut project_mentions = HashMap::new();
         for (i, entry) in corpus.entries.iter().enumerate() {
@@ -120,7 +134,17 @@ impl Engine {
             }
         }
         let helpline = find_helpline(corpus.entries.iter());
-        Engine { open, settings, boosts, vocabulary, synonyms, entry_index, info, project_mentions, helpline }
+        Engine {
+            open,
+            settings,
+            boosts,
+            vocabulary,
+            synonyms,
+            entry_index,
+            info,
+            project_mentions,
+            helpline,
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -150,7 +174,11 @@ impl Engine {
         let limit = match request.limit {
             None => limits.default_results,
             Some(n) if (1..=limits.max_results).contains(&n) => n,
-            Some(_) => return Err(QuestionError::BadLimit { max: limits.max_results }),
+            Some(_) => {
+                return Err(QuestionError::BadLimit {
+                    max: limits.max_results,
+                })
+            }
         };
         let analyzed = question::analyze(q, &self.vocabulary, &self.synonyms);
         let focus = self.follow_up_focus(&analyzed, request.context.as_ref());
@@ -163,43 +191,87 @@ impl Engine {
     /// When the question refers back ("who led it?") to a project from the previous turn and
     /// names no project itself, the search is confined to that project.
     fn follow_up_focus(&self, analyzed: &Analyzed, context: Option<&Context>) -> Option<usize> {
-        const REFERRING: &[&str] = &["it", "its", "that", "this", "they", "them", "their", "those", "project", "scheme", "one"];
+        const REFERRING: &[&str] = &[
+            "it", "its", "that", "this", "they", "them", "their", "those", "project", "scheme",
+            "one",
+        ];
         let context = context?;
-        let refers_back = analyzed.words.iter().any(|w| REFERRING.contains(&w.as_str()));
+        let refers_back = analyzed
+            .words
+            .iter()
+            .any(|w| REFERRING.contains(&w.as_str()));
         let names_a_project = analyzed.terms.iter().any(|t| {
             self.project_mentions.contains_key(&t.term)
-                || self.info.iter().zip(self.entries()).any(|(i, e)| e.kind == Kind::Project && i.name_terms.contains(&t.term) && t.term.len() > 3 && self.is_distinctive_name_term(&t.term))
+                || self.info.iter().zip(self.entries()).any(|(i, e)| {
+                    e.kind == Kind::Project
+                        && i.name_terms.contains(&t.term)
+                        && t.term.len() > 3
+                        && self.is_distinctive_name_term(&t.term)
+                })
         });
         if !refers_back || names_a_project {
             return None;
         }
-        let is_project = |id: &String| self.entry_index.get(id).copied().filter(|i| self.entries()[*i].kind == Kind::Project);
-        context.answer_id.as_ref().and_then(is_project).or_else(|| context.projects.iter().find_map(is_project))
+        let is_project = |id: &String| {
+            self.entry_index
+                .get(id)
+                .copied()
+                .filter(|i| self.entries()[*i].kind == Kind::Project)
+        };
+        context
+            .answer_id
+            .as_ref()
+            .and_then(is_project)
+            .or_else(|| context.projects.iter().find_map(is_project))
     }
 
     /// A name term that belongs to only one project ("planning" in PARSOL's name, not "national").
     fn is_distinctive_name_term(&self, term: &str) -> bool {
-        self.info.iter().filter(|i| i.name_terms.contains(term)).count() == 1
+        self.info
+            .iter()
+            .filter(|i| i.name_terms.contains(term))
+            .count()
+            == 1
     }
 
-    fn search(&self, searcher: &Searcher, analyzed: &Analyzed, focus: Option<usize>) -> Vec<Candidate> {
+    fn search(
+        &self,
+        searcher: &Searcher,
+        analyzed: &Analyzed,
+        focus: Option<usize>,
+    ) -> Vec<Candidate> {
         let fields = &self.open.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in analyzed.terms.iter().filter(|t| t.known) {
             for (field, boost) in self.boosts.fields {
-                let query = TermQuery::new(Term::from_field_text(field, &t.term), IndexRecordOption::WithFreqs);
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
+                let query = TermQuery::new(
+                    Term::from_field_text(field, &t.term),
+                    IndexRecordOption::WithFreqs,
+                );
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(query), boost)),
+                ));
             }
         }
         for e in &analyzed.expansions {
             for (field, boost) in self.boosts.fields {
                 let query: Box<dyn Query> = match e.phrase.terms.as_slice() {
-                    [(_, only)] => Box::new(TermQuery::new(Term::from_field_text(field, only), IndexRecordOption::WithFreqs)),
+                    [(_, only)] => Box::new(TermQuery::new(
+                        Term::from_field_text(field, only),
+                        IndexRecordOption::WithFreqs,
+                    )),
                     terms => Box::new(PhraseQuery::new_with_offset(
-                        terms.iter().map(|(pos, t)| (*pos, Term::from_field_text(field, t))).collect(),
+                        terms
+                            .iter()
+                            .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
+                            .collect(),
                     )),
                 };
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost * SYNONYM_WEIGHT))));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(query, boost * SYNONYM_WEIGHT)),
+                ));
             }
         }
         if clauses.is_empty() && focus.is_none() {
@@ -209,13 +281,21 @@ impl Engine {
         if let Some(entry) = focus {
             let id = Term::from_field_text(fields.entry_id, &self.entries()[entry].id);
             let scope: Box<dyn Query> = Box::new(TermQuery::new(id, IndexRecordOption::Basic));
-            query = Box::new(BooleanQuery::new(vec![(Occur::Must, scope), (Occur::Should, query)]));
+            query = Box::new(BooleanQuery::new(vec![
+                (Occur::Must, scope),
+                (Occur::Should, query),
+            ]));
         }
-        let Ok(top) = searcher.search(&query, &TopDocs::with_limit(CANDIDATES).order_by_score()) else {
+        let Ok(top) = searcher.search(&query, &TopDocs::with_limit(CANDIDATES).order_by_score())
+        else {
             return Vec::new();
         };
         let weights = self.term_weights(searcher, analyzed);
-        top.into_iter().filter_map(|(score, address)| self.candidate(searcher, analyzed, &weights, score, address)).collect()
+        top.into_iter()
+            .filter_map(|(score, address)| {
+                self.candidate(searcher, analyzed, &weights, score, address)
+            })
+            .collect()
     }
 
     /// IDF weight of each question term; a term the corpus lacks weighs the most.
@@ -229,7 +309,11 @@ impl Engine {
                     self.boosts
                         .fields
                         .iter()
-                        .map(|(field, _)| searcher.doc_freq(&Term::from_field_text(*field, &t.term)).unwrap_or(0))
+                        .map(|(field, _)| {
+                            searcher
+                                .doc_freq(&Term::from_field_text(*field, &t.term))
+                                .unwrap_or(0)
+                        })
                         .max()
                         .unwrap_or(0) as f32
                 } else {
@@ -240,13 +324,23 @@ impl Engine {
             .collect()
     }
 
-    fn candidate(&self, searcher: &Searcher, analyzed: &Analyzed, weights: &[f32], bm25: f32, address: DocAddress) -> Option<Candidate> {
+    fn candidate(
+        &self,
+        searcher: &Searcher,
+        analyzed: &Analyzed,
+        weights: &[f32],
+        bm25: f32,
+        address: DocAddress,
+    ) -> Option<Candidate> {
         let fields = &self.open.fields;
         let doc: TantivyDocument = searcher.doc(address).ok()?;
-        let entry = *self.entry_index.get(OpenIndex::stored_text(&doc, fields.entry_id))?;
+        let entry = *self
+            .entry_index
+            .get(OpenIndex::stored_text(&doc, fields.entry_id))?;
         let text = OpenIndex::stored_text(&doc, fields.body).to_string();
         let passage_id = OpenIndex::stored_text(&doc, fields.passage_id).to_string();
-        let passage_terms: HashSet<String> = analysis::terms(&text).into_iter().map(|t| t.term).collect();
+        let passage_terms: HashSet<String> =
+            analysis::terms(&text).into_iter().map(|t| t.term).collect();
         let entry_terms = &self.info[entry].terms;
         let has = |term: &str| passage_terms.contains(term) || entry_terms.contains(term);
         let mut covered = vec![false; analyzed.terms.len()];
@@ -261,23 +355,48 @@ impl Engine {
             }
         }
         let total: f32 = weights.iter().sum();
-        let got: f32 = weights.iter().zip(&covered).filter(|(_, c)| **c).map(|(w, _)| *w).sum();
+        let got: f32 = weights
+            .iter()
+            .zip(&covered)
+            .filter(|(_, c)| **c)
+            .map(|(w, _)| *w)
+            .sum();
         let coverage = if total > 0.0 { got / total } else { 0.0 };
-        Some(Candidate { entry, passage_id, text, bm25, coverage, rank: bm25 * (0.25 + coverage) })
+        Some(Candidate {
+            entry,
+            passage_id,
+            text,
+            bm25,
+            coverage,
+            rank: bm25 * (0.25 + coverage),
+        })
     }
 
-    fn respond(&self, q: &str, analyzed: &Analyzed, candidates: Vec<Candidate>, limit: usize) -> AskResponse {
+    fn respond(
+        &self,
+        q: &str,
+        analyzed: &Analyzed,
+        candidates: Vec<Candidate>,
+        limit: usize,
+    ) -> AskResponse {
         let entries = self.entries();
         let highlight_terms: HashSet<&str> = analyzed
             .terms
             .iter()
             .map(|t| t.term.as_str())
-            .chain(analyzed.expansions.iter().flat_map(|e| e.phrase.terms.iter().map(|(_, t)| t.as_str())))
+            .chain(
+                analyzed
+                    .expansions
+                    .iter()
+                    .flat_map(|e| e.phrase.terms.iter().map(|(_, t)| t.as_str())),
+            )
             .collect();
         let best = candidates.first();
         let confidence = best.map_or(0.0, |c| c.coverage);
         let best_entry = best.map(|c| &entries[c.entry]);
-        let intent = best_entry.and_then(|e| e.assistant.as_ref()).map(|a| a.intent);
+        let intent = best_entry
+            .and_then(|e| e.assistant.as_ref())
+            .map(|a| a.intent);
         let confident = confidence >= self.settings.min_confidence;
 
         let answer = match (best, best_entry, intent) {
@@ -292,11 +411,16 @@ impl Engine {
             }),
             _ => None,
         };
-        let assistant_reply = answer.as_ref().is_some_and(|a| a.kind == Kind::Assistant.as_str());
+        let assistant_reply = answer
+            .as_ref()
+            .is_some_and(|a| a.kind == Kind::Assistant.as_str());
         let declined = confident && intent == Some(Intent::Decline);
 
         // Passages and projects come from the programme's entries, never from assistant replies.
-        let programme: Vec<&Candidate> = candidates.iter().filter(|c| entries[c.entry].kind != Kind::Assistant && c.coverage > 0.0).collect();
+        let programme: Vec<&Candidate> = candidates
+            .iter()
+            .filter(|c| entries[c.entry].kind != Kind::Assistant && c.coverage > 0.0)
+            .collect();
         let passages: Vec<PassageHit> = if assistant_reply || declined {
             Vec::new()
         } else {
@@ -305,7 +429,11 @@ impl Engine {
                 .take(limit)
                 .map(|c| {
                     let entry = &entries[c.entry];
-                    let section = entry.passages.iter().find(|p| p.id == c.passage_id).and_then(|p| p.section.clone());
+                    let section = entry
+                        .passages
+                        .iter()
+                        .find(|p| p.id == c.passage_id)
+                        .and_then(|p| p.section.clone());
                     PassageHit {
                         id: c.passage_id.clone(),
                         entry_id: entry.id.clone(),
@@ -320,9 +448,19 @@ impl Engine {
                 })
                 .collect()
         };
-        let projects = if assistant_reply || declined { Vec::new() } else { self.suggest_projects(&programme) };
-        let suggestions = if declined { Vec::new() } else { self.suggestions(answer.as_ref(), &programme) };
-        let fallback = answer.is_none().then(|| self.fallback(declined.then(|| best.map(|c| c.text.as_str())).flatten()));
+        let projects = if assistant_reply || declined {
+            Vec::new()
+        } else {
+            self.suggest_projects(&programme)
+        };
+        let suggestions = if declined {
+            Vec::new()
+        } else {
+            self.suggestions(answer.as_ref(), &programme)
+        };
+        let fallback = answer
+            .is_none()
+            .then(|| self.fallback(declined.then(|| best.map(|c| c.text.as_str())).flatten()));
         let context = Context {
             answer_id: answer.as_ref().map(|a| a.id.clone()),
             projects: projects.iter().map(|p| p.id.clone()).collect(),
@@ -385,7 +523,12 @@ impl Engine {
     fn suggestions(&self, answer: Option<&Answer>, programme: &[&Candidate]) -> Vec<String> {
         let entries = self.entries();
         let answer_entry = answer.and_then(|a| self.entry_index.get(&a.id).copied());
-        let related = answer_entry.into_iter().flat_map(|i| entries[i].related.iter().filter_map(|id| self.entry_index.get(id).copied()));
+        let related = answer_entry.into_iter().flat_map(|i| {
+            entries[i]
+                .related
+                .iter()
+                .filter_map(|id| self.entry_index.get(id).copied())
+        });
         let next = programme.iter().map(|c| c.entry);
         let mut seen = HashSet::new();
         related
@@ -403,7 +546,11 @@ impl Engine {
                 .map(|p| p.text.clone())
                 .unwrap_or_else(|| "Sorry, I don't have an answer to that.".to_string())
         });
-        Fallback { message, helpline: self.helpline.clone(), directory_url: "/projects".to_string() }
+        Fallback {
+            message,
+            helpline: self.helpline.clone(),
+            directory_url: "/projects".to_string(),
+        }
     }
 }
 
@@ -411,18 +558,27 @@ impl Engine {
 fn question_for(entry: &Entry) -> Option<String> {
     match entry.kind {
         Kind::Faq => Some(entry.title.clone()),
-        Kind::Project => entry.project.as_ref().map(|p| format!("What did {} do?", p.short_name)),
+        Kind::Project => entry
+            .project
+            .as_ref()
+            .map(|p| format!("What did {} do?", p.short_name)),
         Kind::Assistant => None,
     }
 }
 
 fn entry_info(entry: &Entry) -> EntryInfo {
     let mut terms = HashSet::new();
-    let add = |text: &str, set: &mut HashSet<String>| set.extend(analysis::terms(text).into_iter().map(|t| t.term));
+    let add = |text: &str, set: &mut HashSet<String>| {
+        set.extend(analysis::terms(text).into_iter().map(|t| t.term))
+    };
     if entry.kind != Kind::Assistant {
         add(&entry.title, &mut terms);
     }
-    for text in entry.alternates.iter().chain(entry.assistant.iter().flat_map(|a| &a.triggers)) {
+    for text in entry
+        .alternates
+        .iter()
+        .chain(entry.assistant.iter().flat_map(|a| &a.triggers))
+    {
         add(text, &mut terms);
     }
     let mut name_terms = HashSet::new();
@@ -438,19 +594,39 @@ fn entry_info(entry: &Entry) -> EntryInfo {
 
 /// Finds the helpline in the FAQ's own words: a passage with "Name (tel: NUMBER)".
 pub fn find_helpline<'a>(entries: impl Iterator<Item = &'a Entry>) -> Option<Helpline> {
-    for passage in entries.filter(|e| e.kind == Kind::Faq).flat_map(|e| &e.passages) {
-        let Some(at) = passage.text.find("(tel:") else { continue };
+    for passage in entries
+        .filter(|e| e.kind == Kind::Faq)
+        .flat_map(|e| &e.passages)
+    {
+        let Some(at) = passage.text.find("(tel:") else {
+            continue;
+        };
         let after = &passage.text[at + "(tel:".len()..];
-        let number: String = after.chars().take_while(|c| c.is_ascii_digit() || *c == ' ').collect::<String>().trim().to_string();
+        let number: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ' ')
+            .collect::<String>()
+            .trim()
+            .to_string();
         let digits: String = number.chars().filter(char::is_ascii_digit).collect();
         if digits.len() < 10 {
             continue;
         }
         let before = passage.text[..at].trim_end();
-        let name_words: Vec<&str> = before.split_whitespace().rev().take_while(|w| w.starts_with(char::is_uppercase)).collect();
+        let name_words: Vec<&str> = before
+            .split_whitespace()
+            .rev()
+            .take_while(|w| w.starts_with(char::is_uppercase))
+            .collect();
         let name = name_words.into_iter().rev().collect::<Vec<_>>().join(" ");
-        let international = digits.strip_prefix('0').map_or(digits.clone(), |rest| format!("+44{rest}"));
-        return Some(Helpline { name, number, href: format!("tel:{international}") });
+        let international = digits
+            .strip_prefix('0')
+            .map_or(digits.clone(), |rest| format!("+44{rest}"));
+        return Some(Helpline {
+            name,
+            number,
+            href: format!("tel:{international}"),
+        });
     }
     None
 }

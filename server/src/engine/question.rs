@@ -18,7 +18,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_chars: 500, max_words: 80, default_results: 5, max_results: 20 }
+        Limits {
+            max_chars: 500,
+            max_words: 80,
+            default_results: 5,
+            max_results: 20,
+        }
     }
 }
 
@@ -42,10 +47,14 @@ pub fn validate<'q>(q: &'q str, limits: &Limits) -> Result<&'q str, QuestionErro
         return Err(QuestionError::Empty);
     }
     if q.chars().count() > limits.max_chars {
-        return Err(QuestionError::TooLong { max: limits.max_chars });
+        return Err(QuestionError::TooLong {
+            max: limits.max_chars,
+        });
     }
     if q.split_whitespace().count() > limits.max_words {
-        return Err(QuestionError::TooManyWords { max: limits.max_words });
+        return Err(QuestionError::TooManyWords {
+            max: limits.max_words,
+        });
     }
     Ok(q)
 }
@@ -88,7 +97,10 @@ pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyze
         if word.compound {
             // A joined compound only helps when the corpus knows it.
             if vocabulary.knows(&word.folded) {
-                terms.push(Term { term: analysis::stem(&word.folded), word: word.clone() });
+                terms.push(Term {
+                    term: analysis::stem(&word.folded),
+                    word: word.clone(),
+                });
                 flags.push((true, false));
             }
             continue;
@@ -103,7 +115,13 @@ pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyze
             }
             None => (word.folded.clone(), vocabulary.knows(&word.folded), false),
         };
-        terms.push(Term { term: analysis::stem(&folded), word: Word { folded, ..word.clone() } });
+        terms.push(Term {
+            term: analysis::stem(&folded),
+            word: Word {
+                folded,
+                ..word.clone()
+            },
+        });
         flags.push((known, corrected));
     }
     add_joined_pairs(&words, vocabulary, &mut terms, &mut flags);
@@ -118,7 +136,11 @@ pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyze
             Some(i) => remap.push(i),
             None => {
                 remap.push(distinct.len());
-                distinct.push(QueryTerm { term: term.term.clone(), known: *known, corrected: *corrected });
+                distinct.push(QueryTerm {
+                    term: term.term.clone(),
+                    known: *known,
+                    corrected: *corrected,
+                });
             }
         }
     }
@@ -134,20 +156,35 @@ pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyze
         terms: distinct,
         expansions,
         corrected: any_correction.then_some(corrected_text),
-        words: words.into_iter().filter(|w| !w.compound).map(|w| w.folded).collect(),
+        words: words
+            .into_iter()
+            .filter(|w| !w.compound)
+            .map(|w| w.folded)
+            .collect(),
     }
 }
 
 /// "e government" and "e gov" are written apart but indexed joined: when two neighbouring
 /// words joined make a word the corpus knows, search for the joined word too.
-fn add_joined_pairs(words: &[Word], vocabulary: &Vocabulary, terms: &mut Vec<Term>, flags: &mut Vec<(bool, bool)>) {
+fn add_joined_pairs(
+    words: &[Word],
+    vocabulary: &Vocabulary,
+    terms: &mut Vec<Term>,
+    flags: &mut Vec<(bool, bool)>,
+) {
     let plain: Vec<&Word> = words.iter().filter(|w| !w.compound).collect();
     for pair in plain.windows(2) {
         let joined = format!("{}{}", pair[0].folded, pair[1].folded);
         if vocabulary.count(&joined) > 0 {
             terms.push(Term {
                 term: analysis::stem(&joined),
-                word: Word { folded: joined, from: pair[0].from, to: pair[1].to, position: pair[0].position, compound: true },
+                word: Word {
+                    folded: joined,
+                    from: pair[0].from,
+                    to: pair[1].to,
+                    position: pair[0].position,
+                    compound: true,
+                },
             });
             flags.push((true, false));
         }
@@ -160,12 +197,22 @@ mod tests {
 
     #[test]
     fn validation_table() {
-        let limits = Limits { max_chars: 10, max_words: 3, ..Limits::default() };
+        let limits = Limits {
+            max_chars: 10,
+            max_words: 3,
+            ..Limits::default()
+        };
         assert_eq!(validate("  hi  ", &limits), Ok("hi"));
         assert_eq!(validate(" \t\n ", &limits), Err(QuestionError::Empty));
         assert_eq!(validate("\u{0}\u{1}", &limits), Err(QuestionError::Empty));
-        assert_eq!(validate("abcdefghijk", &limits), Err(QuestionError::TooLong { max: 10 }));
+        assert_eq!(
+            validate("abcdefghijk", &limits),
+            Err(QuestionError::TooLong { max: 10 })
+        );
         assert_eq!(validate("é".repeat(10).as_str(), &limits), Ok("éééééééééé"));
-        assert_eq!(validate("a b c d", &limits), Err(QuestionError::TooManyWords { max: 3 }));
+        assert_eq!(
+            validate("a b c d", &limits),
+            Err(QuestionError::TooManyWords { max: 3 })
+        );
     }
 }

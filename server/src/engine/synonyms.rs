@@ -17,7 +17,11 @@ impl Phrase {
         let analyzed = analysis::terms(text);
         let first = analyzed.iter().map(|t| t.word.position).min()?;
         // Skip compound forms: a phrase matches its parts.
-        let terms = analyzed.into_iter().filter(|t| !t.word.compound).map(|t| (t.word.position - first, t.term)).collect();
+        let terms = analyzed
+            .into_iter()
+            .filter(|t| !t.word.compound)
+            .map(|t| (t.word.position - first, t.term))
+            .collect();
         Some(Phrase { terms })
     }
 
@@ -61,8 +65,12 @@ impl Synonyms {
     /// Finds every rule whose trigger occurs in `terms` (consecutive, ignoring stop words) and
     /// returns the phrases to search as well. Phrases already in the question are skipped.
     pub fn expand(&self, terms: &[Term]) -> Vec<Expansion> {
-        let plain: Vec<(usize, &str)> =
-            terms.iter().enumerate().filter(|(_, t)| !t.word.compound).map(|(i, t)| (i, t.term.as_str())).collect();
+        let plain: Vec<(usize, &str)> = terms
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.word.compound)
+            .map(|(i, t)| (i, t.term.as_str()))
+            .collect();
         let mut out: Vec<Expansion> = Vec::new();
         for rule in &self.rules {
             for from in &rule.from {
@@ -80,7 +88,10 @@ impl Synonyms {
                         if to == from || out.iter().any(|e| e.phrase == *to && e.covers == covers) {
                             continue;
                         }
-                        out.push(Expansion { phrase: to.clone(), covers: covers.clone() });
+                        out.push(Expansion {
+                            phrase: to.clone(),
+                            covers: covers.clone(),
+                        });
                     }
                 }
             }
@@ -98,14 +109,23 @@ mod tests {
     }
 
     fn expansions(s: &Synonyms, question: &str) -> Vec<Vec<String>> {
-        s.expand(&analysis::terms(question)).into_iter().map(|e| e.phrase.terms.into_iter().map(|(_, t)| t).collect()).collect()
+        s.expand(&analysis::terms(question))
+            .into_iter()
+            .map(|e| e.phrase.terms.into_iter().map(|(_, t)| t).collect())
+            .collect()
     }
 
     #[test]
     fn acronym_expands_to_a_phrase_and_back() {
         let s = synonyms("ODPM, Office of the Deputy Prime Minister\n");
-        assert_eq!(expansions(&s, "why does the ODPM pay"), [["offic", "deputi", "prime", "minist"]]);
-        assert_eq!(expansions(&s, "the office of the deputy prime minister"), [["odpm"]]);
+        assert_eq!(
+            expansions(&s, "why does the ODPM pay"),
+            [["offic", "deputi", "prime", "minist"]]
+        );
+        assert_eq!(
+            expansions(&s, "the office of the deputy prime minister"),
+            [["odpm"]]
+        );
         // Only the whole trigger counts: a stray "prime" does not.
         assert!(expansions(&s, "prime minister").is_empty());
     }

@@ -28,9 +28,17 @@ impl Vocabulary {
             let texts = std::iter::once(entry.title.as_str())
                 .chain(entry.alternates.iter().map(String::as_str))
                 .chain(entry.names())
-                .chain(project.into_iter().flat_map(|p| p.keywords.iter().map(String::as_str)))
+                .chain(
+                    project
+                        .into_iter()
+                        .flat_map(|p| p.keywords.iter().map(String::as_str)),
+                )
                 .chain(project.into_iter().flat_map(|p| p.lead.as_deref()))
-                .chain(project.into_iter().flat_map(|p| p.partners.iter().map(String::as_str)))
+                .chain(
+                    project
+                        .into_iter()
+                        .flat_map(|p| p.partners.iter().map(String::as_str)),
+                )
                 .chain(entry.passages.iter().map(|p| p.text.as_str()))
                 .chain(entry.passages.iter().filter_map(|p| p.section.as_deref()));
             for text in texts {
@@ -93,7 +101,11 @@ impl Vocabulary {
     pub fn correct(&self, folded: &str) -> Option<&str> {
         let chars = folded.chars().count();
         let max = Self::max_distance(chars);
-        if max == 0 || self.knows(folded) || is_stop_word(folded) || folded.chars().any(|c| c.is_ascii_digit()) {
+        if max == 0
+            || self.knows(folded)
+            || is_stop_word(folded)
+            || folded.chars().any(|c| c.is_ascii_digit())
+        {
             return None;
         }
         let mut best: Option<(usize, u32, &str)> = None;
@@ -105,7 +117,11 @@ impl Vocabulary {
                     continue;
                 }
                 // A different first letter is a likelier sign of a different word than a typo.
-                let distance = if word.chars().next() != folded.chars().next() { distance + 1 } else { distance };
+                let distance = if word.chars().next() != folded.chars().next() {
+                    distance + 1
+                } else {
+                    distance
+                };
                 if distance > max {
                     continue;
                 }
@@ -135,18 +151,25 @@ mod tests {
 
     #[test]
     fn corrects_by_length_scaled_distance() {
-        let v = vocabulary(&["national", "funding", "planning", "applications", "projects", "smart"]);
+        let v = vocabulary(&[
+            "national",
+            "funding",
+            "planning",
+            "applications",
+            "projects",
+            "smart",
+        ]);
         let cases = [
             ("natinal", Some("national")),
             ("fundng", Some("funding")),
             ("planing", Some("planning")),
             ("aplications", Some("applications")),
             ("smrt", Some("smart")),
-            ("project", None),      // known by its stem
-            ("asdfghjkl", None),    // nothing near
-            ("the", None),          // stop word
-            ("fnd", None),          // too short to correct
-            ("2005", None),         // numbers are never corrected
+            ("project", None),   // known by its stem
+            ("asdfghjkl", None), // nothing near
+            ("the", None),       // stop word
+            ("fnd", None),       // too short to correct
+            ("2005", None),      // numbers are never corrected
         ];
         for (word, expected) in cases {
             assert_eq!(v.correct(word), expected, "{word}");

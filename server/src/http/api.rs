@@ -34,17 +34,35 @@ pub struct AskBody {
     pub context: Option<Context>,
 }
 
-pub async fn ask_get(State(state): State<AppState>, ApiQuery(params): ApiQuery<AskParams>) -> Result<Json<AskResponse>, ApiError> {
-    let request = AskRequest { q: params.q.unwrap_or_default(), limit: params.limit, context: None };
+pub async fn ask_get(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<AskParams>,
+) -> Result<Json<AskResponse>, ApiError> {
+    let request = AskRequest {
+        q: params.q.unwrap_or_default(),
+        limit: params.limit,
+        context: None,
+    };
     ask(state, request, params.site).await
 }
 
-pub async fn ask_post(State(state): State<AppState>, ApiJson(body): ApiJson<AskBody>) -> Result<Json<AskResponse>, ApiError> {
-    let request = AskRequest { q: body.q, limit: body.limit, context: body.context };
+pub async fn ask_post(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<AskBody>,
+) -> Result<Json<AskResponse>, ApiError> {
+    let request = AskRequest {
+        q: body.q,
+        limit: body.limit,
+        context: body.context,
+    };
     ask(state, request, body.site).await
 }
 
-async fn ask(state: AppState, request: AskRequest, _site: Option<String>) -> Result<Json<AskResponse>, ApiError> {
+async fn ask(
+    state: AppState,
+    request: AskRequest,
+    _site: Option<String>,
+) -> Result<Json<AskResponse>, ApiError> {
     let engine = state.engine();
     let response = tokio::task::spawn_blocking(move || engine.ask(&request))
         .await
@@ -55,7 +73,9 @@ async fn ask(state: AppState, request: AskRequest, _site: Option<String>) -> Res
 pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
     let engine = state.engine();
     let corpus = &engine.index().manifest.corpus;
-    Json(json!({ "status": "ok", "entries": corpus.entries.len(), "passages": corpus.passage_count() }))
+    Json(
+        json!({ "status": "ok", "entries": corpus.entries.len(), "passages": corpus.passage_count() }),
+    )
 }
 
 /// A project as the directory lists it.
@@ -92,15 +112,24 @@ pub async fn projects(State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "programme_projects": PROGRAMME_PROJECTS, "count": list.len(), "projects": list }))
 }
 
-pub async fn project(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn project(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let engine = state.engine();
-    let entry = engine.entry(&slug).filter(|e| e.kind == Kind::Project).ok_or_else(|| ApiError::UnknownProject(truncate(&slug)))?;
+    let entry = engine
+        .entry(&slug)
+        .filter(|e| e.kind == Kind::Project)
+        .ok_or_else(|| ApiError::UnknownProject(truncate(&slug)))?;
     Ok(Json(project_detail(&engine, entry)))
 }
 
 /// Everything the directory knows about one project, passages grouped by section.
 pub fn project_detail(engine: &Engine, entry: &Entry) -> Value {
-    let p = entry.project.as_ref().expect("callers pass project entries");
+    let p = entry
+        .project
+        .as_ref()
+        .expect("callers pass project entries");
     let mut sections: Vec<Value> = Vec::new();
     for passage in &entry.passages {
         let heading = passage.section.as_deref().unwrap_or("");
@@ -109,7 +138,10 @@ pub fn project_detail(engine: &Engine, entry: &Entry) -> Value {
             sections.push(json!({ "heading": heading, "passages": [] }));
         }
         let last = sections.last_mut().expect("pushed above");
-        last["passages"].as_array_mut().expect("built as an array").push(json!({ "id": passage.id, "text": passage.text }));
+        last["passages"]
+            .as_array_mut()
+            .expect("built as an array")
+            .push(json!({ "id": passage.id, "text": passage.text }));
     }
     let related: Vec<Value> = entry
         .related
@@ -142,7 +174,11 @@ pub async fn faq(State(state): State<AppState>) -> Json<Value> {
         .iter()
         .filter(|e| e.kind == Kind::Faq)
         .map(|e| {
-            let passages: Vec<Value> = e.passages.iter().map(|p| json!({ "id": p.id, "text": p.text })).collect();
+            let passages: Vec<Value> = e
+                .passages
+                .iter()
+                .map(|p| json!({ "id": p.id, "text": p.text }))
+                .collect();
             json!({ "id": e.id, "title": e.title, "passages": passages })
         })
         .collect();

@@ -37,11 +37,19 @@ impl ApiError {
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Question(QuestionError::Empty) => (StatusCode::BAD_REQUEST, "empty_question"),
-            ApiError::Question(QuestionError::TooLong { .. }) => (StatusCode::BAD_REQUEST, "question_too_long"),
-            ApiError::Question(QuestionError::TooManyWords { .. }) => (StatusCode::BAD_REQUEST, "too_many_words"),
-            ApiError::Question(QuestionError::BadLimit { .. }) => (StatusCode::BAD_REQUEST, "bad_limit"),
+            ApiError::Question(QuestionError::TooLong { .. }) => {
+                (StatusCode::BAD_REQUEST, "question_too_long")
+            }
+            ApiError::Question(QuestionError::TooManyWords { .. }) => {
+                (StatusCode::BAD_REQUEST, "too_many_words")
+            }
+            ApiError::Question(QuestionError::BadLimit { .. }) => {
+                (StatusCode::BAD_REQUEST, "bad_limit")
+            }
             ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
-            ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            ApiError::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             ApiError::BadQueryString(_) => (StatusCode::BAD_REQUEST, "bad_query_string"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnknownProject(_) => (StatusCode::NOT_FOUND, "unknown_project"),
@@ -62,7 +70,11 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+        (
+            status,
+            Json(json!({ "error": { "code": code, "message": message } })),
+        )
+            .into_response()
     }
 }
 
@@ -74,6 +86,9 @@ mod tests {
     fn internal_errors_hide_their_detail() {
         let err = ApiError::Internal("/secret/path: boom".into());
         assert!(!err.to_string().contains("secret"));
-        assert_eq!(err.status_and_code(), (StatusCode::INTERNAL_SERVER_ERROR, "internal"));
+        assert_eq!(
+            err.status_and_code(),
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        );
     }
 }

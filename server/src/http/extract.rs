@@ -23,7 +23,9 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::PayloadTooLarge),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge)
+            }
             Err(rejection) => Err(ApiError::MalformedJson(rejection.body_text())),
         }
     }
@@ -42,7 +44,9 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(ApiError::BadQueryString(e.body_text())),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                Err(ApiError::BadQueryString(e.body_text()))
+            }
             Err(other) => Err(ApiError::BadQueryString(other.body_text())),
         }
     }

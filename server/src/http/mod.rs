@@ -27,7 +27,9 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(engine: Engine) -> AppState {
-        AppState { engine: Arc::new(ArcSwap::from_pointee(engine)) }
+        AppState {
+            engine: Arc::new(ArcSwap::from_pointee(engine)),
+        }
     }
 
     /// The engine serving right now; a request keeps the one it started with.

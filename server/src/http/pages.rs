@@ -8,7 +8,13 @@ pub const WIDGET_JS: &str = include_str!("../../../widget/signpost.js");
 pub const DEMO_HTML: &str = include_str!("../../../widget/demo.html");
 
 pub async fn widget_js() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], WIDGET_JS)
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        WIDGET_JS,
+    )
 }
 
 pub async fn demo() -> Html<&'static str> {
