@@ -366,7 +366,6 @@ impl Engine {
             entry,
             passage_id,
             text,
-            bm25,
             coverage,
             rank: bm25 * (0.25 + coverage),
         })
