@@ -1,1 +1,9 @@
-//! e2e
+//! Signpost's end-to-end tests: the whole product through its HTTP interface, over a
+//! temporary index built from a corpus.
+
+mod api_ask; // the answer endpoint: shape, answers, refusals and conversation
+mod api_errors; // every malformed or hostile request gets the one JSON error shape
+mod api_reference; // projects, FAQ and health endpoints
+mod corpus; // the shipped corpus passes `check`; a broken one is refused with file and line
+mod quality; // the evaluation on the dev set stays above its floor
+mod socket; // a real server on 127.0.0.1 answers over HTTP
