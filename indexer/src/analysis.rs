@@ -19,16 +19,21 @@ static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::
 /// Words that carry no meaning for matching. Question words are here too: what a question
 /// is *about* is in its other words, and "how"/"what" would otherwise tie every FAQ title.
 const STOP_WORDS: &[&str] = &[
-    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "arent", "as",
-    "at", "be", "been", "being", "but", "by", "can", "cant", "could", "did", "didnt", "do", "does",
-    "doesnt", "doing", "dont", "for", "from", "get", "got", "had", "has", "have", "having", "he",
-    "her", "here", "him", "his", "how", "i", "id", "if", "im", "in", "into", "is", "isnt", "it",
-    "its", "ive", "just", "know", "let", "me", "might", "more", "most", "must", "my", "no", "nor",
-    "not", "of", "off", "on", "once", "or", "other", "our", "ours", "out", "over", "please", "r",
-    "she", "should", "so", "some", "such", "tell", "than", "that", "the", "their", "theirs",
-    "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "u", "up",
-    "us", "very", "was", "we", "were", "what", "whats", "when", "where", "which", "while", "who",
-    "whom", "whose", "why", "will", "with", "wont", "would", "you", "your", "yours",
+    "a", "about", "after", "again", "all", "already", "also", "am", "an", "and", "any", "anybody",
+    "anyone", "anything", "are", "arent", "as", "at", "be", "been", "being", "bit", "both", "but",
+    "by", "can", "cant", "could", "did", "didnt", "do", "does", "doesnt", "doing", "dont", "each",
+    "else", "even", "ever", "every", "few", "for", "from", "get", "gets", "getting", "go", "goes",
+    "going", "gone", "got", "had", "has", "have", "having", "he", "her", "here", "him", "his",
+    "how", "i", "id", "if", "im", "in", "into", "is", "isnt", "it", "its", "ive", "just", "kind",
+    "know", "let", "like", "lot", "lots", "many", "me", "might", "more", "most", "much", "must",
+    "my", "need", "needs", "no", "nor", "not", "now", "of", "off", "ok", "okay", "on", "once",
+    "only", "or", "other", "our", "ours", "out", "over", "own", "please", "quite", "r", "really",
+    "same", "she", "should", "so", "some", "somebody", "someone", "something", "sort", "still",
+    "such", "tell", "than", "that", "the", "their", "theirs", "them", "then", "there", "these",
+    "they", "thing", "things", "this", "those", "through", "to", "too", "u", "up", "us", "very",
+    "want", "wanted", "wants", "was", "we", "went", "were", "what", "whats", "when", "where",
+    "which", "while", "who", "whom", "whose", "why", "will", "with", "wondering", "wont", "would",
+    "yes", "you", "your", "yours",
 ];
 
 /// Is the folded word a stop word?

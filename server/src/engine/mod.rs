@@ -4,13 +4,16 @@
 //!
 //! Ranking, in brief: the question's terms (typo-corrected, synonyms added) are searched in
 //! every passage field with per-field boosts (an FAQ title or a project name outweighs body
-//! text). The top candidates are re-ranked by *coverage* — the share of the question's
-//! information (IDF-weighted) that the passage and its entry account for — and coverage of
-//! the best candidate is the answer's confidence. Below the threshold there is no answer.
+//! text). The top passages are then scored on three things (see `scoring`): BM25 relevance,
+//! *coverage* (the share of the question's information the passage and its entry account
+//! for) and *phrasing similarity* (how closely the question matches one of the ways people
+//! ask for the entry). The best entry's best passage is the answer; its confidence comes
+//! from coverage and similarity, and below the threshold there is no answer.
 
 pub mod highlight;
 pub mod question;
 pub mod response;
+pub mod scoring;
 pub mod synonyms;
 pub mod vocabulary;
 
@@ -28,16 +31,21 @@ pub use question::{Limits, QuestionError};
 pub use response::{Answer, AskResponse, Context, Fallback, Helpline, PassageHit, ProjectHit};
 
 use question::Analyzed;
+use scoring::TermStats;
 use synonyms::Synonyms;
 use vocabulary::Vocabulary;
 
-/// How many passages are re-ranked after the first search.
+/// How many passages are scored after the first search.
 const CANDIDATES: usize = 40;
 /// How much a synonym counts compared with the word the person typed.
 const SYNONYM_WEIGHT: f32 = 0.7;
 /// How many suggested projects and follow-up questions an answer carries.
 const MAX_PROJECTS: usize = 3;
 const MAX_SUGGESTIONS: usize = 3;
+/// The entry score's mix of relevance, coverage and phrasing similarity.
+const RELEVANCE_SHARE: f32 = 0.3;
+const COVERAGE_SHARE: f32 = 0.4;
+const SIMILARITY_SHARE: f32 = 0.3;
 
 /// Tunable answer settings.
 #[derive(Debug, Clone, Copy)]
@@ -49,10 +57,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings {
-            min_confidence: 0.5,
-            limits: Limits::default(),
-        }
+        Settings { min_confidence: 0.5, limits: Limits::default() }
     }
 }
 
@@ -64,26 +69,25 @@ pub struct AskRequest {
     pub context: Option<Context>,
 }
 
-/// Field boosts: how much a match in each field counts.
-struct Boosts {
-    fields: [(Field, f32); 6],
-}
-
 /// Per-entry data computed once at load.
 struct EntryInfo {
-    /// Terms of the title, alternates, names, keywords, triggers and section headings.
+    /// Terms of the title, alternates, names, keywords and triggers.
     terms: HashSet<String>,
-    /// Terms of the names alone, for recognising a project named in a question.
+    /// Terms of the project's names, for recognising a project named in a question.
     name_terms: HashSet<String>,
+    /// Each way of asking for the entry, as distinct terms with their weights.
+    phrasings: Vec<Vec<(String, f32)>>,
 }
 
 /// A loaded index and everything derived from it once, shared by every request.
 pub struct Engine {
     open: OpenIndex,
     settings: Settings,
-    boosts: Boosts,
+    /// Searched fields with their boosts.
+    boosts: [(Field, f32); 6],
     vocabulary: Vocabulary,
     synonyms: Synonyms,
+    stats: TermStats,
     entry_index: HashMap<String, usize>,
     info: Vec<EntryInfo>,
     /// Single-word project names and aliases → project entry index, for spotting mentions.
@@ -96,8 +100,17 @@ struct Candidate {
     entry: usize,
     passage_id: String,
     text: String,
+    bm25: f32,
     coverage: f32,
-    rank: f32,
+}
+
+/// A candidate entry: its best passage and its scores.
+struct Ranked {
+    entry: usize,
+    best: usize,
+    coverage: f32,
+    similarity: f32,
+    score: f32,
 }
 
 impl Engine {
@@ -105,46 +118,23 @@ impl Engine {
     pub fn new(open: OpenIndex, settings: Settings) -> Engine {
         let corpus = &open.manifest.corpus;
         let f = open.fields;
-        let boosts = Boosts {
-            fields: [
-                (f.title, 3.0),
-                (f.alternates, 2.5),
-                (f.names, 3.0),
-                (f.keywords, 2.0),
-                (f.context, 0.6),
-                (f.body, 1.0),
-            ],
-        };
+        let boosts = [(f.title, 3.0), (f.alternates, 2.5), (f.names, 3.0), (f.keywords, 2.0), (f.context, 0.6), (f.body, 1.0)];
+        let searched: Vec<Field> = boosts.iter().map(|(field, _)| *field).collect();
+        let stats = TermStats::load(&open.reader.searcher(), &searched).unwrap_or_default();
         let vocabulary = Vocabulary::from_corpus(corpus);
         let synonyms = Synonyms::compile(&corpus.synonyms);
-        let entry_index = corpus
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.clone(), i))
-            .collect();
-        let info = corpus.entries.iter().map(entry_info).collect::<Vec<_>>();
+        let entry_index = corpus.entries.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
+        let info = corpus.entries.iter().map(|e| entry_info(e, &stats)).collect::<Vec<_>>();
         let mut project_mentions = HashMap::new();
         for (i, entry) in corpus.entries.iter().enumerate() {
             for name in entry.names() {
-                let terms = analysis::terms(name);
-                if let [only] = terms.as_slice() {
+                if let [only] = analysis::terms(name).as_slice() {
                     project_mentions.insert(only.term.clone(), i);
                 }
             }
         }
         let helpline = find_helpline(corpus.entries.iter());
-        Engine {
-            open,
-            settings,
-            boosts,
-            vocabulary,
-            synonyms,
-            entry_index,
-            info,
-            project_mentions,
-            helpline,
-        }
+        Engine { open, settings, boosts, vocabulary, synonyms, stats, entry_index, info, project_mentions, helpline }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -174,104 +164,61 @@ impl Engine {
         let limit = match request.limit {
             None => limits.default_results,
             Some(n) if (1..=limits.max_results).contains(&n) => n,
-            Some(_) => {
-                return Err(QuestionError::BadLimit {
-                    max: limits.max_results,
-                })
-            }
+            Some(_) => return Err(QuestionError::BadLimit { max: limits.max_results }),
         };
         let analyzed = question::analyze(q, &self.vocabulary, &self.synonyms);
+        let weights: Vec<f32> = analyzed.terms.iter().map(|t| self.stats.idf(&t.term)).collect();
         let focus = self.follow_up_focus(&analyzed, request.context.as_ref());
         let searcher = self.open.reader.searcher();
-        let mut candidates = self.search(&searcher, &analyzed, focus);
-        candidates.sort_by(|a, b| b.rank.total_cmp(&a.rank));
-        Ok(self.respond(q, &analyzed, candidates, limit))
+        let candidates = self.search(&searcher, &analyzed, &weights, focus);
+        let ranked = self.rank(&analyzed, &weights, &candidates);
+        if std::env::var_os("SIGNPOST_DEBUG").is_some() {
+            eprintln!("Q {q:?} terms={:?}", analyzed.terms.iter().map(|t| (&t.term, t.known)).collect::<Vec<_>>());
+            for r in ranked.iter().take(6) {
+                let c = &candidates[r.best];
+                eprintln!("  {:.3} cov={:.2} sim={:.2} {} {}", r.score, r.coverage, r.similarity, c.passage_id, c.text.chars().take(60).collect::<String>());
+            }
+        }
+        Ok(self.respond(q, &analyzed, &candidates, &ranked, limit))
     }
 
     /// When the question refers back ("who led it?") to a project from the previous turn and
     /// names no project itself, the search is confined to that project.
     fn follow_up_focus(&self, analyzed: &Analyzed, context: Option<&Context>) -> Option<usize> {
-        const REFERRING: &[&str] = &[
-            "it", "its", "that", "this", "they", "them", "their", "those", "project", "scheme",
-            "one",
-        ];
+        const REFERRING: &[&str] = &["it", "its", "that", "this", "they", "them", "their", "those", "project", "scheme"];
         let context = context?;
-        let refers_back = analyzed
-            .words
-            .iter()
-            .any(|w| REFERRING.contains(&w.as_str()));
-        let names_a_project = analyzed.terms.iter().any(|t| {
-            self.project_mentions.contains_key(&t.term)
-                || self.info.iter().zip(self.entries()).any(|(i, e)| {
-                    e.kind == Kind::Project
-                        && i.name_terms.contains(&t.term)
-                        && t.term.len() > 3
-                        && self.is_distinctive_name_term(&t.term)
-                })
-        });
+        let refers_back = analyzed.words.iter().any(|w| REFERRING.contains(&w.as_str()));
+        let names_a_project = analyzed.terms.iter().any(|t| self.names_one_project(&t.term));
         if !refers_back || names_a_project {
             return None;
         }
-        let is_project = |id: &String| {
-            self.entry_index
-                .get(id)
-                .copied()
-                .filter(|i| self.entries()[*i].kind == Kind::Project)
-        };
-        context
-            .answer_id
-            .as_ref()
-            .and_then(is_project)
-            .or_else(|| context.projects.iter().find_map(is_project))
+        let project = |id: &String| self.entry_index.get(id).copied().filter(|i| self.entries()[*i].kind == Kind::Project);
+        context.answer_id.as_ref().and_then(project).or_else(|| context.projects.iter().find_map(project))
     }
 
-    /// A name term that belongs to only one project ("planning" in PARSOL's name, not "national").
-    fn is_distinctive_name_term(&self, term: &str) -> bool {
-        self.info
-            .iter()
-            .filter(|i| i.name_terms.contains(term))
-            .count()
-            == 1
+    /// Is `term` part of exactly one project's names ("parsol", "nomad"; not "national")?
+    fn names_one_project(&self, term: &str) -> bool {
+        self.info.iter().filter(|i| i.name_terms.contains(term)).count() == 1
     }
 
-    fn search(
-        &self,
-        searcher: &Searcher,
-        analyzed: &Analyzed,
-        focus: Option<usize>,
-    ) -> Vec<Candidate> {
+    fn search(&self, searcher: &Searcher, analyzed: &Analyzed, weights: &[f32], focus: Option<usize>) -> Vec<Candidate> {
         let fields = &self.open.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in analyzed.terms.iter().filter(|t| t.known) {
-            for (field, boost) in self.boosts.fields {
-                let query = TermQuery::new(
-                    Term::from_field_text(field, &t.term),
-                    IndexRecordOption::WithFreqs,
-                );
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(query), boost)),
-                ));
+            for (field, boost) in self.boosts {
+                let query = TermQuery::new(Term::from_field_text(field, &t.term), IndexRecordOption::WithFreqs);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
             }
         }
         for e in &analyzed.expansions {
-            for (field, boost) in self.boosts.fields {
+            for (field, boost) in self.boosts {
                 let query: Box<dyn Query> = match e.phrase.terms.as_slice() {
-                    [(_, only)] => Box::new(TermQuery::new(
-                        Term::from_field_text(field, only),
-                        IndexRecordOption::WithFreqs,
-                    )),
+                    [(_, only)] => Box::new(TermQuery::new(Term::from_field_text(field, only), IndexRecordOption::WithFreqs)),
                     terms => Box::new(PhraseQuery::new_with_offset(
-                        terms
-                            .iter()
-                            .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
-                            .collect(),
+                        terms.iter().map(|(pos, t)| (*pos, Term::from_field_text(field, t))).collect(),
                     )),
                 };
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(query, boost * SYNONYM_WEIGHT)),
-                ));
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost * SYNONYM_WEIGHT))));
             }
         }
         if clauses.is_empty() && focus.is_none() {
@@ -281,217 +228,153 @@ impl Engine {
         if let Some(entry) = focus {
             let id = Term::from_field_text(fields.entry_id, &self.entries()[entry].id);
             let scope: Box<dyn Query> = Box::new(TermQuery::new(id, IndexRecordOption::Basic));
-            query = Box::new(BooleanQuery::new(vec![
-                (Occur::Must, scope),
-                (Occur::Should, query),
-            ]));
+            query = Box::new(BooleanQuery::new(vec![(Occur::Must, scope), (Occur::Should, query)]));
         }
-        let Ok(top) = searcher.search(&query, &TopDocs::with_limit(CANDIDATES).order_by_score())
-        else {
+        let Ok(top) = searcher.search(&query, &TopDocs::with_limit(CANDIDATES).order_by_score()) else {
             return Vec::new();
         };
-        let weights = self.term_weights(searcher, analyzed);
-        top.into_iter()
-            .filter_map(|(score, address)| {
-                self.candidate(searcher, analyzed, &weights, score, address)
-            })
-            .collect()
+        top.into_iter().filter_map(|(score, address)| self.candidate(searcher, analyzed, weights, score, address)).collect()
     }
 
-    /// IDF weight of each question term; a term the corpus lacks weighs the most.
-    fn term_weights(&self, searcher: &Searcher, analyzed: &Analyzed) -> Vec<f32> {
-        let total = searcher.num_docs().max(1) as f32;
-        analyzed
-            .terms
-            .iter()
-            .map(|t| {
-                let df = if t.known {
-                    self.boosts
-                        .fields
-                        .iter()
-                        .map(|(field, _)| {
-                            searcher
-                                .doc_freq(&Term::from_field_text(*field, &t.term))
-                                .unwrap_or(0)
-                        })
-                        .max()
-                        .unwrap_or(0) as f32
-                } else {
-                    0.0
-                };
-                (1.0 + (total - df + 0.5) / (df + 0.5)).ln()
-            })
-            .collect()
-    }
-
-    fn candidate(
-        &self,
-        searcher: &Searcher,
-        analyzed: &Analyzed,
-        weights: &[f32],
-        bm25: f32,
-        address: DocAddress,
-    ) -> Option<Candidate> {
+    fn candidate(&self, searcher: &Searcher, analyzed: &Analyzed, weights: &[f32], bm25: f32, address: DocAddress) -> Option<Candidate> {
         let fields = &self.open.fields;
         let doc: TantivyDocument = searcher.doc(address).ok()?;
-        let entry = *self
-            .entry_index
-            .get(OpenIndex::stored_text(&doc, fields.entry_id))?;
+        let entry = *self.entry_index.get(OpenIndex::stored_text(&doc, fields.entry_id))?;
         let text = OpenIndex::stored_text(&doc, fields.body).to_string();
         let passage_id = OpenIndex::stored_text(&doc, fields.passage_id).to_string();
-        let passage_terms: HashSet<String> =
-            analysis::terms(&text).into_iter().map(|t| t.term).collect();
+        let passage_terms: HashSet<String> = analysis::terms(&text).into_iter().map(|t| t.term).collect();
         let entry_terms = &self.info[entry].terms;
-        let has = |term: &str| passage_terms.contains(term) || entry_terms.contains(term);
-        let mut covered = vec![false; analyzed.terms.len()];
-        for (i, t) in analyzed.terms.iter().enumerate() {
-            covered[i] = has(&t.term);
-        }
-        for e in &analyzed.expansions {
-            if e.phrase.terms.iter().all(|(_, t)| has(t)) {
-                for i in &e.covers {
-                    covered[*i] = true;
-                }
-            }
-        }
-        let total: f32 = weights.iter().sum();
-        let got: f32 = weights
-            .iter()
-            .zip(&covered)
-            .filter(|(_, c)| **c)
-            .map(|(w, _)| *w)
-            .sum();
-        let coverage = if total > 0.0 { got / total } else { 0.0 };
-        Some(Candidate {
-            entry,
-            passage_id,
-            text,
-            coverage,
-            rank: bm25 * (0.25 + coverage),
-        })
+        let covered = scoring::covered(analyzed, |t| passage_terms.contains(t) || entry_terms.contains(t));
+        let coverage = scoring::coverage(weights, &covered);
+        Some(Candidate { entry, passage_id, text, bm25, coverage })
     }
 
-    fn respond(
-        &self,
-        q: &str,
-        analyzed: &Analyzed,
-        candidates: Vec<Candidate>,
-        limit: usize,
-    ) -> AskResponse {
+    /// Groups candidates by entry and scores each entry; best first.
+    fn rank(&self, analyzed: &Analyzed, weights: &[f32], candidates: &[Candidate]) -> Vec<Ranked> {
+        let top_bm25 = candidates.iter().map(|c| c.bm25).fold(f32::EPSILON, f32::max);
+        let passage_score = |c: &Candidate| (c.bm25 / top_bm25) * (0.25 + c.coverage);
+        let mut best: HashMap<usize, usize> = HashMap::new();
+        for (i, c) in candidates.iter().enumerate() {
+            let slot = best.entry(c.entry).or_insert(i);
+            if passage_score(c) > passage_score(&candidates[*slot]) {
+                *slot = i;
+            }
+        }
+        let mut ranked: Vec<Ranked> = best
+            .into_iter()
+            .map(|(entry, i)| {
+                let c = &candidates[i];
+                let similarity = self.info[entry]
+                    .phrasings
+                    .iter()
+                    .map(|p| scoring::phrasing_similarity(analyzed, weights, p))
+                    .fold(0.0, f32::max);
+                let relevance = c.bm25 / top_bm25;
+                let score = RELEVANCE_SHARE * relevance + COVERAGE_SHARE * c.coverage + SIMILARITY_SHARE * similarity;
+                Ranked { entry, best: i, coverage: c.coverage, similarity, score }
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        ranked
+    }
+
+    fn respond(&self, q: &str, analyzed: &Analyzed, candidates: &[Candidate], ranked: &[Ranked], limit: usize) -> AskResponse {
+        let entries = self.entries();
+        let top = ranked.first();
+        let confidence = top.map_or(0.0, |r| r.coverage * (0.8 + 0.2 * r.similarity));
+        let top_entry = top.map(|r| &entries[r.entry]);
+        let intent = top_entry.and_then(|e| e.assistant.as_ref()).map(|a| a.intent);
+        let confident = confidence >= self.settings.min_confidence;
+
+        let answer = match (top, top_entry, intent) {
+            (Some(r), Some(entry), None | Some(Intent::Reply)) if confident => {
+                let c = &candidates[r.best];
+                Some(Answer {
+                    id: entry.id.clone(),
+                    kind: entry.kind.as_str().to_string(),
+                    title: entry.title.clone(),
+                    text: c.text.clone(),
+                    passage_id: Some(c.passage_id.clone()),
+                    url: entry.url(),
+                    confidence: round(confidence),
+                })
+            }
+            _ => None,
+        };
+        let assistant_reply = answer.as_ref().is_some_and(|a| a.kind == Kind::Assistant.as_str());
+        let declined = confident && intent == Some(Intent::Decline);
+
+        // Passages and projects come from the programme's entries, never from assistant replies:
+        // each entry's passages in order of the entry's rank, then of their own relevance.
+        let entry_rank: HashMap<usize, (usize, f32)> =
+            ranked.iter().enumerate().filter(|(_, r)| entries[r.entry].kind != Kind::Assistant && r.coverage > 0.0).map(|(i, r)| (r.entry, (i, r.score))).collect();
+        let mut programme: Vec<(f32, &Candidate)> = candidates
+            .iter()
+            .filter_map(|c| {
+                let (_, entry_score) = entry_rank.get(&c.entry)?;
+                (c.coverage > 0.0).then(|| (0.6 * entry_score + 0.4 * c.coverage, c))
+            })
+            .collect();
+        programme.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let passages = if assistant_reply || declined { Vec::new() } else { self.passage_hits(analyzed, &programme, limit) };
+        let projects = if assistant_reply || declined { Vec::new() } else { self.suggest_projects(&programme) };
+        let mut ranked_entries: Vec<(usize, usize)> = entry_rank.iter().map(|(e, (i, _))| (*i, *e)).collect();
+        ranked_entries.sort_unstable();
+        let suggestions = if declined { Vec::new() } else { self.suggestions(answer.as_ref(), ranked_entries.into_iter().map(|(_, e)| e)) };
+        let declined_text = if declined { top.map(|r| candidates[r.best].text.as_str()) } else { None };
+        let fallback = answer.is_none().then(|| self.fallback(declined_text));
+        let context = Context {
+            answer_id: answer.as_ref().map(|a| a.id.clone()),
+            projects: projects.iter().map(|p| p.id.clone()).collect(),
+        };
+        AskResponse { query: q.to_string(), answer, passages, projects, suggestions, did_you_mean: analyzed.corrected.clone(), fallback, context }
+    }
+
+    fn passage_hits(&self, analyzed: &Analyzed, programme: &[(f32, &Candidate)], limit: usize) -> Vec<PassageHit> {
         let entries = self.entries();
         let highlight_terms: HashSet<&str> = analyzed
             .terms
             .iter()
             .map(|t| t.term.as_str())
-            .chain(
-                analyzed
-                    .expansions
-                    .iter()
-                    .flat_map(|e| e.phrase.terms.iter().map(|(_, t)| t.as_str())),
-            )
+            .chain(analyzed.expansions.iter().flat_map(|e| e.phrase.terms.iter().map(|(_, t)| t.as_str())))
             .collect();
-        let best = candidates.first();
-        let confidence = best.map_or(0.0, |c| c.coverage);
-        let best_entry = best.map(|c| &entries[c.entry]);
-        let intent = best_entry
-            .and_then(|e| e.assistant.as_ref())
-            .map(|a| a.intent);
-        let confident = confidence >= self.settings.min_confidence;
-
-        let answer = match (best, best_entry, intent) {
-            (Some(c), Some(entry), None | Some(Intent::Reply)) if confident => Some(Answer {
-                id: entry.id.clone(),
-                kind: entry.kind.as_str().to_string(),
-                title: entry.title.clone(),
-                text: c.text.clone(),
-                passage_id: Some(c.passage_id.clone()),
-                url: entry.url(),
-                confidence: round(confidence),
-            }),
-            _ => None,
-        };
-        let assistant_reply = answer
-            .as_ref()
-            .is_some_and(|a| a.kind == Kind::Assistant.as_str());
-        let declined = confident && intent == Some(Intent::Decline);
-
-        // Passages and projects come from the programme's entries, never from assistant replies.
-        let programme: Vec<&Candidate> = candidates
+        programme
             .iter()
-            .filter(|c| entries[c.entry].kind != Kind::Assistant && c.coverage > 0.0)
-            .collect();
-        let passages: Vec<PassageHit> = if assistant_reply || declined {
-            Vec::new()
-        } else {
-            programme
-                .iter()
-                .take(limit)
-                .map(|c| {
-                    let entry = &entries[c.entry];
-                    let section = entry
-                        .passages
-                        .iter()
-                        .find(|p| p.id == c.passage_id)
-                        .and_then(|p| p.section.clone());
-                    PassageHit {
-                        id: c.passage_id.clone(),
-                        entry_id: entry.id.clone(),
-                        kind: entry.kind.as_str().to_string(),
-                        title: entry.title.clone(),
-                        highlights: highlight::ranges(&c.text, &highlight_terms),
-                        text: c.text.clone(),
-                        section,
-                        url: entry.url(),
-                        score: round(c.rank),
-                    }
-                })
-                .collect()
-        };
-        let projects = if assistant_reply || declined {
-            Vec::new()
-        } else {
-            self.suggest_projects(&programme)
-        };
-        let suggestions = if declined {
-            Vec::new()
-        } else {
-            self.suggestions(answer.as_ref(), &programme)
-        };
-        let fallback = answer
-            .is_none()
-            .then(|| self.fallback(declined.then(|| best.map(|c| c.text.as_str())).flatten()));
-        let context = Context {
-            answer_id: answer.as_ref().map(|a| a.id.clone()),
-            projects: projects.iter().map(|p| p.id.clone()).collect(),
-        };
-        AskResponse {
-            query: q.to_string(),
-            answer,
-            passages,
-            projects,
-            suggestions,
-            did_you_mean: analyzed.corrected.clone(),
-            fallback,
-            context,
-        }
+            .take(limit)
+            .map(|(score, c)| {
+                let entry = &entries[c.entry];
+                let section = entry.passages.iter().find(|p| p.id == c.passage_id).and_then(|p| p.section.clone());
+                PassageHit {
+                    id: c.passage_id.clone(),
+                    entry_id: entry.id.clone(),
+                    kind: entry.kind.as_str().to_string(),
+                    title: entry.title.clone(),
+                    highlights: highlight::ranges(&c.text, &highlight_terms),
+                    text: c.text.clone(),
+                    section,
+                    url: entry.url(),
+                    score: round(*score),
+                }
+            })
+            .collect()
     }
 
-    /// Projects ranked by their own best passage, or by being named in a highly ranked one
+    /// Projects ranked by their own passages, or by being named in a highly ranked passage
     /// (the FAQ's "Macclesfield … PARSOL" example suggests PARSOL).
-    fn suggest_projects(&self, programme: &[&Candidate]) -> Vec<ProjectHit> {
+    fn suggest_projects(&self, programme: &[(f32, &Candidate)]) -> Vec<ProjectHit> {
         let entries = self.entries();
         let mut scores: HashMap<usize, f32> = HashMap::new();
-        for c in programme {
+        for (score, c) in programme {
             let mut bump = |entry: usize, score: f32| {
                 let slot = scores.entry(entry).or_insert(0.0);
                 *slot = slot.max(score);
             };
             if entries[c.entry].kind == Kind::Project {
-                bump(c.entry, c.rank);
+                bump(c.entry, *score);
             }
             for t in analysis::terms(&c.text) {
                 if let Some(&project) = self.project_mentions.get(&t.term) {
-                    bump(project, c.rank * 0.9);
+                    bump(project, score * 0.9);
                 }
             }
         }
@@ -500,7 +383,7 @@ impl Engine {
         let top = ranked.first().map_or(1.0, |r| r.1.max(f32::EPSILON));
         ranked
             .into_iter()
-            .filter(|(_, s)| *s / top >= 0.25)
+            .filter(|(_, s)| *s / top >= 0.5)
             .take(MAX_PROJECTS)
             .filter_map(|(i, score)| {
                 let entry = &entries[i];
@@ -519,19 +402,13 @@ impl Engine {
     }
 
     /// Follow-up questions: the answer's related entries, then the next best entries.
-    fn suggestions(&self, answer: Option<&Answer>, programme: &[&Candidate]) -> Vec<String> {
+    fn suggestions(&self, answer: Option<&Answer>, ranked: impl Iterator<Item = usize>) -> Vec<String> {
         let entries = self.entries();
         let answer_entry = answer.and_then(|a| self.entry_index.get(&a.id).copied());
-        let related = answer_entry.into_iter().flat_map(|i| {
-            entries[i]
-                .related
-                .iter()
-                .filter_map(|id| self.entry_index.get(id).copied())
-        });
-        let next = programme.iter().map(|c| c.entry);
+        let related = answer_entry.into_iter().flat_map(|i| entries[i].related.iter().filter_map(|id| self.entry_index.get(id).copied()));
         let mut seen = HashSet::new();
         related
-            .chain(next)
+            .chain(ranked)
             .filter(|i| Some(*i) != answer_entry && seen.insert(*i))
             .filter_map(|i| question_for(&entries[i]))
             .take(MAX_SUGGESTIONS)
@@ -545,11 +422,7 @@ impl Engine {
                 .map(|p| p.text.clone())
                 .unwrap_or_else(|| "Sorry, I don't have an answer to that.".to_string())
         });
-        Fallback {
-            message,
-            helpline: self.helpline.clone(),
-            directory_url: "/projects".to_string(),
-        }
+        Fallback { message, helpline: self.helpline.clone(), directory_url: "/projects".to_string() }
     }
 }
 
@@ -557,75 +430,48 @@ impl Engine {
 fn question_for(entry: &Entry) -> Option<String> {
     match entry.kind {
         Kind::Faq => Some(entry.title.clone()),
-        Kind::Project => entry
-            .project
-            .as_ref()
-            .map(|p| format!("What did {} do?", p.short_name)),
+        Kind::Project => entry.project.as_ref().map(|p| format!("What did {} do?", p.short_name)),
         Kind::Assistant => None,
     }
 }
 
-fn entry_info(entry: &Entry) -> EntryInfo {
-    let mut terms = HashSet::new();
-    let add = |text: &str, set: &mut HashSet<String>| {
-        set.extend(analysis::terms(text).into_iter().map(|t| t.term))
+fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
+    let terms_of = |text: &str| -> Vec<String> {
+        let mut terms: Vec<String> = analysis::terms(text).into_iter().map(|t| t.term).collect();
+        terms.sort_unstable();
+        terms.dedup();
+        terms
     };
-    if entry.kind != Kind::Assistant {
-        add(&entry.title, &mut terms);
-    }
-    for text in entry
-        .alternates
+    let title = (entry.kind != Kind::Assistant).then_some(entry.title.as_str());
+    let triggers = entry.assistant.iter().flat_map(|a| a.triggers.iter().map(String::as_str));
+    let keywords = entry.project.iter().flat_map(|p| p.keywords.iter().map(String::as_str));
+    let phrasing_texts: Vec<&str> =
+        title.into_iter().chain(entry.alternates.iter().map(String::as_str)).chain(triggers).chain(entry.names()).chain(keywords).collect();
+    let phrasings: Vec<Vec<(String, f32)>> = phrasing_texts
         .iter()
-        .chain(entry.assistant.iter().flat_map(|a| &a.triggers))
-    {
-        add(text, &mut terms);
-    }
-    let mut name_terms = HashSet::new();
-    for name in entry.names() {
-        add(name, &mut name_terms);
-    }
-    terms.extend(name_terms.iter().cloned());
-    for keyword in entry.project.iter().flat_map(|p| &p.keywords) {
-        add(keyword, &mut terms);
-    }
-    EntryInfo { terms, name_terms }
+        .map(|text| terms_of(text).into_iter().map(|t| (t.clone(), stats.idf(&t))).collect::<Vec<_>>())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let terms = phrasings.iter().flatten().map(|(t, _)| t.clone()).collect();
+    let name_terms = entry.names().into_iter().flat_map(terms_of).collect();
+    EntryInfo { terms, name_terms, phrasings }
 }
 
 /// Finds the helpline in the FAQ's own words: a passage with "Name (tel: NUMBER)".
 pub fn find_helpline<'a>(entries: impl Iterator<Item = &'a Entry>) -> Option<Helpline> {
-    for passage in entries
-        .filter(|e| e.kind == Kind::Faq)
-        .flat_map(|e| &e.passages)
-    {
-        let Some(at) = passage.text.find("(tel:") else {
-            continue;
-        };
+    for passage in entries.filter(|e| e.kind == Kind::Faq).flat_map(|e| &e.passages) {
+        let Some(at) = passage.text.find("(tel:") else { continue };
         let after = &passage.text[at + "(tel:".len()..];
-        let number: String = after
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == ' ')
-            .collect::<String>()
-            .trim()
-            .to_string();
+        let number = after.chars().take_while(|c| c.is_ascii_digit() || *c == ' ').collect::<String>().trim().to_string();
         let digits: String = number.chars().filter(char::is_ascii_digit).collect();
         if digits.len() < 10 {
             continue;
         }
         let before = passage.text[..at].trim_end();
-        let name_words: Vec<&str> = before
-            .split_whitespace()
-            .rev()
-            .take_while(|w| w.starts_with(char::is_uppercase))
-            .collect();
+        let name_words: Vec<&str> = before.split_whitespace().rev().take_while(|w| w.starts_with(char::is_uppercase)).collect();
         let name = name_words.into_iter().rev().collect::<Vec<_>>().join(" ");
-        let international = digits
-            .strip_prefix('0')
-            .map_or(digits.clone(), |rest| format!("+44{rest}"));
-        return Some(Helpline {
-            name,
-            number,
-            href: format!("tel:{international}"),
-        });
+        let international = digits.strip_prefix('0').map_or(digits.clone(), |rest| format!("+44{rest}"));
+        return Some(Helpline { name, number, href: format!("tel:{international}") });
     }
     None
 }
