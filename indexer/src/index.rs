@@ -10,12 +10,12 @@ use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument};
 
 use crate::analysis;
 use crate::corpus::{Corpus, Entry, Kind};
-use crate::schema::{self, Fields};
+use crate::schema::{self, Fields, LEVEL_ENTRY, LEVEL_PASSAGE};
 use crate::Error;
 
 /// Bumped whenever the schema, the analyzers or the manifest change meaning, so a server
 /// rebuilds an index written by an older version instead of misreading it.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The file, inside an index directory, that records what the index was built from.
 pub const MANIFEST_FILE: &str = "signpost.json";
@@ -167,42 +167,27 @@ fn write_index(corpus: &Corpus, dir: &Path, fingerprint: &str) -> Result<(), Err
 }
 
 fn add_entry(writer: &tantivy::IndexWriter, fields: Fields, entry: &Entry) -> Result<(), Error> {
-    let alternates = match &entry.assistant {
-        Some(a) => entry
-            .alternates
-            .iter()
-            .chain(&a.triggers)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n"),
-        None => entry.alternates.join("\n"),
-    };
-    let names = entry.names().join("\n");
-    let keywords = entry
-        .project
-        .as_ref()
-        .map(|p| p.keywords.join("\n"))
-        .unwrap_or_default();
+    let triggers = entry.assistant.iter().flat_map(|a| &a.triggers);
+    let alternates = entry.alternates.iter().chain(triggers).cloned().collect::<Vec<_>>().join("\n");
+    let keywords = entry.project.as_ref().map(|p| p.keywords.join("\n")).unwrap_or_default();
     // An assistant entry's title is its id, which is not text anyone asks.
-    let title = if entry.kind == Kind::Assistant {
-        ""
-    } else {
-        entry.title.as_str()
-    };
+    let title = if entry.kind == Kind::Assistant { "" } else { entry.title.as_str() };
+    writer.add_document(doc!(
+        fields.entry_id => entry.id.as_str(),
+        fields.kind => entry.kind.as_str(),
+        fields.level => LEVEL_ENTRY,
+        fields.title => title,
+        fields.alternates => alternates,
+        fields.names => entry.names().join("\n"),
+        fields.keywords => keywords,
+    ))?;
     for passage in &entry.passages {
-        let context = [passage.section.as_deref(), passage.lead_in.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join("\n");
+        let context = [passage.section.as_deref(), passage.lead_in.as_deref()].into_iter().flatten().collect::<Vec<_>>().join("\n");
         writer.add_document(doc!(
             fields.passage_id => passage.id.as_str(),
             fields.entry_id => entry.id.as_str(),
             fields.kind => entry.kind.as_str(),
-            fields.title => title,
-            fields.alternates => alternates.as_str(),
-            fields.names => names.as_str(),
-            fields.keywords => keywords.as_str(),
+            fields.level => LEVEL_PASSAGE,
             fields.context => context,
             fields.body => passage.text.as_str(),
         ))?;
@@ -315,7 +300,7 @@ mod tests {
         let open = open_index(&out).unwrap();
         assert_eq!(open.manifest.corpus_fingerprint, "abc");
         let searcher = open.reader.searcher();
-        assert_eq!(searcher.num_docs(), 1);
+        assert_eq!(searcher.num_docs(), 2, "one entry document and one passage document");
         let term = tantivy::Term::from_field_text(open.fields.body, &analysis::stem("phone"));
         let query = tantivy::query::TermQuery::new(term, IndexRecordOption::Basic);
         assert_eq!(

@@ -1,6 +1,8 @@
-//! The tantivy schema: one document per passage, carrying its entry's title, alternate
-//! phrasings, names and keywords in fields of their own, so ranking can tell a matching FAQ
-//! question or project name from a passing mention in body text.
+//! The tantivy schema. Each entry is indexed as one *entry document* (its title, alternate
+//! phrasings, names and keywords: the ways people ask for it) and one *passage document* per
+//! passage (its text and section). Keeping the two apart lets ranking tell a matching FAQ
+//! question or project name from a passing mention in body text, without every passage of a
+//! project repeating the project's names and crowding out other entries.
 
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING,
@@ -8,15 +10,22 @@ use tantivy::schema::{
 
 use crate::analysis::ANALYZER;
 
+/// The `level` of an entry document.
+pub const LEVEL_ENTRY: &str = "entry";
+/// The `level` of a passage document.
+pub const LEVEL_PASSAGE: &str = "passage";
+
 /// Handles to every field of a Signpost index.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
-    /// `entry#pN`, stored.
+    /// `entry#pN`, stored; absent on entry documents.
     pub passage_id: Field,
     /// The entry's id, stored and indexed as one term.
     pub entry_id: Field,
     /// `faq`, `project` or `assistant`, stored and indexed as one term.
     pub kind: Field,
+    /// [`LEVEL_ENTRY`] or [`LEVEL_PASSAGE`], stored and indexed as one term.
+    pub level: Field,
     /// FAQ question or project name with short name.
     pub title: Field,
     /// The entry's alternate phrasings (and an assistant entry's triggers).
@@ -50,6 +59,7 @@ pub fn build() -> (Schema, Fields) {
         passage_id: builder.add_text_field("passage_id", STRING | STORED),
         entry_id: builder.add_text_field("entry_id", STRING | STORED),
         kind: builder.add_text_field("kind", STRING | STORED),
+        level: builder.add_text_field("level", STRING | STORED),
         title: builder.add_text_field("title", text(false)),
         alternates: builder.add_text_field("alternates", text(false)),
         names: builder.add_text_field("names", text(false)),
@@ -68,6 +78,7 @@ impl Fields {
             passage_id: f("passage_id")?,
             entry_id: f("entry_id")?,
             kind: f("kind")?,
+            level: f("level")?,
             title: f("title")?,
             alternates: f("alternates")?,
             names: f("names")?,

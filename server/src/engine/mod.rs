@@ -10,6 +10,7 @@
 //! ask for the entry). The best entry's best passage is the answer; its confidence comes
 //! from coverage and similarity, and below the threshold there is no answer.
 
+pub mod answer_type;
 pub mod highlight;
 pub mod question;
 pub mod response;
@@ -35,8 +36,9 @@ use scoring::TermStats;
 use synonyms::Synonyms;
 use vocabulary::Vocabulary;
 
-/// How many passages are scored after the first search.
+/// How many passages, and how many entries, are scored after the first search.
 const CANDIDATES: usize = 40;
+const ENTRY_CANDIDATES: usize = 12;
 /// How much a synonym counts compared with the word the person typed.
 const SYNONYM_WEIGHT: f32 = 0.7;
 /// How many suggested projects and follow-up questions an answer carries.
@@ -46,6 +48,9 @@ const MAX_SUGGESTIONS: usize = 3;
 const RELEVANCE_SHARE: f32 = 0.3;
 const COVERAGE_SHARE: f32 = 0.4;
 const SIMILARITY_SHARE: f32 = 0.3;
+/// How much a passage that states the kind of fact asked for ("how much" → an amount) gains.
+const TYPED_BOOST: f32 = 1.3;
+const TYPED_BONUS: f32 = 0.1;
 
 /// Tunable answer settings.
 #[derive(Debug, Clone, Copy)]
@@ -83,8 +88,10 @@ struct EntryInfo {
 pub struct Engine {
     open: OpenIndex,
     settings: Settings,
-    /// Searched fields with their boosts.
-    boosts: [(Field, f32); 6],
+    /// Entry-document fields with their boosts.
+    entry_boosts: [(Field, f32); 4],
+    /// Passage-document fields with their boosts.
+    passage_boosts: [(Field, f32); 2],
     vocabulary: Vocabulary,
     synonyms: Synonyms,
     stats: TermStats,
@@ -102,6 +109,8 @@ struct Candidate {
     text: String,
     bm25: f32,
     coverage: f32,
+    /// Does the passage state the kind of fact the question asks for?
+    typed: bool,
 }
 
 /// A candidate entry: its best passage and its scores.
@@ -118,8 +127,9 @@ impl Engine {
     pub fn new(open: OpenIndex, settings: Settings) -> Engine {
         let corpus = &open.manifest.corpus;
         let f = open.fields;
-        let boosts = [(f.title, 3.0), (f.alternates, 2.5), (f.names, 3.0), (f.keywords, 2.0), (f.context, 0.6), (f.body, 1.0)];
-        let searched: Vec<Field> = boosts.iter().map(|(field, _)| *field).collect();
+        let entry_boosts = [(f.title, 1.2), (f.alternates, 1.0), (f.names, 1.2), (f.keywords, 0.8)];
+        let passage_boosts = [(f.context, 0.6), (f.body, 1.0)];
+        let searched: Vec<Field> = entry_boosts.iter().chain(&passage_boosts).map(|(field, _)| *field).collect();
         let stats = TermStats::load(&open.reader.searcher(), &searched).unwrap_or_default();
         let vocabulary = Vocabulary::from_corpus(corpus);
         let synonyms = Synonyms::compile(&corpus.synonyms);
@@ -134,7 +144,7 @@ impl Engine {
             }
         }
         let helpline = find_helpline(corpus.entries.iter());
-        Engine { open, settings, boosts, vocabulary, synonyms, stats, entry_index, info, project_mentions, helpline }
+        Engine { open, settings, entry_boosts, passage_boosts, vocabulary, synonyms, stats, entry_index, info, project_mentions, helpline }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -170,8 +180,8 @@ impl Engine {
         let weights: Vec<f32> = analyzed.terms.iter().map(|t| self.stats.idf(&t.term)).collect();
         let focus = self.follow_up_focus(&analyzed, request.context.as_ref());
         let searcher = self.open.reader.searcher();
-        let candidates = self.search(&searcher, &analyzed, &weights, focus);
-        let ranked = self.rank(&analyzed, &weights, &candidates);
+        let (candidates, entry_relevance) = self.search(&searcher, &analyzed, &weights, focus);
+        let ranked = self.rank(&analyzed, &weights, &candidates, &entry_relevance);
         if std::env::var_os("SIGNPOST_DEBUG").is_some() {
             eprintln!("Q {q:?} terms={:?}", analyzed.terms.iter().map(|t| (&t.term, t.known)).collect::<Vec<_>>());
             for r in ranked.iter().take(6) {
@@ -201,17 +211,17 @@ impl Engine {
         self.info.iter().filter(|i| i.name_terms.contains(term)).count() == 1
     }
 
-    fn search(&self, searcher: &Searcher, analyzed: &Analyzed, weights: &[f32], focus: Option<usize>) -> Vec<Candidate> {
-        let fields = &self.open.fields;
+    /// Clauses matching the question's terms and synonyms in `fields`, each with its boost.
+    fn clauses(&self, analyzed: &Analyzed, fields: &[(Field, f32)]) -> Vec<(Occur, Box<dyn Query>)> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in analyzed.terms.iter().filter(|t| t.known) {
-            for (field, boost) in self.boosts {
+            for &(field, boost) in fields {
                 let query = TermQuery::new(Term::from_field_text(field, &t.term), IndexRecordOption::WithFreqs);
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
             }
         }
         for e in &analyzed.expansions {
-            for (field, boost) in self.boosts {
+            for &(field, boost) in fields {
                 let query: Box<dyn Query> = match e.phrase.terms.as_slice() {
                     [(_, only)] => Box::new(TermQuery::new(Term::from_field_text(field, only), IndexRecordOption::WithFreqs)),
                     terms => Box::new(PhraseQuery::new_with_offset(
@@ -221,19 +231,62 @@ impl Engine {
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost * SYNONYM_WEIGHT))));
             }
         }
-        if clauses.is_empty() && focus.is_none() {
-            return Vec::new();
+        clauses
+    }
+
+    /// `query`, confined to one entry's documents when `entry` is given.
+    fn scoped(&self, query: Box<dyn Query>, entry: Option<usize>) -> Box<dyn Query> {
+        match entry {
+            None => query,
+            Some(entry) => {
+                let id = Term::from_field_text(self.open.fields.entry_id, &self.entries()[entry].id);
+                let scope: Box<dyn Query> = Box::new(TermQuery::new(id, IndexRecordOption::Basic));
+                Box::new(BooleanQuery::new(vec![(Occur::Must, scope), (Occur::Should, query)]))
+            }
         }
-        let mut query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
-        if let Some(entry) = focus {
-            let id = Term::from_field_text(fields.entry_id, &self.entries()[entry].id);
-            let scope: Box<dyn Query> = Box::new(TermQuery::new(id, IndexRecordOption::Basic));
-            query = Box::new(BooleanQuery::new(vec![(Occur::Must, scope), (Occur::Should, query)]));
+    }
+
+    /// Searches entry documents (how an entry is asked for) and passage documents (what it
+    /// says) separately. Returns the passage candidates, including the best passage of every
+    /// well-matched entry, and each matched entry's relevance.
+    fn search(&self, searcher: &Searcher, analyzed: &Analyzed, weights: &[f32], focus: Option<usize>) -> (Vec<Candidate>, HashMap<usize, f32>) {
+        let fields = &self.open.fields;
+        let entry_clauses = self.clauses(analyzed, &self.entry_boosts);
+        let passage_clauses = self.clauses(analyzed, &self.passage_boosts);
+        if passage_clauses.is_empty() && focus.is_none() {
+            return (Vec::new(), HashMap::new());
         }
-        let Ok(top) = searcher.search(&query, &TopDocs::with_limit(CANDIDATES).order_by_score()) else {
-            return Vec::new();
-        };
-        top.into_iter().filter_map(|(score, address)| self.candidate(searcher, analyzed, weights, score, address)).collect()
+        let mut relevance: HashMap<usize, f32> = HashMap::new();
+        if !entry_clauses.is_empty() {
+            let query = self.scoped(Box::new(BooleanQuery::new(entry_clauses)), focus);
+            for (score, address) in searcher.search(&query, &TopDocs::with_limit(ENTRY_CANDIDATES).order_by_score()).unwrap_or_default() {
+                let Ok(doc) = searcher.doc::<TantivyDocument>(address) else { continue };
+                if let Some(&entry) = self.entry_index.get(OpenIndex::stored_text(&doc, fields.entry_id)) {
+                    relevance.insert(entry, score);
+                }
+            }
+        }
+        let passages_matching: Box<dyn Query> = Box::new(BooleanQuery::new(passage_clauses));
+        let passage_query = self.scoped(passages_matching.box_clone(), focus);
+        let top = searcher.search(&passage_query, &TopDocs::with_limit(CANDIDATES).order_by_score()).unwrap_or_default();
+        let mut candidates: Vec<Candidate> =
+            top.into_iter().filter_map(|(score, address)| self.candidate(searcher, analyzed, weights, score, address)).collect();
+        // An entry asked for by name whose passages did not make the cut still gets its best one.
+        let mut missing: Vec<usize> = relevance.keys().copied().filter(|e| !candidates.iter().any(|c| c.entry == *e)).collect();
+        missing.sort_unstable();
+        for entry in missing {
+            let query = self.scoped(passages_matching.box_clone(), Some(entry));
+            let best = searcher.search(&query, &TopDocs::with_limit(1).order_by_score()).unwrap_or_default().into_iter().next();
+            let best = best.or_else(|| {
+                let first = Term::from_field_text(fields.passage_id, &format!("{}#p1", self.entries()[entry].id));
+                let query = TermQuery::new(first, IndexRecordOption::Basic);
+                searcher.search(&query, &TopDocs::with_limit(1).order_by_score()).unwrap_or_default().into_iter().next().map(|(_, a)| (0.0, a))
+            });
+            if let Some(candidate) = best.and_then(|(score, address)| self.candidate(searcher, analyzed, weights, score, address)) {
+                candidates.push(candidate);
+            }
+        }
+        (candidates, relevance)
     }
 
     fn candidate(&self, searcher: &Searcher, analyzed: &Analyzed, weights: &[f32], bm25: f32, address: DocAddress) -> Option<Candidate> {
@@ -246,13 +299,15 @@ impl Engine {
         let entry_terms = &self.info[entry].terms;
         let covered = scoring::covered(analyzed, |t| passage_terms.contains(t) || entry_terms.contains(t));
         let coverage = scoring::coverage(weights, &covered);
-        Some(Candidate { entry, passage_id, text, bm25, coverage })
+        let typed = answer_type::expected(&analyzed.words).is_some_and(|kind| answer_type::satisfied_by(kind, &text));
+        Some(Candidate { entry, passage_id, text, bm25, coverage, typed })
     }
 
     /// Groups candidates by entry and scores each entry; best first.
-    fn rank(&self, analyzed: &Analyzed, weights: &[f32], candidates: &[Candidate]) -> Vec<Ranked> {
+    fn rank(&self, analyzed: &Analyzed, weights: &[f32], candidates: &[Candidate], entry_relevance: &HashMap<usize, f32>) -> Vec<Ranked> {
         let top_bm25 = candidates.iter().map(|c| c.bm25).fold(f32::EPSILON, f32::max);
-        let passage_score = |c: &Candidate| (c.bm25 / top_bm25) * (0.25 + c.coverage);
+        let top_entry = entry_relevance.values().copied().fold(f32::EPSILON, f32::max);
+        let passage_score = |c: &Candidate| (c.bm25 / top_bm25) * (0.25 + c.coverage) * if c.typed { TYPED_BOOST } else { 1.0 };
         let mut best: HashMap<usize, usize> = HashMap::new();
         for (i, c) in candidates.iter().enumerate() {
             let slot = best.entry(c.entry).or_insert(i);
@@ -269,8 +324,10 @@ impl Engine {
                     .iter()
                     .map(|p| scoring::phrasing_similarity(analyzed, weights, p))
                     .fold(0.0, f32::max);
-                let relevance = c.bm25 / top_bm25;
-                let score = RELEVANCE_SHARE * relevance + COVERAGE_SHARE * c.coverage + SIMILARITY_SHARE * similarity;
+                let asked_for = entry_relevance.get(&entry).map_or(0.0, |r| r / top_entry);
+                let relevance = 0.5 * (c.bm25 / top_bm25) + 0.5 * asked_for;
+                let typed = if c.typed { TYPED_BONUS } else { 0.0 };
+                let score = RELEVANCE_SHARE * relevance + COVERAGE_SHARE * c.coverage + SIMILARITY_SHARE * similarity + typed;
                 Ranked { entry, best: i, coverage: c.coverage, similarity, score }
             })
             .collect();
