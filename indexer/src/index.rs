@@ -168,10 +168,24 @@ fn write_index(corpus: &Corpus, dir: &Path, fingerprint: &str) -> Result<(), Err
 
 fn add_entry(writer: &tantivy::IndexWriter, fields: Fields, entry: &Entry) -> Result<(), Error> {
     let triggers = entry.assistant.iter().flat_map(|a| &a.triggers);
-    let alternates = entry.alternates.iter().chain(triggers).cloned().collect::<Vec<_>>().join("\n");
-    let keywords = entry.project.as_ref().map(|p| p.keywords.join("\n")).unwrap_or_default();
+    let alternates = entry
+        .alternates
+        .iter()
+        .chain(triggers)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
+    let keywords = entry
+        .project
+        .as_ref()
+        .map(|p| p.keywords.join("\n"))
+        .unwrap_or_default();
     // An assistant entry's title is its id, which is not text anyone asks.
-    let title = if entry.kind == Kind::Assistant { "" } else { entry.title.as_str() };
+    let title = if entry.kind == Kind::Assistant {
+        ""
+    } else {
+        entry.title.as_str()
+    };
     writer.add_document(doc!(
         fields.entry_id => entry.id.as_str(),
         fields.kind => entry.kind.as_str(),
@@ -182,7 +196,11 @@ fn add_entry(writer: &tantivy::IndexWriter, fields: Fields, entry: &Entry) -> Re
         fields.keywords => keywords,
     ))?;
     for passage in &entry.passages {
-        let context = [passage.section.as_deref(), passage.lead_in.as_deref()].into_iter().flatten().collect::<Vec<_>>().join("\n");
+        let context = [passage.section.as_deref(), passage.lead_in.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n");
         writer.add_document(doc!(
             fields.passage_id => passage.id.as_str(),
             fields.entry_id => entry.id.as_str(),
@@ -300,7 +318,11 @@ mod tests {
         let open = open_index(&out).unwrap();
         assert_eq!(open.manifest.corpus_fingerprint, "abc");
         let searcher = open.reader.searcher();
-        assert_eq!(searcher.num_docs(), 2, "one entry document and one passage document");
+        assert_eq!(
+            searcher.num_docs(),
+            2,
+            "one entry document and one passage document"
+        );
         let term = tantivy::Term::from_field_text(open.fields.body, &analysis::stem("phone"));
         let query = tantivy::query::TermQuery::new(term, IndexRecordOption::Basic);
         assert_eq!(

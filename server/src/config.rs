@@ -56,7 +56,7 @@ pub struct Options {
     #[arg(
         long,
         env = "SIGNPOST_MIN_CONFIDENCE",
-        default_value_t = 0.5,
+        default_value_t = Settings::default().min_confidence,
         global = true
     )]
     pub min_confidence: f32,

@@ -111,11 +111,17 @@ fn score_case(case: &Case, response: &AskResponse, scores: &mut Scores) -> Vec<&
     if !a1 {
         failed.push("answer@1");
     }
-    let top3 = response
-        .passages
-        .iter()
+    // The answer itself heads the list: an assistant reply has no passages of its own.
+    let top3 = answer
+        .clone()
+        .into_iter()
+        .chain(
+            response
+                .passages
+                .iter()
+                .map(|p| answer_key(&p.kind, &p.entry_id, &p.title)),
+        )
         .take(3)
-        .map(|p| answer_key(&p.kind, &p.entry_id, &p.title))
         .chain(
             response
                 .projects

@@ -7,10 +7,20 @@ use signpost_e2e::{encode, TestApp};
 #[tokio::test]
 async fn answers_in_the_design_shape() {
     let app = TestApp::fixture();
-    let reply = app.get(&format!("/api/v1/ask?q={}", encode("is there a helpline"))).await;
+    let reply = app
+        .get(&format!("/api/v1/ask?q={}", encode("is there a helpline")))
+        .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     let body = &reply.json;
-    for key in ["query", "answer", "passages", "projects", "suggestions", "did_you_mean", "fallback"] {
+    for key in [
+        "query",
+        "answer",
+        "passages",
+        "projects",
+        "suggestions",
+        "did_you_mean",
+        "fallback",
+    ] {
         assert!(body.get(key).is_some(), "missing `{key}` in {body}");
     }
     let answer = &body["answer"];
@@ -22,9 +32,16 @@ async fn answers_in_the_design_shape() {
     let passage = &body["passages"][0];
     assert_eq!(passage["kind"], "faq");
     let text: Vec<char> = passage["text"].as_str().unwrap().chars().collect();
-    let [from, to] = [passage["highlights"][0][0].as_u64().unwrap() as usize, passage["highlights"][0][1].as_u64().unwrap() as usize];
+    let [from, to] = [
+        passage["highlights"][0][0].as_u64().unwrap() as usize,
+        passage["highlights"][0][1].as_u64().unwrap() as usize,
+    ];
     let marked: String = text[from..to].iter().collect();
-    assert_eq!(marked.to_lowercase(), "phone", "highlights point at matching words");
+    assert_eq!(
+        marked.to_lowercase(),
+        "phone",
+        "highlights point at matching words"
+    );
     assert!(body["fallback"].is_null());
 }
 
@@ -32,7 +49,9 @@ async fn answers_in_the_design_shape() {
 async fn post_and_get_give_the_same_answer() {
     let app = TestApp::fixture();
     let get = app.get("/api/v1/ask?q=planning+permission+online").await;
-    let post = app.post_json("/api/v1/ask", r#"{"q": "planning permission online"}"#).await;
+    let post = app
+        .post_json("/api/v1/ask", r#"{"q": "planning permission online"}"#)
+        .await;
     assert_eq!(get.status, 200);
     assert_eq!(get.json, post.json);
     assert_eq!(post.json["answer"]["id"], "planit");
@@ -43,10 +62,19 @@ async fn post_and_get_give_the_same_answer() {
 #[tokio::test]
 async fn out_of_scope_questions_get_the_fallback_not_a_random_passage() {
     let app = TestApp::fixture();
-    for q in ["when is my bin collection day", "asdfghjkl", "<script>alert(1)</script>", "what is the weather tomorrow"] {
+    for q in [
+        "when is my bin collection day",
+        "asdfghjkl",
+        "<script>alert(1)</script>",
+        "what is the weather tomorrow",
+    ] {
         let reply = app.get(&format!("/api/v1/ask?q={}", encode(q))).await;
         assert_eq!(reply.status, 200, "{q}");
-        assert!(reply.json["answer"].is_null(), "{q} was answered: {}", reply.json["answer"]);
+        assert!(
+            reply.json["answer"].is_null(),
+            "{q} was answered: {}",
+            reply.json["answer"]
+        );
         let fallback = &reply.json["fallback"];
         assert_eq!(fallback["helpline"]["number"], "0800 123 4567", "{q}");
         assert_eq!(fallback["helpline"]["href"], "tel:+448001234567");
@@ -57,29 +85,55 @@ async fn out_of_scope_questions_get_the_fallback_not_a_random_passage() {
 #[tokio::test]
 async fn a_typo_is_corrected_and_reported() {
     let app = TestApp::fixture();
-    let reply = app.get(&format!("/api/v1/ask?q={}", encode("planing aplications"))).await;
+    let reply = app
+        .get(&format!("/api/v1/ask?q={}", encode("planing aplications")))
+        .await;
     assert_eq!(reply.json["did_you_mean"], "planning applications");
-    assert!(reply.json["answer"]["id"] == "planit" || reply.json["answer"]["id"] == "faq-02", "{}", reply.json);
+    assert!(
+        reply.json["answer"]["id"] == "planit" || reply.json["answer"]["id"] == "faq-02",
+        "{}",
+        reply.json
+    );
 }
 
 #[tokio::test]
 async fn the_shipped_corpus_answers_the_helpline_question() {
     let app = TestApp::shipped();
     let reply = app.get("/api/v1/ask?q=is+there+a+helpline").await;
-    assert_eq!(reply.json["answer"]["title"], "I don't know where to start - there are so many projects and products - can you help?");
-    assert!(reply.json["answer"]["text"].as_str().unwrap().contains("0870 777 0011"));
+    assert_eq!(
+        reply.json["answer"]["title"],
+        "I don't know where to start - there are so many projects and products - can you help?"
+    );
+    assert!(reply.json["answer"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("0870 777 0011"));
 }
 
 #[tokio::test]
 async fn a_follow_up_is_answered_about_the_project_just_discussed() {
     let app = TestApp::fixture();
-    let first = app.post_json("/api/v1/ask", r#"{"q": "planning permission online"}"#).await;
+    let first = app
+        .post_json("/api/v1/ask", r#"{"q": "planning permission online"}"#)
+        .await;
     assert_eq!(first.json["answer"]["id"], "planit");
     let context = first.json["context"].clone();
-    let follow = app.post_json("/api/v1/ask", &json!({"q": "who led it?", "context": context}).to_string()).await;
+    let follow = app
+        .post_json(
+            "/api/v1/ask",
+            &json!({"q": "who led it?", "context": context}).to_string(),
+        )
+        .await;
     assert_eq!(follow.status, 200, "{}", follow.text);
     assert_eq!(follow.json["answer"]["id"], "planit", "{}", follow.json);
-    assert!(follow.json["answer"]["text"].as_str().unwrap().contains("Exampleton"), "{}", follow.json["answer"]);
+    assert!(
+        follow.json["answer"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Exampleton"),
+        "{}",
+        follow.json["answer"]
+    );
 }
 
 #[tokio::test]
@@ -87,6 +141,9 @@ async fn markup_in_the_corpus_comes_back_as_plain_text() {
     let app = TestApp::fixture();
     let reply = app.get("/api/v1/ask?q=Sampleford+saved+money").await;
     let text = reply.json["passages"][0]["text"].as_str().unwrap();
-    assert!(text.contains("<img src=x"), "text is returned as written, for clients to render as text: {text}");
+    assert!(
+        text.contains("<img src=x"),
+        "text is returned as written, for clients to render as text: {text}"
+    );
     assert_eq!(reply.headers["content-type"], "application/json");
 }

@@ -4,36 +4,142 @@ use axum::body::Body;
 use axum::http::{header, Method, Request};
 use signpost_e2e::TestApp;
 
+/// Method, URI, content type, body, expected status and error code.
+type Case<'a> = (Method, String, Option<&'a str>, Option<String>, u16, &'a str);
+
 #[tokio::test]
 async fn error_table() {
     let app = TestApp::fixture();
     let long = "a".repeat(501);
-    let cases: Vec<(Method, String, Option<&str>, Option<String>, u16, &str)> = vec![
-        (Method::GET, "/api/v1/ask".into(), None, None, 400, "empty_question"),
-        (Method::GET, "/api/v1/ask?q=%20%20".into(), None, None, 400, "empty_question"),
-        (Method::GET, format!("/api/v1/ask?q={long}"), None, None, 400, "question_too_long"),
-        (Method::GET, "/api/v1/ask?q=hi&limit=0".into(), None, None, 400, "bad_limit"),
-        (Method::GET, "/api/v1/ask?q=hi&limit=abc".into(), None, None, 400, "bad_query_string"),
-        (Method::POST, "/api/v1/ask".into(), Some("application/json"), Some("{not json".into()), 400, "malformed_json"),
-        (Method::POST, "/api/v1/ask".into(), Some("application/json"), Some(r#"{"q": 5}"#.into()), 400, "malformed_json"),
-        (Method::POST, "/api/v1/ask".into(), Some("application/json"), Some(r#"{"q": ""}"#.into()), 400, "empty_question"),
-        (Method::POST, "/api/v1/ask".into(), Some("text/plain"), Some(r#"{"q": "hi"}"#.into()), 415, "unsupported_media_type"),
-        (Method::POST, "/api/v1/ask".into(), Some("application/json"), Some(format!(r#"{{"q": "{}"}}"#, "x".repeat(20_000))), 413, "payload_too_large"),
-        (Method::DELETE, "/api/v1/ask".into(), None, None, 405, "method_not_allowed"),
-        (Method::GET, "/api/v1/projects/nope".into(), None, None, 404, "unknown_project"),
-        (Method::GET, "/api/v1/nothing-here".into(), None, None, 404, "not_found"),
+    let cases: Vec<Case> = vec![
+        (
+            Method::GET,
+            "/api/v1/ask".into(),
+            None,
+            None,
+            400,
+            "empty_question",
+        ),
+        (
+            Method::GET,
+            "/api/v1/ask?q=%20%20".into(),
+            None,
+            None,
+            400,
+            "empty_question",
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/ask?q={long}"),
+            None,
+            None,
+            400,
+            "question_too_long",
+        ),
+        (
+            Method::GET,
+            "/api/v1/ask?q=hi&limit=0".into(),
+            None,
+            None,
+            400,
+            "bad_limit",
+        ),
+        (
+            Method::GET,
+            "/api/v1/ask?q=hi&limit=abc".into(),
+            None,
+            None,
+            400,
+            "bad_query_string",
+        ),
+        (
+            Method::POST,
+            "/api/v1/ask".into(),
+            Some("application/json"),
+            Some("{not json".into()),
+            400,
+            "malformed_json",
+        ),
+        (
+            Method::POST,
+            "/api/v1/ask".into(),
+            Some("application/json"),
+            Some(r#"{"q": 5}"#.into()),
+            400,
+            "malformed_json",
+        ),
+        (
+            Method::POST,
+            "/api/v1/ask".into(),
+            Some("application/json"),
+            Some(r#"{"q": ""}"#.into()),
+            400,
+            "empty_question",
+        ),
+        (
+            Method::POST,
+            "/api/v1/ask".into(),
+            Some("text/plain"),
+            Some(r#"{"q": "hi"}"#.into()),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            Method::POST,
+            "/api/v1/ask".into(),
+            Some("application/json"),
+            Some(format!(r#"{{"q": "{}"}}"#, "x".repeat(20_000))),
+            413,
+            "payload_too_large",
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/ask".into(),
+            None,
+            None,
+            405,
+            "method_not_allowed",
+        ),
+        (
+            Method::GET,
+            "/api/v1/projects/nope".into(),
+            None,
+            None,
+            404,
+            "unknown_project",
+        ),
+        (
+            Method::GET,
+            "/api/v1/nothing-here".into(),
+            None,
+            None,
+            404,
+            "not_found",
+        ),
     ];
     for (method, uri, content_type, body, status, code) in cases {
         let mut request = Request::builder().method(method.clone()).uri(&uri);
         if let Some(ct) = content_type {
             request = request.header(header::CONTENT_TYPE, ct);
         }
-        let request = request.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
+        let request = request
+            .body(body.map(Body::from).unwrap_or_else(Body::empty))
+            .unwrap();
         let reply = app.send(request).await;
         let shown = &uri[..uri.len().min(60)];
-        assert_eq!(reply.status.as_u16(), status, "{method} {shown}: {}", reply.text);
+        assert_eq!(
+            reply.status.as_u16(),
+            status,
+            "{method} {shown}: {}",
+            reply.text
+        );
         assert_eq!(reply.error_code(), code, "{method} {shown}: {}", reply.text);
-        assert!(reply.json["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{method} {shown}");
+        assert!(
+            reply.json["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{method} {shown}"
+        );
     }
     // Still serving after all that.
     assert_eq!(app.get("/healthz").await.status, 200);
@@ -43,13 +149,34 @@ async fn error_table() {
 async fn hostile_strings_never_cause_a_server_error() {
     let app = TestApp::fixture();
     let nasty = [
-        "- *", "\"unbalanced", "(((", "title:helpline", "+", "-", "AND OR NOT", "\u{202e}evil", "\u{0}nul", "🙂🙂🙂",
-        "body:[a TO z]", "*", "~2", "\\", "' OR 1=1 --", "%00", "e-", "-e", "---",
+        "- *",
+        "\"unbalanced",
+        "(((",
+        "title:helpline",
+        "+",
+        "-",
+        "AND OR NOT",
+        "\u{202e}evil",
+        "\u{0}nul",
+        "🙂🙂🙂",
+        "body:[a TO z]",
+        "*",
+        "~2",
+        "\\",
+        "' OR 1=1 --",
+        "%00",
+        "e-",
+        "-e",
+        "---",
     ];
     for q in nasty {
         let body = serde_json::json!({ "q": q }).to_string();
         let reply = app.post_json("/api/v1/ask", &body).await;
-        assert!(reply.status == 200 || reply.status.is_client_error(), "{q:?} → {}", reply.status);
+        assert!(
+            reply.status == 200 || reply.status.is_client_error(),
+            "{q:?} → {}",
+            reply.status
+        );
         assert!(reply.json.is_object(), "{q:?} → {}", reply.text);
     }
 }

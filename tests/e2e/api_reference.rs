@@ -10,7 +10,9 @@ async fn lists_projects_and_says_the_programme_had_more() {
     assert_eq!(reply.json["programme_projects"], 22);
     let projects = reply.json["projects"].as_array().unwrap();
     assert_eq!(projects.len(), 19);
-    assert!(projects.iter().any(|p| p["id"] == "parsol" && p["short_name"] == "PARSOL"));
+    assert!(projects
+        .iter()
+        .any(|p| p["id"] == "parsol" && p["short_name"] == "PARSOL"));
 }
 
 #[tokio::test]
@@ -20,7 +22,12 @@ async fn shows_one_project_with_sections_and_sources() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.json["lead"], "Exampleton Council");
     assert_eq!(reply.json["sources"][0], "https://example.org/planit");
-    let headings: Vec<&str> = reply.json["sections"].as_array().unwrap().iter().map(|s| s["heading"].as_str().unwrap()).collect();
+    let headings: Vec<&str> = reply.json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["heading"].as_str().unwrap())
+        .collect();
     assert_eq!(headings, ["Aim", "What it produced", "Who ran it"]);
 }
 
@@ -32,7 +39,10 @@ async fn faq_lists_every_question_with_its_text() {
     assert_eq!(faq.len(), 10);
     assert_eq!(faq[0]["title"], "What are the National Projects?");
     let last = faq[9]["passages"].as_array().unwrap();
-    assert!(last.iter().any(|p| p["text"].as_str().unwrap().starts_with("Macclesfield Borough Council")));
+    assert!(last.iter().any(|p| p["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Macclesfield Borough Council")));
 }
 
 #[tokio::test]

@@ -7,11 +7,31 @@ use signpost_indexer::corpus::{self, Kind};
 fn the_shipped_corpus_passes_check() {
     let corpus = corpus::load(&shipped_corpus()).unwrap_or_else(|problems| panic!("{problems}"));
     assert_eq!(corpus.of_kind(Kind::Faq).count(), 10);
-    let mut slugs: Vec<&str> = corpus.of_kind(Kind::Project).map(|e| e.id.as_str()).collect();
+    let mut slugs: Vec<&str> = corpus
+        .of_kind(Kind::Project)
+        .map(|e| e.id.as_str())
+        .collect();
     slugs.sort_unstable();
     let mut expected = [
-        "parsol", "nomad", "crm", "laws", "eprocurement", "smartcards", "digitv", "edemocracy", "fame", "legsb", "ecitizen", "km",
-        "epay", "ebenefits", "eadmissions", "workflow", "valuebill", "business", "ryogens",
+        "parsol",
+        "nomad",
+        "crm",
+        "laws",
+        "eprocurement",
+        "smartcards",
+        "digitv",
+        "edemocracy",
+        "fame",
+        "legsb",
+        "ecitizen",
+        "km",
+        "epay",
+        "ebenefits",
+        "eadmissions",
+        "workflow",
+        "valuebill",
+        "business",
+        "ryogens",
     ];
     expected.sort_unstable();
     assert_eq!(slugs, expected);
@@ -19,14 +39,26 @@ fn the_shipped_corpus_passes_check() {
 
 #[test]
 fn faq_titles_and_text_are_the_seed_text_exactly() {
-    let seed = std::fs::read_to_string(repo_root().join("../shared/seeds/national-projects-faq.txt"))
-        .or_else(|_| std::fs::read_to_string(repo_root().join("tests/data/national-projects-faq.txt")))
-        .expect("the FAQ seed");
+    let seed =
+        std::fs::read_to_string(repo_root().join("../shared/seeds/national-projects-faq.txt"))
+            .or_else(|_| {
+                std::fs::read_to_string(repo_root().join("tests/data/national-projects-faq.txt"))
+            })
+            .expect("the FAQ seed");
     let corpus = corpus::load(&shipped_corpus()).unwrap();
     for entry in corpus.of_kind(Kind::Faq) {
-        assert!(seed.contains(&format!("\n{}\n", entry.title)), "title not in the seed: {}", entry.title);
+        assert!(
+            seed.contains(&format!("\n{}\n", entry.title)),
+            "title not in the seed: {}",
+            entry.title
+        );
         for passage in &entry.passages {
-            assert!(seed.contains(&passage.text), "{}: passage not in the seed: {}", entry.id, passage.text);
+            assert!(
+                seed.contains(&passage.text),
+                "{}: passage not in the seed: {}",
+                entry.id,
+                passage.text
+            );
         }
     }
     // The council examples of the last answer are one passage each.
@@ -38,17 +70,35 @@ fn faq_titles_and_text_are_the_seed_text_exactly() {
 fn check_binary_reports_file_and_line_and_fails() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("faq")).unwrap();
-    std::fs::write(dir.path().join("faq/bad.md"), "---\nid: faq-01\ntitel: oops\n---\nText\n").unwrap();
+    std::fs::write(
+        dir.path().join("faq/bad.md"),
+        "---\nid: faq-01\ntitel: oops\n---\nText\n",
+    )
+    .unwrap();
     let output = std::process::Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "-p", "signpost-indexer", "--", "check", "--corpus"])
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "signpost-indexer",
+            "--",
+            "check",
+            "--corpus",
+        ])
         .arg(dir.path())
         .current_dir(repo_root())
         .output()
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("faq/bad.md:3: unknown field `titel`"), "{stderr}");
-    assert!(stderr.contains("faq/bad.md:1: missing required field `title`"), "{stderr}");
+    assert!(
+        stderr.contains("faq/bad.md:3: unknown field `titel`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("faq/bad.md:1: missing required field `title`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -61,5 +111,8 @@ fn build_refuses_an_invalid_corpus_and_keeps_the_old_index() {
     std::fs::write(broken.join("faq/x.md"), "no front matter\n").unwrap();
     let err = signpost_indexer::build_from_dir(&broken, &out).unwrap_err();
     assert!(err.to_string().contains("x.md:1:"), "{err}");
-    assert!(signpost_indexer::open_index(&out).is_ok(), "the old index still opens");
+    assert!(
+        signpost_indexer::open_index(&out).is_ok(),
+        "the old index still opens"
+    );
 }

@@ -45,7 +45,10 @@ impl TestApp {
         let index = dir.path().join("index");
         signpost_indexer::build_from_dir(corpus, &index).expect("corpus builds");
         let open = signpost_indexer::open_index(&index).expect("index opens");
-        TestApp { state: AppState::new(Engine::new(open, settings)), dir }
+        TestApp {
+            state: AppState::new(Engine::new(open, settings)),
+            dir,
+        }
     }
 
     pub fn fixture() -> TestApp {
@@ -63,16 +66,31 @@ impl TestApp {
     /// Sends one request in-process; returns the status, headers and body parsed as JSON
     /// (`Value::Null` when the body is not JSON).
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.router().oneshot(request).await.expect("the router never fails");
+        let response = self
+            .router()
+            .oneshot(request)
+            .await
+            .expect("the router never fails");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, headers, json, text: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply {
+            status,
+            headers,
+            json,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
-        self.send(Request::get(uri).body(Body::empty()).expect("request")).await
+        self.send(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
     }
 
     pub async fn post_json(&self, uri: &str, body: &str) -> Reply {
@@ -87,7 +105,9 @@ impl TestApp {
 
     /// Serves the application on a real socket on 127.0.0.1; returns its address.
     pub async fn serve(&self) -> SocketAddr {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("address");
         let router = self.router();
         tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
@@ -115,7 +135,9 @@ pub fn encode(q: &str) -> String {
     let mut out = String::new();
     for b in q.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

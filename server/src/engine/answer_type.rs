@@ -11,7 +11,18 @@ pub enum AnswerType {
 }
 
 const MONTHS: &[&str] = &[
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 
 /// Reads the expected answer type from a question's folded words (stop words included).
@@ -22,7 +33,10 @@ pub fn expected(words: &[String]) -> Option<AnswerType> {
         Some(AnswerType::Amount)
     } else if follows("how", "many") || has("number") && (has("what") || has("how")) {
         Some(AnswerType::Count)
-    } else if has("when") || (has("what") || has("which")) && (has("year") || has("date") || has("dates") || has("month")) {
+    } else if has("when")
+        || (has("what") || has("which"))
+            && (has("year") || has("date") || has("dates") || has("month"))
+    {
         Some(AnswerType::Time)
     } else {
         None
@@ -45,7 +59,8 @@ fn has_year(text: &str) -> bool {
     let bytes = text.as_bytes();
     bytes.windows(4).enumerate().any(|(i, w)| {
         let digits = w.iter().all(u8::is_ascii_digit);
-        let bounded = (i == 0 || !bytes[i - 1].is_ascii_digit()) && bytes.get(i + 4).is_none_or(|b| !b.is_ascii_digit());
+        let bounded = (i == 0 || !bytes[i - 1].is_ascii_digit())
+            && bytes.get(i + 4).is_none_or(|b| !b.is_ascii_digit());
         digits && bounded && (w.starts_with(b"19") || w.starts_with(b"20"))
     })
 }
@@ -60,10 +75,22 @@ mod tests {
 
     #[test]
     fn reads_the_expected_type() {
-        assert_eq!(expected(&words("how much money went in")), Some(AnswerType::Amount));
-        assert_eq!(expected(&words("how many projects were there")), Some(AnswerType::Count));
-        assert_eq!(expected(&words("when are the workshops")), Some(AnswerType::Time));
-        assert_eq!(expected(&words("what year did it end")), Some(AnswerType::Time));
+        assert_eq!(
+            expected(&words("how much money went in")),
+            Some(AnswerType::Amount)
+        );
+        assert_eq!(
+            expected(&words("how many projects were there")),
+            Some(AnswerType::Count)
+        );
+        assert_eq!(
+            expected(&words("when are the workshops")),
+            Some(AnswerType::Time)
+        );
+        assert_eq!(
+            expected(&words("what year did it end")),
+            Some(AnswerType::Time)
+        );
         assert_eq!(expected(&words("who led it")), None);
     }
 

@@ -22,6 +22,7 @@ use std::collections::{HashMap, HashSet};
 
 use signpost_indexer::analysis;
 use signpost_indexer::corpus::{Entry, Intent, Kind};
+use signpost_indexer::schema::{LEVEL_ENTRY, LEVEL_PASSAGE};
 use signpost_indexer::OpenIndex;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
@@ -48,6 +49,13 @@ const MAX_SUGGESTIONS: usize = 3;
 const RELEVANCE_SHARE: f32 = 0.3;
 const COVERAGE_SHARE: f32 = 0.4;
 const SIMILARITY_SHARE: f32 = 0.3;
+/// How much a word the corpus lacks weighs, relative to the rarest word it has.
+const UNKNOWN_WEIGHT: f32 = 0.6;
+/// Beyond this many terms a question is chatty and its unknown words weigh less.
+const CHATTY_TERMS: f32 = 6.0;
+/// Assistant replies ("hello", "are you a person?") need the question to be close to one of
+/// their phrasings, not just share a word with it.
+const MIN_ASSISTANT_SIMILARITY: f32 = 0.5;
 /// How much a passage that states the kind of fact asked for ("how much" → an amount) gains.
 const TYPED_BOOST: f32 = 1.3;
 const TYPED_BONUS: f32 = 0.1;
@@ -62,7 +70,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { min_confidence: 0.5, limits: Limits::default() }
+        Settings {
+            min_confidence: 0.55,
+            limits: Limits::default(),
+        }
     }
 }
 
@@ -78,8 +89,6 @@ pub struct AskRequest {
 struct EntryInfo {
     /// Terms of the title, alternates, names, keywords and triggers.
     terms: HashSet<String>,
-    /// Terms of the project's names, for recognising a project named in a question.
-    name_terms: HashSet<String>,
     /// Each way of asking for the entry, as distinct terms with their weights.
     phrasings: Vec<Vec<(String, f32)>>,
 }
@@ -97,6 +106,9 @@ pub struct Engine {
     stats: TermStats,
     entry_index: HashMap<String, usize>,
     info: Vec<EntryInfo>,
+    /// An assistant entry's triggers, as their folded words joined by spaces: a question that
+    /// is exactly a trigger ("what can you do?") is answered by it, stop words and all.
+    assistant_triggers: HashMap<String, usize>,
     /// Single-word project names and aliases → project entry index, for spotting mentions.
     project_mentions: HashMap<String, usize>,
     helpline: Option<Helpline>,
@@ -127,14 +139,32 @@ impl Engine {
     pub fn new(open: OpenIndex, settings: Settings) -> Engine {
         let corpus = &open.manifest.corpus;
         let f = open.fields;
-        let entry_boosts = [(f.title, 1.2), (f.alternates, 1.0), (f.names, 1.2), (f.keywords, 0.8)];
+        let entry_boosts = [
+            (f.title, 1.2),
+            (f.alternates, 1.0),
+            (f.names, 1.2),
+            (f.keywords, 0.8),
+        ];
         let passage_boosts = [(f.context, 0.6), (f.body, 1.0)];
-        let searched: Vec<Field> = entry_boosts.iter().chain(&passage_boosts).map(|(field, _)| *field).collect();
+        let searched: Vec<Field> = entry_boosts
+            .iter()
+            .chain(&passage_boosts)
+            .map(|(field, _)| *field)
+            .collect();
         let stats = TermStats::load(&open.reader.searcher(), &searched).unwrap_or_default();
         let vocabulary = Vocabulary::from_corpus(corpus);
         let synonyms = Synonyms::compile(&corpus.synonyms);
-        let entry_index = corpus.entries.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
-        let info = corpus.entries.iter().map(|e| entry_info(e, &stats)).collect::<Vec<_>>();
+        let entry_index = corpus
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        let info = corpus
+            .entries
+            .iter()
+            .map(|e| entry_info(e, &stats))
+            .collect::<Vec<_>>();
         let mut project_mentions = HashMap::new();
         for (i, entry) in corpus.entries.iter().enumerate() {
             for name in entry.names() {
@@ -143,8 +173,27 @@ impl Engine {
                 }
             }
         }
+        let mut assistant_triggers = HashMap::new();
+        for (i, entry) in corpus.entries.iter().enumerate() {
+            for trigger in entry.assistant.iter().flat_map(|a| &a.triggers) {
+                assistant_triggers.insert(plain_words(trigger), i);
+            }
+        }
         let helpline = find_helpline(corpus.entries.iter());
-        Engine { open, settings, entry_boosts, passage_boosts, vocabulary, synonyms, stats, entry_index, info, project_mentions, helpline }
+        Engine {
+            assistant_triggers,
+            open,
+            settings,
+            entry_boosts,
+            passage_boosts,
+            vocabulary,
+            synonyms,
+            stats,
+            entry_index,
+            info,
+            project_mentions,
+            helpline,
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -174,82 +223,145 @@ impl Engine {
         let limit = match request.limit {
             None => limits.default_results,
             Some(n) if (1..=limits.max_results).contains(&n) => n,
-            Some(_) => return Err(QuestionError::BadLimit { max: limits.max_results }),
+            Some(_) => {
+                return Err(QuestionError::BadLimit {
+                    max: limits.max_results,
+                })
+            }
         };
+        if let Some(&entry) = self.assistant_triggers.get(&plain_words(q)) {
+            return Ok(self.assistant_reply(q, entry));
+        }
         let analyzed = question::analyze(q, &self.vocabulary, &self.synonyms);
-        let weights: Vec<f32> = analyzed.terms.iter().map(|t| self.stats.idf(&t.term)).collect();
+        let weights = self.weights(&analyzed);
         let focus = self.follow_up_focus(&analyzed, request.context.as_ref());
         let searcher = self.open.reader.searcher();
         let (candidates, entry_relevance) = self.search(&searcher, &analyzed, &weights, focus);
         let ranked = self.rank(&analyzed, &weights, &candidates, &entry_relevance);
-        if std::env::var_os("SIGNPOST_DEBUG").is_some() {
-            eprintln!("Q {q:?} terms={:?}", analyzed.terms.iter().map(|t| (&t.term, t.known)).collect::<Vec<_>>());
+        if tracing::enabled!(tracing::Level::TRACE) {
             for r in ranked.iter().take(6) {
                 let c = &candidates[r.best];
-                eprintln!("  {:.3} cov={:.2} sim={:.2} {} {}", r.score, r.coverage, r.similarity, c.passage_id, c.text.chars().take(60).collect::<String>());
+                tracing::trace!(q, score = r.score, coverage = r.coverage, similarity = r.similarity, passage = %c.passage_id, "candidate");
             }
         }
         Ok(self.respond(q, &analyzed, &candidates, &ranked, limit))
     }
 
+    /// Each question term's weight: its IDF. A word the corpus has never seen is the best sign
+    /// of a question about something else, but in a long, chatty question each unknown word
+    /// says less, so their weight is shared out over the question's length.
+    fn weights(&self, analyzed: &Analyzed) -> Vec<f32> {
+        let n = analyzed.terms.len().max(1) as f32;
+        let unknown_scale = UNKNOWN_WEIGHT * (CHATTY_TERMS / n).min(1.0);
+        analyzed
+            .terms
+            .iter()
+            .map(|t| self.stats.idf(&t.term) * if t.known { 1.0 } else { unknown_scale })
+            .collect()
+    }
+
     /// When the question refers back ("who led it?") to a project from the previous turn and
     /// names no project itself, the search is confined to that project.
     fn follow_up_focus(&self, analyzed: &Analyzed, context: Option<&Context>) -> Option<usize> {
-        const REFERRING: &[&str] = &["it", "its", "that", "this", "they", "them", "their", "those", "project", "scheme"];
+        const REFERRING: &[&str] = &[
+            "it", "its", "that", "this", "they", "them", "their", "those", "project", "scheme",
+        ];
         let context = context?;
-        let refers_back = analyzed.words.iter().any(|w| REFERRING.contains(&w.as_str()));
-        let names_a_project = analyzed.terms.iter().any(|t| self.names_one_project(&t.term));
+        let refers_back = analyzed
+            .words
+            .iter()
+            .any(|w| REFERRING.contains(&w.as_str()));
+        let names_a_project = analyzed
+            .terms
+            .iter()
+            .any(|t| self.project_mentions.contains_key(&t.term));
         if !refers_back || names_a_project {
             return None;
         }
-        let project = |id: &String| self.entry_index.get(id).copied().filter(|i| self.entries()[*i].kind == Kind::Project);
-        context.answer_id.as_ref().and_then(project).or_else(|| context.projects.iter().find_map(project))
-    }
-
-    /// Is `term` part of exactly one project's names ("parsol", "nomad"; not "national")?
-    fn names_one_project(&self, term: &str) -> bool {
-        self.info.iter().filter(|i| i.name_terms.contains(term)).count() == 1
+        let project = |id: &String| {
+            self.entry_index
+                .get(id)
+                .copied()
+                .filter(|i| self.entries()[*i].kind == Kind::Project)
+        };
+        context
+            .answer_id
+            .as_ref()
+            .and_then(project)
+            .or_else(|| context.projects.iter().find_map(project))
     }
 
     /// Clauses matching the question's terms and synonyms in `fields`, each with its boost.
-    fn clauses(&self, analyzed: &Analyzed, fields: &[(Field, f32)]) -> Vec<(Occur, Box<dyn Query>)> {
+    fn clauses(
+        &self,
+        analyzed: &Analyzed,
+        fields: &[(Field, f32)],
+    ) -> Vec<(Occur, Box<dyn Query>)> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in analyzed.terms.iter().filter(|t| t.known) {
             for &(field, boost) in fields {
-                let query = TermQuery::new(Term::from_field_text(field, &t.term), IndexRecordOption::WithFreqs);
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
+                let query = TermQuery::new(
+                    Term::from_field_text(field, &t.term),
+                    IndexRecordOption::WithFreqs,
+                );
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(query), boost)),
+                ));
             }
         }
         for e in &analyzed.expansions {
             for &(field, boost) in fields {
                 let query: Box<dyn Query> = match e.phrase.terms.as_slice() {
-                    [(_, only)] => Box::new(TermQuery::new(Term::from_field_text(field, only), IndexRecordOption::WithFreqs)),
+                    [(_, only)] => Box::new(TermQuery::new(
+                        Term::from_field_text(field, only),
+                        IndexRecordOption::WithFreqs,
+                    )),
                     terms => Box::new(PhraseQuery::new_with_offset(
-                        terms.iter().map(|(pos, t)| (*pos, Term::from_field_text(field, t))).collect(),
+                        terms
+                            .iter()
+                            .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
+                            .collect(),
                     )),
                 };
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost * SYNONYM_WEIGHT))));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(query, boost * SYNONYM_WEIGHT)),
+                ));
             }
         }
         clauses
     }
 
-    /// `query`, confined to one entry's documents when `entry` is given.
-    fn scoped(&self, query: Box<dyn Query>, entry: Option<usize>) -> Box<dyn Query> {
-        match entry {
-            None => query,
-            Some(entry) => {
-                let id = Term::from_field_text(self.open.fields.entry_id, &self.entries()[entry].id);
-                let scope: Box<dyn Query> = Box::new(TermQuery::new(id, IndexRecordOption::Basic));
-                Box::new(BooleanQuery::new(vec![(Occur::Must, scope), (Occur::Should, query)]))
-            }
-        }
+    /// `query`, confined to one entry's documents of one level when `entry` is given.
+    fn scoped(&self, query: Box<dyn Query>, entry: Option<usize>, level: &str) -> Box<dyn Query> {
+        let Some(entry) = entry else { return query };
+        let fields = &self.open.fields;
+        let id = Term::from_field_text(fields.entry_id, &self.entries()[entry].id);
+        let level = Term::from_field_text(fields.level, level);
+        Box::new(BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(id, IndexRecordOption::Basic)),
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(level, IndexRecordOption::Basic)),
+            ),
+            (Occur::Should, query),
+        ]))
     }
 
     /// Searches entry documents (how an entry is asked for) and passage documents (what it
     /// says) separately. Returns the passage candidates, including the best passage of every
     /// well-matched entry, and each matched entry's relevance.
-    fn search(&self, searcher: &Searcher, analyzed: &Analyzed, weights: &[f32], focus: Option<usize>) -> (Vec<Candidate>, HashMap<usize, f32>) {
+    fn search(
+        &self,
+        searcher: &Searcher,
+        analyzed: &Analyzed,
+        weights: &[f32],
+        focus: Option<usize>,
+    ) -> (Vec<Candidate>, HashMap<usize, f32>) {
         let fields = &self.open.fields;
         let entry_clauses = self.clauses(analyzed, &self.entry_boosts);
         let passage_clauses = self.clauses(analyzed, &self.passage_boosts);
@@ -258,56 +370,132 @@ impl Engine {
         }
         let mut relevance: HashMap<usize, f32> = HashMap::new();
         if !entry_clauses.is_empty() {
-            let query = self.scoped(Box::new(BooleanQuery::new(entry_clauses)), focus);
-            for (score, address) in searcher.search(&query, &TopDocs::with_limit(ENTRY_CANDIDATES).order_by_score()).unwrap_or_default() {
-                let Ok(doc) = searcher.doc::<TantivyDocument>(address) else { continue };
-                if let Some(&entry) = self.entry_index.get(OpenIndex::stored_text(&doc, fields.entry_id)) {
+            let query = self.scoped(
+                Box::new(BooleanQuery::new(entry_clauses)),
+                focus,
+                LEVEL_ENTRY,
+            );
+            for (score, address) in searcher
+                .search(
+                    &query,
+                    &TopDocs::with_limit(ENTRY_CANDIDATES).order_by_score(),
+                )
+                .unwrap_or_default()
+            {
+                let Ok(doc) = searcher.doc::<TantivyDocument>(address) else {
+                    continue;
+                };
+                if let Some(&entry) = self
+                    .entry_index
+                    .get(OpenIndex::stored_text(&doc, fields.entry_id))
+                {
                     relevance.insert(entry, score);
                 }
             }
         }
         let passages_matching: Box<dyn Query> = Box::new(BooleanQuery::new(passage_clauses));
-        let passage_query = self.scoped(passages_matching.box_clone(), focus);
-        let top = searcher.search(&passage_query, &TopDocs::with_limit(CANDIDATES).order_by_score()).unwrap_or_default();
-        let mut candidates: Vec<Candidate> =
-            top.into_iter().filter_map(|(score, address)| self.candidate(searcher, analyzed, weights, score, address)).collect();
+        let passage_query = self.scoped(passages_matching.box_clone(), focus, LEVEL_PASSAGE);
+        let top = searcher
+            .search(
+                &passage_query,
+                &TopDocs::with_limit(CANDIDATES).order_by_score(),
+            )
+            .unwrap_or_default();
+        let mut candidates: Vec<Candidate> = top
+            .into_iter()
+            .filter_map(|(score, address)| {
+                self.candidate(searcher, analyzed, weights, score, address)
+            })
+            .collect();
         // An entry asked for by name whose passages did not make the cut still gets its best one.
-        let mut missing: Vec<usize> = relevance.keys().copied().filter(|e| !candidates.iter().any(|c| c.entry == *e)).collect();
+        let mut missing: Vec<usize> = relevance
+            .keys()
+            .copied()
+            .filter(|e| !candidates.iter().any(|c| c.entry == *e))
+            .collect();
         missing.sort_unstable();
         for entry in missing {
-            let query = self.scoped(passages_matching.box_clone(), Some(entry));
-            let best = searcher.search(&query, &TopDocs::with_limit(1).order_by_score()).unwrap_or_default().into_iter().next();
+            let query = self.scoped(passages_matching.box_clone(), Some(entry), LEVEL_PASSAGE);
+            let best = searcher
+                .search(&query, &TopDocs::with_limit(1).order_by_score())
+                .unwrap_or_default()
+                .into_iter()
+                .next();
             let best = best.or_else(|| {
-                let first = Term::from_field_text(fields.passage_id, &format!("{}#p1", self.entries()[entry].id));
+                let first = Term::from_field_text(
+                    fields.passage_id,
+                    &format!("{}#p1", self.entries()[entry].id),
+                );
                 let query = TermQuery::new(first, IndexRecordOption::Basic);
-                searcher.search(&query, &TopDocs::with_limit(1).order_by_score()).unwrap_or_default().into_iter().next().map(|(_, a)| (0.0, a))
+                searcher
+                    .search(&query, &TopDocs::with_limit(1).order_by_score())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .next()
+                    .map(|(_, a)| (0.0, a))
             });
-            if let Some(candidate) = best.and_then(|(score, address)| self.candidate(searcher, analyzed, weights, score, address)) {
+            if let Some(candidate) = best.and_then(|(score, address)| {
+                self.candidate(searcher, analyzed, weights, score, address)
+            }) {
                 candidates.push(candidate);
             }
         }
         (candidates, relevance)
     }
 
-    fn candidate(&self, searcher: &Searcher, analyzed: &Analyzed, weights: &[f32], bm25: f32, address: DocAddress) -> Option<Candidate> {
+    fn candidate(
+        &self,
+        searcher: &Searcher,
+        analyzed: &Analyzed,
+        weights: &[f32],
+        bm25: f32,
+        address: DocAddress,
+    ) -> Option<Candidate> {
         let fields = &self.open.fields;
         let doc: TantivyDocument = searcher.doc(address).ok()?;
-        let entry = *self.entry_index.get(OpenIndex::stored_text(&doc, fields.entry_id))?;
+        let entry = *self
+            .entry_index
+            .get(OpenIndex::stored_text(&doc, fields.entry_id))?;
         let text = OpenIndex::stored_text(&doc, fields.body).to_string();
         let passage_id = OpenIndex::stored_text(&doc, fields.passage_id).to_string();
-        let passage_terms: HashSet<String> = analysis::terms(&text).into_iter().map(|t| t.term).collect();
+        let passage_terms: HashSet<String> =
+            analysis::terms(&text).into_iter().map(|t| t.term).collect();
         let entry_terms = &self.info[entry].terms;
-        let covered = scoring::covered(analyzed, |t| passage_terms.contains(t) || entry_terms.contains(t));
+        let covered = scoring::covered(analyzed, |t| {
+            passage_terms.contains(t) || entry_terms.contains(t)
+        });
         let coverage = scoring::coverage(weights, &covered);
-        let typed = answer_type::expected(&analyzed.words).is_some_and(|kind| answer_type::satisfied_by(kind, &text));
-        Some(Candidate { entry, passage_id, text, bm25, coverage, typed })
+        let typed = answer_type::expected(&analyzed.words)
+            .is_some_and(|kind| answer_type::satisfied_by(kind, &text));
+        Some(Candidate {
+            entry,
+            passage_id,
+            text,
+            bm25,
+            coverage,
+            typed,
+        })
     }
 
     /// Groups candidates by entry and scores each entry; best first.
-    fn rank(&self, analyzed: &Analyzed, weights: &[f32], candidates: &[Candidate], entry_relevance: &HashMap<usize, f32>) -> Vec<Ranked> {
-        let top_bm25 = candidates.iter().map(|c| c.bm25).fold(f32::EPSILON, f32::max);
-        let top_entry = entry_relevance.values().copied().fold(f32::EPSILON, f32::max);
-        let passage_score = |c: &Candidate| (c.bm25 / top_bm25) * (0.25 + c.coverage) * if c.typed { TYPED_BOOST } else { 1.0 };
+    fn rank(
+        &self,
+        analyzed: &Analyzed,
+        weights: &[f32],
+        candidates: &[Candidate],
+        entry_relevance: &HashMap<usize, f32>,
+    ) -> Vec<Ranked> {
+        let top_bm25 = candidates
+            .iter()
+            .map(|c| c.bm25)
+            .fold(f32::EPSILON, f32::max);
+        let top_entry = entry_relevance
+            .values()
+            .copied()
+            .fold(f32::EPSILON, f32::max);
+        let passage_score = |c: &Candidate| {
+            (c.bm25 / top_bm25) * (0.25 + c.coverage) * if c.typed { TYPED_BOOST } else { 1.0 }
+        };
         let mut best: HashMap<usize, usize> = HashMap::new();
         for (i, c) in candidates.iter().enumerate() {
             let slot = best.entry(c.entry).or_insert(i);
@@ -327,20 +515,42 @@ impl Engine {
                 let asked_for = entry_relevance.get(&entry).map_or(0.0, |r| r / top_entry);
                 let relevance = 0.5 * (c.bm25 / top_bm25) + 0.5 * asked_for;
                 let typed = if c.typed { TYPED_BONUS } else { 0.0 };
-                let score = RELEVANCE_SHARE * relevance + COVERAGE_SHARE * c.coverage + SIMILARITY_SHARE * similarity + typed;
-                Ranked { entry, best: i, coverage: c.coverage, similarity, score }
+                let score = RELEVANCE_SHARE * relevance
+                    + COVERAGE_SHARE * c.coverage
+                    + SIMILARITY_SHARE * similarity
+                    + typed;
+                Ranked {
+                    entry,
+                    best: i,
+                    coverage: c.coverage,
+                    similarity,
+                    score,
+                }
+            })
+            .filter(|r| {
+                self.entries()[r.entry].kind != Kind::Assistant
+                    || r.similarity >= MIN_ASSISTANT_SIMILARITY
             })
             .collect();
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         ranked
     }
 
-    fn respond(&self, q: &str, analyzed: &Analyzed, candidates: &[Candidate], ranked: &[Ranked], limit: usize) -> AskResponse {
+    fn respond(
+        &self,
+        q: &str,
+        analyzed: &Analyzed,
+        candidates: &[Candidate],
+        ranked: &[Ranked],
+        limit: usize,
+    ) -> AskResponse {
         let entries = self.entries();
         let top = ranked.first();
         let confidence = top.map_or(0.0, |r| r.coverage * (0.8 + 0.2 * r.similarity));
         let top_entry = top.map(|r| &entries[r.entry]);
-        let intent = top_entry.and_then(|e| e.assistant.as_ref()).map(|a| a.intent);
+        let intent = top_entry
+            .and_then(|e| e.assistant.as_ref())
+            .map(|a| a.intent);
         let confident = confidence >= self.settings.min_confidence;
 
         let answer = match (top, top_entry, intent) {
@@ -358,13 +568,19 @@ impl Engine {
             }
             _ => None,
         };
-        let assistant_reply = answer.as_ref().is_some_and(|a| a.kind == Kind::Assistant.as_str());
+        let assistant_reply = answer
+            .as_ref()
+            .is_some_and(|a| a.kind == Kind::Assistant.as_str());
         let declined = confident && intent == Some(Intent::Decline);
 
         // Passages and projects come from the programme's entries, never from assistant replies:
         // each entry's passages in order of the entry's rank, then of their own relevance.
-        let entry_rank: HashMap<usize, (usize, f32)> =
-            ranked.iter().enumerate().filter(|(_, r)| entries[r.entry].kind != Kind::Assistant && r.coverage > 0.0).map(|(i, r)| (r.entry, (i, r.score))).collect();
+        let entry_rank: HashMap<usize, (usize, f32)> = ranked
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| entries[r.entry].kind != Kind::Assistant && r.coverage > 0.0)
+            .map(|(i, r)| (r.entry, (i, r.score)))
+            .collect();
         let mut programme: Vec<(f32, &Candidate)> = candidates
             .iter()
             .filter_map(|c| {
@@ -373,34 +589,111 @@ impl Engine {
             })
             .collect();
         programme.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let passages = if assistant_reply || declined { Vec::new() } else { self.passage_hits(analyzed, &programme, limit) };
-        let projects = if assistant_reply || declined { Vec::new() } else { self.suggest_projects(&programme) };
-        let mut ranked_entries: Vec<(usize, usize)> = entry_rank.iter().map(|(e, (i, _))| (*i, *e)).collect();
+        let passages = if assistant_reply || declined {
+            Vec::new()
+        } else {
+            self.passage_hits(analyzed, &programme, limit)
+        };
+        let projects = if assistant_reply || declined {
+            Vec::new()
+        } else {
+            self.suggest_projects(&programme)
+        };
+        let mut ranked_entries: Vec<(usize, usize)> =
+            entry_rank.iter().map(|(e, (i, _))| (*i, *e)).collect();
         ranked_entries.sort_unstable();
-        let suggestions = if declined { Vec::new() } else { self.suggestions(answer.as_ref(), ranked_entries.into_iter().map(|(_, e)| e)) };
-        let declined_text = if declined { top.map(|r| candidates[r.best].text.as_str()) } else { None };
+        let suggestions = if declined {
+            Vec::new()
+        } else {
+            self.suggestions(answer.as_ref(), ranked_entries.into_iter().map(|(_, e)| e))
+        };
+        let declined_text = if declined {
+            top.map(|r| candidates[r.best].text.as_str())
+        } else {
+            None
+        };
         let fallback = answer.is_none().then(|| self.fallback(declined_text));
         let context = Context {
             answer_id: answer.as_ref().map(|a| a.id.clone()),
             projects: projects.iter().map(|p| p.id.clone()).collect(),
         };
-        AskResponse { query: q.to_string(), answer, passages, projects, suggestions, did_you_mean: analyzed.corrected.clone(), fallback, context }
+        AskResponse {
+            query: q.to_string(),
+            answer,
+            passages,
+            projects,
+            suggestions,
+            did_you_mean: analyzed.corrected.clone(),
+            fallback,
+            context,
+        }
     }
 
-    fn passage_hits(&self, analyzed: &Analyzed, programme: &[(f32, &Candidate)], limit: usize) -> Vec<PassageHit> {
+    /// The answer to a question that is exactly one of an assistant entry's triggers.
+    fn assistant_reply(&self, q: &str, entry: usize) -> AskResponse {
+        let e = &self.entries()[entry];
+        let first = e.passages.first();
+        let intent = e.assistant.as_ref().map(|a| a.intent);
+        let answer = (intent == Some(Intent::Reply)).then(|| Answer {
+            id: e.id.clone(),
+            kind: e.kind.as_str().to_string(),
+            title: e.title.clone(),
+            text: first.map(|p| p.text.clone()).unwrap_or_default(),
+            passage_id: first.map(|p| p.id.clone()),
+            url: None,
+            confidence: 1.0,
+        });
+        let fallback = answer
+            .is_none()
+            .then(|| self.fallback(first.map(|p| p.text.as_str())));
+        let suggestions = if answer.is_some() {
+            self.suggestions(answer.as_ref(), std::iter::empty())
+        } else {
+            Vec::new()
+        };
+        AskResponse {
+            query: q.to_string(),
+            context: Context {
+                answer_id: answer.as_ref().map(|a| a.id.clone()),
+                projects: Vec::new(),
+            },
+            answer,
+            passages: Vec::new(),
+            projects: Vec::new(),
+            suggestions,
+            did_you_mean: None,
+            fallback,
+        }
+    }
+
+    fn passage_hits(
+        &self,
+        analyzed: &Analyzed,
+        programme: &[(f32, &Candidate)],
+        limit: usize,
+    ) -> Vec<PassageHit> {
         let entries = self.entries();
         let highlight_terms: HashSet<&str> = analyzed
             .terms
             .iter()
             .map(|t| t.term.as_str())
-            .chain(analyzed.expansions.iter().flat_map(|e| e.phrase.terms.iter().map(|(_, t)| t.as_str())))
+            .chain(
+                analyzed
+                    .expansions
+                    .iter()
+                    .flat_map(|e| e.phrase.terms.iter().map(|(_, t)| t.as_str())),
+            )
             .collect();
         programme
             .iter()
             .take(limit)
             .map(|(score, c)| {
                 let entry = &entries[c.entry];
-                let section = entry.passages.iter().find(|p| p.id == c.passage_id).and_then(|p| p.section.clone());
+                let section = entry
+                    .passages
+                    .iter()
+                    .find(|p| p.id == c.passage_id)
+                    .and_then(|p| p.section.clone());
                 PassageHit {
                     id: c.passage_id.clone(),
                     entry_id: entry.id.clone(),
@@ -459,10 +752,19 @@ impl Engine {
     }
 
     /// Follow-up questions: the answer's related entries, then the next best entries.
-    fn suggestions(&self, answer: Option<&Answer>, ranked: impl Iterator<Item = usize>) -> Vec<String> {
+    fn suggestions(
+        &self,
+        answer: Option<&Answer>,
+        ranked: impl Iterator<Item = usize>,
+    ) -> Vec<String> {
         let entries = self.entries();
         let answer_entry = answer.and_then(|a| self.entry_index.get(&a.id).copied());
-        let related = answer_entry.into_iter().flat_map(|i| entries[i].related.iter().filter_map(|id| self.entry_index.get(id).copied()));
+        let related = answer_entry.into_iter().flat_map(|i| {
+            entries[i]
+                .related
+                .iter()
+                .filter_map(|id| self.entry_index.get(id).copied())
+        });
         let mut seen = HashSet::new();
         related
             .chain(ranked)
@@ -479,7 +781,11 @@ impl Engine {
                 .map(|p| p.text.clone())
                 .unwrap_or_else(|| "Sorry, I don't have an answer to that.".to_string())
         });
-        Fallback { message, helpline: self.helpline.clone(), directory_url: "/projects".to_string() }
+        Fallback {
+            message,
+            helpline: self.helpline.clone(),
+            directory_url: "/projects".to_string(),
+        }
     }
 }
 
@@ -487,7 +793,10 @@ impl Engine {
 fn question_for(entry: &Entry) -> Option<String> {
     match entry.kind {
         Kind::Faq => Some(entry.title.clone()),
-        Kind::Project => entry.project.as_ref().map(|p| format!("What did {} do?", p.short_name)),
+        Kind::Project => entry
+            .project
+            .as_ref()
+            .map(|p| format!("What did {} do?", p.short_name)),
         Kind::Assistant => None,
     }
 }
@@ -500,37 +809,82 @@ fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
         terms
     };
     let title = (entry.kind != Kind::Assistant).then_some(entry.title.as_str());
-    let triggers = entry.assistant.iter().flat_map(|a| a.triggers.iter().map(String::as_str));
-    let keywords = entry.project.iter().flat_map(|p| p.keywords.iter().map(String::as_str));
-    let phrasing_texts: Vec<&str> =
-        title.into_iter().chain(entry.alternates.iter().map(String::as_str)).chain(triggers).chain(entry.names()).chain(keywords).collect();
+    let triggers = entry
+        .assistant
+        .iter()
+        .flat_map(|a| a.triggers.iter().map(String::as_str));
+    let keywords = entry
+        .project
+        .iter()
+        .flat_map(|p| p.keywords.iter().map(String::as_str));
+    let phrasing_texts: Vec<&str> = title
+        .into_iter()
+        .chain(entry.alternates.iter().map(String::as_str))
+        .chain(triggers)
+        .chain(entry.names())
+        .chain(keywords)
+        .collect();
     let phrasings: Vec<Vec<(String, f32)>> = phrasing_texts
         .iter()
-        .map(|text| terms_of(text).into_iter().map(|t| (t.clone(), stats.idf(&t))).collect::<Vec<_>>())
+        .map(|text| {
+            terms_of(text)
+                .into_iter()
+                .map(|t| (t.clone(), stats.idf(&t)))
+                .collect::<Vec<_>>()
+        })
         .filter(|p| !p.is_empty())
         .collect();
     let terms = phrasings.iter().flatten().map(|(t, _)| t.clone()).collect();
-    let name_terms = entry.names().into_iter().flat_map(terms_of).collect();
-    EntryInfo { terms, name_terms, phrasings }
+    EntryInfo { terms, phrasings }
 }
 
 /// Finds the helpline in the FAQ's own words: a passage with "Name (tel: NUMBER)".
 pub fn find_helpline<'a>(entries: impl Iterator<Item = &'a Entry>) -> Option<Helpline> {
-    for passage in entries.filter(|e| e.kind == Kind::Faq).flat_map(|e| &e.passages) {
-        let Some(at) = passage.text.find("(tel:") else { continue };
+    for passage in entries
+        .filter(|e| e.kind == Kind::Faq)
+        .flat_map(|e| &e.passages)
+    {
+        let Some(at) = passage.text.find("(tel:") else {
+            continue;
+        };
         let after = &passage.text[at + "(tel:".len()..];
-        let number = after.chars().take_while(|c| c.is_ascii_digit() || *c == ' ').collect::<String>().trim().to_string();
+        let number = after
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ' ')
+            .collect::<String>()
+            .trim()
+            .to_string();
         let digits: String = number.chars().filter(char::is_ascii_digit).collect();
         if digits.len() < 10 {
             continue;
         }
         let before = passage.text[..at].trim_end();
-        let name_words: Vec<&str> = before.split_whitespace().rev().take_while(|w| w.starts_with(char::is_uppercase)).collect();
+        let name_words: Vec<&str> = before
+            .split_whitespace()
+            .rev()
+            .take_while(|w| w.starts_with(char::is_uppercase))
+            .collect();
         let name = name_words.into_iter().rev().collect::<Vec<_>>().join(" ");
-        let international = digits.strip_prefix('0').map_or(digits.clone(), |rest| format!("+44{rest}"));
-        return Some(Helpline { name, number, href: format!("tel:{international}") });
+        let international = digits
+            .strip_prefix('0')
+            .map_or(digits.clone(), |rest| format!("+44{rest}"));
+        return Some(Helpline {
+            name,
+            number,
+            href: format!("tel:{international}"),
+        });
     }
     None
+}
+
+/// The folded words of `text` joined by single spaces: punctuation and case do not matter.
+fn plain_words(text: &str) -> String {
+    analysis::words(text)
+        .into_iter()
+        .filter(|w| !w.compound)
+        .map(|w| w.folded)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn round(x: f32) -> f32 {

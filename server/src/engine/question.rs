@@ -82,9 +82,39 @@ pub struct Analyzed {
     pub words: Vec<String>,
 }
 
+/// Blanks out markup tags (`<script>`, `</b>`, `<img src=x>`): a tag's name is never what a
+/// question is about, and matching it would answer markup with whatever mentions "script".
+/// Offsets are kept, so corrections still splice into the original text.
+pub fn without_tags(q: &str) -> std::borrow::Cow<'_, str> {
+    if !q.contains('<') {
+        return std::borrow::Cow::Borrowed(q);
+    }
+    let mut out = String::with_capacity(q.len());
+    let mut rest = q;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let starts_tag =
+            after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        match after.find('>').filter(|_| starts_tag) {
+            Some(close) => {
+                out.extend(std::iter::repeat_n(' ', close + 2));
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('<');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Analyzes a validated question.
 pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
-    let words = analysis::words(q);
+    let cleaned = without_tags(q);
+    let words = analysis::words(&cleaned);
     let mut corrected_text = String::with_capacity(q.len());
     let mut last = 0;
     let mut any_correction = false;
@@ -194,6 +224,19 @@ fn add_joined_pairs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markup_tags_are_blanked_keeping_offsets() {
+        assert_eq!(
+            without_tags("<script>alert(1)</script>"),
+            "        alert(1)         "
+        );
+        assert_eq!(without_tags("a < b and c > d"), "a < b and c > d");
+        assert_eq!(
+            without_tags("x <img src=x onerror=y> z").len(),
+            "x <img src=x onerror=y> z".len()
+        );
+    }
 
     #[test]
     fn validation_table() {

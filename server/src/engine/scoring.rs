@@ -29,7 +29,9 @@ impl TermStats {
                 let inverted = segment.inverted_index(*field)?;
                 let mut stream = inverted.terms().stream()?;
                 while stream.advance() {
-                    let Ok(term) = std::str::from_utf8(stream.key()) else { continue };
+                    let Ok(term) = std::str::from_utf8(stream.key()) else {
+                        continue;
+                    };
                     *per_field[i].entry(term.to_string()).or_insert(0) += stream.value().doc_freq;
                 }
             }
@@ -41,7 +43,10 @@ impl TermStats {
                 *slot = (*slot).max(count);
             }
         }
-        Ok(TermStats { df, docs: searcher.num_docs().max(1) as f32 })
+        Ok(TermStats {
+            df,
+            docs: searcher.num_docs().max(1) as f32,
+        })
     }
 
     /// BM25-style IDF; a term the index lacks gets the largest weight.
@@ -75,31 +80,50 @@ pub fn coverage(weights: &[f32], covered: &[bool]) -> f32 {
     if total <= 0.0 {
         return 0.0;
     }
-    weights.iter().zip(covered).filter(|(_, c)| **c).map(|(w, _)| *w).sum::<f32>() / total
+    weights
+        .iter()
+        .zip(covered)
+        .filter(|(_, c)| **c)
+        .map(|(w, _)| *w)
+        .sum::<f32>()
+        / total
 }
 
 /// Weighted Jaccard similarity between the question and one phrasing (its distinct terms
 /// with their weights): matched question weight over the weight of everything either side
 /// says. Synonyms count as matches on both sides.
-pub fn phrasing_similarity(analyzed: &Analyzed, weights: &[f32], phrasing: &[(String, f32)]) -> f32 {
+pub fn phrasing_similarity(
+    analyzed: &Analyzed,
+    weights: &[f32],
+    phrasing: &[(String, f32)],
+) -> f32 {
     if phrasing.is_empty() || weights.is_empty() {
         return 0.0;
     }
     let has = |term: &str| phrasing.iter().any(|(t, _)| t == term);
     let covered = covered(analyzed, has);
-    let matched_question: f32 = weights.iter().zip(&covered).filter(|(_, c)| **c).map(|(w, _)| *w).sum();
+    let matched_question: f32 = weights
+        .iter()
+        .zip(&covered)
+        .filter(|(_, c)| **c)
+        .map(|(w, _)| *w)
+        .sum();
     if matched_question <= 0.0 {
         return 0.0;
     }
     // Phrasing terms the question (or its synonyms) said.
     let said = |term: &str| {
         analyzed.terms.iter().any(|t| t.term == term)
-            || analyzed
-                .expansions
-                .iter()
-                .any(|e| e.phrase.terms.iter().any(|(_, t)| t == term) && e.phrase.terms.iter().all(|(_, t)| has(t)))
+            || analyzed.expansions.iter().any(|e| {
+                e.phrase.terms.iter().any(|(_, t)| t == term)
+                    && e.phrase.terms.iter().all(|(_, t)| has(t))
+            })
     };
-    let unmatched_phrasing: f32 = phrasing.iter().filter(|(t, _)| !said(t)).map(|(_, w)| *w).sum();
+    let unmatched_phrasing: f32 = phrasing
+        .iter()
+        .filter(|(t, _)| !said(t))
+        .map(|(_, w)| *w)
+        .sum();
     let question_total: f32 = weights.iter().sum();
     matched_question / (question_total + unmatched_phrasing)
 }
@@ -111,7 +135,14 @@ mod tests {
 
     fn question(terms: &[&str]) -> Analyzed {
         Analyzed {
-            terms: terms.iter().map(|t| QueryTerm { term: t.to_string(), known: true, corrected: false }).collect(),
+            terms: terms
+                .iter()
+                .map(|t| QueryTerm {
+                    term: t.to_string(),
+                    known: true,
+                    corrected: false,
+                })
+                .collect(),
             expansions: Vec::new(),
             corrected: None,
             words: Vec::new(),
@@ -130,8 +161,16 @@ mod tests {
         let weights = [1.0, 1.0];
         let exact = [("nation".to_string(), 1.0), ("project".to_string(), 1.0)];
         assert!((phrasing_similarity(&q, &weights, &exact) - 1.0).abs() < 1e-6);
-        let longer = [("nation".to_string(), 1.0), ("project".to_string(), 1.0), ("smart".to_string(), 2.0), ("card".to_string(), 2.0)];
+        let longer = [
+            ("nation".to_string(), 1.0),
+            ("project".to_string(), 1.0),
+            ("smart".to_string(), 2.0),
+            ("card".to_string(), 2.0),
+        ];
         assert!((phrasing_similarity(&q, &weights, &longer) - 2.0 / 6.0).abs() < 1e-6);
-        assert_eq!(phrasing_similarity(&q, &weights, &[("other".to_string(), 1.0)]), 0.0);
+        assert_eq!(
+            phrasing_similarity(&q, &weights, &[("other".to_string(), 1.0)]),
+            0.0
+        );
     }
 }
