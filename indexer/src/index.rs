@@ -15,7 +15,7 @@ use crate::Error;
 
 /// Bumped whenever the schema, the analyzers or the manifest change meaning, so a server
 /// rebuilds an index written by an older version instead of misreading it.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The file, inside an index directory, that records what the index was built from.
 pub const MANIFEST_FILE: &str = "signpost.json";

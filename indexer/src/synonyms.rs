@@ -1,5 +1,5 @@
 //! Parses `synonyms.txt`: groups of equivalent terms (`a, b, c`) and one-way expansions
-//! (`a => b, c`). Terms may be several words; how they are matched is the server's business,
+//! (`a => b, c`, which read `a` as `b` or `c`). Terms may be several words; how they are matched is the server's business,
 //! this module only reads and checks the file.
 
 use serde::{Deserialize, Serialize};
@@ -11,6 +11,10 @@ pub struct SynonymGroup {
     pub from: Vec<String>,
     /// Terms searched for when any `from` term appears. For an equivalence group, every term.
     pub to: Vec<String>,
+    /// True for `a => b`: the question's `a` is read as `b`, and `a`'s own words are not
+    /// searched ("pays for" means funding, not e-payments).
+    #[serde(default)]
+    pub rewrite: bool,
     pub line: usize,
 }
 
@@ -66,7 +70,13 @@ pub fn parse(text: &str) -> Result<Vec<SynonymGroup>, Vec<SynonymError>> {
             });
             continue;
         }
-        groups.push(SynonymGroup { from, to, line });
+        let rewrite = content.contains("=>");
+        groups.push(SynonymGroup {
+            from,
+            to,
+            rewrite,
+            line,
+        });
     }
     if errors.is_empty() {
         Ok(groups)
@@ -91,6 +101,7 @@ mod tests {
         assert_eq!(groups[0].to, groups[0].from);
         assert_eq!(groups[1].from, ["ring"]);
         assert_eq!(groups[1].to, ["telephone", "phone"]);
+        assert!(!groups[0].rewrite && groups[1].rewrite);
         assert_eq!(groups[1].line, 3);
     }
 

@@ -5,7 +5,14 @@ use axum::http::{header, Method, Request};
 use signpost_e2e::TestApp;
 
 /// Method, URI, content type, body, expected status and error code.
-type Case<'a> = (Method, String, Option<&'a str>, Option<String>, u16, &'a str);
+type Case<'a> = (
+    Method,
+    String,
+    Option<&'a str>,
+    Option<String>,
+    u16,
+    &'a str,
+);
 
 #[tokio::test]
 async fn error_table() {

@@ -49,7 +49,7 @@ fn dev_set_scores_stay_above_their_floors() {
 
 #[test]
 fn our_own_questions_stay_above_their_floors() {
-    // Questions written here, unseen by the ranking's tuning of the dev set. Measured: 0.800,
-    // 0.889, 0.957, 0.900 and 0.067.
+    // Questions written here (typos, acronyms, rambling, small talk, more out-of-scope).
+    // Measured: 0.822, 0.911, 0.957, 0.900 and 0.067.
     check("extra.jsonl", Floors([0.75, 0.85, 0.90, 0.80], 0.10));
 }

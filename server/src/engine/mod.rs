@@ -298,7 +298,7 @@ impl Engine {
         fields: &[(Field, f32)],
     ) -> Vec<(Occur, Box<dyn Query>)> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for t in analyzed.terms.iter().filter(|t| t.known) {
+        for t in analyzed.terms.iter().filter(|t| t.known && !t.rewritten) {
             for &(field, boost) in fields {
                 let query = TermQuery::new(
                     Term::from_field_text(field, &t.term),

@@ -67,6 +67,8 @@ pub struct QueryTerm {
     pub known: bool,
     /// Was it produced by correcting a typo?
     pub corrected: bool,
+    /// Is it read as a synonym instead ("pays for" → funding), so not matched itself?
+    pub rewritten: bool,
 }
 
 /// A question ready to search.
@@ -157,7 +159,21 @@ pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyze
     add_joined_pairs(&words, vocabulary, &mut terms, &mut flags);
     corrected_text.push_str(&q[last..]);
 
-    let expansions = synonyms.expand(&terms);
+    // Every word with corrections applied, stop words included, for matching synonym triggers.
+    let sequence: Vec<(usize, String)> = words
+        .iter()
+        .filter(|w| !w.compound)
+        .map(|w| {
+            let corrected = terms
+                .iter()
+                .find(|t| !t.word.compound && t.word.position == w.position);
+            (
+                w.position,
+                corrected.map_or_else(|| analysis::stem(&w.folded), |t| t.term.clone()),
+            )
+        })
+        .collect();
+    let expansions = synonyms.expand(&sequence, &terms);
     // Deduplicate terms, keeping expansions' indexes valid by mapping them.
     let mut distinct: Vec<QueryTerm> = Vec::new();
     let mut remap = Vec::with_capacity(terms.len());
@@ -170,11 +186,12 @@ pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyze
                     term: term.term.clone(),
                     known: *known,
                     corrected: *corrected,
+                    rewritten: false,
                 });
             }
         }
     }
-    let expansions = expansions
+    let expansions: Vec<Expansion> = expansions
         .into_iter()
         .map(|mut e| {
             e.covers = e.covers.iter().map(|i| remap[*i]).collect();
@@ -182,6 +199,11 @@ pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyze
             e
         })
         .collect();
+    for e in expansions.iter().filter(|e| e.rewrite) {
+        for i in &e.covers {
+            distinct[*i].rewritten = true;
+        }
+    }
     Analyzed {
         terms: distinct,
         expansions,

@@ -63,7 +63,11 @@ impl TermStats {
 /// Which question terms a set of terms accounts for, directly or through a synonym whose
 /// every term is present.
 pub fn covered(analyzed: &Analyzed, has: impl Fn(&str) -> bool) -> Vec<bool> {
-    let mut covered: Vec<bool> = analyzed.terms.iter().map(|t| has(&t.term)).collect();
+    let mut covered: Vec<bool> = analyzed
+        .terms
+        .iter()
+        .map(|t| !t.rewritten && has(&t.term))
+        .collect();
     for e in &analyzed.expansions {
         if e.phrase.terms.iter().all(|(_, t)| has(t)) {
             for i in &e.covers {
@@ -113,7 +117,10 @@ pub fn phrasing_similarity(
     }
     // Phrasing terms the question (or its synonyms) said.
     let said = |term: &str| {
-        analyzed.terms.iter().any(|t| t.term == term)
+        analyzed
+            .terms
+            .iter()
+            .any(|t| t.term == term && !t.rewritten)
             || analyzed.expansions.iter().any(|e| {
                 e.phrase.terms.iter().any(|(_, t)| t == term)
                     && e.phrase.terms.iter().all(|(_, t)| has(t))
@@ -141,6 +148,7 @@ mod tests {
                     term: t.to_string(),
                     known: true,
                     corrected: false,
+                    rewritten: false,
                 })
                 .collect(),
             expansions: Vec::new(),

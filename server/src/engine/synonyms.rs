@@ -1,7 +1,7 @@
-//! Synonym rules compiled for matching: each side of a rule becomes a sequence of analyzed
-//! terms, so "Office of the Deputy Prime Minister" and "ODPM" meet however they are written.
-//! A multi-word expansion is searched as a phrase; a multi-word trigger must appear as
-//! consecutive words of the question.
+//! Synonym rules compiled for matching, so "Office of the Deputy Prime Minister" and "ODPM"
+//! meet however they are written. A trigger matches when its words (stemmed, stop words
+//! included, so "pays for" is not "pays") appear consecutively in the question; an expansion
+//! is searched as a phrase of its analyzed terms.
 
 use signpost_indexer::analysis::{self, Term};
 use signpost_indexer::synonyms::SynonymGroup;
@@ -30,10 +30,28 @@ impl Phrase {
     }
 }
 
+/// The stemmed words of a trigger, stop words included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Trigger {
+    words: Vec<String>,
+}
+
+impl Trigger {
+    fn parse(text: &str) -> Option<Trigger> {
+        let words: Vec<String> = analysis::words(text)
+            .into_iter()
+            .filter(|w| !w.compound)
+            .map(|w| analysis::stem(&w.folded))
+            .collect();
+        (!words.is_empty()).then_some(Trigger { words })
+    }
+}
+
 #[derive(Debug)]
 struct Rule {
-    from: Vec<Phrase>,
+    from: Vec<Trigger>,
     to: Vec<Phrase>,
+    rewrite: bool,
 }
 
 /// All the synonym rules of a corpus.
@@ -48,6 +66,8 @@ pub struct Synonyms {
 pub struct Expansion {
     pub phrase: Phrase,
     pub covers: Vec<usize>,
+    /// The covered terms mean this phrase and are not searched themselves.
+    pub rewrite: bool,
 }
 
 impl Synonyms {
@@ -55,42 +75,52 @@ impl Synonyms {
         let rules = groups
             .iter()
             .map(|g| Rule {
-                from: g.from.iter().filter_map(|t| Phrase::parse(t)).collect(),
+                from: g.from.iter().filter_map(|t| Trigger::parse(t)).collect(),
                 to: g.to.iter().filter_map(|t| Phrase::parse(t)).collect(),
+                rewrite: g.rewrite,
             })
             .collect();
         Synonyms { rules }
     }
 
-    /// Finds every rule whose trigger occurs in `terms` (consecutive, ignoring stop words) and
-    /// returns the phrases to search as well. Phrases already in the question are skipped.
-    pub fn expand(&self, terms: &[Term]) -> Vec<Expansion> {
-        let plain: Vec<(usize, &str)> = terms
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| !t.word.compound)
-            .map(|(i, t)| (i, t.term.as_str()))
-            .collect();
+    /// Finds every rule whose trigger occurs in the question and returns the phrases to
+    /// search as well. `sequence` is every word of the question as (position, stem), stop
+    /// words included; `terms` are its searchable terms. An expansion that says the same as
+    /// its trigger is skipped.
+    pub fn expand(&self, sequence: &[(usize, String)], terms: &[Term]) -> Vec<Expansion> {
         let mut out: Vec<Expansion> = Vec::new();
         for rule in &self.rules {
             for from in &rule.from {
-                let len = from.terms.len();
-                if len == 0 || len > plain.len() {
+                let len = from.words.len();
+                if len > sequence.len() {
                     continue;
                 }
-                for start in 0..=plain.len() - len {
-                    let window = &plain[start..start + len];
-                    if !window.iter().map(|(_, t)| *t).eq(from.stems()) {
+                for window in sequence.windows(len) {
+                    if !window.iter().map(|(_, w)| w).eq(from.words.iter()) {
                         continue;
                     }
-                    let covers: Vec<usize> = window.iter().map(|(i, _)| *i).collect();
+                    let (first, last) = (window[0].0, window[len - 1].0);
+                    let covers: Vec<usize> = terms
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, t)| {
+                            !t.word.compound && (first..=last).contains(&t.word.position)
+                        })
+                        .map(|(i, _)| i)
+                        .collect();
+                    if covers.is_empty() {
+                        continue;
+                    }
+                    let said: Vec<&str> = covers.iter().map(|i| terms[*i].term.as_str()).collect();
                     for to in &rule.to {
-                        if to == from || out.iter().any(|e| e.phrase == *to && e.covers == covers) {
+                        let same = to.stems().eq(said.iter().copied());
+                        if same || out.iter().any(|e| e.phrase == *to && e.covers == covers) {
                             continue;
                         }
                         out.push(Expansion {
                             phrase: to.clone(),
                             covers: covers.clone(),
+                            rewrite: rule.rewrite,
                         });
                     }
                 }
@@ -108,8 +138,16 @@ mod tests {
         Synonyms::compile(&signpost_indexer::synonyms::parse(text).unwrap())
     }
 
+    fn sequence(question: &str) -> Vec<(usize, String)> {
+        analysis::words(question)
+            .into_iter()
+            .filter(|w| !w.compound)
+            .map(|w| (w.position, analysis::stem(&w.folded)))
+            .collect()
+    }
+
     fn expansions(s: &Synonyms, question: &str) -> Vec<Vec<String>> {
-        s.expand(&analysis::terms(question))
+        s.expand(&sequence(question), &analysis::terms(question))
             .into_iter()
             .map(|e| e.phrase.terms.into_iter().map(|(_, t)| t).collect())
             .collect()
@@ -137,6 +175,13 @@ mod tests {
     }
 
     #[test]
+    fn triggers_with_stop_words_need_them() {
+        let s = synonyms("pays for => funding\n");
+        assert_eq!(expansions(&s, "who pays for all this"), [["fund"]]);
+        assert!(expansions(&s, "how do I pay online").is_empty());
+    }
+
+    #[test]
     fn one_way_rules_do_not_reverse() {
         let s = synonyms("ring => telephone\n");
         assert_eq!(expansions(&s, "can I ring"), [["telephon"]]);
@@ -146,7 +191,10 @@ mod tests {
     #[test]
     fn expansions_record_the_terms_they_cover() {
         let s = synonyms("phone, telephone\n");
-        let found = s.expand(&analysis::terms("number to phone"));
+        let found = s.expand(
+            &sequence("number to phone"),
+            &analysis::terms("number to phone"),
+        );
         assert_eq!(found[0].covers, [1]);
     }
 }
