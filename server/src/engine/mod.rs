@@ -15,6 +15,7 @@ pub mod highlight;
 pub mod question;
 pub mod response;
 pub mod scoring;
+pub mod suggest;
 pub mod synonyms;
 pub mod vocabulary;
 
