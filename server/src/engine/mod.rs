@@ -32,9 +32,11 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 pub use question::{Limits, QuestionError};
 pub use response::{Answer, AskResponse, Context, Fallback, Helpline, PassageHit, ProjectHit};
+pub use suggest::{SuggestError, SuggestResponse, Suggestion};
 
 use question::Analyzed;
 use scoring::TermStats;
+use suggest::SuggestIndex;
 use synonyms::Synonyms;
 use vocabulary::Vocabulary;
 
@@ -113,6 +115,8 @@ pub struct Engine {
     /// Single-word project names and aliases → project entry index, for spotting mentions.
     project_mentions: HashMap<String, usize>,
     helpline: Option<Helpline>,
+    /// As-you-type completions, built once here so a keystroke costs microseconds.
+    suggest: SuggestIndex,
 }
 
 /// A passage considered for the answer.
@@ -181,6 +185,7 @@ impl Engine {
             }
         }
         let helpline = find_helpline(corpus.entries.iter());
+        let suggest = SuggestIndex::build(&corpus.entries, helpline.as_ref());
         Engine {
             assistant_triggers,
             open,
@@ -194,6 +199,7 @@ impl Engine {
             info,
             project_mentions,
             helpline,
+            suggest,
         }
     }
 
@@ -215,6 +221,12 @@ impl Engine {
 
     pub fn helpline(&self) -> Option<&Helpline> {
         self.helpline.as_ref()
+    }
+
+    /// Completes a partly typed question or name: at most `limit` (default and maximum
+    /// [`suggest::MAX_RESULTS`]) suggestions, best first.
+    pub fn suggest(&self, q: &str, limit: Option<usize>) -> Result<SuggestResponse, SuggestError> {
+        self.suggest.suggest(q, limit)
     }
 
     /// Answers one question.
