@@ -222,6 +222,9 @@ impl SuggestIndex {
                     for keyword in &p.keywords {
                         add(Source::Keyword, keyword);
                     }
+                    for alternate in &entry.alternates {
+                        add(Source::Alternate, alternate);
+                    }
                 }
                 _ => continue,
             }
@@ -249,6 +252,31 @@ impl SuggestIndex {
             (*target, analysis::fold(text), phrase_rank(*source))
         });
         phrases.dedup_by_key(|(target, _, text)| (*target, analysis::fold(text)));
+        // An alias or keyword inside one of the entry's names ("Smart Card Project" in
+        // "National Smart Card Project") adds nothing but a second, lesser way to show it.
+        let folded_words = |text: &str| -> Vec<String> {
+            analysis::words(text)
+                .into_iter()
+                .filter(|w| !w.compound)
+                .map(|w| w.folded)
+                .collect()
+        };
+        let names: Vec<(u32, Vec<String>)> = phrases
+            .iter()
+            .filter(|(_, source, _)| matches!(source, Source::Name | Source::ShortName))
+            .map(|(target, _, text)| (*target, folded_words(text)))
+            .collect();
+        phrases.retain(|(target, source, text)| {
+            if !matches!(source, Source::Alias | Source::Keyword) {
+                return true;
+            }
+            let words = folded_words(text);
+            !names.iter().any(|(t, name)| {
+                t == target
+                    && name.len() > words.len()
+                    && name.windows(words.len()).any(|w| w == words.as_slice())
+            })
+        });
 
         let analyzed: Vec<(u32, Source, String, Vec<analysis::Word>)> = phrases
             .into_iter()
@@ -417,7 +445,10 @@ impl SuggestIndex {
             n if n >= ONE_TYPO_CHARS => 1,
             _ => 0,
         };
-        if allowed == 0 {
+        // A word that already starts a real word is being typed, not mistyped: guessing
+        // typos for it too would bury "parso" → PARSOL under "personalised".
+        let found = hits[start..].first().is_some_and(Option::is_some);
+        if allowed == 0 || found {
             return hits;
         }
         // Typos: only words that share the first letter.
@@ -576,7 +607,7 @@ fn score_key(
     let complete = u16::try_from(matched.len()).is_ok_and(|m| m >= key.positions)
         && matched.iter().all(|(_, h)| h.grade == Grade::Exact);
     score += in_order_bonus
-        + if starts_at_first { 0.3 } else { 0.0 }
+        + if starts_at_first { 0.1 } else { 0.0 }
         + if complete { 0.5 } else { 0.0 }
         + key.source.weight()
         - 0.01 * key.positions as f32;
