@@ -7,13 +7,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::engine::QuestionError;
+use crate::engine::{QuestionError, SuggestError};
 
 /// Every error an endpoint can answer with.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error(transparent)]
     Question(#[from] QuestionError),
+    #[error(transparent)]
+    Suggest(#[from] SuggestError),
     #[error("the request body is not valid JSON for this endpoint: {0}")]
     MalformedJson(String),
     #[error("send the body as JSON with `Content-Type: application/json`")]
@@ -44,6 +46,22 @@ impl ApiError {
                 (StatusCode::BAD_REQUEST, "too_many_words")
             }
             ApiError::Question(QuestionError::BadLimit { .. }) => {
+                (StatusCode::BAD_REQUEST, "bad_limit")
+            }
+            ApiError::Suggest(SuggestError::Empty) => (StatusCode::BAD_REQUEST, "empty_query"),
+            ApiError::Suggest(SuggestError::TooShort { .. }) => {
+                (StatusCode::BAD_REQUEST, "query_too_short")
+            }
+            ApiError::Suggest(SuggestError::TooLong { .. }) => {
+                (StatusCode::BAD_REQUEST, "query_too_long")
+            }
+            ApiError::Suggest(SuggestError::TooManyWords { .. }) => {
+                (StatusCode::BAD_REQUEST, "too_many_words")
+            }
+            ApiError::Suggest(SuggestError::ControlCharacters) => {
+                (StatusCode::BAD_REQUEST, "control_characters")
+            }
+            ApiError::Suggest(SuggestError::BadLimit { .. }) => {
                 (StatusCode::BAD_REQUEST, "bad_limit")
             }
             ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json"),

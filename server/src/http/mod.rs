@@ -5,6 +5,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod pages;
+pub mod suggest;
 
 use std::sync::Arc;
 
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/projects", get(api::projects))
         .route("/api/v1/projects/{slug}", get(api::project))
         .route("/api/v1/faq", get(api::faq))
+        .route("/api/v1/suggest", get(suggest::suggest))
         .route("/healthz", get(api::healthz))
         .route("/widget.js", get(pages::widget_js))
         .route("/", get(pages::demo))
