@@ -4,6 +4,8 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod html;
+pub mod lookup;
 pub mod pages;
 pub mod suggest;
 
@@ -47,6 +49,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/projects/{slug}", get(api::project))
         .route("/api/v1/faq", get(api::faq))
         .route("/api/v1/suggest", get(suggest::suggest))
+        .route("/lookup", get(lookup::lookup))
+        .route("/lookup.js", get(lookup::lookup_js))
+        .route("/lookup.css", get(lookup::lookup_css))
+        .route("/projects", get(lookup::directory))
+        .route("/projects/{slug}", get(lookup::project))
         .route("/healthz", get(api::healthz))
         .route("/widget.js", get(pages::widget_js))
         .route("/", get(pages::demo))
