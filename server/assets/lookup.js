@@ -223,8 +223,10 @@
         } catch {
           // Storage may be off; the setting then lasts as long as the page.
         }
+        showShortcutState();
       });
     }
+    showShortcutState();
     enableCopy();
 
     function announce() {
@@ -535,8 +537,17 @@
       const button = section && section.querySelector('button.copy');
       if (!button) return;
       button.hidden = false;
-      button.setAttribute('aria-keyshortcuts', singleKeyShortcuts() ? 'C Alt+C' : 'Alt+C');
       button.addEventListener('click', () => copy());
+      showShortcutState();
+    }
+
+    /** The page shows (and tells assistive technology) only the shortcuts that work. */
+    function showShortcutState() {
+      const on = singleKeyShortcuts();
+      document.documentElement.dataset.singleKeys = on ? 'on' : 'off';
+      for (const button of results.querySelectorAll('button.copy')) {
+        button.setAttribute('aria-keyshortcuts', on ? 'C Alt+C' : 'Alt+C');
+      }
     }
 
     function copyText(section) {

@@ -74,7 +74,11 @@ test('Alt+C copies from the search box, and c copies from elsewhere on the page'
   assert.match(copied, /^As part of the Programme/);
 
   // Single-key shortcuts can be turned off (WCAG 2.1.4); Alt+C still works.
+  const button = page.getByRole('button', { name: /Copy answer/ });
+  assert.equal(await button.getAttribute('aria-keyshortcuts'), 'C Alt+C');
   await page.getByRole('checkbox', { name: /Single-key shortcuts/ }).uncheck();
+  assert.equal(await button.getAttribute('aria-keyshortcuts'), 'Alt+C');
+  assert.equal(await button.locator('kbd').isVisible(), false, 'the c hint goes with the shortcut');
   await page.locator('#answer-heading').click();
   await clearClipboard(page);
   await page.keyboard.press('c');

@@ -207,6 +207,13 @@ async fn hostile_strings_in_the_corpus_and_the_address_are_escaped() {
         lookup.text
     );
 
+    // A query string that cannot be read gets an HTML page, not a JSON error or a panic.
+    for uri in ["/projects?strand=a&strand=b", "/lookup?q=a&q=b"] {
+        let reply = app.get(uri).await;
+        assert_page(&reply, 400);
+        assert!(reply.text.contains("Address not understood"), "{uri}");
+    }
+
     // Whatever is typed into the address comes back as text.
     let nasty = "\"><script>alert(1)</script><img src=x onerror=alert(2)>'";
     for uri in [
