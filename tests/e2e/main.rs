@@ -10,3 +10,4 @@ mod corpus; // the shipped corpus passes `check`; a broken one is refused with f
 mod pages_lookup; // /lookup, /projects and project pages: no-JS results, escaping, filters, 404
 mod quality; // the evaluation on the dev set stays above its floor
 mod socket; // a real server on 127.0.0.1 answers over HTTP
+mod widget_assets; // widget.js, its hashed URL, the demo page: types, caching, gzip, CORS, CSP

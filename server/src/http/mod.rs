@@ -10,11 +10,14 @@ pub mod pages;
 pub mod suggest;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{header, Method, StatusCode};
 use axum::routing::get;
 use axum::Router;
+use tower_http::cors::{Any, CorsLayer};
 
 use crate::engine::Engine;
 use error::ApiError;
@@ -41,10 +44,29 @@ impl AppState {
     }
 }
 
+/// The widget asks from council sites, so the answer endpoint may be called from any origin,
+/// without credentials. `Retry-After` is exposed so the widget can say how long to wait.
+fn ask_cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(Duration::from_secs(24 * 60 * 60))
+}
+
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .route("/api/v1/ask", get(api::ask_get).post(api::ask_post))
+        .route(
+            "/api/v1/ask",
+            get(api::ask_get)
+                .post(api::ask_post)
+                // Without an OPTIONS handler the router's 405 fallback would answer the
+                // preflight before the CORS layer sees it.
+                .options(|| async { StatusCode::NO_CONTENT })
+                .layer(ask_cors()),
+        )
         .route("/api/v1/projects", get(api::projects))
         .route("/api/v1/projects/{slug}", get(api::project))
         .route("/api/v1/faq", get(api::faq))
@@ -55,8 +77,7 @@ pub fn app(state: AppState) -> Router {
         .route("/projects", get(lookup::directory))
         .route("/projects/{slug}", get(lookup::project))
         .route("/healthz", get(api::healthz))
-        .route("/widget.js", get(pages::widget_js))
-        .route("/", get(pages::demo))
+        .merge(pages::routes())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
