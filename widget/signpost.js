@@ -420,11 +420,13 @@ button:disabled{cursor:default;opacity:.7}
       }
     }
 
-    // Appends a turn and scrolls the transcript: to the end for the question, to the start
-    // of an answer so a long one is read from its beginning.
+    // Appends a turn and scrolls the transcript: to the end for the question; for a reply,
+    // to the question it answers, so a long answer is read from its beginning.
     add(turn, toEnd) {
+      const prev = this.log.lastElementChild;
       this.log.append(turn);
-      this.log.scrollTop = toEnd ? this.log.scrollHeight : turn.offsetTop - 8;
+      const top = prev && prev.classList.contains('you') ? prev : turn;
+      this.log.scrollTop = toEnd ? this.log.scrollHeight : top.offsetTop - 8;
     }
 
     link(text, url) {

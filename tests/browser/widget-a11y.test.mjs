@@ -82,6 +82,29 @@ test('axe finds nothing at 320 px wide, in dark mode, or inline', async () => {
   await context.close();
 });
 
+test("Signpost's own demo page, with both modes, passes axe too", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  const inline = widget(page, 'signpost-chat:not([mode])');
+  await inline.ask('what did the fixture projects produce');
+  await widget(page, 'signpost-chat[mode=launcher]').launcher.click();
+  await assertAccessible(page, 'demo page, inline answered, launcher open');
+  await context.close();
+});
+
+test('in forced-colors (Windows high contrast) mode the buttons and panel keep visible edges', async () => {
+  const { context, page, w } = await open('/launcher.html');
+  await page.emulateMedia({ forcedColors: 'active' });
+  await w.launcher.click();
+  await w.ask('is there a helpline');
+  for (const locator of [w.launcher, w.send, w.panel, w.root.locator('.chip').first()]) {
+    const edge = await locator.evaluate((el) => `${getComputedStyle(el).borderTopStyle} ${getComputedStyle(el).borderTopWidth}`);
+    assert.equal(edge, 'solid 1px');
+  }
+  await context.close();
+});
+
 test('keyboard only: open, ask, follow a chip, close with Escape, and never get trapped', async () => {
   const { context, page, w } = await open('/launcher.html');
   // Tab through the page until the launcher has focus.
