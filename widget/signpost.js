@@ -277,7 +277,8 @@ button:disabled{cursor:default;opacity:.7}
       const root = this.attachShadow({ mode: 'open' });
       styleRoot(root);
 
-      const closeBtn = this.launch && h('button', { type: 'button', class: 'close', 'aria-label': s.close, text: '×', on: { click: () => this.close(true) } });
+      const closeBtn = this.launch && h('button', { type: 'button', class: 'close', on: { click: () => this.close(true) } },
+        h('span', { 'aria-hidden': 'true', text: '×' }), h('span', { class: 'sr', text: s.close }));
       this.log = h('div', { class: 'log', role: 'log', 'aria-live': 'off', 'aria-label': s.conversation, tabindex: '0' });
       if (s.greeting) this.log.append(h('div', { class: 'turn bot' }, h('p', { text: s.greeting })));
       this.input = h('input', { id: 'q', name: 'q', type: 'text', autocomplete: 'off', enterkeyhint: 'send', maxlength: '500', placeholder: s.placeholder || null });

@@ -120,6 +120,9 @@ export async function watch(context) {
 
 /** Runs axe with the WCAG 2.0/2.1/2.2 A and AA tags and fails with a readable list. */
 export async function assertAccessible(page, state) {
+  // Let opening animations finish, or axe measures colours mid-fade.
+  await page.waitForFunction(() => document.getAnimations()
+    .every((a) => a.playState !== 'running' || a.effect.getComputedTiming().iterations === Infinity));
   const results = await new AxeBuilder({ page })
     .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
     .analyze();
