@@ -272,6 +272,9 @@ button:disabled{cursor:default;opacity:.7}
       const s = (this.s = readStrings((n) => this.attr(n)));
       this.base = apiBase(this.attr('api-base'), script, doc.baseURI);
       this.launch = this.attr('mode') === 'launcher';
+      // Set on the element too, so the :host([mode=launcher]) protections apply to a launcher
+      // configured from the script tag.
+      if (this.launch) this.setAttribute('mode', 'launcher');
       this.seq = 0;
       this.context = null;
       const root = this.attachShadow({ mode: 'open' });
@@ -308,8 +311,13 @@ button:disabled{cursor:default;opacity:.7}
       });
     }
 
+    // Leaving the page cancels a question in flight; if the element comes back (a site that
+    // moves it), the transcript shows no stuck loading indicator.
     disconnectedCallback() {
-      if (this.ctrl) this.ctrl.abort();
+      if (!this.ctrl) return;
+      this.ctrl.abort();
+      for (const old of this.log.querySelectorAll('.dots')) old.remove();
+      this.log.removeAttribute('aria-busy');
     }
 
     get isOpen() {
@@ -394,12 +402,12 @@ button:disabled{cursor:default;opacity:.7}
         retryAfter = res.headers.get('Retry-After');
         data = await res.json().catch(() => null);
       } catch (_) {
-        if (!timedOut && ctrl.signal.aborted) return; // superseded by a newer question
-        status = 0;
+        status = 0; // unreachable, offline, timed out or cancelled: told apart below
       } finally {
         clearTimeout(timer);
       }
-      if (id !== this.seq) return;
+      // Superseded by a newer question, or cancelled because the element left the page.
+      if (id !== this.seq || (ctrl.signal.aborted && !timedOut)) return;
       if (timedOut) status = 0;
       loading.remove();
       this.log.removeAttribute('aria-busy');

@@ -232,3 +232,27 @@ test('the element fires events a site can listen to', async () => {
   ]);
   await context.close();
 });
+
+test('moving the element keeps the conversation and a question in flight leaves no stuck loader', async () => {
+  const { context, page, w } = await demo();
+  await w.ask('is there a helpline');
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/api/v1/ask', async (route) => { await held; await route.continue().catch(() => {}); });
+  await w.input.fill('what did the fixture projects produce');
+  await w.input.press('Enter');
+  await w.root.locator('.dots').waitFor();
+  await page.evaluate(() => {
+    const el = document.querySelector('signpost-chat:not([mode])');
+    el.remove();
+    document.querySelector('main').append(el);
+  });
+  release();
+  await page.unroute('**/api/v1/ask');
+  assert.equal(await w.root.locator('.dots').count(), 0);
+  assert.equal(await w.log.getAttribute('aria-busy'), null);
+  assert.equal(await w.log.getByText('There is a Fixture Information Phone Line').count(), 1, 'the transcript survives');
+  const reply = await w.ask('zebra crossing xylophone');
+  assert.match(await reply.textContent(), /could not find an answer/);
+  await context.close();
+});
