@@ -1,25 +1,14 @@
 // The demo page end to end: a question typed into the page's chat box gets the helpline
 // answer from the real server, rendered as text.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser } from './harness.mjs';
+import { serverAndBrowser } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 test('asking on the demo page shows the helpline answer', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${server.url}/`);
+  const page = await env.browser.newPage();
+  await page.goto(`${env.server.url}/`);
   const input = page.getByRole('textbox', { name: /question/i }).first();
   await input.fill('is there a helpline');
   await input.press('Enter');

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -78,4 +79,22 @@ export async function launchBrowser() {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * Starts one server and one browser for a test file: registers `before`/`after` hooks and
+ * returns an object whose `server` and `browser` are set once `before` has run.
+ * @param {{corpus?: string, env?: Record<string,string>}} options passed to startServer
+ */
+export function serverAndBrowser(options = {}) {
+  const shared = { server: undefined, browser: undefined };
+  before(async () => {
+    shared.server = await startServer(options);
+    shared.browser = await launchBrowser();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await shared.server?.stop();
+  });
+  return shared;
 }

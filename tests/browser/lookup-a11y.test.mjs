@@ -1,25 +1,14 @@
 // Accessibility of the staff pages with axe-core: zero WCAG 2.0/2.1/2.2 A and AA violations on
 // /lookup (empty, with results, and with the suggestions open), /projects (plain and
 // filtered) and a project page, at desktop and phone widths.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AxeBuilder } from '@axe-core/playwright';
-import { startServer, launchBrowser } from './harness.mjs';
+import { serverAndBrowser } from './harness.mjs';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 async function violations(page) {
   const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
@@ -32,9 +21,9 @@ async function violations(page) {
 }
 
 async function check(path, viewport, prepare) {
-  const context = await browser.newContext({ viewport });
+  const context = await env.browser.newContext({ viewport });
   const page = await context.newPage();
-  await page.goto(`${server.url}${path}`);
+  await page.goto(`${env.server.url}${path}`);
   if (prepare) await prepare(page);
   const found = await violations(page);
   await context.close();

@@ -1,25 +1,14 @@
 // "Copy answer" on the lookup page: one click or one key (c, or Alt+C from the search box)
 // puts the answer and its source on the clipboard as plain text, and says so.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser } from './harness.mjs';
+import { serverAndBrowser } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 async function pageWithClipboard() {
-  const context = await browser.newContext();
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  const context = await env.browser.newContext();
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.server.url });
   const page = await context.newPage();
   return { context, page };
 }
@@ -29,7 +18,7 @@ const clearClipboard = (page) => page.evaluate(() => navigator.clipboard.writeTe
 
 test('one click copies the answer with its source as plain text', async () => {
   const { context, page } = await pageWithClipboard();
-  await page.goto(`${server.url}/lookup?q=PARSOL&id=parsol`);
+  await page.goto(`${env.server.url}/lookup?q=PARSOL&id=parsol`);
   const button = page.getByRole('button', { name: /Copy answer/ });
   await button.waitFor();
   await clearClipboard(page);
@@ -40,7 +29,7 @@ test('one click copies the answer with its source as plain text', async () => {
     copied,
     'PARSOL helped councils let residents and businesses deal with planning, building control, environmental health and trading standards over the internet. Lead authority: London Borough of Wandsworth.\n\n'
       + 'Source: National Projects Directory: PARSOL — Planning and Regulatory Services Online\n'
-      + `${server.url}/projects/parsol`,
+      + `${env.server.url}/projects/parsol`,
   );
   assert.doesNotMatch(copied, /<|&amp;|&quot;/, 'plain text, no markup or entities');
   assert.match(await page.locator('#status').textContent(), /Answer copied/);
@@ -49,7 +38,7 @@ test('one click copies the answer with its source as plain text', async () => {
 
 test('Alt+C copies from the search box, and c copies from elsewhere on the page', async () => {
   const { context, page } = await pageWithClipboard();
-  await page.goto(`${server.url}/lookup`);
+  await page.goto(`${env.server.url}/lookup`);
   await page.keyboard.press('/');
   await page.keyboard.type('helpl', { delay: 40 });
   await page.getByRole('option').first().waitFor();
@@ -95,14 +84,14 @@ test('Alt+C copies from the search box, and c copies from elsewhere on the page'
 });
 
 test('without the async clipboard the copy still works and says so', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   await context.addInitScript(() => {
     Object.defineProperty(navigator, 'clipboard', { value: undefined });
     window.__copied = [];
     document.addEventListener('signpost:copied', (event) => window.__copied.push(event.detail));
   });
   const page = await context.newPage();
-  await page.goto(`${server.url}/lookup?q=PARSOL&id=parsol`);
+  await page.goto(`${env.server.url}/lookup?q=PARSOL&id=parsol`);
   await page.getByRole('button', { name: /Copy answer/ }).click();
   const copied = await page.waitForFunction(() => window.__copied[0]).then((h) => h.jsonValue());
   assert.equal(copied.ok, true);

@@ -1,29 +1,18 @@
 // The helpline lookup driven by keyboard only, in Chromium against the real server: / and
 // Ctrl+K focus the search, suggestions follow the ARIA combobox pattern as you type, Up/Down
 // move, Enter opens, Escape closes then clears, and late responses never overwrite newer ones.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser } from './harness.mjs';
+import { serverAndBrowser } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 async function openLookup(path = '/lookup') {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${server.url}${path}`);
+  await page.goto(`${env.server.url}${path}`);
   return { context, page, errors };
 }
 
@@ -173,7 +162,7 @@ test('Ctrl+K works from anywhere, and / is typed normally inside a text box', as
 });
 
 test('a slow stale response never overwrites a newer one', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   // Suggestions for "pa" arrive a second late (honouring abort, as fetch does); every other
   // request is untouched.
   await context.addInitScript(() => {
@@ -193,7 +182,7 @@ test('a slow stale response never overwrites a newer one', async () => {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${server.url}/lookup`);
+  await page.goto(`${env.server.url}/lookup`);
   await combobox(page).focus();
   await page.keyboard.type('pa');
   await page.waitForTimeout(200); // the debounced request for "pa" is now in flight

@@ -1,26 +1,15 @@
 // The staff pages with JavaScript turned off: the lookup form submits to a server-rendered
 // results page, the directory filters by submitting its form, and nothing needs a script.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser } from './harness.mjs';
+import { serverAndBrowser } from './harness.mjs';
 
-let server;
-let browser;
+const env = serverAndBrowser();
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-test('without JavaScript the lookup form returns server-rendered results', async () => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+test('without JavaScript the lookup form returns env.server-rendered results', async () => {
+  const context = await env.browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  await page.goto(`${server.url}/lookup`);
+  await page.goto(`${env.server.url}/lookup`);
   // A plain text box, not a combobox, when no script can drive one.
   const box = page.getByRole('textbox', { name: 'Question, project or keywords' });
   await box.fill('who led parsol');
@@ -40,9 +29,9 @@ test('without JavaScript the lookup form returns server-rendered results', async
 });
 
 test('without JavaScript the directory filters by strand, lead authority and words', async () => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await env.browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  await page.goto(`${server.url}/projects`);
+  await page.goto(`${env.server.url}/projects`);
   assert.match(await page.locator('.coverage').textContent(), /had 22 projects\. This directory covers the 19/);
   await page.getByLabel('Lead authority').selectOption('London Borough of Wandsworth');
   await Promise.all([page.waitForURL(/lead=London\+Borough\+of\+Wandsworth/), page.getByRole('button', { name: 'Apply' }).click()]);
