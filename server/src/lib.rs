@@ -1,10 +1,13 @@
 //! Signpost's server library: the answer engine, the HTTP application around it, the
-//! evaluation command, configuration, and getting an index ready at start-up.
+//! evaluation command, configuration, getting an index ready at start-up, and the
+//! privacy-safe analytics store with the redaction it relies on.
 
 pub mod config;
 pub mod engine;
 pub mod eval;
 pub mod http;
 pub mod index_setup;
+pub mod redact;
+pub mod store;
 
 pub use http::{app, AppState};

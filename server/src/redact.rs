@@ -1,0 +1,228 @@
+//! Redaction of personal data from free text the public types: questions, feedback comments
+//! and site ids pass through [`redact`] before anything is stored or logged. It removes
+//! e-mail addresses, UK phone numbers, full UK postcodes (keeping the outward code, which
+//! names an area, not a household), National Insurance numbers, and long digit runs (card,
+//! account and reference numbers).
+//!
+//! Redaction errs towards removing: a question that loses a harmless number is a small cost,
+//! a stored phone number is not. What it cannot find — a name, a street address in words — is
+//! why the store keeps nothing else about the person and deletes everything after the
+//! retention period.
+
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+
+/// What an e-mail address becomes.
+pub const EMAIL: &str = "[email]";
+/// What a UK phone number becomes.
+pub const PHONE: &str = "[phone]";
+/// What a National Insurance number becomes.
+pub const NI_NUMBER: &str = "[ni number]";
+/// What a long digit run becomes.
+pub const NUMBER: &str = "[number]";
+/// What replaces the inward code of a full postcode ("SW1A 1AA" → "SW1A ***").
+pub const INWARD_CODE: &str = "***";
+
+static EMAIL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    // Local part, optionally obfuscated " at " / " dot " forms are not attempted: they are
+    // rare in questions and matching them would eat ordinary words.
+    Regex::new(r"(?i)[a-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+")
+        .expect("valid e-mail pattern")
+});
+
+static NI_RE: LazyLock<Regex> = LazyLock::new(|| {
+    // Two prefix letters, three pairs of digits, an optional suffix A–D; spaces or hyphens
+    // between the groups as people write them. The prefix rules (no D, F, I, Q, U, V…) are
+    // deliberately not enforced: a mistyped NI number is still someone's. A space after the
+    // prefix is accepted only in capitals, so "is 12 34 56" keeps its "is".
+    Regex::new(
+        r"\b(?:[A-Z]{2}[ \-]?|(?i:[a-z]{2}))\d{2}[ \-]?\d{2}[ \-]?\d{2}(?:[ \-]?(?i:[a-d]))?\b",
+    )
+    .expect("valid NI pattern")
+});
+
+static POSTCODE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    // Outward code (A9, A99, AA9, AA99, A9A, AA9A) and inward code (9AA), with or without the
+    // space; GIR 0AA is the one special case.
+    Regex::new(r"(?i)\b(gir|[a-z]{1,2}\d[a-z\d]?)[ \t]*(\d[a-z]{2})\b")
+        .expect("valid postcode pattern")
+});
+
+static DIGITS_RE: LazyLock<Regex> = LazyLock::new(|| {
+    // A run of digits with the separators people put inside phone, card and reference
+    // numbers; an optional leading "+" or "(" so "+44 (0)20 …" is one candidate.
+    Regex::new(r"\+?\(?\d(?:[\d]|[ \-.]\(?\d|\)[ \-]?\d|\(\d)*").expect("valid digit-run pattern")
+});
+
+/// Removes personal data from `text`; see the module documentation for what is removed.
+pub fn redact(text: &str) -> String {
+    let text = EMAIL_RE.replace_all(text, EMAIL);
+    let text = NI_RE.replace_all(&text, NI_NUMBER);
+    let text = POSTCODE_RE.replace_all(&text, |c: &Captures| {
+        format!("{} {INWARD_CODE}", c[1].to_uppercase())
+    });
+    let text = DIGITS_RE.replace_all(&text, |c: &Captures| digit_run(&c[0]));
+    text.into_owned()
+}
+
+/// What a candidate digit run becomes: a phone number, a long number, or itself.
+fn digit_run(run: &str) -> String {
+    let digits: String = run.chars().filter(char::is_ascii_digit).collect();
+    let international = run.starts_with('+') || digits.starts_with("0044");
+    let national = if let Some(rest) = digits.strip_prefix("0044") {
+        rest.trim_start_matches('0')
+    } else if run.starts_with('+') {
+        match digits.strip_prefix("44") {
+            Some(rest) => rest.trim_start_matches('0'),
+            // Any other international number is still a phone number if it is long enough.
+            None if digits.len() >= 8 => return PHONE.to_string(),
+            None => return run.to_string(),
+        }
+    } else {
+        digits.strip_prefix('0').unwrap_or("")
+    };
+    // A UK number is 0 followed by 9 or 10 digits (01xxx, 02x, 03xx, 07xxx, 08xx…).
+    let is_uk_phone = (international || digits.starts_with('0'))
+        && (9..=10).contains(&national.len())
+        && national.starts_with(['1', '2', '3', '5', '7', '8', '9']);
+    if is_uk_phone {
+        return PHONE.to_string();
+    }
+    // "2003-2005" and "1 2 3" stay; a reference, card or account number does not.
+    let longest_group = run
+        .split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    if longest_group >= 8 || digits.len() >= 9 {
+        return NUMBER.to_string();
+    }
+    run.to_string()
+}
+
+/// Cuts `text` to at most `max` characters, on a character boundary.
+pub fn truncate_chars(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Real-looking inputs and exactly what must be stored instead.
+    const CASES: &[(&str, &str)] = &[
+        // E-mail addresses.
+        (
+            "my email is jane.smith@example.co.uk thanks",
+            "my email is [email] thanks",
+        ),
+        ("Contact J.O'Brien+council@mail.gov.uk?", "Contact [email]?"),
+        (
+            "email ME@GMAIL.COM about planning",
+            "email [email] about planning",
+        ),
+        // UK phone numbers in the forms people write them.
+        ("call me on 07700 900123", "call me on [phone]"),
+        ("call me on 07700900123 please", "call me on [phone] please"),
+        ("my number is 020 7946 0958", "my number is [phone]"),
+        ("ring 0161-496-0000 after 5", "ring [phone] after 5"),
+        ("phone +44 7700 900123", "phone [phone]"),
+        ("phone +44 (0)20 7946 0958 today", "phone [phone] today"),
+        ("tel (01632) 960 001", "tel [phone]"),
+        ("0044 113 496 0000 is my office", "[phone] is my office"),
+        ("is 0870 777 0011 the helpline", "is [phone] the helpline"),
+        // Full postcodes keep their outward code; outward codes alone stay.
+        (
+            "I live at SW1A 1AA, can I pay online",
+            "I live at SW1A ***, can I pay online",
+        ),
+        ("postcode m1 1ae", "postcode M1 ***"),
+        ("bins in B338TH", "bins in B33 ***"),
+        ("CR2 6XH and EC1A 1BB", "CR2 *** and EC1A ***"),
+        ("services in the SW1A area", "services in the SW1A area"),
+        // National Insurance numbers, spaced or not.
+        ("my NI is QQ 12 34 56 C", "my NI is [ni number]"),
+        ("ni number AB123456D", "ni number [ni number]"),
+        ("nino: JG-10-37-48-A ok", "nino: [ni number] ok"),
+        ("it is qq123456c", "it is [ni number]"),
+        ("my sort code is 12-34-56", "my sort code is 12-34-56"),
+        // Long digit runs: cards, accounts, references.
+        (
+            "card 4111 1111 1111 1111 was charged",
+            "card [number] was charged",
+        ),
+        ("card 4111-1111-1111-1111", "card [number]"),
+        ("council tax ref 123456789", "council tax ref [number]"),
+        ("account 12345678", "account [number]"),
+        ("reference 12-34-56 78901234", "reference [number]"),
+        // Ordinary questions are left alone.
+        (
+            "What did the National Projects do between 2003 and 2005?",
+            "What did the National Projects do between 2003 and 2005?",
+        ),
+        ("projects in 2003-2005", "projects in 2003-2005"),
+        ("the 22 national projects", "the 22 national projects"),
+        ("is e-gov version 2.1 out", "is e-gov version 2.1 out"),
+        (
+            "How do I apply for planning permission online?",
+            "How do I apply for planning permission online?",
+        ),
+        (
+            "Who led the e-Payments project?",
+            "Who led the e-Payments project?",
+        ),
+        ("", ""),
+    ];
+
+    #[test]
+    fn redacts_the_table_of_real_looking_cases() {
+        let mut failures = Vec::new();
+        for (input, expected) in CASES {
+            let got = redact(input);
+            if got != *expected {
+                failures.push(format!("{input:?}\n   got  {got:?}\n   want {expected:?}"));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "redaction mismatches:\n{}",
+            failures.join("\n")
+        );
+    }
+
+    #[test]
+    fn redaction_is_idempotent() {
+        for (input, _) in CASES {
+            let once = redact(input);
+            assert_eq!(redact(&once), once, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        for input in [
+            "+",
+            "(",
+            "+(",
+            "0",
+            "@",
+            "a@b",
+            "+44",
+            "((((1))))",
+            "١٢٣٤٥٦٧٨٩",
+            "\u{0}",
+        ] {
+            let _ = redact(input);
+        }
+    }
+
+    #[test]
+    fn truncates_on_character_boundaries() {
+        assert_eq!(truncate_chars("héllo", 2), "hé");
+        assert_eq!(truncate_chars("hi", 5), "hi");
+    }
+}

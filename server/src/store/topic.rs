@@ -1,0 +1,122 @@
+//! Grouping questions by similar wording. A question's *topic key* is its stemmed, non-stop
+//! words, de-duplicated and sorted, so "How do I pay council tax online?" and "pay my council
+//! tax online" share one key; keys that are still close (a typo, one extra word) are then
+//! clustered by similarity.
+
+use std::collections::BTreeSet;
+
+use signpost_indexer::analysis;
+
+/// How alike two keys' word sets must be (Jaccard) to be one group.
+const SAME_WORDS: f64 = 0.6;
+/// How alike two keys' spellings must be (normalized Levenshtein) to be one group.
+const SAME_SPELLING: f64 = 0.85;
+
+/// The grouping key of a question: sorted distinct stems of its meaningful words; a question
+/// of stop words only ("what is it?") keys on its folded words instead.
+pub fn topic_key(question: &str) -> String {
+    let stems: BTreeSet<String> = analysis::terms(question)
+        .into_iter()
+        .map(|t| t.term)
+        .collect();
+    if !stems.is_empty() {
+        return stems.into_iter().collect::<Vec<_>>().join(" ");
+    }
+    let words: BTreeSet<String> = analysis::words(question)
+        .into_iter()
+        .map(|w| w.folded)
+        .collect();
+    words.into_iter().collect::<Vec<_>>().join(" ")
+}
+
+/// Are two topic keys the same question in other words?
+pub fn similar(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let wa: BTreeSet<&str> = a.split(' ').collect();
+    let wb: BTreeSet<&str> = b.split(' ').collect();
+    let union = wa.union(&wb).count();
+    let jaccard = if union == 0 {
+        0.0
+    } else {
+        wa.intersection(&wb).count() as f64 / union as f64
+    };
+    jaccard >= SAME_WORDS || strsim::normalized_levenshtein(a, b) >= SAME_SPELLING
+}
+
+/// Clusters `items` (each with a key and a weight), heaviest first: each item joins the
+/// first cluster whose leader is similar, or leads a new one. Returns the clusters as lists
+/// of indices into `items`, heaviest cluster first.
+pub fn cluster<T>(
+    items: &[T],
+    key: impl Fn(&T) -> &str,
+    weight: impl Fn(&T) -> u64,
+) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| weight(&items[b]).cmp(&weight(&items[a])).then(a.cmp(&b)));
+    let mut clusters: Vec<Vec<usize>> = Vec::new();
+    for i in order {
+        let k = key(&items[i]);
+        match clusters.iter_mut().find(|c| similar(key(&items[c[0]]), k)) {
+            Some(c) => c.push(i),
+            None => clusters.push(vec![i]),
+        }
+    }
+    let total = |c: &Vec<usize>| c.iter().map(|&i| weight(&items[i])).sum::<u64>();
+    clusters.sort_by_key(|c| std::cmp::Reverse(total(c)));
+    clusters
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewordings_share_a_key() {
+        let same = [
+            "How do I pay council tax online?",
+            "pay my council tax online",
+            "Can I pay Council Tax on-line please",
+            "online council tax payment",
+        ];
+        let keys: Vec<String> = same.iter().map(|q| topic_key(q)).collect();
+        assert_eq!(keys[0], keys[1]);
+        assert!(keys.iter().all(|k| similar(k, &keys[0])), "{keys:?}");
+    }
+
+    #[test]
+    fn different_questions_stay_apart() {
+        let a = topic_key("How do I pay council tax online?");
+        let b = topic_key("Who led the PARSOL project?");
+        let c = topic_key("When are the bins collected?");
+        assert!(!similar(&a, &b));
+        assert!(!similar(&a, &c));
+        assert!(!similar(&b, &c));
+    }
+
+    #[test]
+    fn a_typo_still_groups() {
+        assert!(similar(
+            &topic_key("council tax online"),
+            &topic_key("counsil tax online")
+        ));
+    }
+
+    #[test]
+    fn stop_word_questions_get_a_key() {
+        assert_eq!(topic_key("What is it?"), "is it what");
+        assert_eq!(topic_key(""), "");
+    }
+
+    #[test]
+    fn clusters_heaviest_first() {
+        let items = [
+            ("led parsol", 1u64),
+            ("council pay tax", 5),
+            ("council onlin pay tax", 3),
+        ];
+        let clusters = cluster(&items, |i| i.0, |i| i.1);
+        assert_eq!(clusters, vec![vec![1, 2], vec![0]]);
+    }
+}

@@ -1,0 +1,202 @@
+//! The store's writer thread: the one owner of the read-write connection. It takes records
+//! off the queue in batches, writes each batch in one transaction, deletes expired rows on
+//! start and every `purge_every`, and answers flushes. Every failure is counted; logging is
+//! throttled so a broken disk cannot flood the log. After a failure the connection is
+//! dropped and reopened with the next batch, so a store that was missing, locked or
+//! read-only starts working again by itself once the cause is gone.
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use super::{
+    marked_read_only, now_unix, open_for_writing, purge, write, AskRecord, FeedbackRecord, Message,
+    StoreConfig, StoreStats,
+};
+
+/// The most records written in one transaction.
+const MAX_BATCH: usize = 512;
+/// At most one warning per this period; the rest are counted and summarized.
+const LOG_EVERY: Duration = Duration::from_secs(60);
+
+/// The open connection and whether it was opened read-only.
+struct Db {
+    conn: Connection,
+    read_only: bool,
+}
+
+/// Logs a failure at most once per [`LOG_EVERY`], saying how many were not logged.
+struct Throttle {
+    last: Option<Instant>,
+    suppressed: u64,
+}
+
+impl Throttle {
+    fn warn(&mut self, what: &str, error: &dyn std::fmt::Display) {
+        let due = self.last.is_none_or(|t| t.elapsed() >= LOG_EVERY);
+        if due {
+            if self.suppressed > 0 {
+                tracing::warn!(
+                    "store: {what}: {error} ({} similar failures not logged)",
+                    self.suppressed
+                );
+            } else {
+                tracing::warn!("store: {what}: {error}");
+            }
+            self.last = Some(Instant::now());
+            self.suppressed = 0;
+        } else {
+            self.suppressed += 1;
+        }
+    }
+}
+
+pub(super) fn run(receiver: Receiver<Message>, config: StoreConfig, stats: Arc<StoreStats>) {
+    let mut writer = Writer {
+        config,
+        stats,
+        db: None,
+        throttle: Throttle {
+            last: None,
+            suppressed: 0,
+        },
+    };
+    let mut next_purge = Instant::now();
+    loop {
+        let wait = next_purge.saturating_duration_since(Instant::now());
+        match receiver.recv_timeout(wait) {
+            Ok(first) => {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match receiver.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                writer.handle(batch, &mut next_purge);
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if Instant::now() >= next_purge {
+            writer.purge();
+            next_purge = Instant::now() + writer.config.purge_every;
+        }
+    }
+    tracing::debug!("store writer finished");
+}
+
+struct Writer {
+    config: StoreConfig,
+    stats: Arc<StoreStats>,
+    db: Option<Db>,
+    throttle: Throttle,
+}
+
+impl Writer {
+    fn handle(&mut self, batch: Vec<Message>, next_purge: &mut Instant) {
+        let mut asks: Vec<AskRecord> = Vec::new();
+        let mut feedback: Vec<FeedbackRecord> = Vec::new();
+        let mut flushes: Vec<Sender<()>> = Vec::new();
+        for message in batch {
+            match message {
+                Message::Ask(a) => asks.push(a),
+                Message::Feedback(f) => feedback.push(f),
+                Message::Flush(done) => flushes.push(done),
+            }
+        }
+        if !asks.is_empty() || !feedback.is_empty() {
+            self.write(&asks, &feedback);
+        }
+        if !flushes.is_empty() && Instant::now() >= *next_purge {
+            // A flush also sees the start-up purge done.
+            self.purge();
+            *next_purge = Instant::now() + self.config.purge_every;
+        }
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+
+    /// The connection, (re)opened when there is none or the file changed under it: deleted,
+    /// or marked read-only (or writable again).
+    fn connection(&mut self) -> Option<&mut Connection> {
+        let path: &Path = &self.config.path;
+        let stale = match &self.db {
+            None => true,
+            Some(db) => !path.exists() || db.read_only != marked_read_only(path),
+        };
+        if stale {
+            self.db = None;
+            match open_for_writing(path, self.config.busy_timeout) {
+                Ok((conn, read_only)) => {
+                    if read_only {
+                        tracing::warn!(path = %path.display(), "the store file is marked read-only: nothing will be recorded until it is writable");
+                    } else {
+                        tracing::info!(path = %path.display(), retention_days = self.config.retention_days, "recording redacted questions and feedback");
+                    }
+                    self.db = Some(Db { conn, read_only });
+                }
+                Err(e) => {
+                    self.stats.open_errors.fetch_add(1, Ordering::Relaxed);
+                    let what = format!("cannot open {}", path.display());
+                    self.throttle.warn(&what, &e);
+                    return None;
+                }
+            }
+        }
+        self.db.as_mut().map(|db| &mut db.conn)
+    }
+
+    fn write(&mut self, asks: &[AskRecord], feedback: &[FeedbackRecord]) {
+        let lost = (asks.len() + feedback.len()) as u64;
+        let Some(conn) = self.connection() else {
+            self.stats.write_errors.fetch_add(lost, Ordering::Relaxed);
+            return;
+        };
+        match write(conn, asks, feedback) {
+            Ok(()) => {
+                self.stats
+                    .asks_written
+                    .fetch_add(asks.len() as u64, Ordering::Relaxed);
+                self.stats
+                    .feedback_written
+                    .fetch_add(feedback.len() as u64, Ordering::Relaxed);
+            }
+            Err(e) => {
+                self.stats.write_errors.fetch_add(lost, Ordering::Relaxed);
+                self.throttle
+                    .warn(&format!("{lost} records not written"), &e);
+                self.db = None;
+            }
+        }
+    }
+
+    fn purge(&mut self) {
+        let days = self.config.retention_days;
+        let Some(conn) = self.connection() else {
+            self.stats.purge_errors.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        match purge(conn, days, now_unix()) {
+            Ok(0) => {}
+            Ok(n) => {
+                self.stats.purged.fetch_add(n as u64, Ordering::Relaxed);
+                tracing::info!("store: deleted {n} records older than {days} days");
+            }
+            Err(e) => {
+                if self.db.as_ref().is_some_and(|db| db.read_only) {
+                    // A read-only store keeps what it has; that is the operator's choice.
+                    return;
+                }
+                self.stats.purge_errors.fetch_add(1, Ordering::Relaxed);
+                self.throttle.warn("retention failed", &e);
+                self.db = None;
+            }
+        }
+    }
+}
