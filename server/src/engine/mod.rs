@@ -639,6 +639,7 @@ impl Engine {
             did_you_mean: analyzed.corrected.clone(),
             fallback,
             context,
+            feedback_url: None,
         }
     }
 
@@ -676,6 +677,7 @@ impl Engine {
             suggestions,
             did_you_mean: None,
             fallback,
+            feedback_url: None,
         }
     }
 

@@ -15,6 +15,10 @@ pub struct AskResponse {
     pub fallback: Option<Fallback>,
     /// What to send back as `context` with a follow-up question.
     pub context: Context,
+    /// Where to `POST` a "was this helpful?" vote on this answer; `null` when this server
+    /// does not collect feedback. The engine leaves it `None`; the HTTP layer sets it.
+    #[serde(default)]
+    pub feedback_url: Option<String>,
 }
 
 /// The single best answer.
