@@ -1,10 +1,14 @@
-//! `signpost-server`: parses configuration, gets the index ready, then serves or evaluates.
+//! `signpost-server`: parses configuration, gets the index ready, then serves, evaluates or
+//! prints the analytics report.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
-use signpost_server::config::{Cli, Command};
+use signpost_server::config::{Cli, Command, Config};
 use signpost_server::engine::Engine;
+use signpost_server::store::report::List;
+use signpost_server::store::{self, now_unix, Period, Store, StoreConfig};
 use signpost_server::{app, eval, index_setup, AppState};
 use tracing_subscriber::EnvFilter;
 
@@ -26,9 +30,13 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.options.validate()?;
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Report { since, top, csv } = command {
+        return report(&config, since, top, csv.as_deref());
+    }
     let open = index_setup::ensure_index(&config.corpus, &config.index)?;
     let engine = Engine::new(open, config.settings);
-    match cli.command.unwrap_or(Command::Serve) {
+    match command {
         Command::Eval { file } => {
             let cases = eval::read_cases(&file)?;
             let report = eval::run(&engine, &cases);
@@ -37,26 +45,97 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve => {
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(serve(config.addr, engine))?;
+            runtime.block_on(serve(&config, engine))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report { .. } => unreachable!("handled above"),
     }
 }
 
-async fn serve(addr: std::net::SocketAddr, engine: Engine) -> anyhow::Result<()> {
+/// `signpost-server report`: reads the store read-only; answer titles come from the index
+/// when there is one.
+fn report(
+    config: &Config,
+    since: Period,
+    top: usize,
+    csv: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let Some(path) = &config.store else {
+        anyhow::bail!("the store is off (SIGNPOST_STORE=off): there is nothing to report");
+    };
+    let list = match csv {
+        None => None,
+        Some(name) => Some(List::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = List::ALL.iter().map(|l| l.name()).collect();
+            anyhow::anyhow!("--csv `{name}` is not one of {}", names.join(", "))
+        })?),
+    };
+    let conn = store::open_read_only(path)?;
+    let rows = if list.is_some() { usize::MAX } else { top };
+    let mut report = store::Report::load(&conn, since, now_unix(), rows)?;
+    if let Ok(open) = signpost_indexer::open_index(&config.index) {
+        let entries = &open.manifest.corpus.entries;
+        report.fill_titles(|id| entries.iter().find(|e| e.id == id).map(|e| e.title.clone()));
+    }
+    match list {
+        Some(list) => print!("{}", report.csv(list)),
+        None => print!("{}", report.text()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(config: &Config, engine: Engine) -> anyhow::Result<()> {
+    let addr = config.addr;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
+    let mut state = AppState::new(engine);
+    let store = config.store.as_ref().map(|path| {
+        let mut store_config = StoreConfig::new(path);
+        store_config.retention_days = config.retention_days;
+        Store::start(store_config)
+    });
+    match &store {
+        Some(store) => state = state.with_store(store.clone()),
+        None => tracing::info!("the analytics store is off: no questions or feedback are recorded"),
+    }
+    match &config.admin_token {
+        Some(token) => {
+            state = state.with_admin_token(token.expose());
+            tracing::info!("the report is at http://{local}/admin (admin token required)");
+        }
+        None => tracing::info!("/admin is off: set SIGNPOST_ADMIN_TOKEN to turn the report on"),
+    }
     tracing::info!(
         "Signpost is serving on http://{local}/ (demo page), API at http://{local}/api/v1/ask?q=…"
     );
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+        shutdown_signal().await;
         tracing::info!("shutting down");
     };
-    axum::serve(listener, app(AppState::new(engine)))
+    axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await?;
+    if let Some(store) = store {
+        // Write what is still queued before the process ends.
+        tokio::task::spawn_blocking(move || store.flush(Duration::from_secs(5))).await?;
+    }
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what service managers and container runtimes send) on Unix.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

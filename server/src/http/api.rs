@@ -2,6 +2,8 @@
 //! runs the engine off the async threads where the work is a search, and answers in the
 //! shapes DESIGN.md gives.
 
+use std::time::Instant;
+
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -10,8 +12,10 @@ use signpost_indexer::corpus::{Entry, Kind};
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
+use super::feedback::FEEDBACK_PATH;
 use super::AppState;
 use crate::engine::{AskRequest, AskResponse, Context, Engine};
+use crate::store::{now_unix, AskRecord};
 
 /// `GET /api/v1/ask` parameters.
 #[derive(Debug, Deserialize)]
@@ -58,15 +62,35 @@ pub async fn ask_post(
     ask(state, request, body.site).await
 }
 
+/// Answers, then counts the answer and hands a redacted record of it to the store. Recording
+/// only queues (it never waits or fails), so the answer is returned whatever the store's
+/// state.
 async fn ask(
     state: AppState,
     request: AskRequest,
-    _site: Option<String>,
+    site: Option<String>,
 ) -> Result<Json<AskResponse>, ApiError> {
     let engine = state.engine();
-    let response = tokio::task::spawn_blocking(move || engine.ask(&request))
+    let started = Instant::now();
+    let mut response = tokio::task::spawn_blocking(move || engine.ask(&request))
         .await
         .map_err(|e| ApiError::Internal(format!("answer task failed: {e}")))??;
+    state
+        .metrics()
+        .observe_answer(started.elapsed(), response.answer.is_some());
+    if let Some(store) = state.store() {
+        store.record_ask(AskRecord::new(
+            now_unix(),
+            site.as_deref(),
+            &response.query,
+            response
+                .answer
+                .as_ref()
+                .map(|a| (a.id.as_str(), a.confidence)),
+            response.passages.len(),
+        ));
+        response.feedback_url = Some(FEEDBACK_PATH.to_string());
+    }
     Ok(Json(response))
 }
 

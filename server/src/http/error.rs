@@ -2,7 +2,7 @@
 //! `{"error": {"code": "snake_case", "message": "…"}}` with a fitting status. Internal errors
 //! are logged and answered with a generic message: no paths or panic text reach a client.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -30,6 +30,24 @@ pub enum ApiError {
     NotFound,
     #[error("this address does not accept that method")]
     MethodNotAllowed,
+    #[error("{0}")]
+    InvalidFeedback(String),
+    #[error("there is no answer with the id `{0}` to give feedback on")]
+    UnknownAnswer(String),
+    #[error("the comment is longer than {max} characters")]
+    CommentTooLong { max: usize },
+    #[error("feedback is not collected on this server")]
+    FeedbackDisabled,
+    #[error("send the admin token as `Authorization: Bearer TOKEN`")]
+    Unauthorized,
+    #[error("that admin token is not valid")]
+    Forbidden,
+    #[error("{0}")]
+    BadPeriod(String),
+    #[error("there is no list called `{0}` to export")]
+    UnknownExport(String),
+    #[error("the analytics store cannot be read right now")]
+    StoreUnavailable(String),
     #[error("something went wrong on our side; please try again")]
     Internal(String),
 }
@@ -73,6 +91,15 @@ impl ApiError {
             ApiError::UnknownProject(_) => (StatusCode::NOT_FOUND, "unknown_project"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            ApiError::InvalidFeedback(_) => (StatusCode::BAD_REQUEST, "invalid_feedback"),
+            ApiError::UnknownAnswer(_) => (StatusCode::BAD_REQUEST, "unknown_answer"),
+            ApiError::CommentTooLong { .. } => (StatusCode::BAD_REQUEST, "comment_too_long"),
+            ApiError::FeedbackDisabled => (StatusCode::NOT_FOUND, "feedback_disabled"),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::BadPeriod(_) => (StatusCode::BAD_REQUEST, "bad_period"),
+            ApiError::UnknownExport(_) => (StatusCode::NOT_FOUND, "unknown_export"),
+            ApiError::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -86,13 +113,30 @@ impl IntoResponse for ApiError {
                 tracing::error!(detail, "internal error");
                 self.to_string()
             }
+            ApiError::StoreUnavailable(detail) => {
+                tracing::warn!(detail, "analytics store unavailable");
+                self.to_string()
+            }
             other => other.to_string(),
         };
-        (
+        let mut response = (
             status,
             Json(json!({ "error": { "code": code, "message": message } })),
         )
-            .into_response()
+            .into_response();
+        if matches!(self, ApiError::Unauthorized) {
+            // Basic lets a content editor's browser ask for the token; Bearer is for scripts.
+            let headers = response.headers_mut();
+            headers.append(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"signpost-admin\""),
+            );
+            headers.append(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"signpost-admin\", charset=\"UTF-8\""),
+            );
+        }
+        response
     }
 }
 
@@ -107,6 +151,28 @@ mod tests {
         assert_eq!(
             err.status_and_code(),
             (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        );
+        let err = ApiError::StoreUnavailable("/data/signpost.sqlite3: disk I/O error".into());
+        assert!(!err.to_string().contains("data"));
+    }
+
+    #[test]
+    fn unauthorized_asks_for_credentials() {
+        let response = ApiError::Unauthorized.into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let challenges: Vec<_> = response
+            .headers()
+            .get_all(header::WWW_AUTHENTICATE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        assert!(
+            challenges.iter().any(|c| c.starts_with("Bearer")),
+            "{challenges:?}"
+        );
+        assert!(
+            challenges.iter().any(|c| c.starts_with("Basic")),
+            "{challenges:?}"
         );
     }
 }

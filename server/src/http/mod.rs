@@ -1,11 +1,14 @@
 //! The HTTP application: routes, shared state and the layers around them. `app(state)` is
 //! what both `main` and the tests serve.
 
+pub mod admin;
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod feedback;
 pub mod html;
 pub mod lookup;
+pub mod metrics;
 pub mod pages;
 pub mod suggest;
 
@@ -15,27 +18,63 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Method, StatusCode};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::engine::Engine;
+use crate::store::Store;
+use admin::AdminToken;
 use error::ApiError;
+use metrics::Metrics;
 
 /// The largest request body a public endpoint accepts.
 pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
 
-/// State shared by every handler: the engine, swappable as a whole.
+/// State shared by every handler: the engine, swappable as a whole; the analytics store and
+/// admin token when configured; the metrics registry.
 #[derive(Clone)]
 pub struct AppState {
     engine: Arc<ArcSwap<Engine>>,
+    store: Option<Store>,
+    admin_token: Option<Arc<AdminToken>>,
+    metrics: Arc<Metrics>,
 }
 
 impl AppState {
+    /// State with nothing recorded and `/admin` off; see [`AppState::with_store`] and
+    /// [`AppState::with_admin_token`].
     pub fn new(engine: Engine) -> AppState {
         AppState {
             engine: Arc::new(ArcSwap::from_pointee(engine)),
+            store: None,
+            admin_token: None,
+            metrics: Arc::new(Metrics::default()),
         }
+    }
+
+    /// Records every ask and accepts feedback into `store`.
+    pub fn with_store(mut self, store: Store) -> AppState {
+        self.store = Some(store);
+        self
+    }
+
+    /// Turns `/admin` on, for requests that present `token`.
+    pub fn with_admin_token(mut self, token: &str) -> AppState {
+        self.admin_token = Some(Arc::new(AdminToken::new(token)));
+        self
+    }
+
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+
+    pub fn admin_token(&self) -> Option<&AdminToken> {
+        self.admin_token.as_deref()
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The engine serving right now; a request keeps the one it started with.
@@ -78,8 +117,23 @@ pub fn app(state: AppState) -> Router {
         .route("/projects/{slug}", get(lookup::project))
         .route("/healthz", get(api::healthz))
         .merge(pages::routes())
+        .route(
+            feedback::FEEDBACK_PATH,
+            // The widget sends votes from council sites, like its questions.
+            post(feedback::feedback)
+                .options(|| async { StatusCode::NO_CONTENT })
+                .layer(ask_cors()),
+        )
+        .route("/admin", get(admin::page))
+        .route("/admin/admin.css", get(admin::css))
+        .route("/admin/export/{file}", get(admin::export))
+        .route("/metrics", get(metrics::metrics))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
