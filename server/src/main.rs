@@ -7,8 +7,8 @@ use std::time::Duration;
 use clap::Parser;
 use signpost_server::config::{Cli, Command, Config};
 use signpost_server::engine::Engine;
-use signpost_server::store::report::List;
-use signpost_server::store::{self, now_unix, Period, Store, StoreConfig};
+use signpost_server::store::report::{self, List};
+use signpost_server::store::{Period, Store, StoreConfig};
 use signpost_server::{app, eval, index_setup, AppState};
 use tracing_subscriber::EnvFilter;
 
@@ -32,7 +32,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.options.validate()?;
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Report { since, top, csv } = command {
-        return report(&config, since, top, csv.as_deref());
+        return report_command(&config, since, top, csv.as_deref());
     }
     let open = index_setup::ensure_index(&config.corpus, &config.index)?;
     let engine = Engine::new(open, config.settings);
@@ -54,7 +54,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// `signpost-server report`: reads the store read-only; answer titles come from the index
 /// when there is one.
-fn report(
+fn report_command(
     config: &Config,
     since: Period,
     top: usize,
@@ -70,17 +70,10 @@ fn report(
             anyhow::anyhow!("--csv `{name}` is not one of {}", names.join(", "))
         })?),
     };
-    let conn = store::open_read_only(path)?;
-    let rows = if list.is_some() { usize::MAX } else { top };
-    let mut report = store::Report::load(&conn, since, now_unix(), rows)?;
-    if let Ok(open) = signpost_indexer::open_index(&config.index) {
-        let entries = &open.manifest.corpus.entries;
-        report.fill_titles(|id| entries.iter().find(|e| e.id == id).map(|e| e.title.clone()));
-    }
-    match list {
-        Some(list) => print!("{}", report.csv(list)),
-        None => print!("{}", report.text()),
-    }
+    print!(
+        "{}",
+        report::terminal(path, Some(&config.index), since, top, list)?
+    );
     Ok(ExitCode::SUCCESS)
 }
 

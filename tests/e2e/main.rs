@@ -1,6 +1,7 @@
 //! Signpost's end-to-end tests: the whole product through its HTTP interface, over a
 //! temporary index built from a corpus.
 
+mod analytics; // asks and feedback recorded redacted, the /admin report and CSV, auth, metrics, a failing store
 mod answers; // spelling variants, synonyms, typos, refusals, follow-ups and small talk
 mod api_ask; // the answer endpoint: shape, answers, refusals and conversation
 mod api_errors; // every malformed or hostile request gets the one JSON error shape

@@ -10,6 +10,7 @@
 //! scripts at all, no inline styles; its look comes from `/admin/admin.css`.
 
 use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
@@ -22,7 +23,7 @@ use super::error::ApiError;
 use super::extract::ApiQuery;
 use super::AppState;
 use crate::store::report::{date, timestamp, List, QuestionGroup};
-use crate::store::{now_unix, Period, Report};
+use crate::store::{now_unix, Period, Report, StoreStats};
 
 /// Rows per list on the page; exports carry every row up to [`EXPORT_ROWS`].
 const PAGE_ROWS: usize = 10;
@@ -147,10 +148,11 @@ pub async fn page(
     let period = period(&params)?;
     let report = load(&state, period, PAGE_ROWS).await?;
     let retention = state.store().map(|s| s.config().retention_days);
+    let warning = state.store().and_then(|s| store_warning(s.stats()));
     Ok((
         PRIVATE,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        render_page(&report, retention),
+        render_page(&report, retention, warning.as_deref()),
     )
         .into_response())
 }
@@ -198,6 +200,22 @@ pub async fn css(State(state): State<AppState>) -> Result<Response, ApiError> {
         .into_response())
 }
 
+/// A warning for the page when records have been lost since the server started: the report
+/// is then incomplete, and the operator should look at the log.
+fn store_warning(stats: &StoreStats) -> Option<String> {
+    let failed = stats.write_errors.load(Ordering::Relaxed);
+    let dropped = stats.dropped.load(Ordering::Relaxed);
+    let open = stats.open_errors.load(Ordering::Relaxed);
+    if failed + dropped + open == 0 {
+        return None;
+    }
+    Some(format!(
+        "Since the server started, {failed} records could not be written and {dropped} were \
+         dropped because the store was busy ({open} failed attempts to open it): this report \
+         may be incomplete. The server log says why."
+    ))
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -223,7 +241,7 @@ fn export_link(out: &mut String, list: List, period: Period) {
 }
 
 /// The whole page.
-pub fn render_page(report: &Report, retention_days: Option<u32>) -> String {
+pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option<&str>) -> String {
     let period = report.period;
     let mut out = String::new();
     out.push_str(
@@ -254,6 +272,13 @@ pub fn render_page(report: &Report, retention_days: Option<u32>) -> String {
         }
     }
     out.push_str("</ul></nav>\n</header>\n<main>\n");
+    if let Some(warning) = warning {
+        let _ = writeln!(
+            out,
+            "<p class=\"warning\" role=\"alert\">{}</p>",
+            escape(warning)
+        );
+    }
 
     let _ = write!(
         out,
@@ -543,7 +568,7 @@ mod tests {
                 comments: vec!["<img src=x onerror=alert(1)>".into()],
             }],
         };
-        let html = render_page(&report, Some(90));
+        let html = render_page(&report, Some(90), Some("<lost>"));
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("style="), "no inline styles (CSP)");
@@ -557,5 +582,6 @@ mod tests {
         assert!(html.contains("href=\"/admin/export/unanswered.csv?since=2d\""));
         assert!(html.contains("deleted after 90 days"));
         assert!(html.contains("33%"), "share answered");
+        assert!(html.contains("role=\"alert\">&lt;lost&gt;</p>"));
     }
 }

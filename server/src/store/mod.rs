@@ -309,8 +309,16 @@ impl Store {
     }
 
     /// The report for `period` ending at `now`, read through its own read-only connection.
+    /// Before the writer has created the file there is simply nothing to report yet.
     pub fn report(&self, period: Period, now: i64, top: usize) -> Result<Report, StoreError> {
-        let conn = open_read_only(self.path())?;
+        let conn = match open_read_only(self.path()) {
+            Err(StoreError::Missing(_)) => {
+                let mut empty = Connection::open_in_memory()?;
+                schema::migrate(&mut empty)?;
+                empty
+            }
+            other => other?,
+        };
         Report::load(&conn, period, now, top)
     }
 }

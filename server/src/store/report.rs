@@ -361,6 +361,29 @@ impl Report {
     }
 }
 
+/// What `signpost-server report` prints: the report for `period` from the store file at
+/// `store` as text, or one whole `list` as CSV. Answer titles come from the index at `index`
+/// when one can be opened; the report works without it.
+pub fn terminal(
+    store: &std::path::Path,
+    index: Option<&std::path::Path>,
+    period: Period,
+    top: usize,
+    list: Option<List>,
+) -> Result<String, StoreError> {
+    let conn = super::open_read_only(store)?;
+    let rows = if list.is_some() { usize::MAX } else { top };
+    let mut report = Report::load(&conn, period, super::now_unix(), rows)?;
+    if let Some(open) = index.and_then(|i| signpost_indexer::open_index(i).ok()) {
+        let entries = &open.manifest.corpus.entries;
+        report.fill_titles(|id| entries.iter().find(|e| e.id == id).map(|e| e.title.clone()));
+    }
+    Ok(match list {
+        Some(list) => report.csv(list),
+        None => report.text(),
+    })
+}
+
 /// Question groups since `from`, heaviest first.
 fn groups(
     conn: &Connection,

@@ -7,6 +7,8 @@ use std::collections::BTreeSet;
 
 use signpost_indexer::analysis;
 
+use crate::redact::{EMAIL, INWARD_CODE, NI_NUMBER, NUMBER, PHONE};
+
 /// How alike two keys' word sets must be (Jaccard) to be one group.
 const SAME_WORDS: f64 = 0.6;
 /// How alike two keys' spellings must be (normalized Levenshtein) to be one group.
@@ -15,6 +17,12 @@ const SAME_SPELLING: f64 = 0.85;
 /// The grouping key of a question: sorted distinct stems of its meaningful words; a question
 /// of stop words only ("what is it?") keys on its folded words instead.
 pub fn topic_key(question: &str) -> String {
+    // What redaction put in says nothing about the topic: "[phone]" must not split a group.
+    let mut question = question.to_string();
+    for placeholder in [EMAIL, PHONE, NI_NUMBER, NUMBER, INWARD_CODE] {
+        question = question.replace(placeholder, " ");
+    }
+    let question = question.as_str();
     let stems: BTreeSet<String> = analysis::terms(question)
         .into_iter()
         .map(|t| t.term)
@@ -101,6 +109,12 @@ mod tests {
             &topic_key("council tax online"),
             &topic_key("counsil tax online")
         ));
+    }
+
+    #[test]
+    fn redaction_placeholders_do_not_split_groups() {
+        let redacted = crate::redact::redact("bins in SW1A 1AA? call 07700 900123 or a@b.com");
+        assert_eq!(topic_key(&redacted), topic_key("bins in SW1A"));
     }
 
     #[test]
