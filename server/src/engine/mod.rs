@@ -252,6 +252,8 @@ impl Engine {
         let (candidates, entry_relevance) = self.search(&searcher, &analyzed, &weights, focus);
         let ranked = self.rank(&analyzed, &weights, &candidates, &entry_relevance);
         if tracing::enabled!(tracing::Level::TRACE) {
+            // Questions come from the public: only their redacted form reaches a log.
+            let q = crate::redact::redact(q);
             for r in ranked.iter().take(6) {
                 let c = &candidates[r.best];
                 tracing::trace!(q, score = r.score, coverage = r.coverage, similarity = r.similarity, passage = %c.passage_id, "candidate");
