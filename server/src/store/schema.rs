@@ -131,12 +131,16 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(topics.len(), 2, "rows survive the migration");
-        assert_eq!(topics[0].1, "council onlin pay tax");
-        assert_eq!(topics[1].1, "led parsol");
+        assert_eq!(
+            topics[0].1,
+            topic_key("How do I pay my council tax online?")
+        );
+        assert!(topics[0].1.contains("council") && topics[0].1.contains("tax"));
+        assert_eq!(topics[1].1, topic_key("Who led PARSOL?"));
         let feedback_topic: String = conn
             .query_row("SELECT topic FROM feedback", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(feedback_topic, "led parsol");
+        assert_eq!(feedback_topic, topic_key("Who led PARSOL?"));
 
         // Migrating again is a no-op.
         assert_eq!(migrate(&mut conn).unwrap(), VERSION);
