@@ -327,6 +327,7 @@ impl Report {
             for g in groups {
                 let similar = match g.wordings {
                     0 | 1 => String::new(),
+                    2 => "  (+1 similar wording)".to_string(),
                     n => format!("  (+{} similar wordings)", n - 1),
                 };
                 let _ = writeln!(out, "  {:>6}  {}{similar}", g.count, one_line(&g.wording));
