@@ -21,6 +21,7 @@ use serde::Deserialize;
 
 use super::error::ApiError;
 use super::extract::ApiQuery;
+use super::html::Esc;
 use super::AppState;
 use crate::store::report::{date, timestamp, List, QuestionGroup};
 use crate::store::{now_unix, Period, Report, StoreStats};
@@ -216,20 +217,9 @@ fn store_warning(stats: &StoreStats) -> Option<String> {
     ))
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+/// Text escaped for HTML content and attribute values, by the one helper ([`Esc`]).
+fn escape(text: &str) -> String {
+    Esc(text).to_string()
 }
 
 fn export_link(out: &mut String, list: List, period: Period) {
