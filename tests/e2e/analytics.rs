@@ -555,3 +555,46 @@ async fn metrics_count_routes_statuses_answers_and_feedback() {
     );
     assert_eq!(metric(m, "signpost_store_errors_total{op=\"write\"}"), 0.0);
 }
+
+#[tokio::test]
+async fn the_widget_may_send_feedback_from_a_council_site() {
+    let (app, _store) = fixture_with_store();
+    let preflight = Request::builder()
+        .method(axum::http::Method::OPTIONS)
+        .uri("/api/v1/feedback")
+        .header(header::ORIGIN, "https://www.exampleton.gov.uk")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type")
+        .body(Body::empty())
+        .unwrap();
+    let reply = app.send(preflight).await;
+    assert!(reply.status.is_success(), "{}", reply.status);
+    assert_eq!(reply.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    assert!(reply
+        .headers
+        .get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS)
+        .is_none());
+
+    let vote = Request::post("/api/v1/feedback")
+        .header(header::ORIGIN, "https://www.exampleton.gov.uk")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            r#"{"answer_id":"faq-01","question":"helpline?","helpful":true}"#,
+        ))
+        .unwrap();
+    let reply = app.send(vote).await;
+    assert_eq!(reply.status, 202, "{}", reply.text);
+    assert_eq!(reply.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    // The report is not for other sites.
+    let page = Request::get("/admin")
+        .header(header::ORIGIN, "https://www.exampleton.gov.uk")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap();
+    let reply = app.send(page).await;
+    assert_eq!(reply.status, 200);
+    assert!(reply
+        .headers
+        .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+        .is_none());
+}
