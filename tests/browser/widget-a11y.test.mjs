@@ -33,7 +33,9 @@ after(async () => {
 });
 
 async function open(path, options = {}) {
-  const context = await browser.newContext(options);
+  // Reduced motion unless a test asks otherwise: axe then measures the settled colours even
+  // on a loaded machine where a transition outlasts the wait for animations.
+  const context = await browser.newContext({ reducedMotion: 'reduce', ...options });
   const page = await context.newPage();
   await page.goto(`${host.url}${path}`);
   const w = widget(page);
