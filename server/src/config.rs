@@ -3,11 +3,14 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::{Limits, Settings};
 use crate::store::Period;
+use crate::http::ratelimit::{IpNet, RateLimit};
+use crate::http::HttpSettings;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -126,6 +129,72 @@ pub struct Options {
         global = true
     )]
     pub max_results: usize,
+    /// How many passages an answer lists when the request gives no `limit`.
+    #[arg(
+        long,
+        env = "SIGNPOST_DEFAULT_RESULTS",
+        default_value_t = 5,
+        global = true
+    )]
+    pub default_results: usize,
+    /// The largest request body accepted, in bytes.
+    #[arg(
+        long,
+        env = "SIGNPOST_MAX_BODY_BYTES",
+        default_value_t = 16 * 1024,
+        global = true
+    )]
+    pub max_body_bytes: usize,
+    /// How long one request may take before it is answered with 408, in milliseconds.
+    #[arg(
+        long,
+        env = "SIGNPOST_REQUEST_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub request_timeout_ms: u64,
+    /// Requests per minute one client may make to /api/ (0 turns rate limiting off).
+    #[arg(
+        long,
+        env = "SIGNPOST_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 300,
+        global = true
+    )]
+    pub rate_limit_per_minute: u32,
+    /// How many requests a client may make at once before the per-minute rate applies.
+    #[arg(
+        long,
+        env = "SIGNPOST_RATE_LIMIT_BURST",
+        default_value_t = 60,
+        global = true
+    )]
+    pub rate_limit_burst: u32,
+    /// Proxies whose X-Forwarded-For / Forwarded headers are believed: comma-separated
+    /// addresses or CIDR ranges, e.g. `127.0.0.1,10.0.0.0/8`. Empty: believe none.
+    #[arg(
+        long,
+        env = "SIGNPOST_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<String>,
+    /// How many searches may run at once; more are refused at once with 503 `busy`.
+    #[arg(
+        long,
+        env = "SIGNPOST_MAX_CONCURRENT_SEARCHES",
+        default_value_t = 64,
+        global = true
+    )]
+    pub max_concurrent_searches: usize,
+    /// Origins allowed to call write endpoints (feedback) from a browser, comma-separated,
+    /// e.g. `https://www.example-council.gov.uk`. Empty: any origin.
+    #[arg(
+        long,
+        env = "SIGNPOST_WRITE_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub write_origins: Vec<String>,
     /// The analytics store (SQLite) where redacted questions and feedback are recorded, or
     /// `off` to record nothing [default: $SIGNPOST_DATA/signpost.sqlite3].
     #[arg(long, env = "SIGNPOST_STORE", global = true)]
@@ -147,6 +216,14 @@ pub struct Options {
         global = true
     )]
     pub admin_token: Option<Secret>,
+    /// How long shutdown waits for requests in flight before giving up, in seconds.
+    #[arg(
+        long,
+        env = "SIGNPOST_SHUTDOWN_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub shutdown_timeout_secs: u64,
 }
 
 /// Validated configuration.
@@ -162,6 +239,8 @@ pub struct Config {
     pub retention_days: u32,
     /// `None`: `/admin` is off.
     pub admin_token: Option<Secret>,
+    pub http: HttpSettings,
+    pub shutdown_timeout: Duration,
 }
 
 impl Options {
@@ -182,6 +261,56 @@ impl Options {
         if self.max_question_chars == 0 || self.max_question_words == 0 || self.max_results == 0 {
             anyhow::bail!("question and result limits must be at least 1");
         }
+        if !(1..=self.max_results).contains(&self.default_results) {
+            anyhow::bail!(
+                "--default-results must be between 1 and --max-results ({}), got {}",
+                self.max_results,
+                self.default_results
+            );
+        }
+        if self.max_body_bytes < 256 {
+            anyhow::bail!(
+                "--max-body-bytes must be at least 256, got {}",
+                self.max_body_bytes
+            );
+        }
+        if self.request_timeout_ms == 0 {
+            anyhow::bail!("--request-timeout-ms must be at least 1");
+        }
+        if self.max_concurrent_searches == 0 {
+            anyhow::bail!("--max-concurrent-searches must be at least 1");
+        }
+        let rate_limit = match (self.rate_limit_per_minute, self.rate_limit_burst) {
+            (0, _) => None,
+            (_, 0) => anyhow::bail!(
+                "--rate-limit-burst must be at least 1 (turn limiting off with --rate-limit-per-minute 0)"
+            ),
+            (per_minute, burst) => Some(RateLimit { per_minute, burst }),
+        };
+        let trusted_proxies = self
+            .trusted_proxies
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<IpNet>().map_err(|e| {
+                    anyhow::anyhow!("SIGNPOST_TRUSTED_PROXIES / --trusted-proxies `{s}`: {e}")
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let write_origins = self
+            .write_origins
+            .iter()
+            .map(|s| s.trim().trim_end_matches('/'))
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                is_origin(s).then(|| s.to_string()).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "SIGNPOST_WRITE_ORIGINS / --write-origins `{s}` is not an origin such as https://www.example.gov.uk"
+                    )
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let index = self
             .index
             .clone()
@@ -189,7 +318,7 @@ impl Options {
         let limits = Limits {
             max_chars: self.max_question_chars,
             max_words: self.max_question_words,
-            default_results: Limits::default().default_results.min(self.max_results),
+            default_results: self.default_results,
             max_results: self.max_results,
         };
         let store = match self.store {
@@ -237,8 +366,31 @@ impl Options {
             store,
             retention_days: self.retention_days,
             admin_token,
+            http: HttpSettings {
+                body_limit: self.max_body_bytes,
+                request_timeout: Duration::from_millis(self.request_timeout_ms),
+                rate_limit,
+                trusted_proxies,
+                max_concurrent_searches: self.max_concurrent_searches,
+                write_origins,
+            },
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
         })
     }
+}
+
+/// Is `s` a web origin as browsers send it: scheme, host and optional port, nothing else?
+fn is_origin(s: &str) -> bool {
+    let Some(rest) = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
 }
 
 #[cfg(test)]
@@ -264,6 +416,89 @@ mod tests {
         assert!(err.to_string().contains("not an address"), "{err}");
         let err = options(&["--min-confidence", "2"]).validate().unwrap_err();
         assert!(err.to_string().contains("between 0 and 1"), "{err}");
+        let table: &[(&[&str], &str)] = &[
+            (&["--default-results", "30"], "--default-results"),
+            (&["--max-body-bytes", "10"], "--max-body-bytes"),
+            (&["--request-timeout-ms", "0"], "--request-timeout-ms"),
+            (
+                &["--max-concurrent-searches", "0"],
+                "--max-concurrent-searches",
+            ),
+            (&["--rate-limit-burst", "0"], "--rate-limit-burst"),
+            (
+                &["--trusted-proxies", "10.0.0.1,proxy.local"],
+                "proxy.local",
+            ),
+            (&["--trusted-proxies", "10.0.0.0/33"], "10.0.0.0/33"),
+            (&["--write-origins", "example.gov.uk"], "not an origin"),
+            (
+                &["--write-origins", "https://a.gov.uk/path"],
+                "not an origin",
+            ),
+            (&["--admin-token", "short"], "at least 16"),
+        ];
+        for (args, expected) in table {
+            let err = options(args).validate().unwrap_err();
+            assert!(err.to_string().contains(expected), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn limits_and_protections_are_configurable() {
+        let config = options(&[
+            "--max-question-chars",
+            "100",
+            "--max-question-words",
+            "7",
+            "--max-results",
+            "9",
+            "--default-results",
+            "2",
+            "--max-body-bytes",
+            "4096",
+            "--request-timeout-ms",
+            "250",
+            "--rate-limit-per-minute",
+            "30",
+            "--rate-limit-burst",
+            "5",
+            "--trusted-proxies",
+            "127.0.0.1, 10.0.0.0/8",
+            "--max-concurrent-searches",
+            "3",
+            "--write-origins",
+            "https://council.example/",
+        ])
+        .validate()
+        .unwrap();
+        let limits = config.settings.limits;
+        assert_eq!(
+            (
+                limits.max_chars,
+                limits.max_words,
+                limits.max_results,
+                limits.default_results
+            ),
+            (100, 7, 9, 2)
+        );
+        let http = &config.http;
+        assert_eq!(http.body_limit, 4096);
+        assert_eq!(http.request_timeout, Duration::from_millis(250));
+        assert_eq!(
+            http.rate_limit,
+            Some(RateLimit {
+                per_minute: 30,
+                burst: 5
+            })
+        );
+        assert_eq!(http.trusted_proxies.len(), 2);
+        assert_eq!(http.max_concurrent_searches, 3);
+        assert_eq!(http.write_origins, ["https://council.example"]);
+        assert!(config.admin_token.is_none());
+        let off = options(&["--rate-limit-per-minute", "0"])
+            .validate()
+            .unwrap();
+        assert_eq!(off.http.rate_limit, None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Signpost's server library: the answer engine, the HTTP application around it, the
-//! evaluation command, configuration, getting an index ready at start-up, and the
-//! privacy-safe analytics store with the redaction it relies on.
+//! evaluation command, configuration, getting an index ready at start-up, rebuilding it
+//! while serving, serving until a signal says stop, and the privacy-safe analytics store with
+//! the redaction it relies on.
 
 pub mod config;
 pub mod engine;
@@ -8,6 +9,8 @@ pub mod eval;
 pub mod http;
 pub mod index_setup;
 pub mod redact;
+pub mod reindex;
+pub mod serve;
 pub mod store;
 
 pub use http::{app, AppState};

@@ -7,9 +7,10 @@ use std::time::Duration;
 use clap::Parser;
 use signpost_server::config::{Cli, Command, Config};
 use signpost_server::engine::Engine;
+use signpost_server::reindex::Reindexer;
 use signpost_server::store::report::{self, List};
 use signpost_server::store::{Period, Store, StoreConfig};
-use signpost_server::{app, eval, index_setup, AppState};
+use signpost_server::{eval, index_setup, serve, AppState};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -46,6 +47,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve => {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(serve(&config, engine))?;
+            // Searches still running on blocking threads get a moment to finish.
+            runtime.shutdown_timeout(Duration::from_secs(5));
+            tracing::info!("stopped");
             Ok(ExitCode::SUCCESS)
         }
         Command::Report { .. } => unreachable!("handled above"),
@@ -83,7 +87,9 @@ async fn serve(config: &Config, engine: Engine) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
-    let mut state = AppState::new(engine);
+    let mut state = AppState::new(engine)
+        .with_http(config.http.clone())
+        .with_reindexer(Reindexer::new(&config.corpus, &config.index));
     let store = config.store.as_ref().map(|path| {
         let mut store_config = StoreConfig::new(path);
         store_config.retention_days = config.retention_days;
@@ -96,39 +102,26 @@ async fn serve(config: &Config, engine: Engine) -> anyhow::Result<()> {
     match &config.admin_token {
         Some(token) => {
             state = state.with_admin_token(token.expose());
-            tracing::info!("the report is at http://{local}/admin (admin token required)");
+            tracing::info!("the report is at http://{local}/admin and POST /admin/reindex rebuilds the index (admin token required)");
         }
-        None => tracing::info!("/admin is off: set SIGNPOST_ADMIN_TOKEN to turn the report on"),
+        None => tracing::info!("/admin is off: set SIGNPOST_ADMIN_TOKEN to turn the report and reindexing on"),
     }
     tracing::info!(
+        generation = state.generation(),
         "Signpost is serving on http://{local}/ (demo page), API at http://{local}/api/v1/ask?q=…"
     );
-    let shutdown = async {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
-    };
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    #[cfg(unix)]
+    tokio::spawn(serve::reindex_on_sighup(state.clone()));
+    serve::serve_until(
+        listener,
+        state,
+        serve::shutdown_signal(),
+        config.shutdown_timeout,
+    )
+    .await?;
     if let Some(store) = store {
         // Write what is still queued before the process ends.
         tokio::task::spawn_blocking(move || store.flush(Duration::from_secs(5))).await?;
     }
     Ok(())
-}
-
-/// Ctrl-C, or SIGTERM (what service managers and container runtimes send) on Unix.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

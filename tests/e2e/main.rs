@@ -1,6 +1,7 @@
 //! Signpost's end-to-end tests: the whole product through its HTTP interface, over a
 //! temporary index built from a corpus.
 
+mod abuse; // rate limits per client (spoofed forwarded headers gain nothing), the search cap, health under load
 mod analytics; // asks and feedback recorded redacted, the /admin report and CSV, auth, metrics, a failing store
 mod answers; // spelling variants, synonyms, typos, refusals, follow-ups and small talk
 mod api_ask; // the answer endpoint: shape, answers, refusals and conversation
@@ -8,7 +9,12 @@ mod api_errors; // every malformed or hostile request gets the one JSON error sh
 mod api_reference; // projects, FAQ and health endpoints
 mod api_suggest; // as-you-type suggestions: prefixes, typos, limits, bad and hostile input
 mod corpus; // the shipped corpus passes `check`; a broken one is refused with file and line
+mod headers; // CORS for the read API, write and admin endpoints; CSP and security headers; generation header
+mod hostile; // any string through the engine and the HTTP app: 200 or 4xx, never a panic; limits before the engine
+mod limits; // configurable limits and request timeout; the README lists every error code
 mod pages_lookup; // /lookup, /projects and project pages: no-JS results, escaping, filters, 404
+mod process; // the real binary: SIGTERM/Ctrl-C drain in flight, SIGHUP reindex, full disk, corrupt index at start
 mod quality; // the evaluation on the dev set stays above its floor
+mod reindex; // POST /admin/reindex under continuous questions: zero failures, answers match their generation
 mod socket; // a real server on 127.0.0.1 answers over HTTP
 mod widget_assets; // widget.js, its hashed URL, the demo page: types, caching, gzip, CORS, CSP

@@ -109,9 +109,17 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("address");
-        let router = self.router();
-        tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+        let service = self
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await.expect("serve") });
         addr
+    }
+
+    /// Changes the application state (limits, admin token, reindexing) before serving.
+    pub fn configure(mut self, change: impl FnOnce(AppState) -> AppState) -> TestApp {
+        self.state = change(self.state);
+        self
     }
 }
 
@@ -142,4 +150,244 @@ pub fn encode(q: &str) -> String {
         }
     }
     out
+}
+
+/// Copies a directory tree (a corpus a test wants to edit).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy");
+    for item in std::fs::read_dir(from).expect("read the original") {
+        let item = item.expect("directory entry");
+        let target = to.join(item.file_name());
+        if item.path().is_dir() {
+            copy_dir(&item.path(), &target);
+        } else {
+            std::fs::copy(item.path(), &target).expect("copy a file");
+        }
+    }
+}
+
+/// A response read from a raw socket.
+#[derive(Debug)]
+pub struct RawReply {
+    pub status: u16,
+    /// Header lines as `name: value`, names lowercased.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl RawReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// Reads one HTTP/1.1 response from `stream` (the server closes or sends Content-Length).
+pub fn read_reply(stream: &mut std::net::TcpStream) -> RawReply {
+    use std::io::Read;
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    RawReply {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+/// One request on a fresh connection (`Connection: close`), blocking.
+pub fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    extra_headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> RawReply {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in extra_headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if let Some(body) = body {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(body.unwrap_or(""));
+    stream.write_all(request.as_bytes()).expect("send");
+    read_reply(&mut stream)
+}
+
+/// The real `signpost-server` binary, as `cargo build` leaves it (or `SIGNPOST_SERVER_BIN`).
+/// `scripts/test.sh` builds it before the tests run.
+pub fn server_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("SIGNPOST_SERVER_BIN") {
+        return PathBuf::from(bin);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    let bin = target.join("debug").join("signpost-server");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p signpost-server` first (scripts/test.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+/// The real server binary running as a child process on 127.0.0.1, its log captured.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub addr: SocketAddr,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+/// How long a test waits for a server to say something before giving up (a hang guard,
+/// not a measurement).
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl ServerProcess {
+    /// Starts the server with these environment variables (on top of a clean
+    /// `SIGNPOST_ADDR=127.0.0.1:0`) through `sh -c "<prefix> exec <server>"`, so a test can
+    /// set shell limits first. Returns the exit status and log when it stops before serving.
+    pub fn start_with(
+        prefix: &str,
+        env: &[(&str, &str)],
+    ) -> Result<ServerProcess, (std::process::ExitStatus, String)> {
+        use std::io::BufRead;
+        let script = format!("{prefix} exec \"$0\"");
+        let mut command = std::process::Command::new("sh");
+        command.arg("-c").arg(script).arg(server_binary());
+        command
+            .env("SIGNPOST_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        command
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().expect("spawn the server");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        let reader = std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(at) = line.find("serving on http://") {
+                    let rest = &line[at + "serving on http://".len()..];
+                    let addr = rest.split('/').next().unwrap_or("").to_string();
+                    if let (Some(tx), Ok(addr)) = (tx.take(), addr.parse::<SocketAddr>()) {
+                        let _ = tx.send(addr);
+                    }
+                }
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        match rx.recv_timeout(PATIENCE) {
+            Ok(addr) => Ok(ServerProcess { child, addr, log }),
+            Err(_) => {
+                let status = match child.try_wait().expect("try_wait") {
+                    Some(status) => status,
+                    None => {
+                        let _ = child.kill();
+                        child.wait().expect("wait")
+                    }
+                };
+                let _ = reader.join();
+                let log = log.lock().unwrap().clone();
+                Err((status, log))
+            }
+        }
+    }
+
+    pub fn start(env: &[(&str, &str)]) -> ServerProcess {
+        match Self::start_with("", env) {
+            Ok(server) => server,
+            Err((status, log)) => panic!("the server did not start ({status}):\n{log}"),
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends a signal (`TERM`, `HUP`, `INT`) with `kill`.
+    pub fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.pid().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// Waits for the process to exit.
+    pub fn wait(&mut self) -> std::process::ExitStatus {
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "the server did not exit:\n{}",
+                self.log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until the log contains `needle` `times` times.
+    pub fn wait_for_log(&self, needle: &str, times: usize) {
+        let started = std::time::Instant::now();
+        while self.log().matches(needle).count() < times {
+            assert!(
+                started.elapsed() < PATIENCE,
+                "the log never said {needle:?} {times} times:\n{}",
+                self.log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }

@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery};
 use super::feedback::FEEDBACK_PATH;
 use super::AppState;
-use crate::engine::{AskRequest, AskResponse, Context, Engine};
+use crate::engine::{question, AskRequest, AskResponse, Context, Engine, QuestionError};
 use crate::store::{now_unix, AskRecord};
 
 /// `GET /api/v1/ask` parameters.
@@ -71,10 +71,16 @@ async fn ask(
     site: Option<String>,
 ) -> Result<Json<AskResponse>, ApiError> {
     let engine = state.engine();
+    // Over-limit questions are refused here, before they take a search place or a thread.
+    check_limits(&engine, &request)?;
+    let permit = state.search_permit()?;
     let started = Instant::now();
-    let mut response = tokio::task::spawn_blocking(move || engine.ask(&request))
-        .await
-        .map_err(|e| ApiError::Internal(format!("answer task failed: {e}")))??;
+    let mut response = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        engine.ask(&request)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("answer task failed: {e}")))??;
     state
         .metrics()
         .observe_answer(started.elapsed(), response.answer.is_some());
@@ -94,12 +100,28 @@ async fn ask(
     Ok(Json(response))
 }
 
+/// The engine's own limits, checked without doing any of its work.
+fn check_limits(engine: &Engine, request: &AskRequest) -> Result<(), ApiError> {
+    let limits = &engine.settings().limits;
+    question::validate(&request.q, limits)?;
+    match request.limit {
+        Some(n) if !(1..=limits.max_results).contains(&n) => Err(QuestionError::BadLimit {
+            max: limits.max_results,
+        }
+        .into()),
+        _ => Ok(()),
+    }
+}
+
 pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
     let engine = state.engine();
     let corpus = &engine.index().manifest.corpus;
-    Json(
-        json!({ "status": "ok", "entries": corpus.entries.len(), "passages": corpus.passage_count() }),
-    )
+    Json(json!({
+        "status": "ok",
+        "entries": corpus.entries.len(),
+        "passages": corpus.passage_count(),
+        "generation": crate::index_setup::generation_of(&engine.index().dir),
+    }))
 }
 
 /// A project as the directory lists it.

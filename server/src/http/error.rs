@@ -2,6 +2,8 @@
 //! `{"error": {"code": "snake_case", "message": "…"}}` with a fitting status. Internal errors
 //! are logged and answered with a generic message: no paths or panic text reach a client.
 
+use std::time::Duration;
+
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -48,8 +50,28 @@ pub enum ApiError {
     UnknownExport(String),
     #[error("the analytics store cannot be read right now")]
     StoreUnavailable(String),
+    #[error("the request took too long and was abandoned; please try again")]
+    RequestTimeout,
+    #[error("too many requests from this address; wait {} s (Retry-After) before trying again", retry_secs(.retry_after))]
+    RateLimited { retry_after: Duration },
+    #[error("the server is busy answering other questions; wait {} s (Retry-After) before trying again", retry_secs(.retry_after))]
+    Busy { retry_after: Duration },
+    #[error("this origin may not call this endpoint")]
+    OriginNotAllowed,
+    #[error("a reindex is already running; try again when it has finished")]
+    ReindexInProgress,
+    #[error("the corpus has problems, so the index was not rebuilt and the previous one is still serving: {0}")]
+    CorpusInvalid(String),
+    #[error("the new index could not be built, so the previous one is still serving: {0}")]
+    ReindexFailed(String),
     #[error("something went wrong on our side; please try again")]
     Internal(String),
+}
+
+/// Whole seconds to wait, rounded up, at least one: what `Retry-After` carries.
+pub fn retry_secs(wait: &Duration) -> u64 {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    secs.max(1)
 }
 
 impl ApiError {
@@ -100,7 +122,203 @@ impl ApiError {
             ApiError::BadPeriod(_) => (StatusCode::BAD_REQUEST, "bad_period"),
             ApiError::UnknownExport(_) => (StatusCode::NOT_FOUND, "unknown_export"),
             ApiError::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
+            ApiError::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, "origin_not_allowed"),
+            ApiError::ReindexInProgress => (StatusCode::CONFLICT, "reindex_in_progress"),
+            ApiError::CorpusInvalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "corpus_invalid"),
+            ApiError::ReindexFailed(_) => (StatusCode::INTERNAL_SERVER_ERROR, "reindex_failed"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    /// One error of every kind, in table order: what the README's error table lists.
+    pub fn examples() -> Vec<ApiError> {
+        let wait = Duration::from_secs(1);
+        let all = vec![
+            ApiError::Question(QuestionError::Empty),
+            ApiError::Question(QuestionError::TooLong { max: 500 }),
+            ApiError::Question(QuestionError::TooManyWords { max: 80 }),
+            ApiError::Question(QuestionError::BadLimit { max: 20 }),
+            ApiError::BadQueryString("…".into()),
+            ApiError::MalformedJson("…".into()),
+            ApiError::UnsupportedMediaType,
+            ApiError::PayloadTooLarge,
+            ApiError::RequestTimeout,
+            ApiError::RateLimited { retry_after: wait },
+            ApiError::Busy { retry_after: wait },
+            ApiError::UnknownProject("…".into()),
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::Suggest(SuggestError::Empty),
+            ApiError::Suggest(SuggestError::TooShort { min: 2 }),
+            ApiError::Suggest(SuggestError::TooLong { max: 100 }),
+            ApiError::Suggest(SuggestError::TooManyWords { max: 12 }),
+            ApiError::Suggest(SuggestError::ControlCharacters),
+            ApiError::Suggest(SuggestError::BadLimit { max: 8 }),
+            ApiError::InvalidFeedback("…".into()),
+            ApiError::UnknownAnswer("…".into()),
+            ApiError::CommentTooLong {
+                max: crate::store::MAX_COMMENT_CHARS,
+            },
+            ApiError::FeedbackDisabled,
+            ApiError::OriginNotAllowed,
+            ApiError::Unauthorized,
+            ApiError::Forbidden,
+            ApiError::BadPeriod("…".into()),
+            ApiError::UnknownExport("…".into()),
+            ApiError::StoreUnavailable("…".into()),
+            ApiError::ReindexInProgress,
+            ApiError::CorpusInvalid("…".into()),
+            ApiError::ReindexFailed("…".into()),
+            ApiError::Internal("…".into()),
+        ];
+        // A new variant does not compile until it is named here, and so listed above.
+        for error in &all {
+            match error {
+                ApiError::Question(
+                    QuestionError::Empty
+                    | QuestionError::TooLong { .. }
+                    | QuestionError::TooManyWords { .. }
+                    | QuestionError::BadLimit { .. },
+                )
+                | ApiError::Suggest(
+                    SuggestError::Empty
+                    | SuggestError::TooShort { .. }
+                    | SuggestError::TooLong { .. }
+                    | SuggestError::TooManyWords { .. }
+                    | SuggestError::ControlCharacters
+                    | SuggestError::BadLimit { .. },
+                )
+                | ApiError::MalformedJson(_)
+                | ApiError::UnsupportedMediaType
+                | ApiError::BadQueryString(_)
+                | ApiError::PayloadTooLarge
+                | ApiError::UnknownProject(_)
+                | ApiError::NotFound
+                | ApiError::MethodNotAllowed
+                | ApiError::RequestTimeout
+                | ApiError::RateLimited { .. }
+                | ApiError::Busy { .. }
+                | ApiError::InvalidFeedback(_)
+                | ApiError::UnknownAnswer(_)
+                | ApiError::CommentTooLong { .. }
+                | ApiError::FeedbackDisabled
+                | ApiError::Unauthorized
+                | ApiError::Forbidden
+                | ApiError::BadPeriod(_)
+                | ApiError::UnknownExport(_)
+                | ApiError::StoreUnavailable(_)
+                | ApiError::OriginNotAllowed
+                | ApiError::ReindexInProgress
+                | ApiError::CorpusInvalid(_)
+                | ApiError::ReindexFailed(_)
+                | ApiError::Internal(_) => {}
+            }
+        }
+        all
+    }
+
+    /// When an endpoint answers with this error: the README table's last column.
+    pub fn when(&self) -> &'static str {
+        match self {
+            ApiError::Question(QuestionError::Empty) => "`q` missing, empty or only whitespace",
+            ApiError::Question(QuestionError::TooLong { .. }) => {
+                "a question over 500 characters (configurable)"
+            }
+            ApiError::Question(QuestionError::TooManyWords { .. })
+            | ApiError::Suggest(SuggestError::TooManyWords { .. }) => {
+                "a question over 80 words (configurable), or suggest text over 12"
+            }
+            ApiError::Question(QuestionError::BadLimit { .. })
+            | ApiError::Suggest(SuggestError::BadLimit { .. }) => {
+                "`limit` outside 1..=20 for ask (configurable) or 1..=8 for suggest"
+            }
+            ApiError::Suggest(SuggestError::Empty) => "`/api/v1/suggest` without `q`",
+            ApiError::Suggest(SuggestError::TooShort { .. }) => {
+                "suggest text with fewer than 2 letters or digits"
+            }
+            ApiError::Suggest(SuggestError::TooLong { .. }) => "suggest text over 100 characters",
+            ApiError::Suggest(SuggestError::ControlCharacters) => {
+                "suggest text with control characters"
+            }
+            ApiError::MalformedJson(_) => "a POST body that is not the expected JSON",
+            ApiError::UnsupportedMediaType => {
+                "a POST body without `Content-Type: application/json`"
+            }
+            ApiError::BadQueryString(_) => "a query parameter of the wrong type",
+            ApiError::PayloadTooLarge => {
+                "a body over 16 KiB (configurable), refused from `Content-Length` before it is read"
+            }
+            ApiError::UnknownProject(_) => {
+                "`/api/v1/projects/{slug}` for a slug not in the directory"
+            }
+            ApiError::NotFound => "any other unknown address (and `/admin` when it is off)",
+            ApiError::MethodNotAllowed => "e.g. `DELETE /api/v1/ask`",
+            ApiError::InvalidFeedback(_) => "feedback without `answer_id` or `helpful`",
+            ApiError::UnknownAnswer(_) => "feedback on an `answer_id` that is not an answer",
+            ApiError::CommentTooLong { .. } => "a feedback comment over 500 characters",
+            ApiError::FeedbackDisabled => "feedback sent to a server whose store is off",
+            ApiError::Unauthorized => "`/admin` without credentials",
+            ApiError::Forbidden => "`/admin` with the wrong token",
+            ApiError::BadPeriod(_) => "`/admin?since=` that is not a number of days such as `30d`",
+            ApiError::UnknownExport(_) => {
+                "`/admin/export/{list}.csv` for a list that does not exist"
+            }
+            ApiError::StoreUnavailable(_) => {
+                "the report cannot read the store; details are logged"
+            }
+            ApiError::RequestTimeout => {
+                "a request, reading its body included, took over 10 s (configurable)"
+            }
+            ApiError::RateLimited { .. } => {
+                "a client over its allowance on `/api/` or `/admin/` (300 a minute, bursts of 60; configurable); `Retry-After` says when to try again"
+            }
+            ApiError::Busy { .. } => {
+                "every search place is taken (64 at once, configurable); `Retry-After: 1`"
+            }
+            ApiError::OriginNotAllowed => {
+                "a browser write (feedback) from an origin not in `SIGNPOST_WRITE_ORIGINS`"
+            }
+            ApiError::ReindexInProgress => "`POST /admin/reindex` while another reindex runs",
+            ApiError::CorpusInvalid(_) => {
+                "`POST /admin/reindex` on a corpus with mistakes (each file and line listed); the old index keeps serving"
+            }
+            ApiError::ReindexFailed(_) => {
+                "`POST /admin/reindex` could not write or check the new index (a full disk); the old index keeps serving"
+            }
+            ApiError::Internal(_) => "a bug; details are logged, never sent",
+        }
+    }
+
+    /// The error table as Markdown, as README.md carries it: each code once (a code such as
+    /// `bad_limit` serves more than one endpoint).
+    pub fn markdown_table() -> String {
+        let mut out = String::from("| code | status | when |\n|---|---|---|\n");
+        let mut listed = Vec::new();
+        for error in Self::examples() {
+            let (status, code) = error.status_and_code();
+            if listed.contains(&code) {
+                continue;
+            }
+            listed.push(code);
+            out.push_str(&format!(
+                "| `{code}` | {} | {} |\n",
+                status.as_u16(),
+                error.when()
+            ));
+        }
+        out
+    }
+
+    /// How long the client should wait before trying again, when the error says.
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ApiError::RateLimited { retry_after } | ApiError::Busy { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
         }
     }
 }
@@ -117,6 +335,10 @@ impl IntoResponse for ApiError {
                 tracing::warn!(detail, "analytics store unavailable");
                 self.to_string()
             }
+            ApiError::ReindexFailed(detail) => {
+                tracing::error!(detail, "reindex failed");
+                self.to_string()
+            }
             other => other.to_string(),
         };
         let mut response = (
@@ -124,9 +346,12 @@ impl IntoResponse for ApiError {
             Json(json!({ "error": { "code": code, "message": message } })),
         )
             .into_response();
+        let headers = response.headers_mut();
+        if let Some(wait) = self.retry_after() {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_secs(&wait)));
+        }
         if matches!(self, ApiError::Unauthorized) {
             // Basic lets a content editor's browser ask for the token; Bearer is for scripts.
-            let headers = response.headers_mut();
             headers.append(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"signpost-admin\""),
@@ -174,5 +399,44 @@ mod tests {
             challenges.iter().any(|c| c.starts_with("Basic")),
             "{challenges:?}"
         );
+    }
+
+    #[test]
+    fn retry_after_is_whole_seconds_rounded_up() {
+        let table = [(0, 1), (1, 1), (999, 1), (1000, 1), (1001, 2), (59_500, 60)];
+        for (millis, secs) in table {
+            assert_eq!(
+                retry_secs(&Duration::from_millis(millis)),
+                secs,
+                "{millis} ms"
+            );
+        }
+    }
+
+    #[test]
+    fn every_code_appears_once_in_the_table_with_one_status() {
+        let table = ApiError::markdown_table();
+        for error in ApiError::examples() {
+            let (status, code) = error.status_and_code();
+            let row = format!("| `{code}` | {} |", status.as_u16());
+            assert_eq!(table.matches(&format!("`{code}`")).count(), 1, "{code}");
+            assert!(table.contains(&row), "{code} is listed with another status");
+        }
+    }
+
+    #[tokio::test]
+    async fn waits_and_auth_challenges_travel_as_headers() {
+        let response = ApiError::Busy {
+            retry_after: Duration::from_millis(1500),
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        let response = ApiError::Unauthorized.into_response();
+        assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));
+        assert!(!ApiError::NotFound
+            .into_response()
+            .headers()
+            .contains_key(header::RETRY_AFTER));
     }
 }

@@ -7,9 +7,12 @@ pub mod error;
 pub mod extract;
 pub mod feedback;
 pub mod html;
+pub mod layers;
 pub mod lookup;
 pub mod metrics;
 pub mod pages;
+pub mod ratelimit;
+pub mod reindex;
 pub mod suggest;
 
 use std::sync::Arc;
@@ -17,40 +20,110 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, Method, StatusCode};
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
-use tower_http::cors::{Any, CorsLayer};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::engine::Engine;
+use crate::index_setup::generation_of;
+use crate::reindex::Reindexer;
 use crate::store::Store;
 use admin::AdminToken;
 use error::ApiError;
 use metrics::Metrics;
+use ratelimit::{IpNet, RateLimit, RateLimiter};
 
-/// The largest request body a public endpoint accepts.
+/// The largest request body a public endpoint accepts, unless configured otherwise.
 pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
 
-/// State shared by every handler: the engine, swappable as a whole; the analytics store and
-/// admin token when configured; the metrics registry.
+/// The response header naming the index generation that answered.
+pub const GENERATION_HEADER: &str = "x-signpost-index-generation";
+
+/// How long a client refused with `busy` is asked to wait.
+const BUSY_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// Limits and protections of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// How long a request may take before it is answered with 408.
+    pub request_timeout: Duration,
+    /// Per-client rate limit on `/api/` and `/admin/`; `None` turns it off. The server's
+    /// command line turns it on by default; the library default (used by tests) is off.
+    pub rate_limit: Option<RateLimit>,
+    /// Proxies whose forwarded-for headers are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// How many searches may run at once before more are refused with 503 `busy`.
+    pub max_concurrent_searches: usize,
+    /// Origins allowed to call write endpoints from a browser; empty allows any.
+    pub write_origins: Vec<String>,
+}
+
+impl Default for HttpSettings {
+    fn default() -> HttpSettings {
+        HttpSettings {
+            body_limit: BODY_LIMIT_BYTES,
+            request_timeout: Duration::from_secs(10),
+            rate_limit: None,
+            trusted_proxies: Vec::new(),
+            max_concurrent_searches: 64,
+            write_origins: Vec::new(),
+        }
+    }
+}
+
+tokio::task_local! {
+    /// The engine a request started with, keyed by the state it belongs to, so every
+    /// `engine()` call within one request sees the same generation even across a swap.
+    static PINNED: (usize, Arc<Engine>);
+}
+
+/// State shared by every handler: the engine, swappable as a whole, and the guards around
+/// it; the analytics store and admin token when configured; the metrics registry.
 #[derive(Clone)]
 pub struct AppState {
     engine: Arc<ArcSwap<Engine>>,
+    http: Arc<HttpSettings>,
+    searches: Arc<Semaphore>,
+    limiter: Option<Arc<RateLimiter>>,
+    reindexer: Option<Arc<Reindexer>>,
     store: Option<Store>,
     admin_token: Option<Arc<AdminToken>>,
     metrics: Arc<Metrics>,
 }
 
 impl AppState {
-    /// State with nothing recorded and `/admin` off; see [`AppState::with_store`] and
-    /// [`AppState::with_admin_token`].
+    /// State with the default [`HttpSettings`], nothing recorded, `/admin` off and no
+    /// reindexing; see the `with_…` methods.
     pub fn new(engine: Engine) -> AppState {
         AppState {
             engine: Arc::new(ArcSwap::from_pointee(engine)),
+            http: Arc::new(HttpSettings::default()),
+            searches: Arc::new(Semaphore::new(
+                HttpSettings::default().max_concurrent_searches,
+            )),
+            limiter: None,
+            reindexer: None,
             store: None,
             admin_token: None,
             metrics: Arc::new(Metrics::default()),
         }
+    }
+
+    /// Replaces the HTTP limits and protections.
+    pub fn with_http(mut self, http: HttpSettings) -> AppState {
+        self.searches = Arc::new(Semaphore::new(http.max_concurrent_searches));
+        self.limiter = http.rate_limit.map(|r| Arc::new(RateLimiter::new(r)));
+        self.http = Arc::new(http);
+        self
+    }
+
+    /// Lets `POST /admin/reindex` and SIGHUP rebuild the index.
+    pub fn with_reindexer(mut self, reindexer: Reindexer) -> AppState {
+        self.reindexer = Some(Arc::new(reindexer));
+        self
     }
 
     /// Records every ask and accepts feedback into `store`.
@@ -77,35 +150,65 @@ impl AppState {
         &self.metrics
     }
 
+    fn id(&self) -> usize {
+        Arc::as_ptr(&self.engine) as usize
+    }
+
     /// The engine serving right now; a request keeps the one it started with.
     pub fn engine(&self) -> Arc<Engine> {
-        self.engine.load_full()
+        let id = self.id();
+        PINNED
+            .try_with(|(owner, engine)| (*owner == id).then(|| engine.clone()))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| self.engine.load_full())
     }
-}
 
-/// The widget asks from council sites, so the answer endpoint may be called from any origin,
-/// without credentials. `Retry-After` is exposed so the widget can say how long to wait.
-fn ask_cors() -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE])
-        .expose_headers([header::RETRY_AFTER])
-        .max_age(Duration::from_secs(24 * 60 * 60))
+    /// The generation of the index serving right now.
+    pub fn generation(&self) -> u64 {
+        generation_of(&self.engine().index().dir)
+    }
+
+    /// Serves `engine` from now on; returns the one it replaces. Requests already running
+    /// finish on the engine they started with.
+    pub fn swap_engine(&self, engine: Engine) -> Arc<Engine> {
+        self.engine.swap(Arc::new(engine))
+    }
+
+    pub fn http(&self) -> &HttpSettings {
+        &self.http
+    }
+
+    pub fn reindexer(&self) -> Option<&Reindexer> {
+        self.reindexer.as_deref()
+    }
+
+    /// A place among the searches allowed to run at once, or `busy` at once when all are
+    /// taken: a flood is refused quickly instead of queueing without bound.
+    pub fn search_permit(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        self.searches
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ApiError::Busy {
+                retry_after: BUSY_RETRY_AFTER,
+            })
+    }
+
+    /// Runs `future` with this state's current engine pinned, as a request does.
+    pub async fn pinned<F: std::future::Future>(&self, future: F) -> F::Output {
+        PINNED
+            .scope((self.id(), self.engine.load_full()), future)
+            .await
+    }
 }
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
+    let http = state.http.clone();
     Router::new()
-        .route(
-            "/api/v1/ask",
-            get(api::ask_get)
-                .post(api::ask_post)
-                // Without an OPTIONS handler the router's 405 fallback would answer the
-                // preflight before the CORS layer sees it.
-                .options(|| async { StatusCode::NO_CONTENT })
-                .layer(ask_cors()),
-        )
+        // CORS for every route is one layer below (`layers::cors`): the read API from any
+        // origin, so the widget can ask from council sites.
+        .route("/api/v1/ask", get(api::ask_get).post(api::ask_post))
         .route("/api/v1/projects", get(api::projects))
         .route("/api/v1/projects/{slug}", get(api::project))
         .route("/api/v1/faq", get(api::faq))
@@ -116,13 +219,14 @@ pub fn app(state: AppState) -> Router {
         .route("/projects", get(lookup::directory))
         .route("/projects/{slug}", get(lookup::project))
         .route("/healthz", get(api::healthz))
+        .route("/admin/reindex", post(reindex::reindex))
         .merge(pages::routes())
         .route(
             feedback::FEEDBACK_PATH,
             // The widget sends votes from council sites, like its questions.
-            post(feedback::feedback)
-                .options(|| async { StatusCode::NO_CONTENT })
-                .layer(ask_cors()),
+            // CORS (layers::cors) lets it be called from any origin, or only from
+            // SIGNPOST_WRITE_ORIGINS when that is set.
+            post(feedback::feedback),
         )
         .route("/admin", get(admin::page))
         .route("/admin/admin.css", get(admin::css))
@@ -130,10 +234,17 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
+        // Innermost first: body limits, timeout, write-origin check, rate limit, CORS,
+        // security headers, metrics (so refusals are counted too), then the engine pin and
+        // generation header around everything.
+        .layer(DefaultBodyLimit::max(http.body_limit))
+        .layer(from_fn_with_state(state.clone(), layers::announced_length))
+        .layer(from_fn_with_state(http.request_timeout, layers::timeout))
+        .layer(from_fn_with_state(state.clone(), layers::write_origins))
+        .layer(from_fn_with_state(state.clone(), layers::rate_limit))
+        .layer(from_fn_with_state(state.clone(), layers::cors))
+        .layer(axum::middleware::from_fn(layers::security_headers))
+        .layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(from_fn_with_state(state.clone(), layers::pin_generation))
         .with_state(state)
 }
