@@ -8,9 +8,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::{Limits, Settings};
-use crate::store::Period;
 use crate::http::ratelimit::{IpNet, RateLimit};
 use crate::http::HttpSettings;
+use crate::store::Period;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -104,7 +104,9 @@ async fn serve(config: &Config, engine: Engine) -> anyhow::Result<()> {
             state = state.with_admin_token(token.expose());
             tracing::info!("the report is at http://{local}/admin and POST /admin/reindex rebuilds the index (admin token required)");
         }
-        None => tracing::info!("/admin is off: set SIGNPOST_ADMIN_TOKEN to turn the report and reindexing on"),
+        None => tracing::info!(
+            "/admin is off: set SIGNPOST_ADMIN_TOKEN to turn the report and reindexing on"
+        ),
     }
     tracing::info!(
         generation = state.generation(),

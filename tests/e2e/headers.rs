@@ -112,8 +112,7 @@ async fn the_read_api_and_the_widget_may_be_called_from_any_origin() {
 
 #[tokio::test]
 async fn admin_endpoints_and_pages_grant_no_origin() {
-    let app = TestApp::fixture()
-        .configure(|s| s.with_admin_token("a-long-enough-admin-token"));
+    let app = TestApp::fixture().configure(|s| s.with_admin_token("a-long-enough-admin-token"));
     for uri in ["/admin/reindex", "/healthz", "/"] {
         let reply = preflight(&app, uri, "https://evil.example").await;
         assert_eq!(allowed_origin(&reply), None, "preflight {uri}");

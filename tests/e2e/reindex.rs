@@ -98,19 +98,43 @@ async fn reindexing_needs_the_admin_token() {
         Settings::default(),
     ))
     .with_reindexer(Reindexer::new(&f.corpus, &f.index));
-    let off = TestApp { state: off, dir: tempfile::tempdir().unwrap() };
+    let off = TestApp {
+        state: off,
+        dir: tempfile::tempdir().unwrap(),
+    };
     let reply = reindex(&off, Some(TOKEN)).await;
-    assert_eq!((reply.status.as_u16(), reply.error_code()), (404, "not_found"));
+    assert_eq!(
+        (reply.status.as_u16(), reply.error_code()),
+        (404, "not_found")
+    );
     let reply = reindex(&f.app, None).await;
-    assert_eq!((reply.status.as_u16(), reply.error_code()), (401, "unauthorized"));
+    assert_eq!(
+        (reply.status.as_u16(), reply.error_code()),
+        (401, "unauthorized")
+    );
     assert!(reply.headers.contains_key("www-authenticate"));
-    for token in ["wrong", "test-admin-token-012345678", "test-admin-token-01234567890"] {
+    for token in [
+        "wrong",
+        "test-admin-token-012345678",
+        "test-admin-token-01234567890",
+    ] {
         let reply = reindex(&f.app, Some(token)).await;
-        assert_eq!((reply.status.as_u16(), reply.error_code()), (403, "forbidden"), "{token:?}");
+        assert_eq!(
+            (reply.status.as_u16(), reply.error_code()),
+            (403, "forbidden"),
+            "{token:?}"
+        );
     }
-    let reply = f.app.send(Request::get("/admin/reindex").body(Body::empty()).unwrap()).await;
+    let reply = f
+        .app
+        .send(Request::get("/admin/reindex").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(reply.status, 405);
-    assert_eq!(generation(&f.app.get("/healthz").await), 0, "nothing was rebuilt");
+    assert_eq!(
+        generation(&f.app.get("/healthz").await),
+        0,
+        "nothing was rebuilt"
+    );
     let reply = reindex(&f.app, Some(TOKEN)).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(reply.json["generation"], 1);
