@@ -2,9 +2,10 @@
 //! are plain data: the engine fills them, the HTTP layer and `eval` serialize or read them.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// The answer to one question.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct AskResponse {
     pub query: String,
     pub answer: Option<Answer>,
@@ -22,7 +23,7 @@ pub struct AskResponse {
 }
 
 /// The single best answer.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct Answer {
     /// The entry id: `faq-05`, a project slug, or an assistant reply id.
     pub id: String,
@@ -35,11 +36,12 @@ pub struct Answer {
     pub passage_id: Option<String>,
     pub url: Option<String>,
     /// 0..1: how much of the question the answer accounts for.
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub confidence: f32,
 }
 
 /// A passage that supports the answer, with highlight ranges in characters.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct PassageHit {
     pub id: String,
     pub entry_id: String,
@@ -47,13 +49,14 @@ pub struct PassageHit {
     pub title: String,
     pub text: String,
     pub section: Option<String>,
+    #[schema(value_type = Vec<Vec<u32>>)]
     pub highlights: Vec<[usize; 2]>,
     pub url: Option<String>,
     pub score: f32,
 }
 
 /// A project worth a look.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct ProjectHit {
     pub id: String,
     pub name: String,
@@ -66,7 +69,7 @@ pub struct ProjectHit {
 }
 
 /// What to offer when there is no answer.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct Fallback {
     pub message: String,
     pub helpline: Option<Helpline>,
@@ -74,7 +77,7 @@ pub struct Fallback {
 }
 
 /// The National Projects Information Phone Line, as the FAQ gives it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct Helpline {
     pub name: String,
     /// As written in the FAQ, e.g. `0870 777 0011`.
@@ -84,7 +87,7 @@ pub struct Helpline {
 }
 
 /// The conversation state a client sends back with its next question.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct Context {
     #[serde(default)]
     pub answer_id: Option<String>,

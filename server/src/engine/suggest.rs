@@ -18,6 +18,7 @@
 use serde::{Deserialize, Serialize};
 use signpost_indexer::analysis;
 use signpost_indexer::corpus::{Entry, Kind};
+use utoipa::ToSchema;
 
 use super::response::Helpline;
 
@@ -52,7 +53,7 @@ pub enum SuggestError {
 }
 
 /// Which phrase of an entry a suggestion matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Title,
@@ -78,18 +79,19 @@ impl Source {
 }
 
 /// The completions for one text.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct SuggestResponse {
     pub query: String,
     pub suggestions: Vec<Suggestion>,
 }
 
 /// One completion.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
 pub struct Suggestion {
     /// The phrase that matched, as written in the corpus.
     pub text: String,
     /// `[start, end)` character ranges in `text` that the typed words matched, to bold.
+    #[schema(value_type = Vec<Vec<u32>>)]
     pub highlights: Vec<[usize; 2]>,
     /// `faq` or `project`.
     pub kind: String,
