@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every Signpost test on a fresh machine: Rust unit and end-to-end tests, then the
-# browser tests in Debian's Chromium. Installs what it needs (Chromium, npm packages) first.
+# Runs every Signpost test on a fresh machine: Rust unit and end-to-end tests, schemathesis
+# against the running server's OpenAPI description, then the browser tests in Debian's
+# Chromium. Installs what it needs (Chromium, schemathesis in a venv, npm packages) first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,54 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo build --workspace --quiet
 cargo test --workspace --quiet
+
+echo "== schemathesis (the API against its own OpenAPI description)"
+venv=target/schemathesis-venv
+if [ ! -x "$venv/bin/schemathesis" ]; then
+  rm -rf "$venv"
+  if ! python3 -m venv "$venv"; then
+    echo "== installing python3-venv"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+fi
+st_data="$(mktemp -d)"
+# The rate limiter stays on, with an allowance one test client cannot exhaust.
+SIGNPOST_ADDR=127.0.0.1:0 SIGNPOST_DATA="$st_data" \
+SIGNPOST_RATE_LIMIT_PER_MINUTE=100000000 SIGNPOST_RATE_LIMIT_BURST=1000000 \
+RUST_LOG=warn,signpost_server=info ./target/debug/signpost-server 2>"$st_data/server.log" &
+st_pid=$!
+stop_st_server() { kill "$st_pid" 2>/dev/null || true; wait "$st_pid" 2>/dev/null || true; rm -rf "$st_data"; }
+trap stop_st_server EXIT
+st_url=""
+for _ in $(seq 1 600); do
+  st_url="$(grep -o 'serving on http://127.0.0.1:[0-9]*' "$st_data/server.log" | head -1 | sed 's/serving on //')" || true
+  [ -n "$st_url" ] && break
+  kill -0 "$st_pid" 2>/dev/null || { cat "$st_data/server.log"; echo "the server exited"; exit 1; }
+  sleep 0.1
+done
+[ -n "$st_url" ] || { cat "$st_data/server.log"; echo "the server did not start"; exit 1; }
+"$venv/bin/python" - "$st_url/healthz" <<'PY'
+import sys, time, urllib.request
+for _ in range(100):
+    try:
+        if urllib.request.urlopen(sys.argv[1], timeout=2).status == 200:
+            sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit("no answer from /healthz")
+PY
+# One worker: with several, hypothesis (under Python 3.11) can fail with "AST constructor
+# recursion depth mismatch" describing its own filters, an error in the tool, not the API.
+"$venv/bin/schemathesis" --config-file scripts/schemathesis.toml --no-color run \
+  "$st_url/api/v1/openapi.json" --max-examples 50 --workers 1 --report junit \
+  --report-dir target/schemathesis-report
+stop_st_server
+trap - EXIT
 
 echo "== browser tests"
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && npm test)

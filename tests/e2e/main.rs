@@ -12,6 +12,7 @@ mod corpus; // the shipped corpus passes `check`; a broken one is refused with f
 mod headers; // CORS for the read API, write and admin endpoints; CSP and security headers; generation header
 mod hostile; // any string through the engine and the HTTP app: 200 or 4xx, never a panic; limits before the engine
 mod limits; // configurable limits and request timeout; the README lists every error code
+mod openapi; // /api/v1/openapi.json covers every public endpoint; its question schema is exactly what the server accepts
 mod pages_lookup; // /lookup, /projects and project pages: no-JS results, escaping, filters, 404
 mod process; // the real binary: SIGTERM/Ctrl-C drain in flight, SIGHUP reindex, full disk, corrupt index at start
 mod quality; // the evaluation on the dev set stays above its floor

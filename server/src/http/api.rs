@@ -7,10 +7,10 @@ use std::time::Instant;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use signpost_indexer::corpus::{Entry, Kind};
+use utoipa::{IntoParams, ToSchema};
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
 use super::feedback::FEEDBACK_PATH;
 use super::AppState;
@@ -18,26 +18,49 @@ use crate::engine::{question, AskRequest, AskResponse, Context, Engine, Question
 use crate::store::{now_unix, AskRecord};
 
 /// `GET /api/v1/ask` parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AskParams {
+    /// The question, in any words.
     pub q: Option<String>,
+    /// Which council site the widget is on (recorded with the question, nothing else).
     pub site: Option<String>,
+    /// How many passages to list.
+    #[serde(default, deserialize_with = "super::extract::optional_count_text")]
     pub limit: Option<usize>,
 }
 
 /// `POST /api/v1/ask` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct AskBody {
+    /// The question, in any words.
     #[serde(default)]
     pub q: String,
+    /// Which council site the widget is on.
     #[serde(default)]
     pub site: Option<String>,
-    #[serde(default)]
+    /// How many passages to list.
+    #[serde(default, deserialize_with = "super::extract::optional_count")]
     pub limit: Option<usize>,
+    /// The previous answer's `context`, to ask a follow-up such as "who led it?".
     #[serde(default)]
     pub context: Option<Context>,
 }
 
+/// Answers a question given in the query string.
+#[utoipa::path(
+    get,
+    path = "/api/v1/ask",
+    tag = "answers",
+    params(AskParams),
+    responses(
+        (status = 200, description = "The answer, the passages behind it and the projects worth a look", body = AskResponse),
+        (status = 400, description = "The question is empty or over the limits, or `limit` is out of range", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
+        (status = 503, description = "Every search place is taken; see `Retry-After`", body = ErrorBody),
+    )
+)]
 pub async fn ask_get(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<AskParams>,
@@ -50,6 +73,22 @@ pub async fn ask_get(
     ask(state, request, params.site).await
 }
 
+/// Answers a question sent as JSON, optionally as a follow-up to a previous answer.
+#[utoipa::path(
+    post,
+    path = "/api/v1/ask",
+    tag = "answers",
+    request_body = AskBody,
+    responses(
+        (status = 200, description = "The answer, the passages behind it and the projects worth a look", body = AskResponse),
+        (status = 400, description = "Malformed JSON, a question that is empty or over the limits, or `limit` out of range", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not sent as `application/json`", body = ErrorBody),
+        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
+        (status = 503, description = "Every search place is taken; see `Retry-After`", body = ErrorBody),
+    )
+)]
 pub async fn ask_post(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<AskBody>,
@@ -103,6 +142,13 @@ async fn ask(
 /// The engine's own limits, checked without doing any of its work.
 fn check_limits(engine: &Engine, request: &AskRequest) -> Result<(), ApiError> {
     let limits = &engine.settings().limits;
+    // The length as sent, spaces included, as the OpenAPI description's `maxLength` counts.
+    if request.q.chars().count() > limits.max_chars {
+        return Err(QuestionError::TooLong {
+            max: limits.max_chars,
+        }
+        .into());
+    }
     question::validate(&request.q, limits)?;
     match request.limit {
         Some(n) if !(1..=limits.max_results).contains(&n) => Err(QuestionError::BadLimit {
@@ -113,38 +159,62 @@ fn check_limits(engine: &Engine, request: &AskRequest) -> Result<(), ApiError> {
     }
 }
 
-pub async fn healthz(State(state): State<AppState>) -> Json<Value> {
+/// `GET /healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` when the server answers at all.
+    pub status: &'static str,
+    /// Entries (FAQ questions, projects, assistant replies) in the index serving.
+    pub entries: usize,
+    pub passages: usize,
+    /// The index generation serving (also in the `X-Signpost-Index-Generation` header).
+    pub generation: u64,
+}
+
+/// Says the server is up and which index it serves. Never rate-limited, never waits for a
+/// search.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "service",
+    responses((status = 200, description = "The server is up", body = Health))
+)]
+pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
     let engine = state.engine();
     let corpus = &engine.index().manifest.corpus;
-    Json(json!({
-        "status": "ok",
-        "entries": corpus.entries.len(),
-        "passages": corpus.passage_count(),
-        "generation": crate::index_setup::generation_of(&engine.index().dir),
-    }))
+    Json(Health {
+        status: "ok",
+        entries: corpus.entries.len(),
+        passages: corpus.passage_count(),
+        generation: crate::index_setup::generation_of(&engine.index().dir),
+    })
 }
 
 /// A project as the directory lists it.
-#[derive(Debug, Serialize)]
-pub struct ProjectSummary<'a> {
-    pub id: &'a str,
-    pub name: &'a str,
-    pub short_name: &'a str,
-    pub summary: &'a str,
-    pub lead: Option<&'a str>,
-    pub strand: &'static str,
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectSummary {
+    /// The project's slug.
+    pub id: String,
+    pub name: String,
+    pub short_name: String,
+    pub summary: String,
+    /// The lead authority, when the sources record one.
+    pub lead: Option<String>,
+    /// `building-block`, `priority-service` or `unknown`.
+    pub strand: String,
+    /// The project's page.
     pub url: String,
 }
 
-fn summary(entry: &Entry) -> Option<ProjectSummary<'_>> {
+fn summary(entry: &Entry) -> Option<ProjectSummary> {
     let p = entry.project.as_ref()?;
     Some(ProjectSummary {
-        id: &entry.id,
-        name: &p.name,
-        short_name: &p.short_name,
-        summary: &p.summary,
-        lead: p.lead.as_deref(),
-        strand: p.strand.as_str(),
+        id: entry.id.clone(),
+        name: p.name.clone(),
+        short_name: p.short_name.clone(),
+        summary: p.summary.clone(),
+        lead: p.lead.clone(),
+        strand: p.strand.as_str().to_string(),
         url: entry.url().unwrap_or_default(),
     })
 }
@@ -152,16 +222,51 @@ fn summary(entry: &Entry) -> Option<ProjectSummary<'_>> {
 /// How many projects the programme had, as the FAQ says; the directory covers fewer.
 pub const PROGRAMME_PROJECTS: usize = 22;
 
-pub async fn projects(State(state): State<AppState>) -> Json<Value> {
-    let engine = state.engine();
-    let list: Vec<_> = engine.entries().iter().filter_map(summary).collect();
-    Json(json!({ "programme_projects": PROGRAMME_PROJECTS, "count": list.len(), "projects": list }))
+/// `GET /api/v1/projects`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectList {
+    /// How many projects the programme had (22); the directory covers fewer.
+    pub programme_projects: usize,
+    pub count: usize,
+    pub projects: Vec<ProjectSummary>,
 }
 
+/// Lists every project in the directory.
+#[utoipa::path(
+    get,
+    path = "/api/v1/projects",
+    tag = "directory",
+    responses(
+        (status = 200, description = "The project directory", body = ProjectList),
+        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
+    )
+)]
+pub async fn projects(State(state): State<AppState>) -> Json<ProjectList> {
+    let engine = state.engine();
+    let projects: Vec<_> = engine.entries().iter().filter_map(summary).collect();
+    Json(ProjectList {
+        programme_projects: PROGRAMME_PROJECTS,
+        count: projects.len(),
+        projects,
+    })
+}
+
+/// Shows one project: names, lead, partners, strand, sections of text, sources.
+#[utoipa::path(
+    get,
+    path = "/api/v1/projects/{slug}",
+    tag = "directory",
+    params(("slug" = String, Path, description = "The project's slug, e.g. `parsol`")),
+    responses(
+        (status = 200, description = "The project", body = ProjectDetail),
+        (status = 404, description = "No project has this slug", body = ErrorBody),
+        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
+    )
+)]
 pub async fn project(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ProjectDetail>, ApiError> {
     let engine = state.engine();
     let entry = engine
         .entry(&slug)
@@ -170,65 +275,146 @@ pub async fn project(
     Ok(Json(project_detail(&engine, entry)))
 }
 
+/// A passage as the directory and the FAQ list it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PassageText {
+    pub id: String,
+    pub text: String,
+}
+
+/// The passages under one heading of a project's text.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Section {
+    /// The heading; empty for text before the first heading.
+    pub heading: String,
+    pub passages: Vec<PassageText>,
+}
+
+/// An entry a project points to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Related {
+    pub id: String,
+    /// `faq`, `project` or `assistant`.
+    pub kind: String,
+    pub title: String,
+    pub url: Option<String>,
+}
+
+/// Everything the directory knows about one project.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectDetail {
+    pub id: String,
+    pub name: String,
+    pub short_name: String,
+    pub title: String,
+    pub aliases: Vec<String>,
+    pub summary: String,
+    pub lead: Option<String>,
+    pub partners: Vec<String>,
+    pub strand: String,
+    pub keywords: Vec<String>,
+    /// Where the facts come from.
+    pub sources: Vec<String>,
+    pub sections: Vec<Section>,
+    pub related: Vec<Related>,
+    pub url: Option<String>,
+}
+
 /// Everything the directory knows about one project, passages grouped by section.
-pub fn project_detail(engine: &Engine, entry: &Entry) -> Value {
+pub fn project_detail(engine: &Engine, entry: &Entry) -> ProjectDetail {
     let p = entry
         .project
         .as_ref()
         .expect("callers pass project entries");
-    let mut sections: Vec<Value> = Vec::new();
+    let mut sections: Vec<Section> = Vec::new();
     for passage in &entry.passages {
         let heading = passage.section.as_deref().unwrap_or("");
-        let same = sections.last().is_some_and(|s| s["heading"] == heading);
-        if !same {
-            sections.push(json!({ "heading": heading, "passages": [] }));
+        if sections.last().is_none_or(|s| s.heading != heading) {
+            sections.push(Section {
+                heading: heading.to_string(),
+                passages: Vec::new(),
+            });
         }
         let last = sections.last_mut().expect("pushed above");
-        last["passages"]
-            .as_array_mut()
-            .expect("built as an array")
-            .push(json!({ "id": passage.id, "text": passage.text }));
+        last.passages.push(PassageText {
+            id: passage.id.clone(),
+            text: passage.text.clone(),
+        });
     }
-    let related: Vec<Value> = entry
+    let related = entry
         .related
         .iter()
         .filter_map(|id| engine.entry(id))
-        .map(|e| json!({ "id": e.id, "kind": e.kind.as_str(), "title": e.title, "url": e.url() }))
+        .map(|e| Related {
+            id: e.id.clone(),
+            kind: e.kind.as_str().to_string(),
+            title: e.title.clone(),
+            url: e.url(),
+        })
         .collect();
-    json!({
-        "id": entry.id,
-        "name": p.name,
-        "short_name": p.short_name,
-        "title": entry.title,
-        "aliases": p.aliases,
-        "summary": p.summary,
-        "lead": p.lead,
-        "partners": p.partners,
-        "strand": p.strand.as_str(),
-        "keywords": p.keywords,
-        "sources": p.sources,
-        "sections": sections,
-        "related": related,
-        "url": entry.url(),
-    })
+    ProjectDetail {
+        id: entry.id.clone(),
+        name: p.name.clone(),
+        short_name: p.short_name.clone(),
+        title: entry.title.clone(),
+        aliases: p.aliases.clone(),
+        summary: p.summary.clone(),
+        lead: p.lead.clone(),
+        partners: p.partners.clone(),
+        strand: p.strand.as_str().to_string(),
+        keywords: p.keywords.clone(),
+        sources: p.sources.clone(),
+        sections,
+        related,
+        url: entry.url(),
+    }
 }
 
-pub async fn faq(State(state): State<AppState>) -> Json<Value> {
+/// One FAQ question with its passages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FaqEntry {
+    pub id: String,
+    /// The question exactly as the programme published it.
+    pub title: String,
+    pub passages: Vec<PassageText>,
+}
+
+/// `GET /api/v1/faq`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FaqList {
+    pub faq: Vec<FaqEntry>,
+}
+
+/// Lists the FAQ, question by question.
+#[utoipa::path(
+    get,
+    path = "/api/v1/faq",
+    tag = "directory",
+    responses(
+        (status = 200, description = "The FAQ", body = FaqList),
+        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
+    )
+)]
+pub async fn faq(State(state): State<AppState>) -> Json<FaqList> {
     let engine = state.engine();
-    let list: Vec<Value> = engine
+    let faq = engine
         .entries()
         .iter()
         .filter(|e| e.kind == Kind::Faq)
-        .map(|e| {
-            let passages: Vec<Value> = e
+        .map(|e| FaqEntry {
+            id: e.id.clone(),
+            title: e.title.clone(),
+            passages: e
                 .passages
                 .iter()
-                .map(|p| json!({ "id": p.id, "text": p.text }))
-                .collect();
-            json!({ "id": e.id, "title": e.title, "passages": passages })
+                .map(|p| PassageText {
+                    id: p.id.clone(),
+                    text: p.text.clone(),
+                })
+                .collect(),
         })
         .collect();
-    Json(json!({ "faq": list }))
+    Json(FaqList { faq })
 }
 
 /// Echoed ids are cut short so a hostile path cannot bloat the error.

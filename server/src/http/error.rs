@@ -7,9 +7,25 @@ use std::time::Duration;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::engine::{QuestionError, SuggestError};
+
+/// The one error shape, as sent: `{"error": {"code": "…", "message": "…"}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, snake_case, for programs: see the error table in README.md.
+    pub code: &'static str,
+    /// For people; may change.
+    pub message: String,
+}
 
 /// Every error an endpoint can answer with.
 #[derive(Debug, thiserror::Error)]
@@ -343,7 +359,9 @@ impl IntoResponse for ApiError {
         };
         let mut response = (
             status,
-            Json(json!({ "error": { "code": code, "message": message } })),
+            Json(ErrorBody {
+                error: ErrorDetail { code, message },
+            }),
         )
             .into_response();
         let headers = response.headers_mut();

@@ -51,3 +51,131 @@ where
         }
     }
 }
+
+/// Deserializes an optional count in a JSON body the way JSON Schema reads an `integer`: `5`
+/// and `5.0` are both five; a fraction, a negative number, a string or anything else is an
+/// error. (`serde` alone refuses `5.0` for a `usize`, which the OpenAPI description allows.)
+pub fn optional_count<'de, D>(deserializer: D) -> Result<Option<usize>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    deserializer.deserialize_option(Count { text: false })
+}
+
+/// The same for a query string, where every value is text: `5` and `5.0` are five.
+pub fn optional_count_text<'de, D>(deserializer: D) -> Result<Option<usize>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    deserializer.deserialize_option(Count { text: true })
+}
+
+/// Reads a count; `text` says whether it may come as text (a query string).
+struct Count {
+    text: bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for Count {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a whole number")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Self::Value, E> {
+        usize::try_from(n)
+            .map(Some)
+            .map_err(|_| E::custom("the number is too large"))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Self::Value, E> {
+        u64::try_from(n)
+            .map_err(|_| E::custom("expected a whole number of at least 0"))
+            .and_then(|n| self.visit_u64(n))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Self::Value, E> {
+        if n.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&n) {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            Ok(Some(n as usize))
+        } else {
+            Err(E::custom("expected a whole number"))
+        }
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        if !self.text {
+            return Err(E::custom("expected a whole number, not text"));
+        }
+        let text = text.trim();
+        if let Ok(n) = text.parse::<u64>() {
+            return self.visit_u64(n);
+        }
+        match text.parse::<f64>() {
+            Ok(n) if n.is_finite() => self.visit_f64(n),
+            _ => Err(E::custom(format!("expected a whole number, got `{text}`"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    struct Body {
+        #[serde(default, deserialize_with = "super::optional_count")]
+        limit: Option<usize>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Params {
+        #[serde(default, deserialize_with = "super::optional_count_text")]
+        limit: Option<usize>,
+    }
+
+    #[test]
+    fn counts_read_as_json_schema_integers() {
+        let json = |text: &str| serde_json::from_str::<Body>(text).map(|b| b.limit);
+        assert_eq!(json(r#"{}"#).unwrap(), None);
+        assert_eq!(json(r#"{"limit": null}"#).unwrap(), None);
+        assert_eq!(json(r#"{"limit": 5}"#).unwrap(), Some(5));
+        assert_eq!(json(r#"{"limit": 19.0}"#).unwrap(), Some(19));
+        for bad in [
+            r#"{"limit": 1.5}"#,
+            r#"{"limit": -1}"#,
+            r#"{"limit": "5"}"#,
+            r#"{"limit": true}"#,
+        ] {
+            assert!(json(bad).is_err(), "{bad}");
+        }
+        let query = |text: &str| {
+            axum::extract::Query::<Params>::try_from_uri(&format!("/?{text}").parse().unwrap())
+                .map(|q| q.0.limit)
+        };
+        assert_eq!(query("").unwrap(), None);
+        assert_eq!(query("limit=7").unwrap(), Some(7));
+        assert_eq!(query("limit=7.0").unwrap(), Some(7));
+        for bad in [
+            "limit=7.5",
+            "limit=-2",
+            "limit=abc",
+            "limit=1e400",
+            "limit=NaN",
+        ] {
+            assert!(query(bad).is_err(), "{bad}");
+        }
+    }
+}

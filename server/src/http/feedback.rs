@@ -7,10 +7,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use super::AppState;
 use crate::engine::question;
@@ -20,22 +20,52 @@ use crate::store::{now_unix, FeedbackRecord, MAX_ANSWER_ID_CHARS, MAX_COMMENT_CH
 pub const FEEDBACK_PATH: &str = "/api/v1/feedback";
 
 /// The request body. Every field is optional here so a missing one gets a message naming it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct FeedbackBody {
+    /// The `answer.id` of the answer being rated.
     #[serde(default)]
     pub answer_id: Option<String>,
+    /// The question that was answered (within the question limits).
     #[serde(default)]
     pub question: Option<String>,
+    /// Was the answer helpful?
     #[serde(default)]
     pub helpful: Option<bool>,
+    /// What was wrong or missing, at most 500 characters.
     #[serde(default)]
     pub comment: Option<String>,
 }
 
+/// The reply to accepted feedback.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackReply {
+    /// Always `accepted`.
+    pub status: &'static str,
+    pub message: &'static str,
+}
+
+/// Records a "Was this helpful?" vote on an answer, with an optional comment; redacted
+/// before it is stored.
+#[utoipa::path(
+    post,
+    path = "/api/v1/feedback",
+    tag = "answers",
+    request_body = FeedbackBody,
+    responses(
+        (status = 202, description = "Accepted (queued for the store)", body = FeedbackReply),
+        (status = 400, description = "A field is missing or invalid, or the answer id is unknown", body = ErrorBody),
+        (status = 403, description = "A browser on an origin not allowed to send feedback", body = ErrorBody),
+        (status = 404, description = "This server does not collect feedback", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The body is not sent as `application/json`", body = ErrorBody),
+        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
+    )
+)]
 pub async fn feedback(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<FeedbackBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<FeedbackReply>), ApiError> {
     let store = state.store().ok_or(ApiError::FeedbackDisabled)?;
     let engine = state.engine();
 
@@ -51,7 +81,15 @@ pub async fn feedback(
         ));
     }
     let q = body.question.as_deref().unwrap_or("");
-    let q = question::validate(q, &engine.settings().limits)?;
+    let limits = &engine.settings().limits;
+    // The length as sent, spaces included, as the OpenAPI description's `maxLength` counts.
+    if q.chars().count() > limits.max_chars {
+        return Err(question::QuestionError::TooLong {
+            max: limits.max_chars,
+        }
+        .into());
+    }
+    let q = question::validate(q, limits)?;
     let helpful = body
         .helpful
         .ok_or_else(|| ApiError::InvalidFeedback("`helpful` is required: true or false".into()))?;
@@ -72,6 +110,9 @@ pub async fn feedback(
     state.metrics().observe_feedback(helpful);
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "status": "accepted", "message": "Thank you for your feedback." })),
+        Json(FeedbackReply {
+            status: "accepted",
+            message: "Thank you for your feedback.",
+        }),
     ))
 }

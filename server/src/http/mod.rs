@@ -10,6 +10,7 @@ pub mod html;
 pub mod layers;
 pub mod lookup;
 pub mod metrics;
+pub mod openapi;
 pub mod pages;
 pub mod ratelimit;
 pub mod reindex;
@@ -212,6 +213,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/projects", get(api::projects))
         .route("/api/v1/projects/{slug}", get(api::project))
         .route("/api/v1/faq", get(api::faq))
+        .route("/api/v1/openapi.json", get(openapi::openapi_json))
         .route("/api/v1/suggest", get(suggest::suggest))
         .route("/lookup", get(lookup::lookup))
         .route("/lookup.js", get(lookup::lookup_js))

@@ -5,19 +5,37 @@
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::extract::ApiQuery;
 use super::AppState;
 use crate::engine::SuggestResponse;
 
 /// `GET /api/v1/suggest` parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestParams {
+    /// What has been typed so far: at least 2 letters or digits, at most 100 characters and
+    /// 12 words, no control characters.
     pub q: Option<String>,
+    /// How many suggestions, 1 to 8 (default 8).
+    #[serde(default, deserialize_with = "super::extract::optional_count_text")]
     pub limit: Option<usize>,
 }
 
+/// Completes what has been typed: FAQ questions, project names and the helpline.
+#[utoipa::path(
+    get,
+    path = "/api/v1/suggest",
+    tag = "answers",
+    params(SuggestParams),
+    responses(
+        (status = 200, description = "Up to `limit` completions, best first", body = SuggestResponse),
+        (status = 400, description = "The text is empty, too short or long, or has control characters; or `limit` is out of range", body = ErrorBody),
+        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
+    )
+)]
 pub async fn suggest(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<SuggestParams>,
