@@ -194,13 +194,6 @@ impl AppState {
                 retry_after: BUSY_RETRY_AFTER,
             })
     }
-
-    /// Runs `future` with this state's current engine pinned, as a request does.
-    pub async fn pinned<F: std::future::Future>(&self, future: F) -> F::Output {
-        PINNED
-            .scope((self.id(), self.engine.load_full()), future)
-            .await
-    }
 }
 
 /// The whole application.
