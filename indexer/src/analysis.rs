@@ -243,6 +243,15 @@ pub struct Term {
 
 /// Folds a word: compatibility decomposition, no accents, lower case, no apostrophes.
 pub fn fold(word: &str) -> String {
+    if word.is_ascii() {
+        // ASCII is its own compatibility decomposition and has no combining marks: the
+        // general path below gives the same result, only slower (most words take this one).
+        return word
+            .bytes()
+            .filter(|b| !matches!(b, b'\'' | b'`'))
+            .map(|b| char::from(b.to_ascii_lowercase()))
+            .collect();
+    }
     word.nfkd()
         .filter(|c| {
             !is_combining_mark(*c)
@@ -280,8 +289,34 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("wrote", "write"),
 ];
 
+/// How many stems each thread remembers before starting afresh.
+const STEM_CACHE_LIMIT: usize = 1 << 16;
+
+thread_local! {
+    /// Stemming is the costliest step of analysis, and word frequencies are Zipfian: a small
+    /// per-thread memo of folded word → stem serves most words (indexing and re-analysis of
+    /// passages at query time alike) without locks.
+    static STEMS: std::cell::RefCell<std::collections::HashMap<String, String>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
 /// Stems a folded word, mapping irregular forms to their base first.
 pub fn stem(folded: &str) -> String {
+    STEMS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(stem) = cache.get(folded) {
+            return stem.clone();
+        }
+        let stem = stem_uncached(folded);
+        if cache.len() >= STEM_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(folded.to_string(), stem.clone());
+        stem
+    })
+}
+
+fn stem_uncached(folded: &str) -> String {
     let base = IRREGULAR
         .binary_search_by(|(form, _)| form.cmp(&folded))
         .map_or(folded, |i| IRREGULAR[i].1);
@@ -345,9 +380,14 @@ pub fn terms(text: &str) -> Vec<Term> {
 }
 
 /// The tantivy tokenizer that runs [`terms`].
+///
+/// An entry's title, alternates, names and keywords are indexed again with each of its
+/// passages, and tantivy keeps one tokenizer per field: remembering the last text analyzed
+/// turns those repeats into a comparison.
 #[derive(Clone, Default)]
 pub struct SignpostTokenizer {
     tokens: Vec<TantivyToken>,
+    last_text: String,
 }
 
 /// The token stream over a text analyzed in one go.
@@ -360,15 +400,19 @@ impl Tokenizer for SignpostTokenizer {
     type TokenStream<'a> = SignpostTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        self.tokens.clear();
-        self.tokens
-            .extend(terms(text).into_iter().map(|t| TantivyToken {
-                offset_from: t.word.from,
-                offset_to: t.word.to,
-                position: t.word.position,
-                text: t.term,
-                position_length: 1,
-            }));
+        if self.last_text != text || self.tokens.is_empty() {
+            self.tokens.clear();
+            self.tokens
+                .extend(terms(text).into_iter().map(|t| TantivyToken {
+                    offset_from: t.word.from,
+                    offset_to: t.word.to,
+                    position: t.word.position,
+                    text: t.term,
+                    position_length: 1,
+                }));
+            self.last_text.clear();
+            self.last_text.push_str(text);
+        }
         SignpostTokenStream {
             tokens: &mut self.tokens,
             index: None,
@@ -473,6 +517,49 @@ mod tests {
         for t in terms(text) {
             assert_eq!(fold(&text[t.word.from..t.word.to]), t.word.folded);
         }
+    }
+
+    #[test]
+    fn the_ascii_fast_path_folds_like_the_general_one() {
+        let general = |word: &str| -> String {
+            word.nfkd()
+                .filter(|c| {
+                    !is_combining_mark(*c)
+                        && !matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`')
+                })
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        for word in ["PARSOL", "council's", "e`gov", "Don't", "abc123", "x", ""] {
+            assert_eq!(fold(word), general(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn remembered_stems_are_the_stemmer_s() {
+        for _ in 0..2 {
+            for word in ["planning", "applications", "councils", "national", "led", "paid"] {
+                assert_eq!(stem(word), stem_uncached(word));
+            }
+        }
+    }
+
+    #[test]
+    fn a_reused_tokenizer_analyzes_each_new_text_afresh() {
+        let mut tokenizer = SignpostTokenizer::default();
+        let mut texts = |text: &str| {
+            let mut stream = tokenizer.token_stream(text);
+            let mut seen = Vec::new();
+            while stream.advance() {
+                seen.push(stream.token().text.clone());
+            }
+            seen
+        };
+        assert_eq!(texts("planning online"), ["plan", "onlin"]);
+        assert_eq!(texts("planning online"), ["plan", "onlin"]);
+        assert_eq!(texts("the smart cards"), ["smart", "card"]);
+        assert!(texts("").is_empty());
+        assert_eq!(texts("smart"), ["smart"]);
     }
 
     #[test]

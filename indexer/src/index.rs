@@ -15,7 +15,7 @@ use crate::Error;
 
 /// Bumped whenever the schema, the analyzers or the manifest change meaning, so a server
 /// rebuilds an index written by an older version instead of misreading it.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The file, inside an index directory, that records what the index was built from.
 pub const MANIFEST_FILE: &str = "signpost.json";
@@ -143,8 +143,9 @@ fn write_index(corpus: &Corpus, dir: &Path, fingerprint: &str) -> Result<(), Err
         .map_or(1, |n| n.get())
         .min(4);
     let mut writer = index.writer_with_num_threads(threads, 64 * 1024 * 1024 * threads)?;
+    let mut ordinal = 0;
     for entry in &corpus.entries {
-        add_entry(&writer, fields, entry)?;
+        add_entry(&writer, fields, entry, &mut ordinal)?;
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
@@ -166,7 +167,14 @@ fn write_index(corpus: &Corpus, dir: &Path, fingerprint: &str) -> Result<(), Err
     Ok(())
 }
 
-fn add_entry(writer: &tantivy::IndexWriter, fields: Fields, entry: &Entry) -> Result<(), Error> {
+/// Adds an entry document and one document per passage of `entry`; `ordinal` counts passages
+/// across the corpus.
+fn add_entry(
+    writer: &tantivy::IndexWriter,
+    fields: Fields,
+    entry: &Entry,
+    ordinal: &mut u64,
+) -> Result<(), Error> {
     let triggers = entry.assistant.iter().flat_map(|a| &a.triggers);
     let alternates = entry
         .alternates
@@ -208,7 +216,9 @@ fn add_entry(writer: &tantivy::IndexWriter, fields: Fields, entry: &Entry) -> Re
             fields.level => LEVEL_PASSAGE,
             fields.context => context,
             fields.body => passage.text.as_str(),
+            fields.ordinal => *ordinal,
         ))?;
+        *ordinal += 1;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! project repeating the project's names and crowding out other entries.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING,
 };
 
 use crate::analysis::ANALYZER;
@@ -38,6 +38,10 @@ pub struct Fields {
     pub context: Field,
     /// The passage text, stored.
     pub body: Field,
+    /// The passage's position in the manifest's corpus (entries in order, their passages in
+    /// order), as a fast field: a reader finds a hit's entry and passage from it without
+    /// loading the stored document.
+    pub ordinal: Field,
 }
 
 fn text(stored: bool) -> TextOptions {
@@ -66,6 +70,7 @@ pub fn build() -> (Schema, Fields) {
         keywords: builder.add_text_field("keywords", text(false)),
         context: builder.add_text_field("context", text(false)),
         body: builder.add_text_field("body", text(true)),
+        ordinal: builder.add_u64_field("ordinal", FAST),
     };
     (builder.build(), fields)
 }
@@ -85,6 +90,7 @@ impl Fields {
             keywords: f("keywords")?,
             context: f("context")?,
             body: f("body")?,
+            ordinal: f("ordinal")?,
         })
     }
 
