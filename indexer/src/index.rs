@@ -142,12 +142,19 @@ fn write_index(corpus: &Corpus, dir: &Path, fingerprint: &str) -> Result<(), Err
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
-    let mut writer = index.writer_with_num_threads(threads, 64 * 1024 * 1024 * threads)?;
+    let mut writer: tantivy::IndexWriter =
+        index.writer_with_num_threads(threads, 64 * 1024 * 1024 * threads)?;
     let mut ordinal = 0;
     for entry in &corpus.entries {
         add_entry(&writer, fields, entry, &mut ordinal)?;
     }
     writer.commit()?;
+    // One segment: every search then opens one set of postings per term instead of one per
+    // indexing thread's segment, and the top-k threshold prunes across the whole index.
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
     writer.wait_merging_threads()?;
     let manifest = Manifest {
         format: FORMAT_VERSION,
