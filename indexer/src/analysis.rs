@@ -538,7 +538,14 @@ mod tests {
     #[test]
     fn remembered_stems_are_the_stemmer_s() {
         for _ in 0..2 {
-            for word in ["planning", "applications", "councils", "national", "led", "paid"] {
+            for word in [
+                "planning",
+                "applications",
+                "councils",
+                "national",
+                "led",
+                "paid",
+            ] {
                 assert_eq!(stem(word), stem_uncached(word));
             }
         }

@@ -145,8 +145,8 @@ fn write_index(corpus: &Corpus, dir: &Path, fingerprint: &str) -> Result<(), Err
     let mut writer: tantivy::IndexWriter =
         index.writer_with_num_threads(threads, 64 * 1024 * 1024 * threads)?;
     let mut ordinal = 0;
-    for entry in &corpus.entries {
-        add_entry(&writer, fields, entry, &mut ordinal)?;
+    for (entry_ordinal, entry) in corpus.entries.iter().enumerate() {
+        add_entry(&writer, fields, entry, entry_ordinal as u64, &mut ordinal)?;
     }
     writer.commit()?;
     // One segment: every search then opens one set of postings per term instead of one per
@@ -180,6 +180,7 @@ fn add_entry(
     writer: &tantivy::IndexWriter,
     fields: Fields,
     entry: &Entry,
+    entry_ordinal: u64,
     ordinal: &mut u64,
 ) -> Result<(), Error> {
     let triggers = entry.assistant.iter().flat_map(|a| &a.triggers);
@@ -205,6 +206,7 @@ fn add_entry(
         fields.entry_id => entry.id.as_str(),
         fields.kind => entry.kind.as_str(),
         fields.level => LEVEL_ENTRY,
+        fields.entry_ordinal => entry_ordinal,
         fields.title => title,
         fields.alternates => alternates,
         fields.names => entry.names().join("\n"),
@@ -224,6 +226,7 @@ fn add_entry(
             fields.context => context,
             fields.body => passage.text.as_str(),
             fields.ordinal => *ordinal,
+            fields.entry_ordinal => entry_ordinal,
         ))?;
         *ordinal += 1;
     }

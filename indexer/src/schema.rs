@@ -40,8 +40,10 @@ pub struct Fields {
     pub body: Field,
     /// The passage's position in the manifest's corpus (entries in order, their passages in
     /// order), as a fast field: a reader finds a hit's entry and passage from it without
-    /// loading the stored document.
+    /// loading the stored document. Passage documents only.
     pub ordinal: Field,
+    /// The entry's position in the manifest's corpus, as a fast field, on every document.
+    pub entry_ordinal: Field,
 }
 
 fn text(stored: bool) -> TextOptions {
@@ -71,6 +73,7 @@ pub fn build() -> (Schema, Fields) {
         context: builder.add_text_field("context", text(false)),
         body: builder.add_text_field("body", text(true)),
         ordinal: builder.add_u64_field("ordinal", FAST),
+        entry_ordinal: builder.add_u64_field("entry_ordinal", FAST),
     };
     (builder.build(), fields)
 }
@@ -91,6 +94,7 @@ impl Fields {
             context: f("context")?,
             body: f("body")?,
             ordinal: f("ordinal")?,
+            entry_ordinal: f("entry_ordinal")?,
         })
     }
 
