@@ -9,7 +9,7 @@ use signpost_server::config::{Cli, Command, Config};
 use signpost_server::engine::Engine;
 use signpost_server::store::report::{self, List};
 use signpost_server::store::{Period, Store, StoreConfig};
-use signpost_server::{app, eval, index_setup, AppState};
+use signpost_server::{app, eval, http, index_setup, AppState};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -107,7 +107,7 @@ async fn serve(config: &Config, engine: Engine) -> anyhow::Result<()> {
         shutdown_signal().await;
         tracing::info!("shutting down");
     };
-    axum::serve(listener, app(state))
+    axum::serve(http::nodelay(listener), app(state))
         .with_graceful_shutdown(shutdown)
         .await?;
     if let Some(store) = store {

@@ -8,6 +8,7 @@ mod api_errors; // every malformed or hostile request gets the one JSON error sh
 mod api_reference; // projects, FAQ and health endpoints
 mod api_suggest; // as-you-type suggestions: prefixes, typos, limits, bad and hostile input
 mod corpus; // the shipped corpus passes `check`; a broken one is refused with file and line
+mod keepalive; // twenty asks on one kept-alive connection, accepted with TCP_NODELAY
 mod pages_lookup; // /lookup, /projects and project pages: no-JS results, escaping, filters, 404
 mod quality; // the evaluation on the dev set stays above its floor
 mod socket; // a real server on 127.0.0.1 answers over HTTP

@@ -110,6 +110,7 @@ impl TestApp {
             .expect("bind");
         let addr = listener.local_addr().expect("address");
         let router = self.router();
+        let listener = signpost_server::http::nodelay(listener);
         tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
         addr
     }
