@@ -217,7 +217,9 @@ const STOP_WORDS: &[&str] = &[
 
 /// Is the folded word a stop word?
 pub fn is_stop_word(folded: &str) -> bool {
-    STOP_WORDS.binary_search(&folded).is_ok()
+    // No stop word is longer than this: most content words skip the search.
+    const LONGEST: usize = 16;
+    (folded.len() <= LONGEST && STOP_WORDS.binary_search(&folded).is_ok())
         || (folded.chars().count() == 1 && !folded.starts_with(|c: char| c.is_ascii_digit()))
 }
 
@@ -292,12 +294,37 @@ const IRREGULAR: &[(&str, &str)] = &[
 /// How many stems each thread remembers before starting afresh.
 const STEM_CACHE_LIMIT: usize = 1 << 16;
 
+/// FNV-1a: the stem memo's keys are short words from our own text, so a fast hash beats the
+/// standard library's DoS-resistant one here.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+type StemMemo = std::collections::HashMap<String, String, std::hash::BuildHasherDefault<Fnv>>;
+
 thread_local! {
     /// Stemming is the costliest step of analysis, and word frequencies are Zipfian: a small
     /// per-thread memo of folded word → stem serves most words (indexing and re-analysis of
     /// passages at query time alike) without locks.
-    static STEMS: std::cell::RefCell<std::collections::HashMap<String, String>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static STEMS: std::cell::RefCell<StemMemo> = std::cell::RefCell::new(StemMemo::default());
 }
 
 /// Stems a folded word, mapping irregular forms to their base first.

@@ -17,6 +17,9 @@ use crate::Error;
 /// rebuilds an index written by an older version instead of misreading it.
 pub const FORMAT_VERSION: u32 = 4;
 
+/// Indexes of up to this many documents are merged into a single segment at build.
+const SINGLE_SEGMENT_DOCS: usize = 100_000;
+
 /// The file, inside an index directory, that records what the index was built from.
 pub const MANIFEST_FILE: &str = "signpost.json";
 
@@ -149,28 +152,44 @@ fn write_index(corpus: &Corpus, dir: &Path, fingerprint: &str) -> Result<(), Err
         add_entry(&writer, fields, entry, entry_ordinal as u64, &mut ordinal)?;
     }
     writer.commit()?;
-    // One segment: every search then opens one set of postings per term instead of one per
-    // indexing thread's segment, and the top-k threshold prunes across the whole index.
+    // A small index is merged into one segment: every search then opens one set of postings
+    // per term instead of one per indexing thread's segment, for a merge that costs
+    // milliseconds. A large one keeps tantivy's merge policy: merging it whole would cost
+    // more build time than it saves per search.
     let segments = index.searchable_segment_ids()?;
-    if segments.len() > 1 {
+    if segments.len() > 1 && corpus.passage_count() + corpus.entries.len() <= SINGLE_SEGMENT_DOCS {
         writer.merge(&segments).wait()?;
     }
     writer.wait_merging_threads()?;
-    let manifest = Manifest {
+    /// [`Manifest`] as written: the same JSON, borrowing the corpus instead of copying it.
+    #[derive(Serialize)]
+    struct ManifestOut<'a> {
+        format: u32,
+        corpus_fingerprint: &'a str,
+        built_at_unix: u64,
+        corpus: &'a Corpus,
+    }
+    let manifest = ManifestOut {
         format: FORMAT_VERSION,
-        corpus_fingerprint: fingerprint.to_string(),
+        corpus_fingerprint: fingerprint,
         built_at_unix: SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0),
-        corpus: corpus.clone(),
+        corpus,
     };
     let path = dir.join(MANIFEST_FILE);
-    let json = serde_json::to_vec(&manifest).map_err(|e| Error::Manifest {
+    let io = |source| Error::Io {
+        path: path.clone(),
+        source,
+    };
+    let file = std::fs::File::create(&path).map_err(io)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    serde_json::to_writer(&mut out, &manifest).map_err(|e| Error::Manifest {
         path: path.clone(),
         message: e.to_string(),
     })?;
-    std::fs::write(&path, json).map_err(|source| Error::Io { path, source })?;
+    std::io::Write::flush(&mut out).map_err(io)?;
     Ok(())
 }
 
