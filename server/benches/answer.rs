@@ -1,5 +1,6 @@
-//! In-process benchmarks of the answer path exactly as the HTTP handler runs it: a question
-//! through `Engine::ask` to the JSON bytes of the answer, rotating through real questions.
+//! In-process benchmarks of the answer path exactly as the HTTP handlers run it: a question
+//! through `Engine::ask` to the JSON bytes of the answer, rotating through real questions, and
+//! as-you-type suggestions (`Engine::suggest`) for every prefix of those questions.
 //!
 //! Corpora: the shipped one (questions from tests/data/dev.jsonl), and generated ones
 //! (`signpost-indexer generate`, questions from its questions file) of 10,000 passages by
@@ -100,17 +101,46 @@ fn bench_ask(c: &mut Criterion, name: &str, engine: &Engine, questions: &[String
     group.finish();
 }
 
+/// As-you-type: every prefix of every question, one keystroke per iteration, to JSON bytes.
+fn bench_suggest(c: &mut Criterion, name: &str, engine: &Engine, questions: &[String]) {
+    let prefixes: Vec<&str> = questions
+        .iter()
+        .flat_map(|q| {
+            q.char_indices()
+                .map(|(i, _)| &q[..i])
+                .chain(std::iter::once(q.as_str()))
+                .filter(|p| p.chars().count() >= 2)
+        })
+        .collect();
+    let mut group = c.benchmark_group("suggest");
+    group.throughput(Throughput::Elements(1));
+    let mut next = 0;
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let prefix = prefixes[next % prefixes.len()];
+            next += 1;
+            let bytes = match engine.suggest(prefix, None) {
+                Ok(response) => serde_json::to_vec(&response),
+                Err(err) => serde_json::to_vec(&err.to_string()),
+            };
+            std::hint::black_box(bytes.expect("serializable"))
+        })
+    });
+    group.finish();
+}
+
 fn answer(c: &mut Criterion) {
     let shipped_dir = tempfile::tempdir().expect("a temporary directory");
     let shipped = engine(&repo().join("corpus"), &shipped_dir.path().join("index"));
     let dev = questions(&repo().join("tests/data/dev.jsonl"));
     bench_ask(c, "shipped", &shipped, &dev);
+    bench_suggest(c, "shipped", &shipped, &dev);
     drop(shipped);
     for passages in sizes() {
         let (engine, questions) = generated(passages);
         bench_ask(c, &format!("generated-{passages}"), &engine, &questions);
+        bench_suggest(c, &format!("generated-{passages}"), &engine, &questions);
     }
-    // TODO(issue 5): benchmark `Engine::suggest` here once it is on main (see BENCHMARKS.md).
 }
 
 criterion_group! {
