@@ -408,9 +408,9 @@ pub fn terms(text: &str) -> Vec<Term> {
 
 /// The tantivy tokenizer that runs [`terms`].
 ///
-/// An entry's title, alternates, names and keywords are indexed again with each of its
-/// passages, and tantivy keeps one tokenizer per field: remembering the last text analyzed
-/// turns those repeats into a comparison.
+/// Consecutive documents often repeat a field's text (every passage under one heading has
+/// the same `context`), and tantivy keeps one tokenizer per field: remembering the last text
+/// analyzed turns those repeats into a comparison.
 #[derive(Clone, Default)]
 pub struct SignpostTokenizer {
     tokens: Vec<TantivyToken>,
