@@ -217,7 +217,9 @@ const STOP_WORDS: &[&str] = &[
 
 /// Is the folded word a stop word?
 pub fn is_stop_word(folded: &str) -> bool {
-    STOP_WORDS.binary_search(&folded).is_ok()
+    // No stop word is longer than this: most content words skip the search.
+    const LONGEST: usize = 16;
+    (folded.len() <= LONGEST && STOP_WORDS.binary_search(&folded).is_ok())
         || (folded.chars().count() == 1 && !folded.starts_with(|c: char| c.is_ascii_digit()))
 }
 
@@ -243,6 +245,15 @@ pub struct Term {
 
 /// Folds a word: compatibility decomposition, no accents, lower case, no apostrophes.
 pub fn fold(word: &str) -> String {
+    if word.is_ascii() {
+        // ASCII is its own compatibility decomposition and has no combining marks: the
+        // general path below gives the same result, only slower (most words take this one).
+        return word
+            .bytes()
+            .filter(|b| !matches!(b, b'\'' | b'`'))
+            .map(|b| char::from(b.to_ascii_lowercase()))
+            .collect();
+    }
     word.nfkd()
         .filter(|c| {
             !is_combining_mark(*c)
@@ -280,8 +291,59 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("wrote", "write"),
 ];
 
+/// How many stems each thread remembers before starting afresh.
+const STEM_CACHE_LIMIT: usize = 1 << 16;
+
+/// FNV-1a: the stem memo's keys are short words from our own text, so a fast hash beats the
+/// standard library's DoS-resistant one here.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+type StemMemo = std::collections::HashMap<String, String, std::hash::BuildHasherDefault<Fnv>>;
+
+thread_local! {
+    /// Stemming is the costliest step of analysis, and word frequencies are Zipfian: a small
+    /// per-thread memo of folded word → stem serves most words (indexing and re-analysis of
+    /// passages at query time alike) without locks.
+    static STEMS: std::cell::RefCell<StemMemo> = std::cell::RefCell::new(StemMemo::default());
+}
+
 /// Stems a folded word, mapping irregular forms to their base first.
 pub fn stem(folded: &str) -> String {
+    STEMS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(stem) = cache.get(folded) {
+            return stem.clone();
+        }
+        let stem = stem_uncached(folded);
+        if cache.len() >= STEM_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(folded.to_string(), stem.clone());
+        stem
+    })
+}
+
+fn stem_uncached(folded: &str) -> String {
     let base = IRREGULAR
         .binary_search_by(|(form, _)| form.cmp(&folded))
         .map_or(folded, |i| IRREGULAR[i].1);
@@ -345,9 +407,14 @@ pub fn terms(text: &str) -> Vec<Term> {
 }
 
 /// The tantivy tokenizer that runs [`terms`].
+///
+/// Consecutive documents often repeat a field's text (every passage under one heading has
+/// the same `context`), and tantivy keeps one tokenizer per field: remembering the last text
+/// analyzed turns those repeats into a comparison.
 #[derive(Clone, Default)]
 pub struct SignpostTokenizer {
     tokens: Vec<TantivyToken>,
+    last_text: String,
 }
 
 /// The token stream over a text analyzed in one go.
@@ -360,15 +427,19 @@ impl Tokenizer for SignpostTokenizer {
     type TokenStream<'a> = SignpostTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        self.tokens.clear();
-        self.tokens
-            .extend(terms(text).into_iter().map(|t| TantivyToken {
-                offset_from: t.word.from,
-                offset_to: t.word.to,
-                position: t.word.position,
-                text: t.term,
-                position_length: 1,
-            }));
+        if self.last_text != text || self.tokens.is_empty() {
+            self.tokens.clear();
+            self.tokens
+                .extend(terms(text).into_iter().map(|t| TantivyToken {
+                    offset_from: t.word.from,
+                    offset_to: t.word.to,
+                    position: t.word.position,
+                    text: t.term,
+                    position_length: 1,
+                }));
+            self.last_text.clear();
+            self.last_text.push_str(text);
+        }
         SignpostTokenStream {
             tokens: &mut self.tokens,
             index: None,
@@ -473,6 +544,56 @@ mod tests {
         for t in terms(text) {
             assert_eq!(fold(&text[t.word.from..t.word.to]), t.word.folded);
         }
+    }
+
+    #[test]
+    fn the_ascii_fast_path_folds_like_the_general_one() {
+        let general = |word: &str| -> String {
+            word.nfkd()
+                .filter(|c| {
+                    !is_combining_mark(*c)
+                        && !matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`')
+                })
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        for word in ["PARSOL", "council's", "e`gov", "Don't", "abc123", "x", ""] {
+            assert_eq!(fold(word), general(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn remembered_stems_are_the_stemmer_s() {
+        for _ in 0..2 {
+            for word in [
+                "planning",
+                "applications",
+                "councils",
+                "national",
+                "led",
+                "paid",
+            ] {
+                assert_eq!(stem(word), stem_uncached(word));
+            }
+        }
+    }
+
+    #[test]
+    fn a_reused_tokenizer_analyzes_each_new_text_afresh() {
+        let mut tokenizer = SignpostTokenizer::default();
+        let mut texts = |text: &str| {
+            let mut stream = tokenizer.token_stream(text);
+            let mut seen = Vec::new();
+            while stream.advance() {
+                seen.push(stream.token().text.clone());
+            }
+            seen
+        };
+        assert_eq!(texts("planning online"), ["plan", "onlin"]);
+        assert_eq!(texts("planning online"), ["plan", "onlin"]);
+        assert_eq!(texts("the smart cards"), ["smart", "card"]);
+        assert!(texts("").is_empty());
+        assert_eq!(texts("smart"), ["smart"]);
     }
 
     #[test]

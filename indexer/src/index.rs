@@ -15,7 +15,10 @@ use crate::Error;
 
 /// Bumped whenever the schema, the analyzers or the manifest change meaning, so a server
 /// rebuilds an index written by an older version instead of misreading it.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
+
+/// Indexes of up to this many documents are merged into a single segment at build.
+const SINGLE_SEGMENT_DOCS: usize = 100_000;
 
 /// The file, inside an index directory, that records what the index was built from.
 pub const MANIFEST_FILE: &str = "signpost.json";
@@ -142,31 +145,63 @@ fn write_index(corpus: &Corpus, dir: &Path, fingerprint: &str) -> Result<(), Err
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
-    let mut writer = index.writer_with_num_threads(threads, 64 * 1024 * 1024 * threads)?;
-    for entry in &corpus.entries {
-        add_entry(&writer, fields, entry)?;
+    let mut writer: tantivy::IndexWriter =
+        index.writer_with_num_threads(threads, 64 * 1024 * 1024 * threads)?;
+    let mut ordinal = 0;
+    for (entry_ordinal, entry) in corpus.entries.iter().enumerate() {
+        add_entry(&writer, fields, entry, entry_ordinal as u64, &mut ordinal)?;
     }
     writer.commit()?;
+    // A small index is merged into one segment: every search then opens one set of postings
+    // per term instead of one per indexing thread's segment, for a merge that costs
+    // milliseconds. A large one keeps tantivy's merge policy: merging it whole would cost
+    // more build time than it saves per search.
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 && corpus.passage_count() + corpus.entries.len() <= SINGLE_SEGMENT_DOCS {
+        writer.merge(&segments).wait()?;
+    }
     writer.wait_merging_threads()?;
-    let manifest = Manifest {
+    /// [`Manifest`] as written: the same JSON, borrowing the corpus instead of copying it.
+    #[derive(Serialize)]
+    struct ManifestOut<'a> {
+        format: u32,
+        corpus_fingerprint: &'a str,
+        built_at_unix: u64,
+        corpus: &'a Corpus,
+    }
+    let manifest = ManifestOut {
         format: FORMAT_VERSION,
-        corpus_fingerprint: fingerprint.to_string(),
+        corpus_fingerprint: fingerprint,
         built_at_unix: SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0),
-        corpus: corpus.clone(),
+        corpus,
     };
     let path = dir.join(MANIFEST_FILE);
-    let json = serde_json::to_vec(&manifest).map_err(|e| Error::Manifest {
+    let io = |source| Error::Io {
+        path: path.clone(),
+        source,
+    };
+    let file = std::fs::File::create(&path).map_err(io)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    serde_json::to_writer(&mut out, &manifest).map_err(|e| Error::Manifest {
         path: path.clone(),
         message: e.to_string(),
     })?;
-    std::fs::write(&path, json).map_err(|source| Error::Io { path, source })?;
+    std::io::Write::flush(&mut out).map_err(io)?;
     Ok(())
 }
 
-fn add_entry(writer: &tantivy::IndexWriter, fields: Fields, entry: &Entry) -> Result<(), Error> {
+/// Adds an entry document and one document per passage of `entry`; `ordinal` counts passages
+/// across the corpus.
+fn add_entry(
+    writer: &tantivy::IndexWriter,
+    fields: Fields,
+    entry: &Entry,
+    entry_ordinal: u64,
+    ordinal: &mut u64,
+) -> Result<(), Error> {
     let triggers = entry.assistant.iter().flat_map(|a| &a.triggers);
     let alternates = entry
         .alternates
@@ -190,6 +225,7 @@ fn add_entry(writer: &tantivy::IndexWriter, fields: Fields, entry: &Entry) -> Re
         fields.entry_id => entry.id.as_str(),
         fields.kind => entry.kind.as_str(),
         fields.level => LEVEL_ENTRY,
+        fields.entry_ordinal => entry_ordinal,
         fields.title => title,
         fields.alternates => alternates,
         fields.names => entry.names().join("\n"),
@@ -208,7 +244,10 @@ fn add_entry(writer: &tantivy::IndexWriter, fields: Fields, entry: &Entry) -> Re
             fields.level => LEVEL_PASSAGE,
             fields.context => context,
             fields.body => passage.text.as_str(),
+            fields.ordinal => *ordinal,
+            fields.entry_ordinal => entry_ordinal,
         ))?;
+        *ordinal += 1;
     }
     Ok(())
 }

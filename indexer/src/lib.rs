@@ -5,6 +5,7 @@
 pub mod analysis;
 pub mod corpus;
 pub mod frontmatter;
+pub mod generate;
 pub mod index;
 pub mod passages;
 pub mod schema;

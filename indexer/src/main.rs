@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use signpost_indexer::{corpus, Error};
+use signpost_indexer::{corpus, generate, Error};
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +33,27 @@ enum Command {
         /// Where the index goes.
         #[arg(long, env = "SIGNPOST_INDEX", default_value = "data/index")]
         out: PathBuf,
+    },
+    /// Write a synthetic corpus of exactly N passages, and questions for it, for benchmarks.
+    ///
+    /// The words come from the source corpus, the rest from a seeded PRNG: the same source,
+    /// size and seed give the same files. Writes OUT/corpus/ and OUT/questions.jsonl.
+    Generate {
+        /// How many passages the corpus has.
+        #[arg(long)]
+        passages: usize,
+        /// The PRNG seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to write [default: target/generated/pN-sS].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The corpus whose words and synonyms the generated one is made from.
+        #[arg(long, default_value = "corpus")]
+        from: PathBuf,
+        /// How many questions to write.
+        #[arg(long, default_value_t = 1000)]
+        questions: usize,
     },
 }
 
@@ -65,6 +86,25 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Build { corpus, out } => {
             let summary = signpost_indexer::build_from_dir(&corpus, &out)?;
             println!("{}: {summary}", out.display());
+            Ok(())
+        }
+        Command::Generate {
+            passages,
+            seed,
+            out,
+            from,
+            questions,
+        } => {
+            let out = out
+                .unwrap_or_else(|| PathBuf::from(format!("target/generated/p{passages}-s{seed}")));
+            let options = generate::Options {
+                passages,
+                seed,
+                questions,
+            };
+            let started = std::time::Instant::now();
+            let summary = generate::generate_from_dir(&from, &options, &out)?;
+            println!("{summary} in {:.1?}", started.elapsed());
             Ok(())
         }
     }

@@ -5,7 +5,7 @@
 //! project repeating the project's names and crowding out other entries.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING,
 };
 
 use crate::analysis::ANALYZER;
@@ -38,6 +38,12 @@ pub struct Fields {
     pub context: Field,
     /// The passage text, stored.
     pub body: Field,
+    /// The passage's position in the manifest's corpus (entries in order, their passages in
+    /// order), as a fast field: a reader finds a hit's entry and passage from it without
+    /// loading the stored document. Passage documents only.
+    pub ordinal: Field,
+    /// The entry's position in the manifest's corpus, as a fast field, on every document.
+    pub entry_ordinal: Field,
 }
 
 fn text(stored: bool) -> TextOptions {
@@ -66,6 +72,8 @@ pub fn build() -> (Schema, Fields) {
         keywords: builder.add_text_field("keywords", text(false)),
         context: builder.add_text_field("context", text(false)),
         body: builder.add_text_field("body", text(true)),
+        ordinal: builder.add_u64_field("ordinal", FAST),
+        entry_ordinal: builder.add_u64_field("entry_ordinal", FAST),
     };
     (builder.build(), fields)
 }
@@ -85,6 +93,8 @@ impl Fields {
             keywords: f("keywords")?,
             context: f("context")?,
             body: f("body")?,
+            ordinal: f("ordinal")?,
+            entry_ordinal: f("entry_ordinal")?,
         })
     }
 

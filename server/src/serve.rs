@@ -28,7 +28,7 @@ where
         let _ = stopping.send(true);
     };
     let server = axum::serve(
-        listener,
+        crate::http::nodelay(listener),
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(signal)

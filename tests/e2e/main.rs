@@ -11,6 +11,7 @@ mod api_suggest; // as-you-type suggestions: prefixes, typos, limits, bad and ho
 mod corpus; // the shipped corpus passes `check`; a broken one is refused with file and line
 mod headers; // CORS for the read API, write and admin endpoints; CSP and security headers; generation header
 mod hostile; // any string through the engine and the HTTP app: 200 or 4xx, never a panic; limits before the engine
+mod keepalive; // twenty asks on one kept-alive connection, accepted with TCP_NODELAY
 mod limits; // configurable limits and request timeout; the README lists every error code
 mod openapi; // /api/v1/openapi.json covers every public endpoint; its question schema is exactly what the server accepts
 mod pages_lookup; // /lookup, /projects and project pages: no-JS results, escaping, filters, 404

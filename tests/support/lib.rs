@@ -109,6 +109,7 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("address");
+        let listener = signpost_server::http::nodelay(listener);
         let service = self
             .router()
             .into_make_service_with_connect_info::<SocketAddr>();

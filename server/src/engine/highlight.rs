@@ -9,11 +9,19 @@ use signpost_indexer::analysis;
 /// `[start, end)` character ranges of the words in `text` whose terms are in `terms`,
 /// with touching or overlapping ranges merged.
 pub fn ranges(text: &str, terms: &HashSet<&str>) -> Vec<[usize; 2]> {
-    let mut bytes: Vec<(usize, usize)> = analysis::terms(text)
-        .into_iter()
-        .filter(|t| terms.contains(t.term.as_str()))
-        .map(|t| (t.word.from, t.word.to))
-        .collect();
+    merge(
+        text,
+        analysis::terms(text)
+            .into_iter()
+            .filter(|t| terms.contains(t.term.as_str()))
+            .map(|t| (t.word.from, t.word.to)),
+    )
+}
+
+/// The character ranges of the given byte ranges of matching words in `text`, merged where
+/// they touch or overlap (for callers that kept the text's analysis).
+pub fn merge(text: &str, matching: impl Iterator<Item = (usize, usize)>) -> Vec<[usize; 2]> {
+    let mut bytes: Vec<(usize, usize)> = matching.collect();
     bytes.sort_unstable();
     let mut merged: Vec<(usize, usize)> = Vec::new();
     for (from, to) in bytes {

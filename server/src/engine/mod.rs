@@ -20,15 +20,17 @@ pub mod synonyms;
 pub mod vocabulary;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use signpost_indexer::analysis;
 use signpost_indexer::corpus::{Entry, Intent, Kind};
 use signpost_indexer::schema::{LEVEL_ENTRY, LEVEL_PASSAGE};
 use signpost_indexer::OpenIndex;
 use tantivy::collector::TopDocs;
+use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, Term};
 
 pub use question::{Limits, QuestionError};
 pub use response::{Answer, AskResponse, Context, Fallback, Helpline, PassageHit, ProjectHit};
@@ -96,6 +98,29 @@ struct EntryInfo {
     phrasings: Vec<Vec<(String, f32)>>,
 }
 
+/// Where a passage sits in the corpus, found from a hit's `ordinal` fast field, and its
+/// analyzed terms, computed the first time it is a candidate and kept: coverage, project
+/// mentions and highlights then cost lookups instead of re-analyzing the text per request.
+struct PassageSlot {
+    entry: u32,
+    passage: u32,
+    analyzed: OnceLock<PassageTerms>,
+}
+
+/// A passage text's analysis, kept for re-ranking, project mentions and highlights.
+struct PassageTerms {
+    /// The distinct terms, sorted.
+    distinct: Box<[String]>,
+    /// Every term occurrence in text order: its index in `distinct` and its byte range.
+    spans: Box<[(u32, u32, u32)]>,
+}
+
+/// The fast-field columns of one segment that locate a hit without loading its document.
+struct Locators {
+    ordinal: Option<Column<u64>>,
+    entry: Option<Column<u64>>,
+}
+
 /// A loaded index and everything derived from it once, shared by every request.
 pub struct Engine {
     open: OpenIndex,
@@ -117,11 +142,15 @@ pub struct Engine {
     helpline: Option<Helpline>,
     /// As-you-type completions, built once here so a keystroke costs microseconds.
     suggest: SuggestIndex,
+    /// Every passage, by the `ordinal` the index gives it.
+    passages: Vec<PassageSlot>,
 }
 
 /// A passage considered for the answer.
 struct Candidate {
     entry: usize,
+    /// The passage's ordinal: its slot in `Engine::passages`.
+    ordinal: usize,
     passage_id: String,
     text: String,
     bm25: f32,
@@ -186,7 +215,20 @@ impl Engine {
         }
         let helpline = find_helpline(corpus.entries.iter());
         let suggest = SuggestIndex::build(&corpus.entries, helpline.as_ref());
+        let passages = corpus
+            .entries
+            .iter()
+            .enumerate()
+            .flat_map(|(e, entry)| {
+                (0..entry.passages.len()).map(move |p| PassageSlot {
+                    entry: e as u32,
+                    passage: p as u32,
+                    analyzed: OnceLock::new(),
+                })
+            })
+            .collect();
         Engine {
+            passages,
             assistant_triggers,
             open,
             settings,
@@ -225,6 +267,62 @@ impl Engine {
 
     /// Completes a partly typed question or name: at most `limit` (default and maximum
     /// [`suggest::MAX_RESULTS`]) suggestions, best first.
+    /// The analysis of the passage with this ordinal, done on first use.
+    fn analyzed_passage(&self, ordinal: usize) -> &PassageTerms {
+        let slot = &self.passages[ordinal];
+        slot.analyzed.get_or_init(|| {
+            let text = &self.entries()[slot.entry as usize].passages[slot.passage as usize].text;
+            let terms = analysis::terms(text);
+            let mut distinct: Vec<String> = terms.iter().map(|t| t.term.clone()).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let spans = terms
+                .iter()
+                .map(|t| {
+                    let at = distinct.binary_search(&t.term).unwrap_or(0);
+                    (at as u32, t.word.from as u32, t.word.to as u32)
+                })
+                .collect();
+            PassageTerms {
+                distinct: distinct.into_boxed_slice(),
+                spans,
+            }
+        })
+    }
+
+    /// The distinct analyzed terms of the passage with this ordinal, sorted.
+    fn passage_terms(&self, ordinal: usize) -> &[String] {
+        &self.analyzed_passage(ordinal).distinct
+    }
+
+    /// [`highlight::ranges`] of a passage, from its kept analysis.
+    fn passage_highlights(
+        &self,
+        ordinal: usize,
+        text: &str,
+        terms: &HashSet<&str>,
+    ) -> Vec<[usize; 2]> {
+        let analyzed = self.analyzed_passage(ordinal);
+        let matching = analyzed
+            .spans
+            .iter()
+            .filter(|(at, _, _)| terms.contains(analyzed.distinct[*at as usize].as_str()))
+            .map(|(_, from, to)| (*from as usize, *to as usize));
+        highlight::merge(text, matching)
+    }
+
+    /// The fast-field columns of each segment, opened once per request.
+    fn locators(&self, searcher: &Searcher) -> Vec<Locators> {
+        searcher
+            .segment_readers()
+            .iter()
+            .map(|reader| Locators {
+                ordinal: reader.fast_fields().u64("ordinal").ok(),
+                entry: reader.fast_fields().u64("entry_ordinal").ok(),
+            })
+            .collect()
+    }
+
     pub fn suggest(&self, q: &str, limit: Option<usize>) -> Result<SuggestResponse, SuggestError> {
         self.suggest.suggest(q, limit)
     }
@@ -383,6 +481,7 @@ impl Engine {
         if passage_clauses.is_empty() && focus.is_none() {
             return (Vec::new(), HashMap::new());
         }
+        let locators = self.locators(searcher);
         let mut relevance: HashMap<usize, f32> = HashMap::new();
         if !entry_clauses.is_empty() {
             let query = self.scoped(
@@ -397,14 +496,12 @@ impl Engine {
                 )
                 .unwrap_or_default()
             {
-                let Ok(doc) = searcher.doc::<TantivyDocument>(address) else {
-                    continue;
-                };
-                if let Some(&entry) = self
-                    .entry_index
-                    .get(OpenIndex::stored_text(&doc, fields.entry_id))
-                {
-                    relevance.insert(entry, score);
+                let entry = locators[address.segment_ord as usize]
+                    .entry
+                    .as_ref()
+                    .and_then(|column| column.first(address.doc_id));
+                if let Some(entry) = entry.filter(|e| (*e as usize) < self.entries().len()) {
+                    relevance.insert(entry as usize, score);
                 }
             }
         }
@@ -419,7 +516,7 @@ impl Engine {
         let mut candidates: Vec<Candidate> = top
             .into_iter()
             .filter_map(|(score, address)| {
-                self.candidate(searcher, analyzed, weights, score, address)
+                self.candidate(&locators, analyzed, weights, score, address)
             })
             .collect();
         // An entry asked for by name whose passages did not make the cut still gets its best one.
@@ -450,7 +547,7 @@ impl Engine {
                     .map(|(_, a)| (0.0, a))
             });
             if let Some(candidate) = best.and_then(|(score, address)| {
-                self.candidate(searcher, analyzed, weights, score, address)
+                self.candidate(&locators, analyzed, weights, score, address)
             }) {
                 candidates.push(candidate);
             }
@@ -460,30 +557,36 @@ impl Engine {
 
     fn candidate(
         &self,
-        searcher: &Searcher,
+        locators: &[Locators],
         analyzed: &Analyzed,
         weights: &[f32],
         bm25: f32,
         address: DocAddress,
     ) -> Option<Candidate> {
-        let fields = &self.open.fields;
-        let doc: TantivyDocument = searcher.doc(address).ok()?;
-        let entry = *self
-            .entry_index
-            .get(OpenIndex::stored_text(&doc, fields.entry_id))?;
-        let text = OpenIndex::stored_text(&doc, fields.body).to_string();
-        let passage_id = OpenIndex::stored_text(&doc, fields.passage_id).to_string();
-        let passage_terms: HashSet<String> =
-            analysis::terms(&text).into_iter().map(|t| t.term).collect();
+        let ordinal = locators
+            .get(address.segment_ord as usize)?
+            .ordinal
+            .as_ref()?
+            .first(address.doc_id)? as usize;
+        let slot = self.passages.get(ordinal)?;
+        let entry = slot.entry as usize;
+        let passage = self.entries()[entry].passages.get(slot.passage as usize)?;
+        let text = passage.text.clone();
+        let passage_id = passage.id.clone();
+        let passage_terms = self.passage_terms(ordinal);
         let entry_terms = &self.info[entry].terms;
         let covered = scoring::covered(analyzed, |t| {
-            passage_terms.contains(t) || entry_terms.contains(t)
+            passage_terms
+                .binary_search_by(|p| p.as_str().cmp(t))
+                .is_ok()
+                || entry_terms.contains(t)
         });
         let coverage = scoring::coverage(weights, &covered);
         let typed = answer_type::expected(&analyzed.words)
             .is_some_and(|kind| answer_type::satisfied_by(kind, &text));
         Some(Candidate {
             entry,
+            ordinal,
             passage_id,
             text,
             bm25,
@@ -716,7 +819,7 @@ impl Engine {
                     entry_id: entry.id.clone(),
                     kind: entry.kind.as_str().to_string(),
                     title: entry.title.clone(),
-                    highlights: highlight::ranges(&c.text, &highlight_terms),
+                    highlights: self.passage_highlights(c.ordinal, &c.text, &highlight_terms),
                     text: c.text.clone(),
                     section,
                     url: entry.url(),
@@ -739,8 +842,8 @@ impl Engine {
             if entries[c.entry].kind == Kind::Project {
                 bump(c.entry, *score);
             }
-            for t in analysis::terms(&c.text) {
-                if let Some(&project) = self.project_mentions.get(&t.term) {
+            for term in self.passage_terms(c.ordinal) {
+                if let Some(&project) = self.project_mentions.get(term) {
                     bump(project, score * 0.9);
                 }
             }

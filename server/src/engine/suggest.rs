@@ -15,6 +15,8 @@
 //! stop words ("the", "of") may go unmatched. The first letter must be right: it keeps typo
 //! matches few and plausible. One suggestion per entry, the best-scoring of its phrases.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use signpost_indexer::analysis;
 use signpost_indexer::corpus::{Entry, Kind};
@@ -263,20 +265,25 @@ impl SuggestIndex {
                 .map(|w| w.folded)
                 .collect()
         };
-        let names: Vec<(u32, Vec<String>)> = phrases
+        // Grouped by entry, so each alias is checked against its own entry's names only (a
+        // scan of every name made building quadratic in the size of the directory).
+        let mut names: HashMap<u32, Vec<Vec<String>>> = HashMap::new();
+        for (target, _, text) in phrases
             .iter()
             .filter(|(_, source, _)| matches!(source, Source::Name | Source::ShortName))
-            .map(|(target, _, text)| (*target, folded_words(text)))
-            .collect();
+        {
+            names.entry(*target).or_default().push(folded_words(text));
+        }
         phrases.retain(|(target, source, text)| {
             if !matches!(source, Source::Alias | Source::Keyword) {
                 return true;
             }
             let words = folded_words(text);
-            !names.iter().any(|(t, name)| {
-                t == target
-                    && name.len() > words.len()
-                    && name.windows(words.len()).any(|w| w == words.as_slice())
+            !names.get(target).is_some_and(|own| {
+                own.iter().any(|name| {
+                    name.len() > words.len()
+                        && name.windows(words.len()).any(|w| w == words.as_slice())
+                })
             })
         });
 

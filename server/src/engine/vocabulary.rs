@@ -17,6 +17,37 @@ pub struct Vocabulary {
     stems: HashSet<String>,
     /// Words bucketed by length in chars, for scanning only plausible candidates.
     by_length: Vec<Vec<(String, u32)>>,
+    /// The letter profile of each word in `by_length`, in the same places.
+    profiles: Vec<Vec<Profile>>,
+}
+
+/// How many times each character occurs in a word, with characters folded into 32 buckets.
+/// Each edit changes the counts by at most two (a transposition by none), so half the
+/// difference between two profiles is a lower bound on the words' edit distance: a cheap test
+/// that rules out almost every vocabulary word before the exact distance is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Profile([u8; 32]);
+
+impl Profile {
+    fn of(word: &str) -> Profile {
+        let mut counts = [0u8; 32];
+        for c in word.chars() {
+            let slot = &mut counts[(c as u32 % 32) as usize];
+            *slot = slot.saturating_add(1);
+        }
+        Profile(counts)
+    }
+
+    /// A lower bound on the edit distance between the two profiled words.
+    fn min_distance(&self, other: &Profile) -> usize {
+        let difference: usize = self
+            .0
+            .iter()
+            .zip(&other.0)
+            .map(|(a, b)| usize::from(a.abs_diff(*b)))
+            .sum();
+        difference.div_ceil(2)
+    }
 }
 
 impl Vocabulary {
@@ -75,6 +106,11 @@ impl Vocabulary {
         for bucket in &mut self.by_length {
             bucket.sort_unstable();
         }
+        self.profiles = self
+            .by_length
+            .iter()
+            .map(|bucket| bucket.iter().map(|(w, _)| Profile::of(w)).collect())
+            .collect();
     }
 
     /// Does the corpus know this folded word, as written or by its stem?
@@ -109,9 +145,25 @@ impl Vocabulary {
             return None;
         }
         let mut best: Option<(usize, u32, &str)> = None;
+        let profile = Profile::of(folded);
+        let first = folded.chars().next();
         let lengths = chars.saturating_sub(max)..=chars + max;
-        for bucket in lengths.filter_map(|len| self.by_length.get(len)) {
-            for (word, count) in bucket {
+        for len in lengths {
+            let (Some(bucket), Some(profiles)) = (self.by_length.get(len), self.profiles.get(len))
+            else {
+                continue;
+            };
+            for ((word, count), word_profile) in bucket.iter().zip(profiles) {
+                // Skip words that cannot be near enough (a different first letter costs one
+                // more below); the ones left are measured exactly.
+                let allowed = if word.chars().next() == first {
+                    max
+                } else {
+                    max - 1
+                };
+                if profile.min_distance(word_profile) > allowed {
+                    continue;
+                }
                 let distance = strsim::damerau_levenshtein(folded, word);
                 if distance == 0 || distance > max {
                     continue;
@@ -173,6 +225,37 @@ mod tests {
         ];
         for (word, expected) in cases {
             assert_eq!(v.correct(word), expected, "{word}");
+        }
+    }
+
+    #[test]
+    fn the_profile_bound_never_exceeds_the_edit_distance() {
+        let words = [
+            "planning",
+            "planing",
+            "plannign",
+            "national",
+            "natinal",
+            "lanning",
+            "smartcard",
+            "smart",
+            "cards",
+            "parsol",
+            "pasrol",
+            "e-gov",
+            "egov",
+            "café",
+            "cafe",
+            "",
+        ];
+        for a in words {
+            for b in words {
+                let bound = Profile::of(a).min_distance(&Profile::of(b));
+                assert!(
+                    bound <= strsim::damerau_levenshtein(a, b),
+                    "{a} {b}: {bound}"
+                );
+            }
         }
     }
 

@@ -196,6 +196,21 @@ impl AppState {
     }
 }
 
+/// `listener` with TCP_NODELAY set on every accepted connection. An answer is written in
+/// more than one piece (headers, then body); with Nagle's algorithm on, the second piece waits
+/// for the client's delayed ACK, ~40 ms on Linux, on every request of a kept-alive connection.
+pub fn nodelay(
+    listener: tokio::net::TcpListener,
+) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt;
+    fn set_nodelay(stream: &mut tokio::net::TcpStream) {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::warn!("cannot set TCP_NODELAY on an accepted connection: {err}");
+        }
+    }
+    listener.tap_io(set_nodelay as fn(&mut tokio::net::TcpStream))
+}
+
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let http = state.http.clone();

@@ -1,0 +1,123 @@
+# Shared by bench/load.sh and bench/scale.sh: build the release binaries, install wrk, start
+# and stop one release server on 127.0.0.1, and run one bounded wrk point. Source it; do not
+# run it. Every server started here is stopped by the EXIT trap, whatever happens.
+
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$BENCH_DIR/.." && pwd)"
+SERVER_BIN="${SIGNPOST_SERVER_BIN:-$REPO/target/release/signpost-server}"
+INDEXER_BIN="${SIGNPOST_INDEXER_BIN:-$REPO/target/release/signpost-indexer}"
+# Scratch space (indexes, logs, generated corpora) stays out of git, under target/.
+WORK="${BENCH_WORK:-$REPO/target/bench}"
+mkdir -p "$WORK"
+
+SERVER_PID=""
+SERVER_URL=""
+SERVER_LOG=""
+# Milliseconds from launching the server to its first 200 from /healthz.
+SERVER_READY_MS=""
+
+# With two or more cores the server gets core 0 and wrk core 1, so neither steals the other's
+# CPU; on one core both run unpinned and the figures say so.
+if [ "$(nproc)" -ge 2 ]; then
+  PIN_SERVER=(taskset -c 0)
+  PIN_LOAD=(taskset -c 1)
+  PINNING="server on core 0, wrk on core 1 (taskset)"
+else
+  PIN_SERVER=()
+  PIN_LOAD=()
+  PINNING="unpinned (one core)"
+fi
+
+need_wrk() {
+  if ! command -v wrk >/dev/null 2>&1; then
+    echo "== installing wrk (Debian package)" >&2
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
+  fi
+}
+
+build_release() {
+  echo "== cargo build --release (signpost-server, signpost-indexer)" >&2
+  (cd "$REPO" && cargo build --release --quiet -p signpost-server -p signpost-indexer)
+}
+
+now_ms() { date +%s%3N; }
+
+# start_server CORPUS_DIR DATA_DIR [extra server args...]
+# Starts the release server on 127.0.0.1 (a free port), waits until /healthz answers, and sets
+# SERVER_PID, SERVER_URL and SERVER_READY_MS. Gives up after 600 s (a 1M-passage first build).
+start_server() {
+  local corpus="$1" data="$2"
+  shift 2
+  SERVER_LOG="$data.log"
+  mkdir -p "$data"
+  local started
+  started=$(now_ms)
+  NO_COLOR=1 RUST_LOG="${RUST_LOG:-info}" "${PIN_SERVER[@]}" "$SERVER_BIN" \
+    --addr 127.0.0.1:0 --corpus "$corpus" --data "$data" "$@" serve >"$SERVER_LOG" 2>&1 &
+  SERVER_PID=$!
+  SERVER_URL=""
+  local deadline=$((started + 600000))
+  while [ "$(now_ms)" -lt "$deadline" ]; do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "the server exited; its log:" >&2
+      cat "$SERVER_LOG" >&2
+      SERVER_PID=""
+      return 1
+    fi
+    if [ -z "$SERVER_URL" ]; then
+      SERVER_URL=$(grep -so 'http://127\.0\.0\.1:[0-9]*' "$SERVER_LOG" | head -1 || true)
+    fi
+    if [ -n "$SERVER_URL" ] && curl -fs -o /dev/null "$SERVER_URL/healthz"; then
+      SERVER_READY_MS=$(($(now_ms) - started))
+      return 0
+    fi
+    sleep 0.005
+  done
+  echo "the server was not ready within 600 s" >&2
+  stop_server
+  return 1
+}
+
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill -INT "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 50); do
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+}
+trap stop_server EXIT
+
+# The server's resident memory in KiB, from /proc/PID/status.
+server_rss_kib() {
+  awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status"
+}
+
+# run_wrk CONNECTIONS SECONDS MODE [QUESTIONS]
+# MODE is "healthz" or "ask". Prints the RESULT line of bench/ask.lua. Bounded by timeout.
+run_wrk() {
+  local conns="$1" seconds="$2" mode="$3" questions="${4:-$REPO/tests/data/dev.jsonl}"
+  timeout $((seconds + 30)) "${PIN_LOAD[@]}" wrk -t1 -c"$conns" -d"${seconds}s" --timeout 5s \
+    -s "$BENCH_DIR/ask.lua" "$SERVER_URL" -- "$mode" "$questions" | grep '^RESULT'
+}
+
+# field NAME RESULT_LINE: one key=value out of a RESULT line.
+field() {
+  sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"
+}
+
+machine() {
+  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "nproc: $(nproc)"
+  lscpu | grep -E '^(Model name|CPU\(s\)|Thread|Core|L2|L3)' | sed 's/  */ /g'
+  echo "commit: $(cd "$REPO" && git rev-parse --short HEAD)$(cd "$REPO" && git diff --quiet || echo ' (dirty)')"
+}
