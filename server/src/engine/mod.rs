@@ -45,6 +45,9 @@ use vocabulary::Vocabulary;
 /// How many passages, and how many entries, are scored after the first search.
 const CANDIDATES: usize = 40;
 const ENTRY_CANDIDATES: usize = 12;
+/// An entry matched by name but with no passage among the candidates gets a search of its
+/// own only when its name matched at least this share as well as the best-named entry's.
+const MISSING_ENTRY_SHARE: f32 = 0.5;
 /// How much a synonym counts compared with the word the person typed.
 const SYNONYM_WEIGHT: f32 = 0.7;
 /// How many suggested projects and follow-up questions an answer carries.
@@ -519,10 +522,18 @@ impl Engine {
                 self.candidate(&locators, analyzed, weights, score, address)
             })
             .collect();
-        // An entry asked for by name whose passages did not make the cut still gets its best one.
+        // An entry clearly asked for by name whose passages did not make the cut still gets its
+        // best one. Weakly named programme entries are left out: each costs a search of its
+        // own, and they could not rank first anyway. Assistant entries (one short passage,
+        // matched only by their phrasings) always come along: a decline must be able to win.
+        let strongest = relevance.values().copied().fold(0.0, f32::max);
         let mut missing: Vec<usize> = relevance
-            .keys()
-            .copied()
+            .iter()
+            .filter(|(e, r)| {
+                **r >= MISSING_ENTRY_SHARE * strongest
+                    || self.entries()[**e].kind == Kind::Assistant
+            })
+            .map(|(e, _)| *e)
             .filter(|e| !candidates.iter().any(|c| c.entry == *e))
             .collect();
         missing.sort_unstable();
