@@ -30,15 +30,7 @@ else
   PINNING="unpinned (one core)"
 fi
 
-need_wrk() {
-  if ! command -v wrk >/dev/null 2>&1; then
-    echo "== installing wrk (Debian package)" >&2
-    local sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/need.sh"
 
 build_release() {
   echo "== cargo build --release (signpost-server, signpost-indexer)" >&2

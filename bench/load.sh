@@ -19,7 +19,7 @@ SECS="${SECONDS_PER_POINT:-10}"
 CONNECTIONS="${CONNECTIONS:-1 32}"
 WARMUP="${WARMUP_SECONDS:-3}"
 
-need_wrk
+need wrk
 [ "${NO_BUILD:-0}" = 1 ] || build_release
 
 DATA="$WORK/load-$(basename "$CORPUS")"

@@ -12,12 +12,8 @@ DURATION="${DURATION:-30s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 
-if ! command -v wrk >/dev/null 2>&1; then
-  echo "== installing wrk"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
-fi
+source scripts/need.sh
+need wrk
 
 echo "== building the release server"
 cargo build --release --quiet -p signpost-server

@@ -16,7 +16,7 @@ SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(10000 100000 1000000)
 SECS="${SECONDS_PER_POINT:-10}"
 
-need_wrk
+need wrk
 [ "${NO_BUILD:-0}" = 1 ] || build_release
 
 echo "Signpost scaling curve — ${SECS} s of wrk -c1 per size, generated questions"

@@ -4,13 +4,9 @@
 # Chromium. Installs what it needs (Chromium, schemathesis in a venv, npm packages) first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/need.sh
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "== installing Debian's chromium for the browser tests"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
-fi
+need chromium
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -27,10 +23,8 @@ venv=target/schemathesis-venv
 if [ ! -x "$venv/bin/schemathesis" ]; then
   rm -rf "$venv"
   if ! python3 -m venv "$venv"; then
-    echo "== installing python3-venv"
-    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+    # `python3 -m venv` fails until Debian's python3-venv is installed; no command tells.
+    need /nonexistent/python3-venv python3-venv
     rm -rf "$venv"
     python3 -m venv "$venv"
   fi
