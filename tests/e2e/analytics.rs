@@ -559,15 +559,9 @@ async fn metrics_count_routes_statuses_answers_and_feedback() {
 #[tokio::test]
 async fn the_widget_may_send_feedback_from_a_council_site() {
     let (app, _store) = fixture_with_store();
-    let preflight = Request::builder()
-        .method(axum::http::Method::OPTIONS)
-        .uri("/api/v1/feedback")
-        .header(header::ORIGIN, "https://www.exampleton.gov.uk")
-        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
-        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type")
-        .body(Body::empty())
-        .unwrap();
-    let reply = app.send(preflight).await;
+    let reply = app
+        .preflight("/api/v1/feedback", "https://www.exampleton.gov.uk")
+        .await;
     assert!(reply.status.is_success(), "{}", reply.status);
     assert_eq!(reply.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
     assert!(reply

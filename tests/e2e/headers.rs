@@ -33,20 +33,6 @@ fn allowed_origin(reply: &Reply) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
 }
 
-async fn preflight(app: &TestApp, uri: &str, origin: &str) -> Reply {
-    with_origin(
-        app,
-        Method::OPTIONS,
-        uri,
-        origin,
-        &[
-            ("access-control-request-method", "POST"),
-            ("access-control-request-headers", "content-type"),
-        ],
-    )
-    .await
-}
-
 #[tokio::test]
 async fn the_read_api_and_the_widget_may_be_called_from_any_origin() {
     let app = TestApp::fixture();
@@ -97,7 +83,9 @@ async fn the_read_api_and_the_widget_may_be_called_from_any_origin() {
             );
         }
     }
-    let reply = preflight(&app, "/api/v1/ask", "https://www.some-council.gov.uk").await;
+    let reply = app
+        .preflight("/api/v1/ask", "https://www.some-council.gov.uk")
+        .await;
     assert!(reply.status.is_success(), "{}", reply.status);
     assert_eq!(allowed_origin(&reply), Some("*"));
     let methods = reply.headers["access-control-allow-methods"]
@@ -114,7 +102,7 @@ async fn the_read_api_and_the_widget_may_be_called_from_any_origin() {
 async fn admin_endpoints_and_pages_grant_no_origin() {
     let app = TestApp::fixture().configure(|s| s.with_admin_token("a-long-enough-admin-token"));
     for uri in ["/admin/reindex", "/healthz", "/"] {
-        let reply = preflight(&app, uri, "https://evil.example").await;
+        let reply = app.preflight(uri, "https://evil.example").await;
         assert_eq!(allowed_origin(&reply), None, "preflight {uri}");
     }
     let reply = with_origin(&app, Method::GET, "/", "https://evil.example", &[]).await;
@@ -130,9 +118,11 @@ async fn write_endpoints_only_from_the_configured_origins() {
             ..HttpSettings::default()
         })
     });
-    let reply = preflight(&app, "/api/v1/feedback", council).await;
+    let reply = app.preflight("/api/v1/feedback", council).await;
     assert_eq!(allowed_origin(&reply), Some(council));
-    let reply = preflight(&app, "/api/v1/feedback", "https://evil.example").await;
+    let reply = app
+        .preflight("/api/v1/feedback", "https://evil.example")
+        .await;
     assert_eq!(allowed_origin(&reply), None);
     // CORS alone would only stop the browser reading the reply; the write itself is refused.
     let post = |origin: &'static str| {
@@ -164,7 +154,9 @@ async fn write_endpoints_only_from_the_configured_origins() {
     assert_eq!(allowed_origin(&reply), Some("*"));
     // Without a list, any origin may write.
     let open = TestApp::fixture();
-    let reply = preflight(&open, "/api/v1/feedback", "https://anywhere.example").await;
+    let reply = open
+        .preflight("/api/v1/feedback", "https://anywhere.example")
+        .await;
     assert_eq!(allowed_origin(&reply), Some("*"));
 }
 

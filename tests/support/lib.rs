@@ -93,6 +93,19 @@ impl TestApp {
             .await
     }
 
+    /// A browser's CORS preflight for a JSON POST to `uri` from a page on `origin`.
+    pub async fn preflight(&self, uri: &str, origin: &str) -> Reply {
+        let request = Request::builder()
+            .method(Method::OPTIONS)
+            .uri(uri)
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type")
+            .body(Body::empty())
+            .expect("request");
+        self.send(request).await
+    }
+
     pub async fn post_json(&self, uri: &str, body: &str) -> Reply {
         let request = Request::builder()
             .method(Method::POST)
