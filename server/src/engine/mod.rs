@@ -593,7 +593,8 @@ impl Engine {
                 || entry_terms.contains(t)
         });
         let coverage = scoring::coverage(weights, &covered);
-        let typed = answer_type::expected(&analyzed.words)
+        let typed = analyzed
+            .expects
             .is_some_and(|kind| answer_type::satisfied_by(kind, &text));
         Some(Candidate {
             entry,

@@ -4,6 +4,7 @@
 
 use signpost_indexer::analysis::{self, Term, Word};
 
+use super::answer_type::{self, AnswerType};
 use super::synonyms::{Expansion, Synonyms};
 use super::vocabulary::Vocabulary;
 
@@ -82,6 +83,8 @@ pub struct Analyzed {
     pub corrected: Option<String>,
     /// Every folded word, stop words included (for recognising follow-ups).
     pub words: Vec<String>,
+    /// The kind of fact the question asks for ("how much" → an amount), if any.
+    pub expects: Option<AnswerType>,
 }
 
 /// Blanks out markup tags (`<script>`, `</b>`, `<img src=x>`): a tag's name is never what a
@@ -204,15 +207,17 @@ pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyze
             distinct[*i].rewritten = true;
         }
     }
+    let words: Vec<String> = words
+        .into_iter()
+        .filter(|w| !w.compound)
+        .map(|w| w.folded)
+        .collect();
     Analyzed {
         terms: distinct,
         expansions,
         corrected: any_correction.then_some(corrected_text),
-        words: words
-            .into_iter()
-            .filter(|w| !w.compound)
-            .map(|w| w.folded)
-            .collect(),
+        expects: answer_type::expected(&words),
+        words,
     }
 }
 

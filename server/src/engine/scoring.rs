@@ -154,6 +154,7 @@ mod tests {
             expansions: Vec::new(),
             corrected: None,
             words: Vec::new(),
+            expects: None,
         }
     }
 
