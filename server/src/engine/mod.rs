@@ -14,6 +14,7 @@ pub mod answer_type;
 pub mod highlight;
 pub mod question;
 pub mod response;
+pub mod retrieve;
 pub mod scoring;
 pub mod suggest;
 pub mod synonyms;
@@ -24,19 +25,17 @@ use std::sync::OnceLock;
 
 use signpost_indexer::analysis;
 use signpost_indexer::corpus::{Entry, Intent, Kind};
-use signpost_indexer::schema::{LEVEL_ENTRY, LEVEL_PASSAGE};
 use signpost_indexer::OpenIndex;
-use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, Searcher, Term};
+use tantivy::schema::Field;
+use tantivy::Searcher;
 
 pub use question::{Limits, QuestionError};
 pub use response::{Answer, AskResponse, Context, Fallback, Helpline, PassageHit, ProjectHit};
 pub use suggest::{SuggestError, SuggestResponse, Suggestion};
 
 use question::Analyzed;
+use retrieve::{Bm25, Clause, Hit};
 use scoring::TermStats;
 use suggest::SuggestIndex;
 use synonyms::Synonyms;
@@ -147,6 +146,9 @@ pub struct Engine {
     suggest: SuggestIndex,
     /// Every passage, by the `ordinal` the index gives it.
     passages: Vec<PassageSlot>,
+    /// Each entry's first passage ordinal.
+    first_passage: Vec<u32>,
+    bm25: Bm25,
 }
 
 /// A passage considered for the answer.
@@ -188,7 +190,9 @@ impl Engine {
             .chain(&passage_boosts)
             .map(|(field, _)| *field)
             .collect();
-        let stats = TermStats::load(&open.reader.searcher(), &searched).unwrap_or_default();
+        let searcher = open.reader.searcher();
+        let stats = TermStats::load(&searcher, &searched).unwrap_or_default();
+        let bm25 = Bm25::load(&searcher, &searched).unwrap_or_default();
         let vocabulary = Vocabulary::from_corpus(corpus);
         let synonyms = Synonyms::compile(&corpus.synonyms);
         let entry_index = corpus
@@ -230,8 +234,19 @@ impl Engine {
                 })
             })
             .collect();
+        let first_passage = corpus
+            .entries
+            .iter()
+            .scan(0u32, |next, entry| {
+                let first = *next;
+                *next += entry.passages.len() as u32;
+                Some(first)
+            })
+            .collect();
         Engine {
             passages,
+            first_passage,
+            bm25,
             assistant_triggers,
             open,
             settings,
@@ -408,69 +423,33 @@ impl Engine {
     }
 
     /// Clauses matching the question's terms and synonyms in `fields`, each with its boost.
-    fn clauses(
-        &self,
-        analyzed: &Analyzed,
-        fields: &[(Field, f32)],
-    ) -> Vec<(Occur, Box<dyn Query>)> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    fn clauses(&self, analyzed: &Analyzed, fields: &[(Field, f32)]) -> Vec<Clause> {
+        let mut clauses = Vec::new();
         for t in analyzed.terms.iter().filter(|t| t.known && !t.rewritten) {
             for &(field, boost) in fields {
-                let query = TermQuery::new(
-                    Term::from_field_text(field, &t.term),
-                    IndexRecordOption::WithFreqs,
-                );
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(query), boost)),
-                ));
+                clauses.push(Clause {
+                    field,
+                    terms: vec![(0, t.term.clone())],
+                    boost,
+                });
             }
         }
         for e in &analyzed.expansions {
             for &(field, boost) in fields {
-                let query: Box<dyn Query> = match e.phrase.terms.as_slice() {
-                    [(_, only)] => Box::new(TermQuery::new(
-                        Term::from_field_text(field, only),
-                        IndexRecordOption::WithFreqs,
-                    )),
-                    terms => Box::new(PhraseQuery::new_with_offset(
-                        terms
-                            .iter()
-                            .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
-                            .collect(),
-                    )),
-                };
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(query, boost * SYNONYM_WEIGHT)),
-                ));
+                clauses.push(Clause {
+                    field,
+                    terms: e.phrase.terms.clone(),
+                    boost: boost * SYNONYM_WEIGHT,
+                });
             }
         }
         clauses
     }
 
-    /// `query`, confined to one entry's documents of one level when `entry` is given.
-    fn scoped(&self, query: Box<dyn Query>, entry: Option<usize>, level: &str) -> Box<dyn Query> {
-        let Some(entry) = entry else { return query };
-        let fields = &self.open.fields;
-        let id = Term::from_field_text(fields.entry_id, &self.entries()[entry].id);
-        let level = Term::from_field_text(fields.level, level);
-        Box::new(BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(id, IndexRecordOption::Basic)),
-            ),
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(level, IndexRecordOption::Basic)),
-            ),
-            (Occur::Should, query),
-        ]))
-    }
-
     /// Searches entry documents (how an entry is asked for) and passage documents (what it
     /// says) separately. Returns the passage candidates, including the best passage of every
-    /// well-matched entry, and each matched entry's relevance.
+    /// well-matched entry, and each matched entry's relevance. A follow-up confined to one
+    /// entry (`focus`) considers that entry's passages only, all of them.
     fn search(
         &self,
         searcher: &Searcher,
@@ -478,87 +457,98 @@ impl Engine {
         weights: &[f32],
         focus: Option<usize>,
     ) -> (Vec<Candidate>, HashMap<usize, f32>) {
-        let fields = &self.open.fields;
         let entry_clauses = self.clauses(analyzed, &self.entry_boosts);
         let passage_clauses = self.clauses(analyzed, &self.passage_boosts);
         if passage_clauses.is_empty() && focus.is_none() {
             return (Vec::new(), HashMap::new());
         }
         let locators = self.locators(searcher);
-        let mut relevance: HashMap<usize, f32> = HashMap::new();
-        if !entry_clauses.is_empty() {
-            let query = self.scoped(
-                Box::new(BooleanQuery::new(entry_clauses)),
-                focus,
-                LEVEL_ENTRY,
-            );
-            for (score, address) in searcher
-                .search(
-                    &query,
-                    &TopDocs::with_limit(ENTRY_CANDIDATES).order_by_score(),
-                )
-                .unwrap_or_default()
-            {
-                let entry = locators[address.segment_ord as usize]
-                    .entry
-                    .as_ref()
-                    .and_then(|column| column.first(address.doc_id));
-                if let Some(entry) = entry.filter(|e| (*e as usize) < self.entries().len()) {
-                    relevance.insert(entry as usize, score);
-                }
-            }
-        }
-        let passages_matching: Box<dyn Query> = Box::new(BooleanQuery::new(passage_clauses));
-        let passage_query = self.scoped(passages_matching.box_clone(), focus, LEVEL_PASSAGE);
-        let top = searcher
-            .search(
-                &passage_query,
-                &TopDocs::with_limit(CANDIDATES).order_by_score(),
-            )
+        let column = |hit: &Hit, pick: fn(&Locators) -> Option<&Column<u64>>| {
+            let segment = locators.get(hit.address.segment_ord as usize)?;
+            Some(pick(segment)?.first(hit.address.doc_id)? as usize)
+        };
+        let entry_of = |hit: &Hit| column(hit, |l| l.entry.as_ref());
+        let ordinal_of = |hit: &Hit| column(hit, |l| l.ordinal.as_ref());
+        let in_focus = |hit: &Hit| focus.is_none_or(|f| entry_of(hit) == Some(f));
+
+        let entry_hits = self
+            .bm25
+            .search(searcher, &entry_clauses)
             .unwrap_or_default();
-        let mut candidates: Vec<Candidate> = top
-            .into_iter()
-            .filter_map(|(score, address)| {
-                self.candidate(&locators, analyzed, weights, score, address)
-            })
+        let mut relevance: HashMap<usize, f32> =
+            retrieve::top(entry_hits.iter().filter(|h| in_focus(h)), ENTRY_CANDIDATES)
+                .iter()
+                .filter_map(|hit| Some((entry_of(hit)?, hit.score)))
+                .filter(|(entry, _)| *entry < self.entries().len())
+                .collect();
+        let passage_hits = self
+            .bm25
+            .search(searcher, &passage_clauses)
+            .unwrap_or_default();
+
+        if let Some(entry) = focus {
+            // The follow-up's project is the one asked for, named or not.
+            relevance.entry(entry).or_insert(1.0);
+            let scores: HashMap<usize, f32> = passage_hits
+                .iter()
+                .filter(|h| in_focus(h))
+                .filter_map(|h| Some((ordinal_of(h)?, h.score)))
+                .collect();
+            let mut candidates: Vec<Candidate> = self
+                .passage_ordinals(entry)
+                .filter_map(|ordinal| {
+                    let score = scores.get(&ordinal).copied().unwrap_or(0.0);
+                    self.candidate(analyzed, weights, score, ordinal)
+                })
+                .collect();
+            candidates.sort_by(|a, b| b.bm25.total_cmp(&a.bm25).then(a.ordinal.cmp(&b.ordinal)));
+            candidates.truncate(CANDIDATES);
+            return (candidates, relevance);
+        }
+
+        let mut candidates: Vec<Candidate> = retrieve::top(passage_hits.iter(), CANDIDATES)
+            .iter()
+            .filter_map(|hit| self.candidate(analyzed, weights, hit.score, ordinal_of(hit)?))
             .collect();
         // An entry clearly asked for by name whose passages did not make the cut still gets its
-        // best one. Weakly named programme entries are left out: each costs a search of its
-        // own, and they could not rank first anyway. Assistant entries (one short passage,
-        // matched only by their phrasings) always come along: a decline must be able to win.
+        // best one (its first when none matches). Weakly named programme entries are left out:
+        // they could not rank first anyway. Assistant entries (one short passage, matched only
+        // by their phrasings) always come along: a decline must be able to win.
         let strongest = relevance.values().copied().fold(0.0, f32::max);
-        let mut missing: Vec<usize> = relevance
+        let mut missing: HashMap<usize, Option<(f32, usize)>> = relevance
             .iter()
             .filter(|(e, r)| {
                 **r >= MISSING_ENTRY_SHARE * strongest
                     || self.entries()[**e].kind == Kind::Assistant
             })
-            .map(|(e, _)| *e)
-            .filter(|e| !candidates.iter().any(|c| c.entry == *e))
+            .map(|(e, _)| (*e, None))
+            .filter(|(e, _)| !candidates.iter().any(|c| c.entry == *e))
             .collect();
-        missing.sort_unstable();
-        for entry in missing {
-            let query = self.scoped(passages_matching.box_clone(), Some(entry), LEVEL_PASSAGE);
-            let best = searcher
-                .search(&query, &TopDocs::with_limit(1).order_by_score())
-                .unwrap_or_default()
-                .into_iter()
-                .next();
-            let best = best.or_else(|| {
-                let first = Term::from_field_text(
-                    fields.passage_id,
-                    &format!("{}#p1", self.entries()[entry].id),
-                );
-                let query = TermQuery::new(first, IndexRecordOption::Basic);
-                searcher
-                    .search(&query, &TopDocs::with_limit(1).order_by_score())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .next()
-                    .map(|(_, a)| (0.0, a))
-            });
-            if let Some(candidate) = best.and_then(|(score, address)| {
-                self.candidate(&locators, analyzed, weights, score, address)
+        if !missing.is_empty() {
+            for hit in &passage_hits {
+                let Some(best) = entry_of(hit).and_then(|e| missing.get_mut(&e)) else {
+                    continue;
+                };
+                let Some(ordinal) = ordinal_of(hit) else {
+                    continue;
+                };
+                if best.is_none_or(|(score, at)| {
+                    (hit.score, std::cmp::Reverse(ordinal)) > (score, std::cmp::Reverse(at))
+                }) {
+                    *best = Some((hit.score, ordinal));
+                }
+            }
+        }
+        let mut missing: Vec<(usize, Option<(f32, usize)>)> = missing.into_iter().collect();
+        missing.sort_unstable_by_key(|(e, _)| *e);
+        // Such a passage stands in for an entry asked for by name: it counts as relevant as
+        // the name matched, on the scale of the best passage's relevance.
+        let top_passage = candidates.iter().map(|c| c.bm25).fold(0.0, f32::max);
+        for (entry, best) in missing {
+            let named = top_passage * relevance[&entry] / strongest.max(f32::EPSILON);
+            let best = best.or_else(|| Some((0.0, self.passage_ordinals(entry).next()?)));
+            if let Some(candidate) = best.and_then(|(score, ordinal)| {
+                self.candidate(analyzed, weights, score.max(named), ordinal)
             }) {
                 candidates.push(candidate);
             }
@@ -566,19 +556,19 @@ impl Engine {
         (candidates, relevance)
     }
 
+    /// The ordinals of an entry's passages, in order.
+    fn passage_ordinals(&self, entry: usize) -> std::ops::Range<usize> {
+        let first = self.first_passage[entry] as usize;
+        first..first + self.entries()[entry].passages.len()
+    }
+
     fn candidate(
         &self,
-        locators: &[Locators],
         analyzed: &Analyzed,
         weights: &[f32],
         bm25: f32,
-        address: DocAddress,
+        ordinal: usize,
     ) -> Option<Candidate> {
-        let ordinal = locators
-            .get(address.segment_ord as usize)?
-            .ordinal
-            .as_ref()?
-            .first(address.doc_id)? as usize;
         let slot = self.passages.get(ordinal)?;
         let entry = slot.entry as usize;
         let passage = self.entries()[entry].passages.get(slot.passage as usize)?;
@@ -643,7 +633,14 @@ impl Engine {
                     .map(|p| scoring::phrasing_similarity(analyzed, weights, p))
                     .fold(0.0, f32::max);
                 let asked_for = entry_relevance.get(&entry).map_or(0.0, |r| r / top_entry);
-                let relevance = 0.5 * (c.bm25 / top_bm25) + 0.5 * asked_for;
+                // An assistant reply's words say nothing about the question and its many
+                // phrasings share one field: only how closely one phrasing matches counts (it
+                // must be close, below), so its relevance is taken as full.
+                let relevance = if self.entries()[entry].kind == Kind::Assistant {
+                    1.0
+                } else {
+                    0.5 * (c.bm25 / top_bm25) + 0.5 * asked_for
+                };
                 let typed = if c.typed { TYPED_BONUS } else { 0.0 };
                 let score = RELEVANCE_SHARE * relevance
                     + COVERAGE_SHARE * c.coverage
