@@ -36,7 +36,7 @@ pub use suggest::{SuggestError, SuggestResponse, Suggestion};
 
 use question::Analyzed;
 use retrieve::{Bm25, Clause, Hit};
-use scoring::TermStats;
+use scoring::{QuestionIds, TermStats, UNKNOWN};
 use suggest::SuggestIndex;
 use synonyms::Synonyms;
 use vocabulary::Vocabulary;
@@ -94,10 +94,10 @@ pub struct AskRequest {
 
 /// Per-entry data computed once at load.
 struct EntryInfo {
-    /// Terms of the title, alternates, names, keywords and triggers.
-    terms: HashSet<String>,
-    /// Each way of asking for the entry, as distinct terms with their weights.
-    phrasings: Vec<Vec<(String, f32)>>,
+    /// Term ids of the title, alternates, names, keywords and triggers, sorted.
+    terms: Vec<u32>,
+    /// Each way of asking for the entry, as distinct term ids with their weights.
+    phrasings: Vec<Vec<(u32, f32)>>,
 }
 
 /// Where a passage sits in the corpus, found from a hit's `ordinal` fast field, and its
@@ -111,9 +111,9 @@ struct PassageSlot {
 
 /// A passage text's analysis, kept for re-ranking, project mentions and highlights.
 struct PassageTerms {
-    /// The distinct terms, sorted.
-    distinct: Box<[String]>,
-    /// Every term occurrence in text order: its index in `distinct` and its byte range.
+    /// The distinct term ids, sorted.
+    distinct: Box<[u32]>,
+    /// Every term occurrence in text order: its id and its byte range.
     spans: Box<[(u32, u32, u32)]>,
 }
 
@@ -139,8 +139,9 @@ pub struct Engine {
     /// An assistant entry's triggers, as their folded words joined by spaces: a question that
     /// is exactly a trigger ("what can you do?") is answered by it, stop words and all.
     assistant_triggers: HashMap<String, usize>,
-    /// Single-word project names and aliases → project entry index, for spotting mentions.
-    project_mentions: HashMap<String, usize>,
+    /// Single-word project names and aliases (term ids) → project entry index, for spotting
+    /// mentions.
+    project_mentions: HashMap<u32, usize>,
     helpline: Option<Helpline>,
     /// As-you-type completions, built once here so a keystroke costs microseconds.
     suggest: SuggestIndex,
@@ -210,7 +211,7 @@ impl Engine {
         for (i, entry) in corpus.entries.iter().enumerate() {
             for name in entry.names() {
                 if let [only] = analysis::terms(name).as_slice() {
-                    project_mentions.insert(only.term.clone(), i);
+                    project_mentions.insert(stats.id(&only.term), i);
                 }
             }
         }
@@ -291,16 +292,17 @@ impl Engine {
         slot.analyzed.get_or_init(|| {
             let text = &self.entries()[slot.entry as usize].passages[slot.passage as usize].text;
             let terms = analysis::terms(text);
-            let mut distinct: Vec<String> = terms.iter().map(|t| t.term.clone()).collect();
+            let spans: Box<[(u32, u32, u32)]> = terms
+                .iter()
+                .map(|t| (self.stats.id(&t.term), t.word.from as u32, t.word.to as u32))
+                .collect();
+            let mut distinct: Vec<u32> = spans
+                .iter()
+                .map(|(id, _, _)| *id)
+                .filter(|id| *id != UNKNOWN)
+                .collect();
             distinct.sort_unstable();
             distinct.dedup();
-            let spans = terms
-                .iter()
-                .map(|t| {
-                    let at = distinct.binary_search(&t.term).unwrap_or(0);
-                    (at as u32, t.word.from as u32, t.word.to as u32)
-                })
-                .collect();
             PassageTerms {
                 distinct: distinct.into_boxed_slice(),
                 spans,
@@ -308,23 +310,18 @@ impl Engine {
         })
     }
 
-    /// The distinct analyzed terms of the passage with this ordinal, sorted.
-    fn passage_terms(&self, ordinal: usize) -> &[String] {
+    /// The distinct term ids of the passage with this ordinal, sorted.
+    fn passage_terms(&self, ordinal: usize) -> &[u32] {
         &self.analyzed_passage(ordinal).distinct
     }
 
     /// [`highlight::ranges`] of a passage, from its kept analysis.
-    fn passage_highlights(
-        &self,
-        ordinal: usize,
-        text: &str,
-        terms: &HashSet<&str>,
-    ) -> Vec<[usize; 2]> {
+    fn passage_highlights(&self, ordinal: usize, text: &str, terms: &[u32]) -> Vec<[usize; 2]> {
         let analyzed = self.analyzed_passage(ordinal);
         let matching = analyzed
             .spans
             .iter()
-            .filter(|(at, _, _)| terms.contains(analyzed.distinct[*at as usize].as_str()))
+            .filter(|(id, _, _)| terms.contains(id))
             .map(|(_, from, to)| (*from as usize, *to as usize));
         highlight::merge(text, matching)
     }
@@ -361,7 +358,8 @@ impl Engine {
         if let Some(&entry) = self.assistant_triggers.get(&plain_words(q)) {
             return Ok(self.assistant_reply(q, entry));
         }
-        let analyzed = question::analyze(q, &self.vocabulary, &self.synonyms);
+        let mut analyzed = question::analyze(q, &self.vocabulary, &self.synonyms);
+        analyzed.ids = QuestionIds::new(&analyzed, &self.stats);
         let weights = self.weights(&analyzed);
         let focus = self.follow_up_focus(&analyzed, request.context.as_ref());
         let searcher = self.open.reader.searcher();
@@ -405,7 +403,7 @@ impl Engine {
         let names_a_project = analyzed
             .terms
             .iter()
-            .any(|t| self.project_mentions.contains_key(&t.term));
+            .any(|t| self.project_mentions.contains_key(&self.stats.id(&t.term)));
         if !refers_back || names_a_project {
             return None;
         }
@@ -576,11 +574,8 @@ impl Engine {
         let passage_id = passage.id.clone();
         let passage_terms = self.passage_terms(ordinal);
         let entry_terms = &self.info[entry].terms;
-        let covered = scoring::covered(analyzed, |t| {
-            passage_terms
-                .binary_search_by(|p| p.as_str().cmp(t))
-                .is_ok()
-                || entry_terms.contains(t)
+        let covered = scoring::covered(analyzed, |id| {
+            passage_terms.binary_search(&id).is_ok() || entry_terms.binary_search(&id).is_ok()
         });
         let coverage = scoring::coverage(weights, &covered);
         let typed = analyzed
@@ -802,17 +797,7 @@ impl Engine {
         limit: usize,
     ) -> Vec<PassageHit> {
         let entries = self.entries();
-        let highlight_terms: HashSet<&str> = analyzed
-            .terms
-            .iter()
-            .map(|t| t.term.as_str())
-            .chain(
-                analyzed
-                    .expansions
-                    .iter()
-                    .flat_map(|e| e.phrase.terms.iter().map(|(_, t)| t.as_str())),
-            )
-            .collect();
+        let highlight_terms: Vec<u32> = analyzed.ids.all().collect();
         programme
             .iter()
             .take(limit)
@@ -851,8 +836,8 @@ impl Engine {
             if entries[c.entry].kind == Kind::Project {
                 bump(c.entry, *score);
             }
-            for term in self.passage_terms(c.ordinal) {
-                if let Some(&project) = self.project_mentions.get(term) {
+            for id in self.passage_terms(c.ordinal) {
+                if let Some(&project) = self.project_mentions.get(id) {
                     bump(project, score * 0.9);
                 }
             }
@@ -953,17 +938,27 @@ fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
         .chain(entry.names())
         .chain(keywords)
         .collect();
-    let phrasings: Vec<Vec<(String, f32)>> = phrasing_texts
+    // Distinct terms by text (each unknown one keeps its own weight), sorted by id.
+    let phrasings: Vec<Vec<(u32, f32)>> = phrasing_texts
         .iter()
         .map(|text| {
-            terms_of(text)
+            let mut phrasing: Vec<(u32, f32)> = terms_of(text)
                 .into_iter()
-                .map(|t| (t.clone(), stats.idf(&t)))
-                .collect::<Vec<_>>()
+                .map(|t| (stats.id(&t), stats.idf(&t)))
+                .collect();
+            phrasing.sort_by_key(|(id, _)| *id);
+            phrasing
         })
         .filter(|p| !p.is_empty())
         .collect();
-    let terms = phrasings.iter().flatten().map(|(t, _)| t.clone()).collect();
+    let mut terms: Vec<u32> = phrasings
+        .iter()
+        .flatten()
+        .map(|(id, _)| *id)
+        .filter(|id| *id != UNKNOWN)
+        .collect();
+    terms.sort_unstable();
+    terms.dedup();
     EntryInfo { terms, phrasings }
 }
 

@@ -5,6 +5,7 @@
 use signpost_indexer::analysis::{self, Term, Word};
 
 use super::answer_type::{self, AnswerType};
+use super::scoring::QuestionIds;
 use super::synonyms::{Expansion, Synonyms};
 use super::vocabulary::Vocabulary;
 
@@ -85,6 +86,9 @@ pub struct Analyzed {
     pub words: Vec<String>,
     /// The kind of fact the question asks for ("how much" → an amount), if any.
     pub expects: Option<AnswerType>,
+    /// The terms and synonym phrases as the index's term ids, filled in by the engine (which
+    /// knows them) right after analysis.
+    pub ids: QuestionIds,
 }
 
 /// Blanks out markup tags (`<script>`, `</b>`, `<img src=x>`): a tag's name is never what a
@@ -217,6 +221,7 @@ pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyze
         expansions,
         corrected: any_correction.then_some(corrected_text),
         expects: answer_type::expected(&words),
+        ids: QuestionIds::default(),
         words,
     }
 }

@@ -13,12 +13,19 @@ use tantivy::Searcher;
 
 use super::question::Analyzed;
 
-/// Document frequencies of every indexed term (the largest over the searched fields).
+/// Every indexed term of the searched fields, numbered, with its document frequency (the
+/// largest over those fields). Ranking compares terms by number: a question's terms are
+/// looked up once, and an entry's phrasings and a passage's terms are kept as numbers.
 #[derive(Debug, Default)]
 pub struct TermStats {
-    df: HashMap<String, u32>,
+    ids: HashMap<String, u32>,
+    /// Document frequency by term id.
+    df: Vec<u32>,
     docs: f32,
 }
+
+/// The id of a term the index does not have: it matches nothing, not even itself.
+pub const UNKNOWN: u32 = u32::MAX;
 
 impl TermStats {
     /// Reads the term dictionaries of `fields` in every segment.
@@ -36,40 +43,97 @@ impl TermStats {
                 }
             }
         }
-        let mut df: HashMap<String, u32> = HashMap::new();
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut df: Vec<u32> = Vec::new();
         for field in per_field {
             for (term, count) in field {
-                let slot = df.entry(term).or_insert(0);
+                let id = *ids.entry(term).or_insert_with(|| {
+                    df.push(0);
+                    (df.len() - 1) as u32
+                });
+                let slot = &mut df[id as usize];
                 *slot = (*slot).max(count);
             }
         }
         Ok(TermStats {
+            ids,
             df,
             docs: searcher.num_docs().max(1) as f32,
         })
     }
 
+    /// The term's id, or [`UNKNOWN`].
+    pub fn id(&self, term: &str) -> u32 {
+        self.ids.get(term).copied().unwrap_or(UNKNOWN)
+    }
+
     /// BM25-style IDF; a term the index lacks gets the largest weight.
     pub fn idf(&self, term: &str) -> f32 {
-        let df = self.df.get(term).copied().unwrap_or(0) as f32;
+        self.idf_of(self.id(term))
+    }
+
+    pub fn idf_of(&self, id: u32) -> f32 {
+        let df = self.df.get(id as usize).copied().unwrap_or(0) as f32;
         (1.0 + (self.docs - df + 0.5) / (df + 0.5)).ln()
     }
 
     pub fn contains(&self, term: &str) -> bool {
-        self.df.contains_key(term)
+        self.ids.contains_key(term)
+    }
+}
+
+/// A question's terms and synonym phrases as term ids, looked up once per question.
+#[derive(Debug, Clone, Default)]
+pub struct QuestionIds {
+    /// Per question term, its id; [`UNKNOWN`] for a rewritten term, which is never matched.
+    pub terms: Vec<u32>,
+    /// Per synonym expansion, the ids of its phrase's terms.
+    pub expansions: Vec<Vec<u32>>,
+}
+
+impl QuestionIds {
+    pub fn new(analyzed: &Analyzed, stats: &TermStats) -> QuestionIds {
+        QuestionIds {
+            terms: analyzed
+                .terms
+                .iter()
+                .map(|t| {
+                    if t.rewritten {
+                        UNKNOWN
+                    } else {
+                        stats.id(&t.term)
+                    }
+                })
+                .collect(),
+            expansions: analyzed
+                .expansions
+                .iter()
+                .map(|e| e.phrase.terms.iter().map(|(_, t)| stats.id(t)).collect())
+                .collect(),
+        }
+    }
+
+    /// Every id the question searches for, its own terms and its synonyms'.
+    pub fn all(&self) -> impl Iterator<Item = u32> + '_ {
+        self.terms
+            .iter()
+            .chain(self.expansions.iter().flatten())
+            .copied()
+            .filter(|id| *id != UNKNOWN)
     }
 }
 
 /// Which question terms a set of terms accounts for, directly or through a synonym whose
 /// every term is present.
-pub fn covered(analyzed: &Analyzed, has: impl Fn(&str) -> bool) -> Vec<bool> {
-    let mut covered: Vec<bool> = analyzed
+pub fn covered(analyzed: &Analyzed, has: impl Fn(u32) -> bool) -> Vec<bool> {
+    let ids = &analyzed.ids;
+    let mut covered: Vec<bool> = ids
         .terms
         .iter()
-        .map(|t| !t.rewritten && has(&t.term))
+        .map(|id| *id != UNKNOWN && has(*id))
         .collect();
-    for e in &analyzed.expansions {
-        if e.phrase.terms.iter().all(|(_, t)| has(t)) {
+    for (e, phrase) in analyzed.expansions.iter().zip(&ids.expansions) {
+        if phrase.iter().all(|id| *id != UNKNOWN && has(*id)) {
             for i in &e.covers {
                 covered[*i] = true;
             }
@@ -93,18 +157,22 @@ pub fn coverage(weights: &[f32], covered: &[bool]) -> f32 {
         / total
 }
 
-/// Weighted Jaccard similarity between the question and one phrasing (its distinct terms
-/// with their weights): matched question weight over the weight of everything either side
-/// says. Synonyms count as matches on both sides.
-pub fn phrasing_similarity(
-    analyzed: &Analyzed,
-    weights: &[f32],
-    phrasing: &[(String, f32)],
-) -> f32 {
+/// One way of asking for an entry: its distinct term ids, sorted, with their weights.
+pub type Phrasing = [(u32, f32)];
+
+/// Weighted Jaccard similarity between the question and one phrasing: matched question
+/// weight over the weight of everything either side says. Synonyms count as matches on both
+/// sides.
+pub fn phrasing_similarity(analyzed: &Analyzed, weights: &[f32], phrasing: &Phrasing) -> f32 {
+    let ids = &analyzed.ids;
     if phrasing.is_empty() || weights.is_empty() {
         return 0.0;
     }
-    let has = |term: &str| phrasing.iter().any(|(t, _)| t == term);
+    let has = |id: u32| phrasing.binary_search_by_key(&id, |(t, _)| *t).is_ok();
+    // Most phrasings share nothing with the question: no need to work out more.
+    if !ids.all().any(has) {
+        return 0.0;
+    }
     let covered = covered(analyzed, has);
     let matched_question: f32 = weights
         .iter()
@@ -116,19 +184,17 @@ pub fn phrasing_similarity(
         return 0.0;
     }
     // Phrasing terms the question (or its synonyms) said.
-    let said = |term: &str| {
-        analyzed
-            .terms
-            .iter()
-            .any(|t| t.term == term && !t.rewritten)
-            || analyzed.expansions.iter().any(|e| {
-                e.phrase.terms.iter().any(|(_, t)| t == term)
-                    && e.phrase.terms.iter().all(|(_, t)| has(t))
-            })
+    let said = |id: u32| {
+        id != UNKNOWN
+            && (ids.terms.contains(&id)
+                || ids
+                    .expansions
+                    .iter()
+                    .any(|phrase| phrase.contains(&id) && phrase.iter().all(|t| has(*t))))
     };
     let unmatched_phrasing: f32 = phrasing
         .iter()
-        .filter(|(t, _)| !said(t))
+        .filter(|(id, _)| !said(*id))
         .map(|(_, w)| *w)
         .sum();
     let question_total: f32 = weights.iter().sum();
@@ -155,6 +221,7 @@ mod tests {
             corrected: None,
             words: Vec::new(),
             expects: None,
+            ids: QuestionIds::default(),
         }
     }
 
@@ -166,20 +233,26 @@ mod tests {
 
     #[test]
     fn an_exact_phrasing_scores_one_and_extra_words_dilute_it() {
-        let q = question(&["nation", "project"]);
+        let mut q = question(&["nation", "project"]);
+        q.ids = QuestionIds {
+            terms: vec![1, 2],
+            expansions: Vec::new(),
+        };
         let weights = [1.0, 1.0];
-        let exact = [("nation".to_string(), 1.0), ("project".to_string(), 1.0)];
+        let exact = [(1, 1.0), (2, 1.0)];
         assert!((phrasing_similarity(&q, &weights, &exact) - 1.0).abs() < 1e-6);
-        let longer = [
-            ("nation".to_string(), 1.0),
-            ("project".to_string(), 1.0),
-            ("smart".to_string(), 2.0),
-            ("card".to_string(), 2.0),
-        ];
+        let longer = [(1, 1.0), (2, 1.0), (3, 2.0), (UNKNOWN, 2.0)];
         assert!((phrasing_similarity(&q, &weights, &longer) - 2.0 / 6.0).abs() < 1e-6);
-        assert_eq!(
-            phrasing_similarity(&q, &weights, &[("other".to_string(), 1.0)]),
-            0.0
-        );
+        assert_eq!(phrasing_similarity(&q, &weights, &[(7, 1.0)]), 0.0);
+    }
+
+    #[test]
+    fn an_unknown_term_matches_nothing_not_even_itself() {
+        let mut q = question(&["zzyzx", "project"]);
+        q.ids = QuestionIds {
+            terms: vec![UNKNOWN, 2],
+            expansions: Vec::new(),
+        };
+        assert_eq!(covered(&q, |_| true), vec![false, true]);
     }
 }
