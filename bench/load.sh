@@ -40,6 +40,7 @@ machine
 echo "pinning: $PINNING; wrk -t1"
 echo
 printf '%-5s %-9s %12s %10s %10s %8s\n' conns endpoint "requests/s" "p50 ms" "p99 ms" errors
+failed=0
 for conns in $CONNECTIONS; do
   health=$(run_wrk "$conns" "$SECS" healthz)
   ask=$(run_wrk "$conns" "$SECS" ask "$QUESTIONS")
@@ -50,6 +51,7 @@ for conns in $CONNECTIONS; do
       "$(echo "$(field p50_us "$line") / 1000" | bc -l)" \
       "$(echo "$(field p99_us "$line") / 1000" | bc -l)" \
       "$(($(field errors "$line") + $(field non2xx "$line")))"
+    failed=$((failed + $(field errors "$line") + $(field non2xx "$line")))
   done
   ratio_rps=$(echo "$(field rps "$ask") / $(field rps "$health")" | bc -l)
   ratio_p50=$(echo "$(field p50_us "$ask") / $(field p50_us "$health")" | bc -l)
@@ -58,3 +60,7 @@ for conns in $CONNECTIONS; do
 done
 echo
 echo "server RSS after the run: $(($(server_rss_kib) / 1024)) MiB"
+if [ "$failed" -gt 0 ]; then
+  echo "FAILED: $failed requests failed or were refused; the figures above are not valid" >&2
+  exit 1
+fi

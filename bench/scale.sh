@@ -43,6 +43,11 @@ for n in "${SIZES[@]}"; do
   result=$(run_wrk 1 "$SECS" ask "$gen/questions.jsonl")
   rss_mib=$(($(server_rss_kib) / 1024))
   stop_server
+  failed=$(($(field errors "$result") + $(field non2xx "$result")))
+  if [ "$failed" -gt 0 ]; then
+    echo "FAILED at $n passages: $failed requests failed or were refused" >&2
+    exit 1
+  fi
   printf '%9d %11.1f %12.0f %10d %9.2f %9.2f %9.0f %10d %10d\n' "$n" \
     "$(echo "$build_ms / 1000" | bc -l)" "$(echo "$n * 1000 / $build_ms" | bc -l)" "$start_ms" \
     "$(echo "$(field p50_us "$result") / 1000" | bc -l)" \
