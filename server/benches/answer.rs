@@ -18,6 +18,10 @@ use signpost_indexer::generate;
 use signpost_server::engine::{AskRequest, Engine, Settings};
 use signpost_server::index_setup;
 
+/// The server binary's allocator, so the benchmark measures what is served.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

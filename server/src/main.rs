@@ -13,6 +13,9 @@ use signpost_server::store::{Period, Store, StoreConfig};
 use signpost_server::{eval, index_setup, serve, AppState};
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(

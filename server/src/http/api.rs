@@ -114,12 +114,18 @@ async fn ask(
     check_limits(&engine, &request)?;
     let permit = state.search_permit()?;
     let started = Instant::now();
-    let mut response = tokio::task::spawn_blocking(move || {
+    let mut response = if engine.answers_quickly() {
+        // Cheaper than the two thread switches handing it to a blocking thread would cost.
         let _permit = permit;
-        engine.ask(&request)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("answer task failed: {e}")))??;
+        engine.ask(&request)?
+    } else {
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            engine.ask(&request)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("answer task failed: {e}")))??
+    };
     state
         .metrics()
         .observe_answer(started.elapsed(), response.answer.is_some());

@@ -20,6 +20,8 @@ use super::{
 
 /// The most records written in one transaction.
 const MAX_BATCH: usize = 512;
+/// How long the writer lets records gather after the first of a batch arrives.
+const BATCH_WINDOW: Duration = Duration::from_millis(20);
 /// At most one warning per this period; the rest are counted and summarized.
 const LOG_EVERY: Duration = Duration::from_secs(60);
 
@@ -70,14 +72,26 @@ pub(super) fn run(receiver: Receiver<Message>, config: StoreConfig, stats: Arc<S
         let wait = next_purge.saturating_duration_since(Instant::now());
         match receiver.recv_timeout(wait) {
             Ok(first) => {
+                // Let a batch gather: under load this turns a transaction and a wake-up per
+                // record into one per window, and senders never wait either way.
+                if !matches!(first, Message::Flush(_)) {
+                    std::thread::sleep(BATCH_WINDOW);
+                }
+                // Everything queued by now is written, in transactions of up to MAX_BATCH.
                 let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match receiver.try_recv() {
-                        Ok(next) => batch.push(next),
-                        Err(_) => break,
+                loop {
+                    while batch.len() < MAX_BATCH {
+                        match receiver.try_recv() {
+                            Ok(next) => batch.push(next),
+                            Err(_) => break,
+                        }
+                    }
+                    let full = batch.len() == MAX_BATCH;
+                    writer.handle(std::mem::take(&mut batch), &mut next_purge);
+                    if !full {
+                        break;
                     }
                 }
-                writer.handle(batch, &mut next_purge);
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
