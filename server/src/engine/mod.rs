@@ -432,23 +432,32 @@ impl Engine {
 
     /// Clauses matching the question's terms and synonyms in `fields`, each with its boost.
     fn clauses(&self, analyzed: &Analyzed, fields: &[(Field, f32)]) -> Vec<Clause> {
+        // A field that lacks one of a clause's terms cannot match it: no clause is made.
+        let in_field = |ids: &[u32], field| ids.iter().all(|id| self.stats.in_field(*id, field));
         let mut clauses = Vec::new();
-        for t in analyzed.terms.iter().filter(|t| t.known && !t.rewritten) {
+        for (t, id) in analyzed.terms.iter().zip(&analyzed.ids.terms) {
+            if !t.known || t.rewritten {
+                continue;
+            }
             for &(field, boost) in fields {
-                clauses.push(Clause {
-                    field,
-                    terms: vec![(0, t.term.clone())],
-                    boost,
-                });
+                if in_field(&[*id], field) {
+                    clauses.push(Clause {
+                        field,
+                        terms: vec![(0, t.term.clone())],
+                        boost,
+                    });
+                }
             }
         }
-        for e in &analyzed.expansions {
+        for (e, ids) in analyzed.expansions.iter().zip(&analyzed.ids.expansions) {
             for &(field, boost) in fields {
-                clauses.push(Clause {
-                    field,
-                    terms: e.phrase.terms.clone(),
-                    boost: boost * SYNONYM_WEIGHT,
-                });
+                if in_field(ids, field) {
+                    clauses.push(Clause {
+                        field,
+                        terms: e.phrase.terms.clone(),
+                        boost: boost * SYNONYM_WEIGHT,
+                    });
+                }
             }
         }
         clauses
@@ -467,7 +476,9 @@ impl Engine {
     ) -> (Vec<Candidate>, HashMap<usize, f32>) {
         let entry_clauses = self.clauses(analyzed, &self.entry_boosts);
         let passage_clauses = self.clauses(analyzed, &self.passage_boosts);
-        if passage_clauses.is_empty() && focus.is_none() {
+        let searchable = analyzed.terms.iter().any(|t| t.known && !t.rewritten)
+            || !analyzed.expansions.is_empty();
+        if !searchable && focus.is_none() {
             return (Vec::new(), HashMap::new());
         }
         let locators = self.locators(searcher);
@@ -483,12 +494,15 @@ impl Engine {
             .bm25
             .search(searcher, &entry_clauses)
             .unwrap_or_default();
-        let mut relevance: HashMap<usize, f32> =
-            retrieve::top(entry_hits.iter().filter(|h| in_focus(h)), ENTRY_CANDIDATES)
-                .iter()
-                .filter_map(|hit| Some((entry_of(hit)?, hit.score)))
-                .filter(|(entry, _)| *entry < self.entries().len())
-                .collect();
+        let mut relevance: HashMap<usize, f32> = retrieve::top(
+            entry_hits.iter().filter(|h| in_focus(h)),
+            ENTRY_CANDIDATES,
+            |h| entry_of(h).unwrap_or(usize::MAX) as u64,
+        )
+        .iter()
+        .filter_map(|hit| Some((entry_of(hit)?, hit.score)))
+        .filter(|(entry, _)| *entry < self.entries().len())
+        .collect();
         let passage_hits = self
             .bm25
             .search(searcher, &passage_clauses)
@@ -514,10 +528,12 @@ impl Engine {
             return (candidates, relevance);
         }
 
-        let mut candidates: Vec<Candidate> = retrieve::top(passage_hits.iter(), CANDIDATES)
-            .iter()
-            .filter_map(|hit| self.candidate(analyzed, weights, hit.score, ordinal_of(hit)?))
-            .collect();
+        let by_ordinal = |h: &Hit| ordinal_of(h).unwrap_or(usize::MAX) as u64;
+        let mut candidates: Vec<Candidate> =
+            retrieve::top(passage_hits.iter(), CANDIDATES, by_ordinal)
+                .iter()
+                .filter_map(|hit| self.candidate(analyzed, weights, hit.score, ordinal_of(hit)?))
+                .collect();
         // An entry clearly asked for by name whose passages did not make the cut still gets its
         // best one (its first when none matches). Weakly named programme entries are left out:
         // they could not rank first anyway. Assistant entries (one short passage, matched only

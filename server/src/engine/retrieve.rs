@@ -202,12 +202,24 @@ fn phrase_matches(
     }
 }
 
-/// The best `k` hits, best first; equal scores in index order.
-pub fn top<'a>(hits: impl Iterator<Item = &'a Hit>, k: usize) -> Vec<Hit> {
+/// The best `k` hits, best first; equal scores in the order of `key` (a document's place in
+/// the corpus, say, which unlike its address does not depend on how indexing threads split
+/// the work).
+pub fn top<'a>(
+    hits: impl Iterator<Item = &'a Hit>,
+    k: usize,
+    key: impl Fn(&Hit) -> u64,
+) -> Vec<Hit> {
     // A min-heap of the best so far: its top is the one to drop next.
     let mut best: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
     for hit in hits {
-        let candidate = Ranked(*hit);
+        if best.len() == k && best.peek().is_none_or(|worst| hit.score < worst.hit.score) {
+            continue;
+        }
+        let candidate = Ranked {
+            hit: *hit,
+            key: key(hit),
+        };
         if best.len() < k {
             best.push(candidate);
         } else if best.peek().is_some_and(|worst| candidate < *worst) {
@@ -215,19 +227,22 @@ pub fn top<'a>(hits: impl Iterator<Item = &'a Hit>, k: usize) -> Vec<Hit> {
             best.push(candidate);
         }
     }
-    best.into_sorted_vec().into_iter().map(|r| r.0).collect()
+    best.into_sorted_vec().into_iter().map(|r| r.hit).collect()
 }
 
-/// A hit ordered best first: higher score, then lower address.
-struct Ranked(Hit);
+/// A hit ordered best first: higher score, then lower key.
+struct Ranked {
+    hit: Hit,
+    key: u64,
+}
 
 impl Ord for Ranked {
     fn cmp(&self, other: &Ranked) -> std::cmp::Ordering {
         other
-            .0
+            .hit
             .score
-            .total_cmp(&self.0.score)
-            .then(self.0.address.cmp(&other.0.address))
+            .total_cmp(&self.hit.score)
+            .then(self.key.cmp(&other.key))
     }
 }
 
@@ -369,13 +384,21 @@ mod tests {
                 )
                 .unwrap();
             assert!(expected.len() > 3, "the case matches documents");
-            let ours = top(bm25.search(&searcher, &clauses).unwrap().iter(), 1000);
+            let ours = top(
+                bm25.search(&searcher, &clauses).unwrap().iter(),
+                1000,
+                by_address,
+            );
             assert_eq!(ours.len(), expected.len(), "{clauses:?}");
             for (hit, (score, address)) in ours.iter().zip(&expected) {
                 assert_eq!(hit.address, *address, "{clauses:?}");
                 assert!((hit.score - score).abs() < 1e-4, "{} vs {score}", hit.score);
             }
         }
+    }
+
+    fn by_address(hit: &Hit) -> u64 {
+        u64::from(hit.address.doc_id)
     }
 
     #[test]
@@ -392,10 +415,14 @@ mod tests {
             hit(0.5, 2),
         ];
         assert_eq!(
-            top(hits.iter(), 3),
+            top(hits.iter(), 3, by_address),
             vec![hit(3.0, 0), hit(3.0, 1), hit(2.0, 9)]
         );
-        assert_eq!(top(hits.iter(), 10).len(), 5);
-        assert!(top(hits.iter(), 0).is_empty());
+        assert_eq!(
+            top(hits.iter(), 2, |h| u64::from(100 - h.address.doc_id)),
+            vec![hit(3.0, 1), hit(3.0, 0)]
+        );
+        assert_eq!(top(hits.iter(), 10, by_address).len(), 5);
+        assert!(top(hits.iter(), 0, by_address).is_empty());
     }
 }

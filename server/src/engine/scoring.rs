@@ -21,6 +21,9 @@ pub struct TermStats {
     ids: HashMap<String, u32>,
     /// Document frequency by term id.
     df: Vec<u32>,
+    /// By term id, which of `fields` have it (bit i for `fields[i]`).
+    in_fields: Vec<u8>,
+    fields: Vec<Field>,
     docs: f32,
 }
 
@@ -43,21 +46,30 @@ impl TermStats {
                 }
             }
         }
-        let mut ids: HashMap<String, u32> = HashMap::new();
-        let mut df: Vec<u32> = Vec::new();
-        for field in per_field {
+        // Ids in the terms' sorted order, so that anything kept sorted by id is in the same
+        // order on every start (and sums over it come out the same to the last bit).
+        let mut terms: Vec<&String> = per_field.iter().flat_map(|f| f.keys()).collect();
+        terms.sort_unstable();
+        terms.dedup();
+        let ids: HashMap<String, u32> = terms
+            .into_iter()
+            .enumerate()
+            .map(|(id, term)| (term.clone(), id as u32))
+            .collect();
+        let mut df: Vec<u32> = vec![0; ids.len()];
+        let mut in_fields: Vec<u8> = vec![0; ids.len()];
+        for (i, field) in per_field.iter().enumerate() {
             for (term, count) in field {
-                let id = *ids.entry(term).or_insert_with(|| {
-                    df.push(0);
-                    (df.len() - 1) as u32
-                });
-                let slot = &mut df[id as usize];
-                *slot = (*slot).max(count);
+                let id = ids[term] as usize;
+                df[id] = df[id].max(*count);
+                in_fields[id] |= 1 << i.min(7);
             }
         }
         Ok(TermStats {
             ids,
             df,
+            in_fields,
+            fields: fields.to_vec(),
             docs: searcher.num_docs().max(1) as f32,
         })
     }
@@ -75,6 +87,17 @@ impl TermStats {
     pub fn idf_of(&self, id: u32) -> f32 {
         let df = self.df.get(id as usize).copied().unwrap_or(0) as f32;
         (1.0 + (self.docs - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// Can the term with this id occur in `field`? (True for a field it was not loaded for.)
+    pub fn in_field(&self, id: u32, field: Field) -> bool {
+        match self.fields.iter().position(|f| *f == field) {
+            Some(i) if i < 8 => self
+                .in_fields
+                .get(id as usize)
+                .is_some_and(|mask| mask & (1 << i) != 0),
+            _ => true,
+        }
     }
 
     pub fn contains(&self, term: &str) -> bool {

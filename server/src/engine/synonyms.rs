@@ -3,6 +3,8 @@
 //! included, so "pays for" is not "pays") appear consecutively in the question; an expansion
 //! is searched as a phrase of its analyzed terms.
 
+use std::collections::HashMap;
+
 use signpost_indexer::analysis::{self, Term};
 use signpost_indexer::synonyms::SynonymGroup;
 
@@ -58,6 +60,9 @@ struct Rule {
 #[derive(Debug, Default)]
 pub struct Synonyms {
     rules: Vec<Rule>,
+    /// Every trigger by its first word, as (rule, trigger) indexes: a question is matched by
+    /// looking up each of its words, not by trying every trigger at every position.
+    by_first_word: HashMap<String, Vec<(usize, usize)>>,
 }
 
 /// An expansion found in a question: a phrase to search too, and which question terms it
@@ -72,7 +77,7 @@ pub struct Expansion {
 
 impl Synonyms {
     pub fn compile(groups: &[SynonymGroup]) -> Synonyms {
-        let rules = groups
+        let rules: Vec<Rule> = groups
             .iter()
             .map(|g| Rule {
                 from: g.from.iter().filter_map(|t| Trigger::parse(t)).collect(),
@@ -80,50 +85,69 @@ impl Synonyms {
                 rewrite: g.rewrite,
             })
             .collect();
-        Synonyms { rules }
+        let mut by_first_word: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for (r, rule) in rules.iter().enumerate() {
+            for (f, from) in rule.from.iter().enumerate() {
+                by_first_word
+                    .entry(from.words[0].clone())
+                    .or_default()
+                    .push((r, f));
+            }
+        }
+        Synonyms {
+            rules,
+            by_first_word,
+        }
     }
 
     /// Finds every rule whose trigger occurs in the question and returns the phrases to
-    /// search as well. `sequence` is every word of the question as (position, stem), stop
-    /// words included; `terms` are its searchable terms. An expansion that says the same as
-    /// its trigger is skipped.
+    /// search as well, in rule order, then trigger order, then question order. `sequence`
+    /// is every word of the question as (position, stem), stop words included; `terms` are
+    /// its searchable terms. An expansion that says the same as its trigger is skipped.
     pub fn expand(&self, sequence: &[(usize, String)], terms: &[Term]) -> Vec<Expansion> {
+        // (rule, trigger, start in `sequence`) of every trigger occurrence.
+        let mut found: Vec<(usize, usize, usize)> = Vec::new();
+        for (start, (_, word)) in sequence.iter().enumerate() {
+            for &(r, f) in self.by_first_word.get(word).into_iter().flatten() {
+                let words = &self.rules[r].from[f].words;
+                let rest = &sequence[start..];
+                if rest.len() >= words.len()
+                    && rest
+                        .iter()
+                        .map(|(_, w)| w)
+                        .take(words.len())
+                        .eq(words.iter())
+                {
+                    found.push((r, f, start));
+                }
+            }
+        }
+        found.sort_unstable();
         let mut out: Vec<Expansion> = Vec::new();
-        for rule in &self.rules {
-            for from in &rule.from {
-                let len = from.words.len();
-                if len > sequence.len() {
+        for (r, f, start) in found {
+            let rule = &self.rules[r];
+            let window = &sequence[start..start + rule.from[f].words.len()];
+            let (first, last) = (window[0].0, window[window.len() - 1].0);
+            let covers: Vec<usize> = terms
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| !t.word.compound && (first..=last).contains(&t.word.position))
+                .map(|(i, _)| i)
+                .collect();
+            if covers.is_empty() {
+                continue;
+            }
+            let said: Vec<&str> = covers.iter().map(|i| terms[*i].term.as_str()).collect();
+            for to in &rule.to {
+                let same = to.stems().eq(said.iter().copied());
+                if same || out.iter().any(|e| e.phrase == *to && e.covers == covers) {
                     continue;
                 }
-                for window in sequence.windows(len) {
-                    if !window.iter().map(|(_, w)| w).eq(from.words.iter()) {
-                        continue;
-                    }
-                    let (first, last) = (window[0].0, window[len - 1].0);
-                    let covers: Vec<usize> = terms
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, t)| {
-                            !t.word.compound && (first..=last).contains(&t.word.position)
-                        })
-                        .map(|(i, _)| i)
-                        .collect();
-                    if covers.is_empty() {
-                        continue;
-                    }
-                    let said: Vec<&str> = covers.iter().map(|i| terms[*i].term.as_str()).collect();
-                    for to in &rule.to {
-                        let same = to.stems().eq(said.iter().copied());
-                        if same || out.iter().any(|e| e.phrase == *to && e.covers == covers) {
-                            continue;
-                        }
-                        out.push(Expansion {
-                            phrase: to.clone(),
-                            covers: covers.clone(),
-                            rewrite: rule.rewrite,
-                        });
-                    }
-                }
+                out.push(Expansion {
+                    phrase: to.clone(),
+                    covers: covers.clone(),
+                    rewrite: rule.rewrite,
+                });
             }
         }
         out

@@ -116,8 +116,13 @@ async fn ask(
     let started = Instant::now();
     let mut response = if engine.answers_quickly() {
         // Cheaper than the two thread switches handing it to a blocking thread would cost.
-        let _permit = permit;
-        engine.ask(&request)?
+        // Yielding once after it keeps a caller asking in a loop from starving other tasks.
+        let answered = {
+            let _permit = permit;
+            engine.ask(&request)
+        };
+        tokio::task::yield_now().await;
+        answered?
     } else {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
