@@ -20,7 +20,9 @@ pub mod suggest;
 pub mod synonyms;
 pub mod vocabulary;
 
-use std::collections::{HashMap, HashSet};
+// Fx hashing: the keys are the engine's own numbers and the corpus's terms, inserted at load;
+// a question only looks them up, so nobody can aim collisions at these tables.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 use signpost_indexer::analysis;
@@ -100,6 +102,8 @@ struct EntryInfo {
     terms: Vec<u32>,
     /// Each way of asking for the entry, as distinct term ids with their weights.
     phrasings: Vec<Vec<(u32, f32)>>,
+    /// Each phrasing's [`scoring::mask_of`].
+    phrasing_masks: Vec<u64>,
 }
 
 /// Where a passage sits in the corpus, found from a hit's `ordinal` fast field, and its
@@ -209,7 +213,7 @@ impl Engine {
             .iter()
             .map(|e| entry_info(e, &stats))
             .collect::<Vec<_>>();
-        let mut project_mentions = HashMap::new();
+        let mut project_mentions = HashMap::default();
         for (i, entry) in corpus.entries.iter().enumerate() {
             for name in entry.names() {
                 if let [only] = analysis::terms(name).as_slice() {
@@ -217,7 +221,7 @@ impl Engine {
                 }
             }
         }
-        let mut assistant_triggers = HashMap::new();
+        let mut assistant_triggers = HashMap::default();
         for (i, entry) in corpus.entries.iter().enumerate() {
             for trigger in entry.assistant.iter().flat_map(|a| &a.triggers) {
                 assistant_triggers.insert(plain_words(trigger), i);
@@ -479,7 +483,7 @@ impl Engine {
         let searchable = analyzed.terms.iter().any(|t| t.known && !t.rewritten)
             || !analyzed.expansions.is_empty();
         if !searchable && focus.is_none() {
-            return (Vec::new(), HashMap::new());
+            return (Vec::new(), HashMap::default());
         }
         let locators = self.locators(searcher);
         let column = |hit: &Hit, pick: fn(&Locators) -> Option<&Column<u64>>| {
@@ -637,21 +641,25 @@ impl Engine {
         let passage_score = |c: &Candidate| {
             (c.bm25 / top_bm25) * (0.25 + c.coverage) * if c.typed { TYPED_BOOST } else { 1.0 }
         };
-        let mut best: HashMap<usize, usize> = HashMap::new();
+        let mut best: HashMap<usize, usize> = HashMap::default();
         for (i, c) in candidates.iter().enumerate() {
             let slot = best.entry(c.entry).or_insert(i);
             if passage_score(c) > passage_score(&candidates[*slot]) {
                 *slot = i;
             }
         }
+        let question_mask = analyzed.ids.mask();
         let mut ranked: Vec<Ranked> = best
             .into_iter()
             .map(|(entry, i)| {
                 let c = &candidates[i];
-                let similarity = self.info[entry]
+                let info = &self.info[entry];
+                let similarity = info
                     .phrasings
                     .iter()
-                    .map(|p| scoring::phrasing_similarity(analyzed, weights, p))
+                    .zip(&info.phrasing_masks)
+                    .filter(|(_, mask)| *mask & question_mask != 0)
+                    .map(|(p, _)| scoring::phrasing_similarity(analyzed, weights, p))
                     .fold(0.0, f32::max);
                 let asked_for = entry_relevance.get(&entry).map_or(0.0, |r| r / top_entry);
                 // An assistant reply's words say nothing about the question and its many
@@ -853,7 +861,7 @@ impl Engine {
     /// (the FAQ's "Macclesfield … PARSOL" example suggests PARSOL).
     fn suggest_projects(&self, programme: &[(f32, &Candidate)]) -> Vec<ProjectHit> {
         let entries = self.entries();
-        let mut scores: HashMap<usize, f32> = HashMap::new();
+        let mut scores: HashMap<usize, f32> = HashMap::default();
         for (score, c) in programme {
             let mut bump = |entry: usize, score: f32| {
                 let slot = scores.entry(entry).or_insert(0.0);
@@ -905,7 +913,7 @@ impl Engine {
                 .iter()
                 .filter_map(|id| self.entry_index.get(id).copied())
         });
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         related
             .chain(ranked)
             .filter(|i| Some(*i) != answer_entry && seen.insert(*i))
@@ -985,7 +993,15 @@ fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
         .collect();
     terms.sort_unstable();
     terms.dedup();
-    EntryInfo { terms, phrasings }
+    let phrasing_masks = phrasings
+        .iter()
+        .map(|p| scoring::mask_of(p.iter().map(|(id, _)| *id)))
+        .collect();
+    EntryInfo {
+        terms,
+        phrasings,
+        phrasing_masks,
+    }
 }
 
 /// Finds the helpline in the FAQ's own words: a passage with "Name (tel: NUMBER)".

@@ -6,7 +6,8 @@
 //! - *phrasing similarity*: how closely the question matches one of the ways the entry is
 //!   asked (its FAQ title, an alternate phrasing, a project name), weighted Jaccard.
 
-use std::collections::HashMap;
+// Fx hashing: the corpus's terms are inserted at load; a question only looks them up.
+use rustc_hash::FxHashMap as HashMap;
 
 use tantivy::schema::Field;
 use tantivy::Searcher;
@@ -33,7 +34,7 @@ pub const UNKNOWN: u32 = u32::MAX;
 impl TermStats {
     /// Reads the term dictionaries of `fields` in every segment.
     pub fn load(searcher: &Searcher, fields: &[Field]) -> tantivy::Result<TermStats> {
-        let mut per_field: Vec<HashMap<String, u32>> = vec![HashMap::new(); fields.len()];
+        let mut per_field: Vec<HashMap<String, u32>> = vec![HashMap::default(); fields.len()];
         for segment in searcher.segment_readers() {
             for (i, field) in fields.iter().enumerate() {
                 let inverted = segment.inverted_index(*field)?;
@@ -136,6 +137,11 @@ impl QuestionIds {
         }
     }
 
+    /// [`mask_of`] every id the question searches for.
+    pub fn mask(&self) -> u64 {
+        mask_of(self.all())
+    }
+
     /// Every id the question searches for, its own terms and its synonyms'.
     pub fn all(&self) -> impl Iterator<Item = u32> + '_ {
         self.terms
@@ -144,6 +150,13 @@ impl QuestionIds {
             .copied()
             .filter(|id| *id != UNKNOWN)
     }
+}
+
+/// A 64-bit summary of a set of term ids (bit `id % 64` for each): two sets whose masks share
+/// no bit share no term, which rules most phrasings out with one AND.
+pub fn mask_of(ids: impl Iterator<Item = u32>) -> u64 {
+    ids.filter(|id| *id != UNKNOWN)
+        .fold(0, |mask, id| mask | 1 << (id % 64))
 }
 
 /// Which question terms a set of terms accounts for, directly or through a synonym whose
