@@ -26,11 +26,10 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 use signpost_indexer::analysis;
-use signpost_indexer::corpus::{Entry, Intent, Kind};
+use signpost_indexer::corpus::{Entry, Intent, Kind, Passage};
 use signpost_indexer::OpenIndex;
 use tantivy::columnar::Column;
 use tantivy::schema::Field;
-use tantivy::Searcher;
 
 pub use question::{Limits, QuestionError};
 pub use response::{Answer, AskResponse, Context, Fallback, Helpline, PassageHit, ProjectHit};
@@ -156,15 +155,16 @@ pub struct Engine {
     /// Each entry's first passage ordinal.
     first_passage: Vec<u32>,
     bm25: Bm25,
+    /// Each segment's columns locating a hit, opened once.
+    locators: Vec<Locators>,
 }
 
 /// A passage considered for the answer.
-struct Candidate {
+struct Candidate<'e> {
     entry: usize,
     /// The passage's ordinal: its slot in `Engine::passages`.
     ordinal: usize,
-    passage_id: String,
-    text: String,
+    passage: &'e Passage,
     bm25: f32,
     coverage: f32,
     /// Does the passage state the kind of fact the question asks for?
@@ -200,6 +200,14 @@ impl Engine {
         let searcher = open.reader.searcher();
         let stats = TermStats::load(&searcher, &searched).unwrap_or_default();
         let bm25 = Bm25::load(&searcher, &searched).unwrap_or_default();
+        let locators = searcher
+            .segment_readers()
+            .iter()
+            .map(|reader| Locators {
+                ordinal: reader.fast_fields().u64("ordinal").ok(),
+                entry: reader.fast_fields().u64("entry_ordinal").ok(),
+            })
+            .collect();
         let vocabulary = Vocabulary::from_corpus(corpus);
         let synonyms = Synonyms::compile(&corpus.synonyms);
         let entry_index = corpus
@@ -254,6 +262,7 @@ impl Engine {
             passages,
             first_passage,
             bm25,
+            locators,
             assistant_triggers,
             open,
             settings,
@@ -340,18 +349,6 @@ impl Engine {
         highlight::merge(text, matching)
     }
 
-    /// The fast-field columns of each segment, opened once per request.
-    fn locators(&self, searcher: &Searcher) -> Vec<Locators> {
-        searcher
-            .segment_readers()
-            .iter()
-            .map(|reader| Locators {
-                ordinal: reader.fast_fields().u64("ordinal").ok(),
-                entry: reader.fast_fields().u64("entry_ordinal").ok(),
-            })
-            .collect()
-    }
-
     pub fn suggest(&self, q: &str, limit: Option<usize>) -> Result<SuggestResponse, SuggestError> {
         self.suggest.suggest(q, limit)
     }
@@ -376,15 +373,14 @@ impl Engine {
         analyzed.ids = QuestionIds::new(&analyzed, &self.stats);
         let weights = self.weights(&analyzed);
         let focus = self.follow_up_focus(&analyzed, request.context.as_ref());
-        let searcher = self.open.reader.searcher();
-        let (candidates, entry_relevance) = self.search(&searcher, &analyzed, &weights, focus);
+        let (candidates, entry_relevance) = self.search(&analyzed, &weights, focus);
         let ranked = self.rank(&analyzed, &weights, &candidates, &entry_relevance);
         if tracing::enabled!(tracing::Level::TRACE) {
             // Questions come from the public: only their redacted form reaches a log.
             let q = crate::redact::redact(q);
             for r in ranked.iter().take(6) {
                 let c = &candidates[r.best];
-                tracing::trace!(q, score = r.score, coverage = r.coverage, similarity = r.similarity, passage = %c.passage_id, "candidate");
+                tracing::trace!(q, score = r.score, coverage = r.coverage, similarity = r.similarity, passage = %c.passage.id, "candidate");
             }
         }
         Ok(self.respond(q, &analyzed, &candidates, &ranked, limit))
@@ -473,11 +469,10 @@ impl Engine {
     /// entry (`focus`) considers that entry's passages only, all of them.
     fn search(
         &self,
-        searcher: &Searcher,
         analyzed: &Analyzed,
         weights: &[f32],
         focus: Option<usize>,
-    ) -> (Vec<Candidate>, HashMap<usize, f32>) {
+    ) -> (Vec<Candidate<'_>>, HashMap<usize, f32>) {
         let entry_clauses = self.clauses(analyzed, &self.entry_boosts);
         let passage_clauses = self.clauses(analyzed, &self.passage_boosts);
         let searchable = analyzed.terms.iter().any(|t| t.known && !t.rewritten)
@@ -485,7 +480,7 @@ impl Engine {
         if !searchable && focus.is_none() {
             return (Vec::new(), HashMap::default());
         }
-        let locators = self.locators(searcher);
+        let locators = &self.locators;
         let column = |hit: &Hit, pick: fn(&Locators) -> Option<&Column<u64>>| {
             let segment = locators.get(hit.address.segment_ord as usize)?;
             Some(pick(segment)?.first(hit.address.doc_id)? as usize)
@@ -494,10 +489,7 @@ impl Engine {
         let ordinal_of = |hit: &Hit| column(hit, |l| l.ordinal.as_ref());
         let in_focus = |hit: &Hit| focus.is_none_or(|f| entry_of(hit) == Some(f));
 
-        let entry_hits = self
-            .bm25
-            .search(searcher, &entry_clauses)
-            .unwrap_or_default();
+        let entry_hits = self.bm25.search(&entry_clauses).unwrap_or_default();
         let mut relevance: HashMap<usize, f32> = retrieve::top(
             entry_hits.iter().filter(|h| in_focus(h)),
             ENTRY_CANDIDATES,
@@ -507,10 +499,7 @@ impl Engine {
         .filter_map(|hit| Some((entry_of(hit)?, hit.score)))
         .filter(|(entry, _)| *entry < self.entries().len())
         .collect();
-        let passage_hits = self
-            .bm25
-            .search(searcher, &passage_clauses)
-            .unwrap_or_default();
+        let passage_hits = self.bm25.search(&passage_clauses).unwrap_or_default();
 
         if let Some(entry) = focus {
             // The follow-up's project is the one asked for, named or not.
@@ -596,12 +585,10 @@ impl Engine {
         weights: &[f32],
         bm25: f32,
         ordinal: usize,
-    ) -> Option<Candidate> {
+    ) -> Option<Candidate<'_>> {
         let slot = self.passages.get(ordinal)?;
         let entry = slot.entry as usize;
         let passage = self.entries()[entry].passages.get(slot.passage as usize)?;
-        let text = passage.text.clone();
-        let passage_id = passage.id.clone();
         let passage_terms = self.passage_terms(ordinal);
         let entry_terms = &self.info[entry].terms;
         let covered = scoring::covered(analyzed, |id| {
@@ -610,12 +597,11 @@ impl Engine {
         let coverage = scoring::coverage(weights, &covered);
         let typed = analyzed
             .expects
-            .is_some_and(|kind| answer_type::satisfied_by(kind, &text));
+            .is_some_and(|kind| answer_type::satisfied_by(kind, &passage.text));
         Some(Candidate {
             entry,
             ordinal,
-            passage_id,
-            text,
+            passage,
             bm25,
             coverage,
             typed,
@@ -716,8 +702,8 @@ impl Engine {
                     id: entry.id.clone(),
                     kind: entry.kind.as_str().to_string(),
                     title: entry.title.clone(),
-                    text: c.text.clone(),
-                    passage_id: Some(c.passage_id.clone()),
+                    text: c.passage.text.clone(),
+                    passage_id: Some(c.passage.id.clone()),
                     url: entry.url(),
                     confidence: round(confidence),
                 })
@@ -764,7 +750,7 @@ impl Engine {
             self.suggestions(answer.as_ref(), ranked_entries.into_iter().map(|(_, e)| e))
         };
         let declined_text = if declined {
-            top.map(|r| candidates[r.best].text.as_str())
+            top.map(|r| candidates[r.best].passage.text.as_str())
         } else {
             None
         };
@@ -837,19 +823,18 @@ impl Engine {
             .take(limit)
             .map(|(score, c)| {
                 let entry = &entries[c.entry];
-                let section = entry
-                    .passages
-                    .iter()
-                    .find(|p| p.id == c.passage_id)
-                    .and_then(|p| p.section.clone());
                 PassageHit {
-                    id: c.passage_id.clone(),
+                    id: c.passage.id.clone(),
                     entry_id: entry.id.clone(),
                     kind: entry.kind.as_str().to_string(),
                     title: entry.title.clone(),
-                    highlights: self.passage_highlights(c.ordinal, &c.text, &highlight_terms),
-                    text: c.text.clone(),
-                    section,
+                    highlights: self.passage_highlights(
+                        c.ordinal,
+                        &c.passage.text,
+                        &highlight_terms,
+                    ),
+                    text: c.passage.text.clone(),
+                    section: c.passage.section.clone(),
                     url: entry.url(),
                     score: round(*score),
                 }

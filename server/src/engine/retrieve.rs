@@ -10,9 +10,12 @@
 //! BM25 length factors.
 
 use std::cell::RefCell;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+use std::sync::Arc;
 
+use tantivy::fastfield::AliveBitSet;
 use tantivy::fieldnorm::FieldNormReader;
+use tantivy::index::InvertedIndexReader;
 use tantivy::postings::{Postings, TermInfo};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, DocSet, Searcher, Term, TERMINATED};
@@ -36,13 +39,35 @@ pub struct Hit {
     pub address: DocAddress,
 }
 
-/// The index-wide numbers BM25 needs, read once per opened index.
+/// The index-wide numbers BM25 needs, and each segment's readers of the searched fields,
+/// all opened once per opened index (whose reader never reloads: a new index is a new
+/// engine).
 #[derive(Default)]
 pub struct Bm25 {
     total_docs: u64,
-    /// Per searched field: `K1 * (1 - B + B * length / average length)` for each of the 256
-    /// quantized field lengths.
-    length_factors: HashMap<Field, Box<[f32; 256]>>,
+    segments: Vec<SegmentFields>,
+}
+
+/// One segment's readers.
+struct SegmentFields {
+    max_doc: DocId,
+    alive: Option<AliveBitSet>,
+    fields: Vec<FieldReaders>,
+}
+
+impl SegmentFields {
+    fn readers(&self, field: Field) -> Option<&FieldReaders> {
+        self.fields.iter().find(|f| f.field == field)
+    }
+}
+
+/// One searched field of one segment.
+struct FieldReaders {
+    field: Field,
+    inverted: Arc<InvertedIndexReader>,
+    norms: FieldNormReader,
+    /// `K1 * (1 - B + B * length / average length)` for each of the 256 quantized lengths.
+    length_factors: Arc<[f32; 256]>,
 }
 
 impl Bm25 {
@@ -53,23 +78,40 @@ impl Bm25 {
             .iter()
             .map(|s| u64::from(s.max_doc()))
             .sum();
-        let mut length_factors = HashMap::new();
+        let mut length_factors = Vec::new();
         for &field in fields {
             let mut tokens = 0u64;
             for segment in searcher.segment_readers() {
                 tokens += segment.inverted_index(field)?.total_num_tokens();
             }
             let average = tokens as f32 / total_docs.max(1) as f32;
-            let mut factors = Box::new([0.0f32; 256]);
+            let mut factors = [0.0f32; 256];
             for (id, factor) in factors.iter_mut().enumerate() {
                 let length = FieldNormReader::id_to_fieldnorm(id as u8) as f32;
                 *factor = K1 * (1.0 - B + B * length / average);
             }
-            length_factors.insert(field, factors);
+            length_factors.push(Arc::new(factors));
+        }
+        let mut segments = Vec::new();
+        for segment in searcher.segment_readers() {
+            let mut readers = Vec::new();
+            for (&field, factors) in fields.iter().zip(&length_factors) {
+                readers.push(FieldReaders {
+                    field,
+                    inverted: segment.inverted_index(field)?,
+                    norms: segment.get_fieldnorms_reader(field)?,
+                    length_factors: factors.clone(),
+                });
+            }
+            segments.push(SegmentFields {
+                max_doc: segment.max_doc(),
+                alive: segment.alive_bitset().cloned(),
+                fields: readers,
+            });
         }
         Ok(Bm25 {
             total_docs,
-            length_factors,
+            segments,
         })
     }
 
@@ -80,8 +122,8 @@ impl Bm25 {
     }
 
     /// Every document matching at least one clause, with its score, in no particular order.
-    pub fn search(&self, searcher: &Searcher, clauses: &[Clause]) -> tantivy::Result<Vec<Hit>> {
-        let segments = searcher.segment_readers();
+    /// A clause in a field that was not loaded matches nothing.
+    pub fn search(&self, clauses: &[Clause]) -> tantivy::Result<Vec<Hit>> {
         // Each clause term's dictionary entry in each segment, and the clause's weight.
         let mut infos: Vec<Vec<Vec<Option<TermInfo>>>> = Vec::with_capacity(clauses.len());
         let mut weights: Vec<f32> = Vec::with_capacity(clauses.len());
@@ -91,9 +133,12 @@ impl Bm25 {
             for (_, text) in &clause.terms {
                 let term = Term::from_field_text(clause.field, text);
                 let mut doc_freq = 0u64;
-                let mut per_segment = Vec::with_capacity(segments.len());
-                for segment in segments {
-                    let info = segment.inverted_index(clause.field)?.get_term_info(&term)?;
+                let mut per_segment = Vec::with_capacity(self.segments.len());
+                for segment in &self.segments {
+                    let info = match segment.readers(clause.field) {
+                        Some(r) => r.inverted.get_term_info(&term)?,
+                        None => None,
+                    };
                     doc_freq += info.as_ref().map_or(0, |i| u64::from(i.doc_freq));
                     per_segment.push(info);
                 }
@@ -104,26 +149,25 @@ impl Bm25 {
             weights.push(idf * (1.0 + K1) * clause.boost);
         }
         let mut hits = Vec::new();
-        for (segment_ord, segment) in segments.iter().enumerate() {
+        for (segment_ord, segment) in self.segments.iter().enumerate() {
             SCORES.with(|scores| -> tantivy::Result<()> {
                 let mut scores = scores.borrow_mut();
-                scores.reset(segment.max_doc() as usize);
+                scores.reset(segment.max_doc as usize);
                 for (c, clause) in clauses.iter().enumerate() {
-                    let Some(factors) = self.length_factors.get(&clause.field) else {
+                    let Some(field) = segment.readers(clause.field) else {
                         continue;
                     };
                     let terms: Option<Vec<&TermInfo>> =
                         infos[c].iter().map(|t| t[segment_ord].as_ref()).collect();
                     let Some(terms) = terms else { continue };
-                    let inverted = segment.inverted_index(clause.field)?;
-                    let norms = segment.get_fieldnorms_reader(clause.field)?;
                     let mut add = |doc: DocId, freq: u32| {
-                        let factor = factors[norms.fieldnorm_id(doc) as usize];
+                        let factor = field.length_factors[field.norms.fieldnorm_id(doc) as usize];
                         let freq = freq as f32;
                         scores.add(doc, weights[c] * freq / (freq + factor));
                     };
                     if let [only] = terms.as_slice() {
-                        let mut postings = inverted
+                        let mut postings = field
+                            .inverted
                             .read_postings_from_terminfo(only, IndexRecordOption::WithFreqs)?;
                         while postings.doc() != TERMINATED {
                             add(postings.doc(), postings.term_freq());
@@ -135,7 +179,7 @@ impl Bm25 {
                         let mut postings = terms
                             .iter()
                             .map(|info| {
-                                inverted.read_postings_from_terminfo(
+                                field.inverted.read_postings_from_terminfo(
                                     info,
                                     IndexRecordOption::WithFreqsAndPositions,
                                 )
@@ -144,7 +188,7 @@ impl Bm25 {
                         phrase_matches(&mut postings, &offsets, &mut add);
                     }
                 }
-                let alive = segment.alive_bitset();
+                let alive = segment.alive.as_ref();
                 hits.extend(
                     scores
                         .drain()
@@ -384,11 +428,7 @@ mod tests {
                 )
                 .unwrap();
             assert!(expected.len() > 3, "the case matches documents");
-            let ours = top(
-                bm25.search(&searcher, &clauses).unwrap().iter(),
-                1000,
-                by_address,
-            );
+            let ours = top(bm25.search(&clauses).unwrap().iter(), 1000, by_address);
             assert_eq!(ours.len(), expected.len(), "{clauses:?}");
             for (hit, (score, address)) in ours.iter().zip(&expected) {
                 assert_eq!(hit.address, *address, "{clauses:?}");
