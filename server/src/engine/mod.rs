@@ -122,10 +122,35 @@ struct PassageTerms {
     spans: Box<[(u32, u32, u32)]>,
 }
 
-/// The fast-field columns of one segment that locate a hit without loading its document.
+/// Where each document of one segment sits in the corpus, read once from its fast fields so
+/// a hit is located by indexing an array: its passage ordinal and its entry ordinal
+/// ([`NOWHERE`] when it has none; an entry document has no passage ordinal).
 struct Locators {
-    ordinal: Option<Column<u64>>,
-    entry: Option<Column<u64>>,
+    ordinal: Vec<u32>,
+    entry: Vec<u32>,
+}
+
+const NOWHERE: u32 = u32::MAX;
+
+impl Locators {
+    fn read(reader: &tantivy::SegmentReader) -> Locators {
+        let column = |name: &str| {
+            let column: Option<Column<u64>> = reader.fast_fields().u64(name).ok();
+            (0..reader.max_doc())
+                .map(|doc| {
+                    column
+                        .as_ref()
+                        .and_then(|c| c.first(doc))
+                        .and_then(|v| u32::try_from(v).ok())
+                        .unwrap_or(NOWHERE)
+                })
+                .collect()
+        };
+        Locators {
+            ordinal: column("ordinal"),
+            entry: column("entry_ordinal"),
+        }
+    }
 }
 
 /// A loaded index and everything derived from it once, shared by every request.
@@ -203,10 +228,7 @@ impl Engine {
         let locators = searcher
             .segment_readers()
             .iter()
-            .map(|reader| Locators {
-                ordinal: reader.fast_fields().u64("ordinal").ok(),
-                entry: reader.fast_fields().u64("entry_ordinal").ok(),
-            })
+            .map(Locators::read)
             .collect();
         let vocabulary = Vocabulary::from_corpus(corpus);
         let synonyms = Synonyms::compile(&corpus.synonyms);
@@ -481,12 +503,13 @@ impl Engine {
             return (Vec::new(), HashMap::default());
         }
         let locators = &self.locators;
-        let column = |hit: &Hit, pick: fn(&Locators) -> Option<&Column<u64>>| {
+        let column = |hit: &Hit, pick: fn(&Locators) -> &[u32]| {
             let segment = locators.get(hit.address.segment_ord as usize)?;
-            Some(pick(segment)?.first(hit.address.doc_id)? as usize)
+            let value = *pick(segment).get(hit.address.doc_id as usize)?;
+            (value != NOWHERE).then_some(value as usize)
         };
-        let entry_of = |hit: &Hit| column(hit, |l| l.entry.as_ref());
-        let ordinal_of = |hit: &Hit| column(hit, |l| l.ordinal.as_ref());
+        let entry_of = |hit: &Hit| column(hit, |l| &l.entry);
+        let ordinal_of = |hit: &Hit| column(hit, |l| &l.ordinal);
         let in_focus = |hit: &Hit| focus.is_none_or(|f| entry_of(hit) == Some(f));
 
         let entry_hits = self.bm25.search(&entry_clauses).unwrap_or_default();

@@ -189,6 +189,7 @@ impl Bm25 {
                     }
                 }
                 let alive = segment.alive.as_ref();
+                hits.reserve(scores.touched.len());
                 hits.extend(
                     scores
                         .drain()

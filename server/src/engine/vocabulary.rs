@@ -153,7 +153,21 @@ impl Vocabulary {
             else {
                 continue;
             };
-            for ((word, count), word_profile) in bucket.iter().zip(profiles) {
+            // A different first letter costs one more edit than it takes, so with one edit
+            // allowed only words with the same first letter can be near enough: in a sorted
+            // bucket they sit together.
+            let range = match first.filter(|_| max == 1) {
+                Some(letter) => {
+                    let mut buffer = [0u8; 4];
+                    let prefix: &str = letter.encode_utf8(&mut buffer);
+                    let from = bucket.partition_point(|(w, _)| w.as_str() < prefix);
+                    let to = from + bucket[from..].partition_point(|(w, _)| w.starts_with(prefix));
+                    from..to
+                }
+                None => 0..bucket.len(),
+            };
+            for ((word, count), word_profile) in bucket[range.clone()].iter().zip(&profiles[range])
+            {
                 // Skip words that cannot be near enough (a different first letter costs one
                 // more below); the ones left are measured exactly.
                 let allowed = if word.chars().next() == first {
