@@ -18,7 +18,7 @@ use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::InvertedIndexReader;
 use tantivy::postings::{Postings, TermInfo};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocId, DocSet, Searcher, Term, TERMINATED};
+use tantivy::{DocAddress, DocId, Searcher, Term, TERMINATED};
 
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
@@ -166,12 +166,16 @@ impl Bm25 {
                         scores.add(doc, weights[c] * freq / (freq + factor));
                     };
                     if let [only] = terms.as_slice() {
-                        let mut postings = field
-                            .inverted
-                            .read_postings_from_terminfo(only, IndexRecordOption::WithFreqs)?;
-                        while postings.doc() != TERMINATED {
-                            add(postings.doc(), postings.term_freq());
-                            postings.advance();
+                        // Whole decoded blocks of documents and frequencies at a time.
+                        let mut blocks = field.inverted.read_block_postings_from_terminfo(
+                            only,
+                            IndexRecordOption::WithFreqs,
+                        )?;
+                        while !blocks.docs().is_empty() {
+                            for (doc, freq) in blocks.docs().iter().zip(blocks.freqs()) {
+                                add(*doc, *freq);
+                            }
+                            blocks.advance();
                         }
                     } else {
                         let offsets: Vec<u32> =
