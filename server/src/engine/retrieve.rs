@@ -3,6 +3,8 @@
 //! `PhraseQuery` clauses would (same IDF, same quantized field norms, same K1 and B, a
 //! phrase's IDF the sum of its terms'), without building a query, a weight and a scorer per
 //! clause per request: on a small corpus that construction cost several times the search.
+//! One exception, at scale: a term matching a large share of a big index only adds to the
+//! documents rarer terms found (see [`COMMON_DOCS`]).
 //!
 //! What stays per request is one term-dictionary lookup per term, field and segment and a
 //! walk over the postings. What is done once, when an index is opened, is everything that
@@ -18,7 +20,12 @@ use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::InvertedIndexReader;
 use tantivy::postings::{Postings, TermInfo};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocId, Searcher, Term, TERMINATED};
+use tantivy::{DocAddress, DocId, DocSet, Searcher, Term, TERMINATED};
+
+/// A clause matching at least this many documents is *common*: once rarer clauses have found
+/// documents, it only adds to their scores (term-at-a-time "continue" pruning). No term of a
+/// corpus under ~100k passages is this common, so there every document is scored in full.
+const COMMON_DOCS: u64 = 50_000;
 
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
@@ -46,6 +53,8 @@ pub struct Hit {
 pub struct Bm25 {
     total_docs: u64,
     segments: Vec<SegmentFields>,
+    /// Clauses matching at least this many documents are common ([`COMMON_DOCS`]).
+    common_docs: u64,
 }
 
 /// One segment's readers.
@@ -112,7 +121,16 @@ impl Bm25 {
         Ok(Bm25 {
             total_docs,
             segments,
+            common_docs: COMMON_DOCS,
         })
+    }
+
+    /// The same, with another threshold for common clauses (for tests on small indexes).
+    pub fn with_common_docs(self, common_docs: u64) -> Bm25 {
+        Bm25 {
+            common_docs,
+            ..self
+        }
     }
 
     fn idf(&self, doc_freq: u64) -> f32 {
@@ -124,11 +142,14 @@ impl Bm25 {
     /// Every document matching at least one clause, with its score, in no particular order.
     /// A clause in a field that was not loaded matches nothing.
     pub fn search(&self, clauses: &[Clause]) -> tantivy::Result<Vec<Hit>> {
-        // Each clause term's dictionary entry in each segment, and the clause's weight.
+        // Each clause term's dictionary entry in each segment, the clause's weight, and
+        // whether it is common: matching at most as many documents as its rarest term.
         let mut infos: Vec<Vec<Vec<Option<TermInfo>>>> = Vec::with_capacity(clauses.len());
         let mut weights: Vec<f32> = Vec::with_capacity(clauses.len());
+        let mut common: Vec<bool> = Vec::with_capacity(clauses.len());
         for clause in clauses {
             let mut idf = 0.0;
+            let mut rarest = u64::MAX;
             let mut per_term = Vec::with_capacity(clause.terms.len());
             for (_, text) in &clause.terms {
                 let term = Term::from_field_text(clause.field, text);
@@ -143,29 +164,70 @@ impl Bm25 {
                     per_segment.push(info);
                 }
                 idf += self.idf(doc_freq);
+                rarest = rarest.min(doc_freq);
                 per_term.push(per_segment);
             }
             infos.push(per_term);
             weights.push(idf * (1.0 + K1) * clause.boost);
+            common.push(rarest >= self.common_docs);
         }
+        // Rarer clauses first, in the order given; then the common ones.
+        let order: Vec<usize> = (0..clauses.len())
+            .filter(|c| !common[*c])
+            .chain((0..clauses.len()).filter(|c| common[*c]))
+            .collect();
         let mut hits = Vec::new();
         for (segment_ord, segment) in self.segments.iter().enumerate() {
             SCORES.with(|scores| -> tantivy::Result<()> {
                 let mut scores = scores.borrow_mut();
                 scores.reset(segment.max_doc as usize);
-                for (c, clause) in clauses.iter().enumerate() {
+                // Once the rarer clauses have found documents, a common clause only adds to
+                // those: walking a posting list of a large share of the index to score
+                // documents that match nothing rarer is most of a slow question's time.
+                let mut found: Option<Vec<DocId>> = None;
+                for &c in &order {
+                    let clause = &clauses[c];
                     let Some(field) = segment.readers(clause.field) else {
                         continue;
                     };
                     let terms: Option<Vec<&TermInfo>> =
                         infos[c].iter().map(|t| t[segment_ord].as_ref()).collect();
                     let Some(terms) = terms else { continue };
+                    if common[c] && found.is_none() && !scores.touched.is_empty() {
+                        let mut docs = scores.touched.clone();
+                        docs.sort_unstable();
+                        found = Some(docs);
+                    }
+                    let only_found = common[c] && found.is_some();
                     let mut add = |doc: DocId, freq: u32| {
+                        if only_found && !scores.has(doc) {
+                            return;
+                        }
                         let factor = field.length_factors[field.norms.fieldnorm_id(doc) as usize];
                         let freq = freq as f32;
                         scores.add(doc, weights[c] * freq / (freq + factor));
                     };
-                    if let [only] = terms.as_slice() {
+                    if let ([only], Some(docs)) =
+                        (terms.as_slice(), found.as_ref().filter(|_| only_found))
+                    {
+                        // Jump through the posting list to the documents already found.
+                        let mut postings = field
+                            .inverted
+                            .read_postings_from_terminfo(only, IndexRecordOption::WithFreqs)?;
+                        for &doc in docs {
+                            let at = if postings.doc() < doc {
+                                postings.seek(doc)
+                            } else {
+                                postings.doc()
+                            };
+                            if at == TERMINATED {
+                                break;
+                            }
+                            if at == doc {
+                                add(doc, postings.term_freq());
+                            }
+                        }
+                    } else if let [only] = terms.as_slice() {
                         // Whole decoded blocks of documents and frequencies at a time.
                         let mut blocks = field.inverted.read_block_postings_from_terminfo(
                             only,
@@ -331,6 +393,10 @@ impl Accumulator {
         }
     }
 
+    fn has(&self, doc: DocId) -> bool {
+        self.scores[doc as usize] != 0.0
+    }
+
     fn add(&mut self, doc: DocId, score: f32) {
         let slot = &mut self.scores[doc as usize];
         if *slot == 0.0 {
@@ -444,6 +510,51 @@ mod tests {
 
     fn by_address(hit: &Hit) -> u64 {
         u64::from(hit.address.doc_id)
+    }
+
+    #[test]
+    fn a_common_clause_only_adds_to_documents_rarer_clauses_found() {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
+        let dir = tempfile::tempdir().unwrap();
+        signpost_indexer::build_from_dir(&corpus, dir.path()).unwrap();
+        let open = signpost_indexer::open_index(dir.path()).unwrap();
+        let searcher = open.reader.searcher();
+        let f = open.fields;
+        let term = |text: &str| Clause {
+            field: f.body,
+            terms: vec![(0, analysis::terms(text)[0].term.clone())],
+            boost: 1.0,
+        };
+        // "council" is in many passages, "parsol" in a few.
+        let clauses = [term("council"), term("parsol")];
+        let full = Bm25::load(&searcher, &f.searchable()).unwrap();
+        let everything = full.search(&clauses).unwrap();
+        let common = full.search(&clauses[..1]).unwrap().len() as u64;
+        let rare: Vec<DocAddress> = full
+            .search(&clauses[1..])
+            .unwrap()
+            .iter()
+            .map(|h| h.address)
+            .collect();
+        assert!(common > rare.len() as u64 && !rare.is_empty());
+        let pruned = full.with_common_docs(common).search(&clauses).unwrap();
+        // Only the documents the rare clause found, each with its full score.
+        assert_eq!(pruned.len(), rare.len());
+        for hit in &pruned {
+            assert!(rare.contains(&hit.address));
+            let whole = everything
+                .iter()
+                .find(|h| h.address == hit.address)
+                .unwrap();
+            assert!((whole.score - hit.score).abs() < 1e-5);
+        }
+        // With nothing rarer to go on, a common clause is scored in full.
+        let alone = Bm25::load(&searcher, &f.searchable())
+            .unwrap()
+            .with_common_docs(common)
+            .search(&clauses[..1])
+            .unwrap();
+        assert_eq!(alone.len() as u64, common);
     }
 
     #[test]
