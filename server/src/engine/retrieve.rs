@@ -15,6 +15,8 @@ use std::cell::RefCell;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap as HashMap;
+
 use tantivy::fastfield::AliveBitSet;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::InvertedIndexReader;
@@ -26,6 +28,9 @@ use tantivy::{DocAddress, DocId, DocSet, Searcher, Term, TERMINATED};
 /// documents, it only adds to their scores (term-at-a-time "continue" pruning). No term of a
 /// corpus under ~100k passages is this common, so there every document is scored in full.
 const COMMON_DOCS: u64 = 50_000;
+
+/// Up to this many documents, each field's term dictionary is also kept in a hash map.
+const CACHED_TERMS_DOCS: u64 = 20_000;
 
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
@@ -74,6 +79,9 @@ impl SegmentFields {
 struct FieldReaders {
     field: Field,
     inverted: Arc<InvertedIndexReader>,
+    /// The field's whole term dictionary in a hash map, for a small index: a lookup costs
+    /// a tenth of walking the dictionary's FST. `None` for a large one.
+    terms: Option<HashMap<Box<str>, TermInfo>>,
     norms: FieldNormReader,
     /// `K1 * (1 - B + B * length / average length)` for each of the 256 quantized lengths.
     length_factors: Arc<[f32; 256]>,
@@ -105,9 +113,23 @@ impl Bm25 {
         for segment in searcher.segment_readers() {
             let mut readers = Vec::new();
             for (&field, factors) in fields.iter().zip(&length_factors) {
+                let inverted = segment.inverted_index(field)?;
+                let terms = if total_docs <= CACHED_TERMS_DOCS {
+                    let mut terms = HashMap::default();
+                    let mut stream = inverted.terms().stream()?;
+                    while stream.advance() {
+                        if let Ok(term) = std::str::from_utf8(stream.key()) {
+                            terms.insert(term.into(), stream.value().clone());
+                        }
+                    }
+                    Some(terms)
+                } else {
+                    None
+                };
                 readers.push(FieldReaders {
                     field,
-                    inverted: segment.inverted_index(field)?,
+                    terms,
+                    inverted,
                     norms: segment.get_fieldnorms_reader(field)?,
                     length_factors: factors.clone(),
                 });
@@ -157,6 +179,9 @@ impl Bm25 {
                 let mut per_segment = Vec::with_capacity(self.segments.len());
                 for segment in &self.segments {
                     let info = match segment.readers(clause.field) {
+                        Some(FieldReaders {
+                            terms: Some(terms), ..
+                        }) => terms.get(text.as_str()).cloned(),
                         Some(r) => r.inverted.get_term_info(&term)?,
                         None => None,
                     };
