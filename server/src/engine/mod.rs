@@ -102,7 +102,7 @@ struct EntryInfo {
     /// Each way of asking for the entry, as distinct term ids with their weights.
     phrasings: Vec<Vec<(u32, f32)>>,
     /// Each phrasing's [`scoring::mask_of`].
-    phrasing_masks: Vec<u64>,
+    phrasing_masks: Vec<scoring::TermMask>,
 }
 
 /// Where a passage sits in the corpus, found from a hit's `ordinal` fast field, and its
@@ -667,7 +667,7 @@ impl Engine {
                     .phrasings
                     .iter()
                     .zip(&info.phrasing_masks)
-                    .filter(|(_, mask)| *mask & question_mask != 0)
+                    .filter(|(_, mask)| mask.intersects(&question_mask))
                     .map(|(p, _)| scoring::phrasing_similarity(analyzed, weights, p))
                     .fold(0.0, f32::max);
                 let asked_for = entry_relevance.get(&entry).map_or(0.0, |r| r / top_entry);

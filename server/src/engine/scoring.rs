@@ -138,7 +138,7 @@ impl QuestionIds {
     }
 
     /// [`mask_of`] every id the question searches for.
-    pub fn mask(&self) -> u64 {
+    pub fn mask(&self) -> TermMask {
         mask_of(self.all())
     }
 
@@ -152,11 +152,24 @@ impl QuestionIds {
     }
 }
 
-/// A 64-bit summary of a set of term ids (bit `id % 64` for each): two sets whose masks share
-/// no bit share no term, which rules most phrasings out with one AND.
-pub fn mask_of(ids: impl Iterator<Item = u32>) -> u64 {
-    ids.filter(|id| *id != UNKNOWN)
-        .fold(0, |mask, id| mask | 1 << (id % 64))
+/// A 256-bit summary of a set of term ids (bit `id % 256` for each): two sets whose masks
+/// share no bit share no term, which rules most phrasings out with four ANDs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TermMask([u64; 4]);
+
+impl TermMask {
+    pub fn intersects(&self, other: &TermMask) -> bool {
+        self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
+    }
+}
+
+pub fn mask_of(ids: impl Iterator<Item = u32>) -> TermMask {
+    let mut mask = TermMask::default();
+    for id in ids.filter(|id| *id != UNKNOWN) {
+        let bit = id % 256;
+        mask.0[(bit / 64) as usize] |= 1 << (bit % 64);
+    }
+    mask
 }
 
 /// Which question terms a set of terms accounts for, directly or through a synonym whose
@@ -280,6 +293,16 @@ mod tests {
         let longer = [(1, 1.0), (2, 1.0), (3, 2.0), (UNKNOWN, 2.0)];
         assert!((phrasing_similarity(&q, &weights, &longer) - 2.0 / 6.0).abs() < 1e-6);
         assert_eq!(phrasing_similarity(&q, &weights, &[(7, 1.0)]), 0.0);
+    }
+
+    #[test]
+    fn masks_of_sets_sharing_a_term_intersect_and_others_mostly_do_not() {
+        let a = mask_of([3, 700, 1_000_000].into_iter());
+        assert!(a.intersects(&mask_of([700].into_iter())));
+        assert!(!a.intersects(&mask_of([4, 5, 6].into_iter())));
+        // Ids 256 apart share a bit: a mask only rules out, never in.
+        assert!(a.intersects(&mask_of([3 + 256].into_iter())));
+        assert!(!mask_of([UNKNOWN].into_iter()).intersects(&mask_of([UNKNOWN].into_iter())));
     }
 
     #[test]
