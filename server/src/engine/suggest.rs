@@ -15,7 +15,7 @@
 //! stop words ("the", "of") may go unmatched. The first letter must be right: it keeps typo
 //! matches few and plausible. One suggestion per entry, the best-scoring of its phrases.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use signpost_indexer::analysis;
@@ -287,24 +287,21 @@ impl SuggestIndex {
             })
         });
 
-        let analyzed: Vec<(u32, Source, String, Vec<analysis::Word>)> = phrases
-            .into_iter()
-            .map(|(t, s, text)| {
-                let words = analysis::words(&text);
-                (t, s, text, words)
-            })
-            .collect();
-        let mut vocab: Vec<Box<str>> = analyzed
-            .iter()
-            .flat_map(|(_, _, _, words)| words.iter().map(|w| w.folded.as_str().into()))
-            .collect();
+        // Each phrase is analysed twice, once for the vocabulary and once for its key, rather
+        // than every phrase's analysis being held at once: a national directory has about a
+        // million phrases, and that peak stayed in the server's memory after the build.
+        let mut distinct: HashSet<String> = HashSet::new();
+        for (_, _, text) in &phrases {
+            distinct.extend(analysis::words(text).into_iter().map(|w| w.folded));
+        }
+        let mut vocab: Vec<Box<str>> = distinct.into_iter().map(String::into_boxed_str).collect();
         vocab.sort_unstable();
-        vocab.dedup();
         let vocab_chars = vocab.iter().map(|w| w.chars().count() as u32).collect();
 
-        let keys = analyzed
+        let keys = phrases
             .into_iter()
-            .map(|(target, source, text, words)| {
+            .map(|(target, source, text)| {
+                let words = analysis::words(&text);
                 let char_at = |byte: usize| text[..byte].chars().count();
                 let key_words: Vec<KeyWord> = words
                     .iter()
@@ -327,7 +324,7 @@ impl SuggestIndex {
                 Key {
                     target,
                     source,
-                    text: text.clone(),
+                    text,
                     words: key_words,
                     positions,
                 }
