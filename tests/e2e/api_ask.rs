@@ -147,3 +147,69 @@ async fn markup_in_the_corpus_comes_back_as_plain_text() {
     );
     assert_eq!(reply.headers["content-type"], "application/json");
 }
+
+/// A small index is answered on the runtime thread, a larger one on a blocking thread: both
+/// paths give over HTTP exactly what the engine gives in-process.
+#[tokio::test]
+async fn small_and_large_indexes_answer_the_same_over_http_as_in_process() {
+    use signpost_indexer::generate;
+    use signpost_server::engine::AskRequest;
+
+    let generated = tempfile::tempdir().unwrap();
+    let options = generate::Options {
+        passages: 1_500,
+        seed: 7,
+        questions: 12,
+    };
+    generate::generate_from_dir(&signpost_e2e::shipped_corpus(), &options, generated.path())
+        .unwrap();
+    let questions: Vec<String> =
+        std::fs::read_to_string(generated.path().join(generate::QUESTIONS_FILE))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["q"].to_string())
+            .map(|q| q.trim_matches('"').to_string())
+            .collect();
+    let large = TestApp::from_corpus(&generated.path().join(generate::CORPUS_DIR));
+    let small = TestApp::shipped();
+    assert!(
+        !large.state.engine().answers_quickly(),
+        "the large path is exercised"
+    );
+    assert!(
+        small.state.engine().answers_quickly(),
+        "the small path is exercised"
+    );
+    for (app, questions) in [
+        (&large, questions.clone()),
+        (
+            &small,
+            vec![
+                "is there a helpline".to_string(),
+                "who led parsol".to_string(),
+            ],
+        ),
+    ] {
+        for q in questions {
+            let reply = app.get(&format!("/api/v1/ask?q={}", encode(&q))).await;
+            assert_eq!(reply.status, 200, "{q}: {}", reply.text);
+            let direct = app
+                .state
+                .engine()
+                .ask(&AskRequest {
+                    q: q.clone(),
+                    ..AskRequest::default()
+                })
+                .unwrap();
+            // Through the bytes, as the handler sends it (f32 scores become the same f64);
+            // the feedback link is the handler's own addition.
+            let mut direct: serde_json::Value =
+                serde_json::from_slice(&serde_json::to_vec(&direct).unwrap()).unwrap();
+            let mut over_http = reply.json.clone();
+            for answer in [&mut direct, &mut over_http] {
+                answer.as_object_mut().unwrap().remove("feedback_url");
+            }
+            assert_eq!(over_http, direct, "{q}");
+        }
+    }
+}
