@@ -47,11 +47,11 @@ for conns in $CONNECTIONS; do
   for pair in "healthz|$health" "ask|$ask"; do
     name="${pair%%|*}"
     line="${pair#*|}"
+    bad=$(($(field errors "$line") + $(field non2xx "$line")))
+    failed=$((failed + bad))
     printf '%-5s %-9s %12.0f %10.3f %10.3f %8s\n' "$conns" "$name" "$(field rps "$line")" \
       "$(echo "$(field p50_us "$line") / 1000" | bc -l)" \
-      "$(echo "$(field p99_us "$line") / 1000" | bc -l)" \
-      "$(($(field errors "$line") + $(field non2xx "$line")))"
-    failed=$((failed + $(field errors "$line") + $(field non2xx "$line")))
+      "$(echo "$(field p99_us "$line") / 1000" | bc -l)" "$bad"
   done
   ratio_rps=$(echo "$(field rps "$ask") / $(field rps "$health")" | bc -l)
   ratio_p50=$(echo "$(field p50_us "$ask") / $(field p50_us "$health")" | bc -l)

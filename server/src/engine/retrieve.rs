@@ -480,12 +480,19 @@ mod tests {
         BooleanQuery::new(clauses)
     }
 
-    #[test]
-    fn scores_every_document_as_tantivy_does() {
+    /// The shipped corpus indexed into a temporary directory, which lives as long as the
+    /// returned guard.
+    fn shipped_index() -> (tempfile::TempDir, signpost_indexer::OpenIndex) {
         let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
         let dir = tempfile::tempdir().unwrap();
         signpost_indexer::build_from_dir(&corpus, dir.path()).unwrap();
         let open = signpost_indexer::open_index(dir.path()).unwrap();
+        (dir, open)
+    }
+
+    #[test]
+    fn scores_every_document_as_tantivy_does() {
+        let (_dir, open) = shipped_index();
         let searcher = open.reader.searcher();
         let f = open.fields;
         let fields = f.searchable();
@@ -545,10 +552,7 @@ mod tests {
 
     #[test]
     fn a_common_clause_only_adds_to_documents_rarer_clauses_found() {
-        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
-        let dir = tempfile::tempdir().unwrap();
-        signpost_indexer::build_from_dir(&corpus, dir.path()).unwrap();
-        let open = signpost_indexer::open_index(dir.path()).unwrap();
+        let (_dir, open) = shipped_index();
         let searcher = open.reader.searcher();
         let f = open.fields;
         let term = |text: &str| Clause {

@@ -114,22 +114,21 @@ async fn ask(
     check_limits(&engine, &request)?;
     let permit = state.search_permit()?;
     let started = Instant::now();
-    let mut response = if engine.answers_quickly() {
+    let quick = engine.answers_quickly();
+    let answer = move || {
+        let _permit = permit;
+        engine.ask(&request)
+    };
+    let mut response = if quick {
         // Cheaper than the two thread switches handing it to a blocking thread would cost.
         // Yielding once after it keeps a caller asking in a loop from starving other tasks.
-        let answered = {
-            let _permit = permit;
-            engine.ask(&request)
-        };
+        let answered = answer();
         tokio::task::yield_now().await;
         answered?
     } else {
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            engine.ask(&request)
-        })
-        .await
-        .map_err(|e| ApiError::Internal(format!("answer task failed: {e}")))??
+        tokio::task::spawn_blocking(answer)
+            .await
+            .map_err(|e| ApiError::Internal(format!("answer task failed: {e}")))??
     };
     state
         .metrics()
