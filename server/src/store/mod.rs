@@ -75,7 +75,7 @@ impl StoreConfig {
         StoreConfig {
             path: path.into(),
             retention_days: 90,
-            queue: 4096,
+            queue: 16_384,
             busy_timeout: Duration::from_secs(2),
             purge_every: Duration::from_secs(3600),
         }

@@ -19,9 +19,12 @@ use super::{
 };
 
 /// The most records written in one transaction.
-const MAX_BATCH: usize = 512;
-/// How long the writer lets records gather after the first of a batch arrives.
-const BATCH_WINDOW: Duration = Duration::from_millis(20);
+const MAX_BATCH: usize = 2048;
+/// How long the writer lets records gather after the first of a batch arrives. Each commit
+/// writes the touched pages to the WAL: at 20 ms the store took 9% of a core under load,
+/// at 100 ms 6%. The queue ([`super::StoreConfig::queue`]) holds a window's records up to
+/// about 160,000 asks a second.
+const BATCH_WINDOW: Duration = Duration::from_millis(100);
 /// At most one warning per this period; the rest are counted and summarized.
 const LOG_EVERY: Duration = Duration::from_secs(60);
 
