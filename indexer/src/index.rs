@@ -289,11 +289,13 @@ pub fn open_index(dir: &Path) -> Result<OpenIndex, Error> {
         path: manifest_path.clone(),
         source,
     })?;
-    let manifest: Manifest =
+    let mut manifest: Manifest =
         serde_json::from_slice(&manifest_bytes).map_err(|e| Error::Manifest {
             path: manifest_path.clone(),
             message: e.to_string(),
         })?;
+    drop(manifest_bytes);
+    manifest.corpus.shrink_to_fit();
     if manifest.format != FORMAT_VERSION {
         return Err(Error::Manifest {
             path: manifest_path,
