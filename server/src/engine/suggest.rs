@@ -131,15 +131,19 @@ struct KeyWord {
     same_length: bool,
 }
 
-/// A phrase that can be suggested.
+/// A phrase that can be suggested. Its text and words sit in the index's shared buffers (a
+/// national directory has over a million phrases: a string and a list each cost more than
+/// the phrase itself).
 #[derive(Debug)]
 struct Key {
     target: u32,
     source: Source,
-    text: String,
-    words: Vec<KeyWord>,
     /// Distinct positions in the phrase (compounds count once).
     positions: u16,
+    /// Byte range in [`SuggestIndex::texts`].
+    text: (u32, u32),
+    /// Range in [`SuggestIndex::words`].
+    words: (u32, u32),
 }
 
 /// How a typed word matched a vocabulary word.
@@ -193,6 +197,10 @@ pub struct SuggestIndex {
     /// Each vocabulary word's length in characters.
     vocab_chars: Vec<u32>,
     keys: Vec<Key>,
+    /// Every phrase's text, one after another.
+    texts: String,
+    /// Every phrase's words, one phrase after another.
+    words: Vec<KeyWord>,
     targets: Vec<Target>,
 }
 
@@ -298,44 +306,59 @@ impl SuggestIndex {
         vocab.sort_unstable();
         let vocab_chars = vocab.iter().map(|w| w.chars().count() as u32).collect();
 
+        let mut texts = String::new();
+        let mut all_words = Vec::new();
         let keys = phrases
             .into_iter()
             .map(|(target, source, text)| {
                 let words = analysis::words(&text);
                 let char_at = |byte: usize| text[..byte].chars().count();
-                let key_words: Vec<KeyWord> = words
-                    .iter()
-                    .map(|w| {
-                        let start = char_at(w.from);
-                        let chars = char_at(w.to) - start;
-                        KeyWord {
-                            vocab: vocab
-                                .binary_search_by(|v| (**v).cmp(w.folded.as_str()))
-                                .expect("every word is in the vocabulary")
-                                as u32,
-                            position: w.position.min(u16::MAX as usize) as u16,
-                            start: start as u32,
-                            chars: chars as u32,
-                            same_length: !w.compound && w.folded.chars().count() == chars,
-                        }
-                    })
-                    .collect();
+                let first_word = all_words.len() as u32;
+                all_words.extend(words.iter().map(|w| {
+                    let start = char_at(w.from);
+                    let chars = char_at(w.to) - start;
+                    KeyWord {
+                        vocab: vocab
+                            .binary_search_by(|v| (**v).cmp(w.folded.as_str()))
+                            .expect("every word is in the vocabulary")
+                            as u32,
+                        position: w.position.min(u16::MAX as usize) as u16,
+                        start: start as u32,
+                        chars: chars as u32,
+                        same_length: !w.compound && w.folded.chars().count() == chars,
+                    }
+                }));
+                let key_words = &all_words[first_word as usize..];
                 let positions = key_words.iter().map(|w| w.position + 1).max().unwrap_or(0);
+                let first_byte = texts.len() as u32;
+                texts.push_str(&text);
                 Key {
                     target,
                     source,
-                    text,
-                    words: key_words,
                     positions,
+                    text: (first_byte, texts.len() as u32),
+                    words: (first_word, all_words.len() as u32),
                 }
             })
             .collect();
+        texts.shrink_to_fit();
+        all_words.shrink_to_fit();
         SuggestIndex {
             vocab,
             vocab_chars,
             keys,
+            texts,
+            words: all_words,
             targets,
         }
+    }
+
+    fn text(&self, key: &Key) -> &str {
+        &self.texts[key.text.0 as usize..key.text.1 as usize]
+    }
+
+    fn words(&self, key: &Key) -> &[KeyWord] {
+        &self.words[key.words.0 as usize..key.words.1 as usize]
     }
 
     /// How many phrases can be suggested.
@@ -373,7 +396,7 @@ impl SuggestIndex {
         let mut best: Vec<Option<Scored>> = (0..self.targets.len()).map(|_| None).collect();
         let mut scratch: Vec<(usize, Hit)> = Vec::with_capacity(words.len());
         for (k, key) in self.keys.iter().enumerate() {
-            let Some(score) = score_key(key, &words, &hits, &mut scratch) else {
+            let Some(score) = score_key(key, self.words(key), &words, &hits, &mut scratch) else {
                 continue;
             };
             let slot = &mut best[key.target as usize];
@@ -390,10 +413,8 @@ impl SuggestIndex {
             b.score
                 .total_cmp(&a.score)
                 .then_with(|| {
-                    self.keys[a.key]
-                        .text
-                        .len()
-                        .cmp(&self.keys[b.key].text.len())
+                    let len = |k: usize| self.text(&self.keys[k]).len();
+                    len(a.key).cmp(&len(b.key))
                 })
                 .then(a.key.cmp(&b.key))
         });
@@ -407,8 +428,8 @@ impl SuggestIndex {
                     let key = &self.keys[k];
                     let target = &self.targets[key.target as usize];
                     Suggestion {
-                        text: key.text.clone(),
-                        highlights: highlights(key, &matched),
+                        text: self.text(key).to_string(),
+                        highlights: highlights(self.words(key), &matched),
                         kind: target.kind.as_str().to_string(),
                         id: target.id.clone(),
                         title: target.title.clone(),
@@ -556,6 +577,7 @@ fn prefix_typo(
 /// `None` when a required word does not match.
 fn score_key(
     key: &Key,
+    key_words: &[KeyWord],
     words: &[QueryWord],
     hits: &[Vec<Option<Hit>>],
     matched: &mut Vec<(usize, Hit)>,
@@ -568,7 +590,7 @@ fn score_key(
     let mut starts_at_first = false;
     for (qi, word) in words.iter().enumerate() {
         let mut best: Option<(usize, Hit)> = None;
-        for (wi, kw) in key.words.iter().enumerate().take(used.len()) {
+        for (wi, kw) in key_words.iter().enumerate().take(used.len()) {
             if used[wi] {
                 continue;
             }
@@ -581,7 +603,7 @@ fn score_key(
                     hit.score() > b.score()
                         || (hit.score() == b.score()
                             && follows(previous_position, kw.position)
-                            && !follows(previous_position, key.words[bi].position))
+                            && !follows(previous_position, key_words[bi].position))
                 }
             };
             if better {
@@ -592,7 +614,7 @@ fn score_key(
             Some((wi, hit)) => {
                 used[wi] = true;
                 // A compound covers its parts: "e-planning" used whole leaves no "e" over.
-                let kw = key.words[wi];
+                let kw = key_words[wi];
                 score += hit.score();
                 if qi == 0 && kw.position == 0 {
                     starts_at_first = true;
@@ -626,11 +648,11 @@ fn follows(previous: Option<u16>, next: u16) -> bool {
 }
 
 /// The character ranges to bold: the typed part of each matched word, merged.
-fn highlights(key: &Key, matched: &[(usize, Hit)]) -> Vec<[usize; 2]> {
+fn highlights(key_words: &[KeyWord], matched: &[(usize, Hit)]) -> Vec<[usize; 2]> {
     let mut ranges: Vec<[usize; 2]> = matched
         .iter()
         .map(|(wi, hit)| {
-            let kw = key.words[*wi];
+            let kw = key_words[*wi];
             let chars = if kw.same_length {
                 hit.matched.min(kw.chars)
             } else {
