@@ -23,6 +23,7 @@ pub mod vocabulary;
 // Fx hashing: the keys are the engine's own numbers and the corpus's terms, inserted at load;
 // a question only looks them up, so nobody can aim collisions at these tables.
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use signpost_indexer::analysis;
@@ -52,6 +53,10 @@ const MISSING_ENTRY_SHARE: f32 = 0.5;
 const SYNONYM_WEIGHT: f32 = 0.7;
 /// Up to this many passages, answers are computed on the async runtime's thread.
 const QUICK_PASSAGES: usize = 1_000;
+/// Up to this many passages, a passage's analysis is kept once it has been a candidate
+/// (70 MB at most at this size). Beyond it, kept analyses would grow the server by up to a
+/// kilobyte per passage the longer it ran, so each is redone when needed: a few per answer.
+const KEPT_ANALYSES_PASSAGES: usize = 100_000;
 /// How many suggested projects and follow-up questions an answer carries.
 const MAX_PROJECTS: usize = 3;
 const MAX_SUGGESTIONS: usize = 3;
@@ -98,23 +103,41 @@ pub struct AskRequest {
 /// Per-entry data computed once at load.
 struct EntryInfo {
     /// Term ids of the title, alternates, names, keywords and triggers, sorted.
-    terms: Vec<u32>,
-    /// Each way of asking for the entry, as distinct term ids with their weights.
-    phrasings: Vec<Vec<(u32, f32)>>,
+    terms: Box<[u32]>,
+    /// Each way of asking for the entry, as distinct term ids with their weights, one
+    /// phrasing after another (a list per phrasing cost more than the phrasing at scale).
+    phrasing_terms: Box<[(u32, f32)]>,
+    /// Where each phrasing ends in `phrasing_terms`.
+    phrasing_ends: Box<[u32]>,
     /// Each phrasing's [`scoring::mask_of`].
-    phrasing_masks: Vec<scoring::TermMask>,
+    phrasing_masks: Box<[scoring::TermMask]>,
+}
+
+impl EntryInfo {
+    /// Each phrasing with its mask.
+    fn phrasings(&self) -> impl Iterator<Item = (&scoring::Phrasing, &scoring::TermMask)> {
+        let starts = std::iter::once(0).chain(self.phrasing_ends.iter().copied());
+        starts
+            .zip(self.phrasing_ends.iter())
+            .map(|(from, to)| &self.phrasing_terms[from as usize..*to as usize])
+            .zip(self.phrasing_masks.iter())
+    }
 }
 
 /// Where a passage sits in the corpus, found from a hit's `ordinal` fast field, and its
-/// analyzed terms, computed the first time it is a candidate and kept: coverage, project
-/// mentions and highlights then cost lookups instead of re-analyzing the text per request.
+/// analyzed terms, computed the first time it is a candidate and kept (up to
+/// [`KEPT_ANALYSES_PASSAGES`]): coverage, project mentions and highlights then cost lookups
+/// instead of re-analyzing the text per request.
 struct PassageSlot {
     entry: u32,
     passage: u32,
-    analyzed: OnceLock<PassageTerms>,
+    /// Boxed: most passages of a large index are never a candidate, and an empty slot then
+    /// costs a pointer instead of the analysis's size.
+    analyzed: OnceLock<Box<PassageTerms>>,
 }
 
-/// A passage text's analysis, kept for re-ranking, project mentions and highlights.
+/// A passage text's analysis, for re-ranking, project mentions and highlights.
+#[derive(Clone)]
 struct PassageTerms {
     /// The distinct term ids, sorted.
     distinct: Box<[u32]>,
@@ -179,6 +202,8 @@ pub struct Engine {
     passages: Vec<PassageSlot>,
     /// Each entry's first passage ordinal.
     first_passage: Vec<u32>,
+    /// [`KEPT_ANALYSES_PASSAGES`], or another limit in tests.
+    kept_analyses: usize,
     bm25: Bm25,
     /// Each segment's columns locating a hit, opened once.
     locators: Vec<Locators>,
@@ -190,6 +215,8 @@ struct Candidate<'e> {
     /// The passage's ordinal: its slot in `Engine::passages`.
     ordinal: usize,
     passage: &'e Passage,
+    /// The passage's analysis, done once per answer at most.
+    terms: Cow<'e, PassageTerms>,
     bm25: f32,
     coverage: f32,
     /// Does the passage state the kind of fact the question asks for?
@@ -259,18 +286,14 @@ impl Engine {
         }
         let helpline = find_helpline(corpus.entries.iter());
         let suggest = SuggestIndex::build(&corpus.entries, helpline.as_ref());
-        let passages = corpus
-            .entries
-            .iter()
-            .enumerate()
-            .flat_map(|(e, entry)| {
-                (0..entry.passages.len()).map(move |p| PassageSlot {
-                    entry: e as u32,
-                    passage: p as u32,
-                    analyzed: OnceLock::new(),
-                })
+        let mut passages = Vec::with_capacity(corpus.passage_count());
+        passages.extend(corpus.entries.iter().enumerate().flat_map(|(e, entry)| {
+            (0..entry.passages.len()).map(move |p| PassageSlot {
+                entry: e as u32,
+                passage: p as u32,
+                analyzed: OnceLock::new(),
             })
-            .collect();
+        }));
         let first_passage = corpus
             .entries
             .iter()
@@ -283,6 +306,7 @@ impl Engine {
         Engine {
             passages,
             first_passage,
+            kept_analyses: KEPT_ANALYSES_PASSAGES,
             bm25,
             locators,
             assistant_triggers,
@@ -329,48 +353,41 @@ impl Engine {
         self.helpline.as_ref()
     }
 
+    /// The analysis of the passage with this ordinal: kept from its first use in an index of
+    /// up to [`KEPT_ANALYSES_PASSAGES`], done afresh each time in a larger one.
+    fn analyzed_passage(&self, ordinal: usize) -> Cow<'_, PassageTerms> {
+        let slot = &self.passages[ordinal];
+        if self.passages.len() > self.kept_analyses {
+            return Cow::Owned(self.analyze_passage(slot));
+        }
+        Cow::Borrowed(
+            slot.analyzed
+                .get_or_init(|| Box::new(self.analyze_passage(slot))),
+        )
+    }
+
+    fn analyze_passage(&self, slot: &PassageSlot) -> PassageTerms {
+        let text = &self.entries()[slot.entry as usize].passages[slot.passage as usize].text;
+        let terms = analysis::terms(text);
+        let spans: Box<[(u32, u32, u32)]> = terms
+            .iter()
+            .map(|t| (self.stats.id(&t.term), t.word.from as u32, t.word.to as u32))
+            .collect();
+        let mut distinct: Vec<u32> = spans
+            .iter()
+            .map(|(id, _, _)| *id)
+            .filter(|id| *id != UNKNOWN)
+            .collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        PassageTerms {
+            distinct: distinct.into_boxed_slice(),
+            spans,
+        }
+    }
+
     /// Completes a partly typed question or name: at most `limit` (default and maximum
     /// [`suggest::MAX_RESULTS`]) suggestions, best first.
-    /// The analysis of the passage with this ordinal, done on first use.
-    fn analyzed_passage(&self, ordinal: usize) -> &PassageTerms {
-        let slot = &self.passages[ordinal];
-        slot.analyzed.get_or_init(|| {
-            let text = &self.entries()[slot.entry as usize].passages[slot.passage as usize].text;
-            let terms = analysis::terms(text);
-            let spans: Box<[(u32, u32, u32)]> = terms
-                .iter()
-                .map(|t| (self.stats.id(&t.term), t.word.from as u32, t.word.to as u32))
-                .collect();
-            let mut distinct: Vec<u32> = spans
-                .iter()
-                .map(|(id, _, _)| *id)
-                .filter(|id| *id != UNKNOWN)
-                .collect();
-            distinct.sort_unstable();
-            distinct.dedup();
-            PassageTerms {
-                distinct: distinct.into_boxed_slice(),
-                spans,
-            }
-        })
-    }
-
-    /// The distinct term ids of the passage with this ordinal, sorted.
-    fn passage_terms(&self, ordinal: usize) -> &[u32] {
-        &self.analyzed_passage(ordinal).distinct
-    }
-
-    /// [`highlight::ranges`] of a passage, from its kept analysis.
-    fn passage_highlights(&self, ordinal: usize, text: &str, terms: &[u32]) -> Vec<[usize; 2]> {
-        let analyzed = self.analyzed_passage(ordinal);
-        let matching = analyzed
-            .spans
-            .iter()
-            .filter(|(id, _, _)| terms.contains(id))
-            .map(|(_, from, to)| (*from as usize, *to as usize));
-        highlight::merge(text, matching)
-    }
-
     pub fn suggest(&self, q: &str, limit: Option<usize>) -> Result<SuggestResponse, SuggestError> {
         self.suggest.suggest(q, limit)
     }
@@ -612,10 +629,10 @@ impl Engine {
         let slot = self.passages.get(ordinal)?;
         let entry = slot.entry as usize;
         let passage = self.entries()[entry].passages.get(slot.passage as usize)?;
-        let passage_terms = self.passage_terms(ordinal);
+        let terms = self.analyzed_passage(ordinal);
         let entry_terms = &self.info[entry].terms;
         let covered = scoring::covered(analyzed, |id| {
-            passage_terms.binary_search(&id).is_ok() || entry_terms.binary_search(&id).is_ok()
+            terms.distinct.binary_search(&id).is_ok() || entry_terms.binary_search(&id).is_ok()
         });
         let coverage = scoring::coverage(weights, &covered);
         let typed = analyzed
@@ -625,6 +642,7 @@ impl Engine {
             entry,
             ordinal,
             passage,
+            terms,
             bm25,
             coverage,
             typed,
@@ -664,9 +682,7 @@ impl Engine {
                 let c = &candidates[i];
                 let info = &self.info[entry];
                 let similarity = info
-                    .phrasings
-                    .iter()
-                    .zip(&info.phrasing_masks)
+                    .phrasings()
                     .filter(|(_, mask)| mask.intersects(&question_mask))
                     .map(|(p, _)| scoring::phrasing_similarity(analyzed, weights, p))
                     .fold(0.0, f32::max);
@@ -851,11 +867,7 @@ impl Engine {
                     entry_id: entry.id.clone(),
                     kind: entry.kind.as_str().to_string(),
                     title: entry.title.clone(),
-                    highlights: self.passage_highlights(
-                        c.ordinal,
-                        &c.passage.text,
-                        &highlight_terms,
-                    ),
+                    highlights: passage_highlights(&c.terms, &c.passage.text, &highlight_terms),
                     text: c.passage.text.clone(),
                     section: c.passage.section.clone(),
                     url: entry.url(),
@@ -878,7 +890,7 @@ impl Engine {
             if entries[c.entry].kind == Kind::Project {
                 bump(c.entry, *score);
             }
-            for id in self.passage_terms(c.ordinal) {
+            for id in c.terms.distinct.iter() {
                 if let Some(&project) = self.project_mentions.get(id) {
                     bump(project, score * 0.9);
                 }
@@ -1005,11 +1017,29 @@ fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
         .iter()
         .map(|p| scoring::mask_of(p.iter().map(|(id, _)| *id)))
         .collect();
+    let phrasing_ends = phrasings
+        .iter()
+        .scan(0u32, |end, p| {
+            *end += p.len() as u32;
+            Some(*end)
+        })
+        .collect();
     EntryInfo {
-        terms,
-        phrasings,
+        terms: terms.into_boxed_slice(),
+        phrasing_terms: phrasings.into_iter().flatten().collect(),
+        phrasing_ends,
         phrasing_masks,
     }
+}
+
+/// [`highlight::ranges`] of a passage's `text`, from its analysis.
+fn passage_highlights(analyzed: &PassageTerms, text: &str, terms: &[u32]) -> Vec<[usize; 2]> {
+    let matching = analyzed
+        .spans
+        .iter()
+        .filter(|(id, _, _)| terms.contains(id))
+        .map(|(_, from, to)| (*from as usize, *to as usize));
+    highlight::merge(text, matching)
 }
 
 /// Finds the helpline in the FAQ's own words: a passage with "Name (tel: NUMBER)".
@@ -1070,6 +1100,54 @@ mod tests {
     use super::*;
     use signpost_indexer::corpus::parse_entry;
     use std::path::Path;
+
+    fn shipped_engine() -> (tempfile::TempDir, Engine) {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
+        let dir = tempfile::tempdir().unwrap();
+        signpost_indexer::build_from_dir(&corpus, dir.path()).unwrap();
+        let open = signpost_indexer::open_index(dir.path()).unwrap();
+        (dir, Engine::new(open, Settings::default()))
+    }
+
+    #[test]
+    fn an_index_too_large_to_keep_analyses_redoes_them_and_answers_the_same() {
+        let (_a, keeping) = shipped_engine();
+        let (_b, mut redoing) = shipped_engine();
+        redoing.kept_analyses = 0;
+        let dev = include_str!("../../../tests/data/dev.jsonl");
+        let questions: Vec<String> = dev
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["q"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert!(questions.len() > 10);
+        for q in &questions {
+            let request = AskRequest {
+                q: q.clone(),
+                limit: None,
+                context: None,
+            };
+            let kept = serde_json::to_string(&keeping.ask(&request).unwrap()).unwrap();
+            let redone = serde_json::to_string(&redoing.ask(&request).unwrap()).unwrap();
+            assert_eq!(kept, redone, "{q}");
+        }
+        let kept_slots = |e: &Engine| {
+            e.passages
+                .iter()
+                .filter(|s| s.analyzed.get().is_some())
+                .count()
+        };
+        assert!(
+            kept_slots(&keeping) > 0,
+            "the small index keeps what it analysed"
+        );
+        assert_eq!(kept_slots(&redoing), 0, "nothing is kept past the limit");
+    }
 
     #[test]
     fn helpline_is_read_from_the_faq_text() {
