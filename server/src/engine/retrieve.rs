@@ -30,7 +30,8 @@ use tantivy::{DocAddress, DocId, DocSet, Searcher, Term, TERMINATED};
 /// shipped corpus, a 10k-passage one) is always scored in full.
 const COMMON_DOCS: u64 = 20_000;
 
-/// Up to this many documents, each field's term dictionary is also kept in a hash map.
+/// Up to this many documents, each field's term dictionary is also kept in a hash map, with
+/// every term's postings decoded.
 const CACHED_TERMS_DOCS: u64 = 20_000;
 
 const K1: f32 = 1.2;
@@ -44,6 +45,9 @@ pub struct Clause {
     pub terms: Vec<(usize, String)>,
     pub boost: f32,
 }
+
+/// A term's dictionary entry in one segment, and its decoded postings in a small index.
+type Located<'a> = (TermInfo, Option<&'a [CachedPosting]>);
 
 /// A matching document and the sum of its clauses' scores.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,10 +86,46 @@ struct FieldReaders {
     inverted: Arc<InvertedIndexReader>,
     /// The field's whole term dictionary in a hash map, for a small index: a lookup costs
     /// a tenth of walking the dictionary's FST. `None` for a large one.
-    terms: Option<HashMap<Box<str>, TermInfo>>,
+    terms: Option<HashMap<Box<str>, CachedTerm>>,
     norms: FieldNormReader,
     /// `K1 * (1 - B + B * length / average length)` for each of the 256 quantized lengths.
     length_factors: Arc<[f32; 256]>,
+}
+
+/// A term of a small index: where its postings are, and the postings themselves, decoded
+/// once. Opening and decoding a term's posting blocks cost more than scoring them.
+struct CachedTerm {
+    info: TermInfo,
+    /// Each document with the term: `(doc, frequency, frequency + length factor)`, the
+    /// operands of its BM25 term score.
+    postings: Box<[CachedPosting]>,
+}
+
+type CachedPosting = (DocId, f32, f32);
+
+impl CachedTerm {
+    fn read(
+        inverted: &InvertedIndexReader,
+        info: TermInfo,
+        norms: &FieldNormReader,
+        length_factors: &[f32; 256],
+    ) -> std::io::Result<CachedTerm> {
+        let mut postings = Vec::with_capacity(info.doc_freq as usize);
+        let mut blocks =
+            inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
+        while !blocks.docs().is_empty() {
+            for (&doc, &freq) in blocks.docs().iter().zip(blocks.freqs()) {
+                let freq = freq as f32;
+                let factor = length_factors[norms.fieldnorm_id(doc) as usize];
+                postings.push((doc, freq, freq + factor));
+            }
+            blocks.advance();
+        }
+        Ok(CachedTerm {
+            info,
+            postings: postings.into_boxed_slice(),
+        })
+    }
 }
 
 impl Bm25 {
@@ -115,12 +155,15 @@ impl Bm25 {
             let mut readers = Vec::new();
             for (&field, factors) in fields.iter().zip(&length_factors) {
                 let inverted = segment.inverted_index(field)?;
+                let norms = segment.get_fieldnorms_reader(field)?;
                 let terms = if total_docs <= CACHED_TERMS_DOCS {
                     let mut terms = HashMap::default();
                     let mut stream = inverted.terms().stream()?;
                     while stream.advance() {
                         if let Ok(term) = std::str::from_utf8(stream.key()) {
-                            terms.insert(term.into(), stream.value().clone());
+                            let info = stream.value().clone();
+                            let cached = CachedTerm::read(&inverted, info, &norms, factors)?;
+                            terms.insert(term.into(), cached);
                         }
                     }
                     Some(terms)
@@ -131,7 +174,7 @@ impl Bm25 {
                     field,
                     terms,
                     inverted,
-                    norms: segment.get_fieldnorms_reader(field)?,
+                    norms,
                     length_factors: factors.clone(),
                 });
             }
@@ -167,7 +210,7 @@ impl Bm25 {
     pub fn search(&self, clauses: &[Clause]) -> tantivy::Result<Vec<Hit>> {
         // Each clause term's dictionary entry in each segment, the clause's weight, and
         // whether it is common: matching at most as many documents as its rarest term.
-        let mut infos: Vec<Vec<Vec<Option<TermInfo>>>> = Vec::with_capacity(clauses.len());
+        let mut infos: Vec<Vec<Vec<Option<Located>>>> = Vec::with_capacity(clauses.len());
         let mut weights: Vec<f32> = Vec::with_capacity(clauses.len());
         let mut common: Vec<bool> = Vec::with_capacity(clauses.len());
         for clause in clauses {
@@ -182,11 +225,13 @@ impl Bm25 {
                     let info = match segment.readers(clause.field) {
                         Some(FieldReaders {
                             terms: Some(terms), ..
-                        }) => terms.get(text.as_str()).cloned(),
-                        Some(r) => r.inverted.get_term_info(&term)?,
+                        }) => terms
+                            .get(text.as_str())
+                            .map(|t| (t.info.clone(), Some(&*t.postings))),
+                        Some(r) => r.inverted.get_term_info(&term)?.map(|info| (info, None)),
                         None => None,
                     };
-                    doc_freq += info.as_ref().map_or(0, |i| u64::from(i.doc_freq));
+                    doc_freq += info.as_ref().map_or(0, |(i, _)| u64::from(i.doc_freq));
                     per_segment.push(info);
                 }
                 idf += self.idf(doc_freq);
@@ -217,9 +262,10 @@ impl Bm25 {
                     let Some(field) = segment.readers(clause.field) else {
                         continue;
                     };
-                    let terms: Option<Vec<&TermInfo>> =
+                    let located: Option<Vec<&Located>> =
                         infos[c].iter().map(|t| t[segment_ord].as_ref()).collect();
-                    let Some(terms) = terms else { continue };
+                    let Some(located) = located else { continue };
+                    let terms: Vec<&TermInfo> = located.iter().map(|(info, _)| info).collect();
                     if common[c] && !rarer_done {
                         // What the rarer clauses found; nothing found, nothing pruned.
                         rarer_done = true;
@@ -230,13 +276,23 @@ impl Bm25 {
                         }
                     }
                     let only_found = common[c] && found.is_some();
-                    let mut add = |doc: DocId, freq: u32| {
+                    let mut add_scored = |doc: DocId, freq: f32, freq_and_factor: f32| {
                         if only_found && !scores.has(doc) {
                             return;
                         }
+                        scores.add(doc, weights[c] * freq / freq_and_factor);
+                    };
+                    if let [(_, Some(postings))] = located.as_slice() {
+                        // Decoded when the index was opened.
+                        for &(doc, freq, freq_and_factor) in postings.iter() {
+                            add_scored(doc, freq, freq_and_factor);
+                        }
+                        continue;
+                    }
+                    let mut add = |doc: DocId, freq: u32| {
                         let factor = field.length_factors[field.norms.fieldnorm_id(doc) as usize];
                         let freq = freq as f32;
-                        scores.add(doc, weights[c] * freq / (freq + factor));
+                        add_scored(doc, freq, freq + factor);
                     };
                     if let ([only], Some(docs)) =
                         (terms.as_slice(), found.as_ref().filter(|_| only_found))
