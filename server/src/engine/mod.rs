@@ -676,6 +676,7 @@ impl Engine {
             }
         }
         let question_mask = analyzed.ids.mask();
+        let slots = scoring::QuestionSlots::new(analyzed);
         let mut ranked: Vec<Ranked> = best
             .into_iter()
             .map(|(entry, i)| {
@@ -684,7 +685,7 @@ impl Engine {
                 let similarity = info
                     .phrasings()
                     .filter(|(_, mask)| mask.intersects(&question_mask))
-                    .map(|(p, _)| scoring::phrasing_similarity(analyzed, weights, p))
+                    .map(|(p, _)| slots.phrasing_similarity(analyzed, weights, p))
                     .fold(0.0, f32::max);
                 let asked_for = entry_relevance.get(&entry).map_or(0.0, |r| r / top_entry);
                 // An assistant reply's words say nothing about the question and its many

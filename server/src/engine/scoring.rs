@@ -250,10 +250,156 @@ pub fn phrasing_similarity(analyzed: &Analyzed, weights: &[f32], phrasing: &Phra
     matched_question / (question_total + unmatched_phrasing)
 }
 
+/// The most distinct ids, and question terms, a [`QuestionSlots`] handles with bitsets; a
+/// question over either (possible only near the length limit) is compared term by term.
+const MAX_SLOTS: usize = 256;
+const MAX_SLOT_TERMS: usize = 128;
+
+/// 256 slots, one bit each.
+type SlotSet = [u64; 4];
+
+fn set_slot(set: &mut SlotSet, slot: usize) {
+    set[slot / 64] |= 1 << (slot % 64);
+}
+
+fn has_slot(set: &SlotSet, slot: usize) -> bool {
+    set[slot / 64] & (1 << (slot % 64)) != 0
+}
+
+fn contains_all(set: &SlotSet, subset: &SlotSet) -> bool {
+    set.iter().zip(subset).all(|(s, sub)| s & sub == *sub)
+}
+
+/// A question's ids numbered in sorted order (its *slots*), worked out once per question:
+/// which ids a phrasing shares with the question is then one bitset, and
+/// [`QuestionSlots::phrasing_similarity`] costs a lookup per phrasing term instead of
+/// repeated searches of the phrasing.
+pub struct QuestionSlots {
+    /// Every distinct id of the question's terms and synonym phrases, [`UNKNOWN`] included
+    /// (a phrasing may hold it too), sorted; `None` past [`MAX_SLOTS`] or [`MAX_SLOT_TERMS`].
+    ids: Option<Vec<u32>>,
+    /// Per question term, its slot; `None` for [`UNKNOWN`], which is never matched.
+    term_slots: Vec<Option<usize>>,
+    /// The slots of the question's own known terms.
+    said_terms: SlotSet,
+    /// Per synonym phrase, its slots, and whether every one of its ids is known.
+    expansions: Vec<(SlotSet, bool)>,
+}
+
+impl QuestionSlots {
+    pub fn new(analyzed: &Analyzed) -> QuestionSlots {
+        let ids = &analyzed.ids;
+        let mut all: Vec<u32> = ids
+            .terms
+            .iter()
+            .chain(ids.expansions.iter().flatten())
+            .copied()
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        if all.len() > MAX_SLOTS || ids.terms.len() > MAX_SLOT_TERMS {
+            return QuestionSlots {
+                ids: None,
+                term_slots: Vec::new(),
+                said_terms: SlotSet::default(),
+                expansions: Vec::new(),
+            };
+        }
+        let slot = |id: &u32| all.binary_search(id).expect("every id has a slot");
+        let term_slots: Vec<Option<usize>> = ids
+            .terms
+            .iter()
+            .map(|id| (*id != UNKNOWN).then(|| slot(id)))
+            .collect();
+        let mut said_terms = SlotSet::default();
+        for s in term_slots.iter().flatten() {
+            set_slot(&mut said_terms, *s);
+        }
+        let expansions = ids
+            .expansions
+            .iter()
+            .map(|phrase| {
+                let mut set = SlotSet::default();
+                for id in phrase {
+                    set_slot(&mut set, slot(id));
+                }
+                (set, phrase.iter().all(|id| *id != UNKNOWN))
+            })
+            .collect();
+        QuestionSlots {
+            ids: Some(all),
+            term_slots,
+            said_terms,
+            expansions,
+        }
+    }
+
+    /// [`phrasing_similarity`], the same to the last bit: the sums are taken in the same
+    /// order.
+    pub fn phrasing_similarity(
+        &self,
+        analyzed: &Analyzed,
+        weights: &[f32],
+        phrasing: &Phrasing,
+    ) -> f32 {
+        let Some(ids) = &self.ids else {
+            return phrasing_similarity(analyzed, weights, phrasing);
+        };
+        if phrasing.is_empty() || weights.is_empty() {
+            return 0.0;
+        }
+        let slot_of = |id: u32| ids.binary_search(&id).ok();
+        let mut present = SlotSet::default();
+        for (id, _) in phrasing {
+            if let Some(s) = slot_of(*id) {
+                set_slot(&mut present, s);
+            }
+        }
+        // Known question terms the phrasing has, then those a synonym phrase accounts for.
+        let mut covered: u128 = 0;
+        for (i, s) in self.term_slots.iter().enumerate() {
+            if s.is_some_and(|s| has_slot(&present, s)) {
+                covered |= 1 << i;
+            }
+        }
+        let mut said = self.said_terms;
+        for ((set, known), expansion) in self.expansions.iter().zip(&analyzed.expansions) {
+            if !contains_all(&present, set) {
+                continue;
+            }
+            for (word, s) in said.iter_mut().zip(set) {
+                *word |= s;
+            }
+            if *known {
+                for i in &expansion.covers {
+                    covered |= 1 << i;
+                }
+            }
+        }
+        let matched_question: f32 = weights
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| covered & (1 << i) != 0)
+            .map(|(_, w)| *w)
+            .sum();
+        if matched_question <= 0.0 {
+            return 0.0;
+        }
+        let unmatched_phrasing: f32 = phrasing
+            .iter()
+            .filter(|(id, _)| *id == UNKNOWN || !slot_of(*id).is_some_and(|s| has_slot(&said, s)))
+            .map(|(_, w)| *w)
+            .sum();
+        let question_total: f32 = weights.iter().sum();
+        matched_question / (question_total + unmatched_phrasing)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::question::QueryTerm;
+    use crate::engine::synonyms::{Expansion, Phrase};
 
     fn question(terms: &[&str]) -> Analyzed {
         Analyzed {
@@ -313,5 +459,87 @@ mod tests {
             expansions: Vec::new(),
         };
         assert_eq!(covered(&q, |_| true), vec![false, true]);
+    }
+
+    /// A small deterministic generator, so the comparison below covers many shapes without
+    /// a dependency.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+
+        fn id(&mut self) -> u32 {
+            // A small alphabet so questions, phrases and phrasings share ids; sometimes unknown.
+            if self.below(10) == 0 {
+                UNKNOWN
+            } else {
+                self.below(12) as u32
+            }
+        }
+    }
+
+    #[test]
+    fn the_slot_similarity_equals_the_plain_one_to_the_bit() {
+        let mut rng = Lcg(7);
+        let mut compared = 0;
+        for _ in 0..20_000 {
+            let n_terms = 1 + rng.below(5) as usize;
+            let mut q = question(&vec!["t"; n_terms]);
+            let terms: Vec<u32> = (0..n_terms).map(|_| rng.id()).collect();
+            let expansions: Vec<Vec<u32>> = (0..rng.below(3))
+                .map(|_| (0..1 + rng.below(3)).map(|_| rng.id()).collect())
+                .collect();
+            q.expansions = expansions
+                .iter()
+                .map(|_| Expansion {
+                    phrase: Phrase { terms: Vec::new() },
+                    covers: vec![rng.below(n_terms as u64) as usize],
+                    rewrite: false,
+                })
+                .collect();
+            q.ids = QuestionIds { terms, expansions };
+            let weights: Vec<f32> = (0..n_terms)
+                .map(|_| 0.1 + rng.below(30) as f32 / 7.0)
+                .collect();
+            let mut phrasing: Vec<(u32, f32)> = (0..rng.below(6))
+                .map(|_| (rng.id(), 0.2 + rng.below(20) as f32 / 3.0))
+                .collect();
+            phrasing.sort_by_key(|(id, _)| *id);
+            phrasing.dedup_by_key(|(id, _)| *id);
+            let slots = QuestionSlots::new(&q);
+            assert!(slots.ids.is_some());
+            let plain = phrasing_similarity(&q, &weights, &phrasing);
+            let fast = slots.phrasing_similarity(&q, &weights, &phrasing);
+            assert_eq!(plain.to_bits(), fast.to_bits(), "{:?} {phrasing:?}", q.ids);
+            compared += usize::from(plain > 0.0);
+        }
+        assert!(
+            compared > 1_000,
+            "most cases should share something: {compared}"
+        );
+    }
+
+    #[test]
+    fn a_question_with_too_many_ids_for_the_bitsets_is_compared_term_by_term() {
+        let mut q = question(&vec!["t"; 300]);
+        q.ids = QuestionIds {
+            terms: (0..300).collect(),
+            expansions: Vec::new(),
+        };
+        let slots = QuestionSlots::new(&q);
+        assert!(slots.ids.is_none());
+        let weights = vec![1.0; 300];
+        let phrasing = [(5, 1.0), (299, 1.0)];
+        assert_eq!(
+            slots.phrasing_similarity(&q, &weights, &phrasing),
+            phrasing_similarity(&q, &weights, &phrasing)
+        );
+        assert!(slots.phrasing_similarity(&q, &weights, &phrasing) > 0.0);
     }
 }
