@@ -20,7 +20,7 @@ use rustc_hash::FxHashMap as HashMap;
 use tantivy::fastfield::AliveBitSet;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::InvertedIndexReader;
-use tantivy::postings::{Postings, TermInfo};
+use tantivy::postings::{Postings, SegmentPostings, TermInfo};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, DocSet, Searcher, Term, TERMINATED};
 
@@ -47,7 +47,7 @@ pub struct Clause {
 }
 
 /// A term's dictionary entry in one segment, and its decoded postings in a small index.
-type Located<'a> = (TermInfo, Option<&'a [CachedPosting]>);
+type Located<'a> = (TermInfo, Option<&'a CachedTerm>);
 
 /// A matching document and the sum of its clauses' scores.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,12 +93,17 @@ struct FieldReaders {
 }
 
 /// A term of a small index: where its postings are, and the postings themselves, decoded
-/// once. Opening and decoding a term's posting blocks cost more than scoring them.
+/// once. Opening and decoding a term's posting blocks (and positions, for a phrase) cost
+/// more than scoring them.
 struct CachedTerm {
     info: TermInfo,
     /// Each document with the term: `(doc, frequency, frequency + length factor)`, the
     /// operands of its BM25 term score.
     postings: Box<[CachedPosting]>,
+    /// The term's positions in each of those documents, one document after another.
+    positions: Box<[u32]>,
+    /// Where each document's positions end in `positions`.
+    position_ends: Box<[u32]>,
 }
 
 type CachedPosting = (DocId, f32, f32);
@@ -111,19 +116,26 @@ impl CachedTerm {
         length_factors: &[f32; 256],
     ) -> std::io::Result<CachedTerm> {
         let mut postings = Vec::with_capacity(info.doc_freq as usize);
-        let mut blocks =
-            inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)?;
-        while !blocks.docs().is_empty() {
-            for (&doc, &freq) in blocks.docs().iter().zip(blocks.freqs()) {
-                let freq = freq as f32;
-                let factor = length_factors[norms.fieldnorm_id(doc) as usize];
-                postings.push((doc, freq, freq + factor));
-            }
-            blocks.advance();
+        let mut positions = Vec::new();
+        let mut position_ends = Vec::with_capacity(info.doc_freq as usize);
+        let mut reader = inverted
+            .read_postings_from_terminfo(&info, IndexRecordOption::WithFreqsAndPositions)?;
+        let mut doc_positions = Vec::new();
+        while reader.doc() != TERMINATED {
+            let doc = reader.doc();
+            let freq = reader.term_freq() as f32;
+            let factor = length_factors[norms.fieldnorm_id(doc) as usize];
+            postings.push((doc, freq, freq + factor));
+            reader.positions(&mut doc_positions);
+            positions.extend_from_slice(&doc_positions);
+            position_ends.push(positions.len() as u32);
+            reader.advance();
         }
         Ok(CachedTerm {
             info,
             postings: postings.into_boxed_slice(),
+            positions: positions.into_boxed_slice(),
+            position_ends: position_ends.into_boxed_slice(),
         })
     }
 }
@@ -131,6 +143,16 @@ impl CachedTerm {
 impl Bm25 {
     /// Reads the document count and each field's average length from every segment.
     pub fn load(searcher: &Searcher, fields: &[Field]) -> tantivy::Result<Bm25> {
+        Bm25::load_caching(searcher, fields, CACHED_TERMS_DOCS)
+    }
+
+    /// [`Bm25::load`], caching the term dictionaries of an index of up to `cached_terms_docs`
+    /// documents.
+    fn load_caching(
+        searcher: &Searcher,
+        fields: &[Field],
+        cached_terms_docs: u64,
+    ) -> tantivy::Result<Bm25> {
         let total_docs: u64 = searcher
             .segment_readers()
             .iter()
@@ -156,7 +178,7 @@ impl Bm25 {
             for (&field, factors) in fields.iter().zip(&length_factors) {
                 let inverted = segment.inverted_index(field)?;
                 let norms = segment.get_fieldnorms_reader(field)?;
-                let terms = if total_docs <= CACHED_TERMS_DOCS {
+                let terms = if total_docs <= cached_terms_docs {
                     let mut terms = HashMap::default();
                     let mut stream = inverted.terms().stream()?;
                     while stream.advance() {
@@ -225,9 +247,7 @@ impl Bm25 {
                     let info = match segment.readers(clause.field) {
                         Some(FieldReaders {
                             terms: Some(terms), ..
-                        }) => terms
-                            .get(text.as_str())
-                            .map(|t| (t.info.clone(), Some(&*t.postings))),
+                        }) => terms.get(text.as_str()).map(|t| (t.info.clone(), Some(t))),
                         Some(r) => r.inverted.get_term_info(&term)?.map(|info| (info, None)),
                         None => None,
                     };
@@ -282,9 +302,9 @@ impl Bm25 {
                         }
                         scores.add(doc, weights[c] * freq / freq_and_factor);
                     };
-                    if let [(_, Some(postings))] = located.as_slice() {
+                    if let [(_, Some(cached))] = located.as_slice() {
                         // Decoded when the index was opened.
-                        for &(doc, freq, freq_and_factor) in postings.iter() {
+                        for &(doc, freq, freq_and_factor) in cached.postings.iter() {
                             add_scored(doc, freq, freq_and_factor);
                         }
                         continue;
@@ -329,13 +349,24 @@ impl Bm25 {
                     } else {
                         let offsets: Vec<u32> =
                             clause.terms.iter().map(|(at, _)| *at as u32).collect();
+                        let cached: Option<Vec<CachedCursor>> = located
+                            .iter()
+                            .map(|(_, cached)| cached.map(CachedCursor::new))
+                            .collect();
+                        if let Some(mut cursors) = cached {
+                            phrase_matches(&mut cursors, &offsets, &mut add);
+                            continue;
+                        }
                         let mut postings = terms
                             .iter()
                             .map(|info| {
-                                field.inverted.read_postings_from_terminfo(
-                                    info,
-                                    IndexRecordOption::WithFreqsAndPositions,
-                                )
+                                field
+                                    .inverted
+                                    .read_postings_from_terminfo(
+                                        info,
+                                        IndexRecordOption::WithFreqsAndPositions,
+                                    )
+                                    .map(IndexedDocs)
                             })
                             .collect::<std::io::Result<Vec<_>>>()?;
                         phrase_matches(&mut postings, &offsets, &mut add);
@@ -359,10 +390,80 @@ impl Bm25 {
     }
 }
 
+/// What phrase matching needs of a term's postings: its documents in order and its
+/// positions in the current one.
+trait PositionedDocs {
+    fn doc(&self) -> DocId;
+    fn advance(&mut self) -> DocId;
+    fn seek(&mut self, target: DocId) -> DocId;
+    /// The current document's positions, sorted, into `output` (cleared first).
+    fn positions(&mut self, output: &mut Vec<u32>);
+}
+
+/// A term's postings read from the index.
+struct IndexedDocs(SegmentPostings);
+
+impl PositionedDocs for IndexedDocs {
+    fn doc(&self) -> DocId {
+        self.0.doc()
+    }
+
+    fn advance(&mut self) -> DocId {
+        self.0.advance()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.0.seek(target)
+    }
+
+    fn positions(&mut self, output: &mut Vec<u32>) {
+        self.0.positions(output);
+    }
+}
+
+/// A walk over a [`CachedTerm`]'s postings.
+struct CachedCursor<'a> {
+    term: &'a CachedTerm,
+    at: usize,
+}
+
+impl<'a> CachedCursor<'a> {
+    fn new(term: &'a CachedTerm) -> CachedCursor<'a> {
+        CachedCursor { term, at: 0 }
+    }
+}
+
+impl PositionedDocs for CachedCursor<'_> {
+    fn doc(&self) -> DocId {
+        self.term.postings.get(self.at).map_or(TERMINATED, |p| p.0)
+    }
+
+    fn advance(&mut self) -> DocId {
+        self.at = (self.at + 1).min(self.term.postings.len());
+        self.doc()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        let rest = &self.term.postings[self.at..];
+        self.at += rest.partition_point(|p| p.0 < target);
+        self.doc()
+    }
+
+    fn positions(&mut self, output: &mut Vec<u32>) {
+        output.clear();
+        let ends = &self.term.position_ends;
+        let Some(&end) = ends.get(self.at) else {
+            return;
+        };
+        let start = if self.at == 0 { 0 } else { ends[self.at - 1] };
+        output.extend_from_slice(&self.term.positions[start as usize..end as usize]);
+    }
+}
+
 /// Calls `found(doc, count)` for every document where the terms of `postings` occur at
 /// their `offsets` relative to one another, `count` times.
 fn phrase_matches(
-    postings: &mut [impl Postings],
+    postings: &mut [impl PositionedDocs],
     offsets: &[u32],
     found: &mut impl FnMut(DocId, u32),
 ) {
@@ -552,7 +653,10 @@ mod tests {
         let searcher = open.reader.searcher();
         let f = open.fields;
         let fields = f.searchable();
-        let bm25 = Bm25::load(&searcher, &fields).unwrap();
+        let cached = Bm25::load(&searcher, &fields).unwrap();
+        let read = Bm25::load_caching(&searcher, &fields, 0).unwrap();
+        assert!(cached.segments[0].fields[0].terms.is_some());
+        assert!(read.segments[0].fields[0].terms.is_none());
         let term = |field, text: &str, boost| Clause {
             field,
             terms: vec![(0, analysis::terms(text)[0].term.clone())],
@@ -593,7 +697,10 @@ mod tests {
                 )
                 .unwrap();
             assert!(expected.len() > 3, "the case matches documents");
-            let ours = top(bm25.search(&clauses).unwrap().iter(), 1000, by_address);
+            // Postings decoded at load and postings read per search score the same.
+            let ours = top(cached.search(&clauses).unwrap().iter(), 1000, by_address);
+            let read = top(read.search(&clauses).unwrap().iter(), 1000, by_address);
+            assert_eq!(ours, read, "{clauses:?}");
             assert_eq!(ours.len(), expected.len(), "{clauses:?}");
             for (hit, (score, address)) in ours.iter().zip(&expected) {
                 assert_eq!(hit.address, *address, "{clauses:?}");
