@@ -30,14 +30,17 @@ pub fn merge(text: &str, matching: impl Iterator<Item = (usize, usize)>) -> Vec<
             _ => merged.push((from, to)),
         }
     }
+    // The ranges are in order: count characters once, from one boundary to the next.
+    let mut counted = (0, 0);
+    let mut char_offset = |byte: usize| {
+        let (from_byte, chars) = counted;
+        counted = (byte, chars + text[from_byte..byte].chars().count());
+        counted.1
+    };
     merged
         .into_iter()
-        .map(|(from, to)| [char_offset(text, from), char_offset(text, to)])
+        .map(|(from, to)| [char_offset(from), char_offset(to)])
         .collect()
-}
-
-fn char_offset(text: &str, byte: usize) -> usize {
-    text[..byte].chars().count()
 }
 
 #[cfg(test)]
@@ -55,6 +58,19 @@ mod tests {
             .map(|[a, b]| chars[*a..*b].iter().collect())
             .collect();
         assert_eq!(words, ["Pathfinders", "planning"]);
+    }
+
+    #[test]
+    fn offsets_count_characters_not_bytes_across_several_ranges() {
+        let text = "£80m for the café — and £5m for the next café";
+        let terms: HashSet<&str> = ["cafe"].into_iter().collect();
+        let found = ranges(text, &terms);
+        let chars: Vec<char> = text.chars().collect();
+        let words: Vec<String> = found
+            .iter()
+            .map(|[a, b]| chars[*a..*b].iter().collect())
+            .collect();
+        assert_eq!(words, ["café", "café"]);
     }
 
     #[test]
