@@ -6,6 +6,7 @@
 use std::sync::LazyLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashSet;
 use tantivy::tokenizer::{Token as TantivyToken, TokenStream, Tokenizer};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -215,12 +216,18 @@ const STOP_WORDS: &[&str] = &[
     "yours",
 ];
 
+/// [`STOP_WORDS`] in a hash set: indexing asks about every word of the corpus, and a binary
+/// search's string comparisons were a tenth of a large build's main thread.
+static STOP_WORD_SET: LazyLock<FxHashSet<&'static str>> =
+    LazyLock::new(|| STOP_WORDS.iter().copied().collect());
+
 /// Is the folded word a stop word?
 pub fn is_stop_word(folded: &str) -> bool {
-    // No stop word is longer than this: most content words skip the search.
+    // No stop word is longer than this: most content words skip the lookup.
     const LONGEST: usize = 16;
-    (folded.len() <= LONGEST && STOP_WORDS.binary_search(&folded).is_ok())
-        || (folded.chars().count() == 1 && !folded.starts_with(|c: char| c.is_ascii_digit()))
+    let mut chars = folded.chars();
+    let single = chars.next().is_some_and(|c| !c.is_ascii_digit()) && chars.next().is_none();
+    single || (folded.len() <= LONGEST && STOP_WORD_SET.contains(folded))
 }
 
 /// A word as written, folded, with its byte range in the source text.
