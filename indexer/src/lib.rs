@@ -31,6 +31,8 @@ pub enum Error {
     Manifest { path: PathBuf, message: String },
     #[error("search engine: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
+    #[error("{0} failed unexpectedly")]
+    Panicked(&'static str),
 }
 
 /// Loads and validates the corpus in `corpus_dir`, then builds it into `out`.
@@ -38,7 +40,13 @@ pub fn build_from_dir(
     corpus_dir: &std::path::Path,
     out: &std::path::Path,
 ) -> Result<BuildSummary, Error> {
-    let fingerprint = fingerprint(corpus_dir)?;
-    let corpus = corpus::load(corpus_dir)?;
-    build_index(&corpus, out, &fingerprint)
+    // Both read every file: hashing them on a second thread while the corpus is parsed
+    // saves a second of a million-passage build.
+    let (fingerprint, corpus) = std::thread::scope(|scope| {
+        let fingerprint = scope.spawn(|| fingerprint(corpus_dir));
+        let corpus = corpus::load(corpus_dir);
+        (fingerprint.join(), corpus)
+    });
+    let fingerprint = fingerprint.map_err(|_| Error::Panicked("fingerprinting the corpus"))??;
+    build_index(&corpus?, out, &fingerprint)
 }
