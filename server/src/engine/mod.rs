@@ -327,7 +327,7 @@ impl Engine {
 
     /// Is this index small enough that an answer costs less than a hundred microseconds or
     /// so (tokio's budget between two awaits)? Then the server answers on the runtime thread
-    /// instead of handing the search to a blocking thread. Measured: about 40 µs at the
+    /// instead of handing the search to a blocking thread. Measured: about 34 µs at the
     /// shipped corpus's 256 passages (`cargo bench -p signpost-server --bench answer`).
     pub fn answers_quickly(&self) -> bool {
         self.passages.len() <= QUICK_PASSAGES
