@@ -49,6 +49,14 @@ pub struct Clause {
 /// A term's dictionary entry in one segment, and its decoded postings in a small index.
 type Located<'a> = (TermInfo, Option<&'a CachedTerm>);
 
+/// What a search scores: its clauses, each clause term's [`Located`] per segment, and each
+/// clause's weight.
+struct Query<'a> {
+    clauses: &'a [Clause],
+    infos: &'a [Vec<Vec<Option<Located<'a>>>>],
+    weights: &'a [f32],
+}
+
 /// A matching document and the sum of its clauses' scores.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hit {
@@ -262,131 +270,173 @@ impl Bm25 {
             weights.push(idf * (1.0 + K1) * clause.boost);
             common.push(rarest >= self.common_docs);
         }
-        // Rarer clauses first, in the order given; then the common ones.
-        let order: Vec<usize> = (0..clauses.len())
-            .filter(|c| !common[*c])
-            .chain((0..clauses.len()).filter(|c| common[*c]))
-            .collect();
+        let rarer: Vec<usize> = (0..clauses.len()).filter(|c| !common[*c]).collect();
+        let commoner: Vec<usize> = (0..clauses.len()).filter(|c| common[*c]).collect();
+        let query = Query {
+            clauses,
+            infos: &infos,
+            weights: &weights,
+        };
         let mut hits = Vec::new();
-        for (segment_ord, segment) in self.segments.iter().enumerate() {
+        if commoner.is_empty() {
+            for segment_ord in 0..self.segments.len() {
+                SCORES.with(|scores| -> tantivy::Result<()> {
+                    let mut scores = scores.borrow_mut();
+                    scores.reset(self.segments[segment_ord].max_doc as usize);
+                    self.score(&query, segment_ord, &rarer, None, &mut scores)?;
+                    self.drain_hits(segment_ord, &mut scores, &mut hits);
+                    Ok(())
+                })?;
+            }
+            return Ok(hits);
+        }
+        // Once the rarer clauses have found documents anywhere in the index, a common clause
+        // only adds to those: walking a posting list of a large share of the index to score
+        // documents that match nothing rarer is most of a slow question's time. Whether they
+        // found any is decided over the whole index, not per segment, so the answer does not
+        // depend on how the build happened to split the documents.
+        let mut rarer_found: Vec<Vec<(DocId, f32)>> = Vec::with_capacity(self.segments.len());
+        for segment_ord in 0..self.segments.len() {
             SCORES.with(|scores| -> tantivy::Result<()> {
                 let mut scores = scores.borrow_mut();
-                scores.reset(segment.max_doc as usize);
-                // Once the rarer clauses have found documents, a common clause only adds to
-                // those: walking a posting list of a large share of the index to score
-                // documents that match nothing rarer is most of a slow question's time.
-                let mut found: Option<Vec<DocId>> = None;
-                let mut rarer_done = false;
-                for &c in &order {
-                    let clause = &clauses[c];
-                    let Some(field) = segment.readers(clause.field) else {
-                        continue;
-                    };
-                    let located: Option<Vec<&Located>> =
-                        infos[c].iter().map(|t| t[segment_ord].as_ref()).collect();
-                    let Some(located) = located else { continue };
-                    let terms: Vec<&TermInfo> = located.iter().map(|(info, _)| info).collect();
-                    if common[c] && !rarer_done {
-                        // What the rarer clauses found; nothing found, nothing pruned.
-                        rarer_done = true;
-                        if !scores.touched.is_empty() {
-                            let mut docs = scores.touched.clone();
-                            docs.sort_unstable();
-                            found = Some(docs);
-                        }
-                    }
-                    let only_found = common[c] && found.is_some();
-                    let mut add_scored = |doc: DocId, freq: f32, freq_and_factor: f32| {
-                        if only_found && !scores.has(doc) {
-                            return;
-                        }
-                        scores.add(doc, weights[c] * freq / freq_and_factor);
-                    };
-                    if let [(_, Some(cached))] = located.as_slice() {
-                        // Decoded when the index was opened.
-                        for &(doc, freq, freq_and_factor) in cached.postings.iter() {
-                            add_scored(doc, freq, freq_and_factor);
-                        }
-                        continue;
-                    }
-                    let mut add = |doc: DocId, freq: u32| {
-                        let factor = field.length_factors[field.norms.fieldnorm_id(doc) as usize];
-                        let freq = freq as f32;
-                        add_scored(doc, freq, freq + factor);
-                    };
-                    if let ([only], Some(docs)) =
-                        (terms.as_slice(), found.as_ref().filter(|_| only_found))
-                    {
-                        // Jump through the posting list to the documents already found.
-                        let mut postings = field
-                            .inverted
-                            .read_postings_from_terminfo(only, IndexRecordOption::WithFreqs)?;
-                        for &doc in docs {
-                            let at = if postings.doc() < doc {
-                                postings.seek(doc)
-                            } else {
-                                postings.doc()
-                            };
-                            if at == TERMINATED {
-                                break;
-                            }
-                            if at == doc {
-                                add(doc, postings.term_freq());
-                            }
-                        }
-                    } else if let [only] = terms.as_slice() {
-                        // Whole decoded blocks of documents and frequencies at a time.
-                        let mut blocks = field.inverted.read_block_postings_from_terminfo(
-                            only,
-                            IndexRecordOption::WithFreqs,
-                        )?;
-                        while !blocks.docs().is_empty() {
-                            for (doc, freq) in blocks.docs().iter().zip(blocks.freqs()) {
-                                add(*doc, *freq);
-                            }
-                            blocks.advance();
-                        }
-                    } else {
-                        let offsets: Vec<u32> =
-                            clause.terms.iter().map(|(at, _)| *at as u32).collect();
-                        let cached: Option<Vec<CachedCursor>> = located
-                            .iter()
-                            .map(|(_, cached)| cached.map(CachedCursor::new))
-                            .collect();
-                        if let Some(mut cursors) = cached {
-                            phrase_matches(&mut cursors, &offsets, &mut add);
-                            continue;
-                        }
-                        let mut postings = terms
-                            .iter()
-                            .map(|info| {
-                                field
-                                    .inverted
-                                    .read_postings_from_terminfo(
-                                        info,
-                                        IndexRecordOption::WithFreqsAndPositions,
-                                    )
-                                    .map(IndexedDocs)
-                            })
-                            .collect::<std::io::Result<Vec<_>>>()?;
-                        phrase_matches(&mut postings, &offsets, &mut add);
-                    }
+                scores.reset(self.segments[segment_ord].max_doc as usize);
+                self.score(&query, segment_ord, &rarer, None, &mut scores)?;
+                rarer_found.push(scores.drain().collect());
+                Ok(())
+            })?;
+        }
+        let prune = rarer_found.iter().any(|found| !found.is_empty());
+        for (segment_ord, found) in rarer_found.into_iter().enumerate() {
+            SCORES.with(|scores| -> tantivy::Result<()> {
+                let mut scores = scores.borrow_mut();
+                scores.reset(self.segments[segment_ord].max_doc as usize);
+                let mut docs = Vec::with_capacity(found.len());
+                for (doc, score) in found {
+                    scores.add(doc, score);
+                    docs.push(doc);
                 }
-                let alive = segment.alive.as_ref();
-                hits.reserve(scores.touched.len());
-                hits.extend(
-                    scores
-                        .drain()
-                        .filter(|(doc, _)| alive.is_none_or(|a| a.is_alive(*doc)))
-                        .map(|(doc, score)| Hit {
-                            score,
-                            address: DocAddress::new(segment_ord as u32, doc),
-                        }),
-                );
+                docs.sort_unstable();
+                let only = prune.then_some(docs.as_slice());
+                self.score(&query, segment_ord, &commoner, only, &mut scores)?;
+                self.drain_hits(segment_ord, &mut scores, &mut hits);
                 Ok(())
             })?;
         }
         Ok(hits)
+    }
+
+    /// Moves a segment's scored documents, deleted ones left out, from `scores` to `hits`.
+    fn drain_hits(&self, segment_ord: usize, scores: &mut Accumulator, hits: &mut Vec<Hit>) {
+        let alive = self.segments[segment_ord].alive.as_ref();
+        hits.reserve(scores.touched.len());
+        hits.extend(
+            scores
+                .drain()
+                .filter(|(doc, _)| alive.is_none_or(|a| a.is_alive(*doc)))
+                .map(|(doc, score)| Hit {
+                    score,
+                    address: DocAddress::new(segment_ord as u32, doc),
+                }),
+        );
+    }
+
+    /// Adds the scores of the `chosen` clauses of `query` in one segment to `scores` (reset
+    /// for that segment by the caller): to every matching document, or with `only` (sorted,
+    /// and already in `scores`) to those documents alone.
+    fn score(
+        &self,
+        query: &Query,
+        segment_ord: usize,
+        chosen: &[usize],
+        only: Option<&[DocId]>,
+        scores: &mut Accumulator,
+    ) -> tantivy::Result<()> {
+        let segment = &self.segments[segment_ord];
+        for &c in chosen {
+            let clause = &query.clauses[c];
+            let weight = query.weights[c];
+            let Some(field) = segment.readers(clause.field) else {
+                continue;
+            };
+            let located: Option<Vec<&Located>> = query.infos[c]
+                .iter()
+                .map(|t| t[segment_ord].as_ref())
+                .collect();
+            let Some(located) = located else { continue };
+            let terms: Vec<&TermInfo> = located.iter().map(|(info, _)| info).collect();
+            let mut add_scored = |doc: DocId, freq: f32, freq_and_factor: f32| {
+                if only.is_some() && !scores.has(doc) {
+                    return;
+                }
+                scores.add(doc, weight * freq / freq_and_factor);
+            };
+            if let [(_, Some(cached))] = located.as_slice() {
+                // Decoded when the index was opened.
+                for &(doc, freq, freq_and_factor) in cached.postings.iter() {
+                    add_scored(doc, freq, freq_and_factor);
+                }
+                continue;
+            }
+            let mut add = |doc: DocId, freq: u32| {
+                let factor = field.length_factors[field.norms.fieldnorm_id(doc) as usize];
+                let freq = freq as f32;
+                add_scored(doc, freq, freq + factor);
+            };
+            if let ([only_term], Some(docs)) = (terms.as_slice(), only) {
+                // Jump through the posting list to the documents already found.
+                let mut postings = field
+                    .inverted
+                    .read_postings_from_terminfo(only_term, IndexRecordOption::WithFreqs)?;
+                for &doc in docs {
+                    let at = if postings.doc() < doc {
+                        postings.seek(doc)
+                    } else {
+                        postings.doc()
+                    };
+                    if at == TERMINATED {
+                        break;
+                    }
+                    if at == doc {
+                        add(doc, postings.term_freq());
+                    }
+                }
+            } else if let [only_term] = terms.as_slice() {
+                // Whole decoded blocks of documents and frequencies at a time.
+                let mut blocks = field
+                    .inverted
+                    .read_block_postings_from_terminfo(only_term, IndexRecordOption::WithFreqs)?;
+                while !blocks.docs().is_empty() {
+                    for (doc, freq) in blocks.docs().iter().zip(blocks.freqs()) {
+                        add(*doc, *freq);
+                    }
+                    blocks.advance();
+                }
+            } else {
+                let offsets: Vec<u32> = clause.terms.iter().map(|(at, _)| *at as u32).collect();
+                let cached: Option<Vec<CachedCursor>> = located
+                    .iter()
+                    .map(|(_, cached)| cached.map(CachedCursor::new))
+                    .collect();
+                if let Some(mut cursors) = cached {
+                    phrase_matches(&mut cursors, &offsets, &mut add);
+                    continue;
+                }
+                let mut postings = terms
+                    .iter()
+                    .map(|info| {
+                        field
+                            .inverted
+                            .read_postings_from_terminfo(
+                                info,
+                                IndexRecordOption::WithFreqsAndPositions,
+                            )
+                            .map(IndexedDocs)
+                    })
+                    .collect::<std::io::Result<Vec<_>>>()?;
+                phrase_matches(&mut postings, &offsets, &mut add);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -762,6 +812,45 @@ mod tests {
             .search(&both_common)
             .unwrap();
         assert_eq!(alone.len(), union.len());
+    }
+
+    #[test]
+    fn pruning_does_not_depend_on_how_documents_are_split_into_segments() {
+        use tantivy::schema::{Schema, TEXT};
+        use tantivy::{doc, Index};
+        let mut builder = Schema::builder();
+        let body = builder.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(builder.build());
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        // The rare word is in the first segment only; the second has the common word alone.
+        for segment in [["rare common", "common"], ["common", "common"]] {
+            for text in segment {
+                writer.add_document(doc!(body => text)).unwrap();
+            }
+            writer.commit().unwrap();
+        }
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 2);
+        let term = |text: &str| Clause {
+            field: body,
+            terms: vec![(0, text.to_string())],
+            boost: 1.0,
+        };
+        let clauses = [term("common"), term("rare")];
+        // "common" (4 documents) is common from 2, "rare" (1) is not.
+        let pruned = Bm25::load(&searcher, &[body])
+            .unwrap()
+            .with_common_docs(2)
+            .search(&clauses)
+            .unwrap();
+        let addresses: Vec<DocAddress> = pruned.iter().map(|h| h.address).collect();
+        assert_eq!(
+            addresses,
+            [DocAddress::new(0, 0)],
+            "only what the rare word found"
+        );
     }
 
     #[test]
