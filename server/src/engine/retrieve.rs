@@ -278,16 +278,23 @@ impl Bm25 {
             weights: &weights,
         };
         let mut hits = Vec::new();
-        if commoner.is_empty() {
-            for segment_ord in 0..self.segments.len() {
-                SCORES.with(|scores| -> tantivy::Result<()> {
-                    let mut scores = scores.borrow_mut();
-                    scores.reset(self.segments[segment_ord].max_doc as usize);
-                    self.score(&query, segment_ord, &rarer, None, &mut scores)?;
+        // The rarer clauses first, in every segment. With no common clause that is the whole
+        // search; otherwise what they found is kept for the common clauses to add to.
+        let mut rarer_found: Vec<Vec<(DocId, f32)>> = Vec::new();
+        for segment_ord in 0..self.segments.len() {
+            SCORES.with(|scores| -> tantivy::Result<()> {
+                let mut scores = scores.borrow_mut();
+                scores.reset(self.segments[segment_ord].max_doc as usize);
+                self.score(&query, segment_ord, &rarer, None, &mut scores)?;
+                if commoner.is_empty() {
                     self.drain_hits(segment_ord, &mut scores, &mut hits);
-                    Ok(())
-                })?;
-            }
+                } else {
+                    rarer_found.push(scores.drain().collect());
+                }
+                Ok(())
+            })?;
+        }
+        if commoner.is_empty() {
             return Ok(hits);
         }
         // Once the rarer clauses have found documents anywhere in the index, a common clause
@@ -295,16 +302,6 @@ impl Bm25 {
         // documents that match nothing rarer is most of a slow question's time. Whether they
         // found any is decided over the whole index, not per segment, so the answer does not
         // depend on how the build happened to split the documents.
-        let mut rarer_found: Vec<Vec<(DocId, f32)>> = Vec::with_capacity(self.segments.len());
-        for segment_ord in 0..self.segments.len() {
-            SCORES.with(|scores| -> tantivy::Result<()> {
-                let mut scores = scores.borrow_mut();
-                scores.reset(self.segments[segment_ord].max_doc as usize);
-                self.score(&query, segment_ord, &rarer, None, &mut scores)?;
-                rarer_found.push(scores.drain().collect());
-                Ok(())
-            })?;
-        }
         let prune = rarer_found.iter().any(|found| !found.is_empty());
         for (segment_ord, found) in rarer_found.into_iter().enumerate() {
             SCORES.with(|scores| -> tantivy::Result<()> {
@@ -363,7 +360,6 @@ impl Bm25 {
                 .map(|t| t[segment_ord].as_ref())
                 .collect();
             let Some(located) = located else { continue };
-            let terms: Vec<&TermInfo> = located.iter().map(|(info, _)| info).collect();
             let mut add_scored = |doc: DocId, freq: f32, freq_and_factor: f32| {
                 if only.is_some() && !scores.has(doc) {
                     return;
@@ -377,6 +373,7 @@ impl Bm25 {
                 }
                 continue;
             }
+            let terms: Vec<&TermInfo> = located.iter().map(|(info, _)| info).collect();
             let mut add = |doc: DocId, freq: u32| {
                 let factor = field.length_factors[field.norms.fieldnorm_id(doc) as usize];
                 let freq = freq as f32;
