@@ -1102,11 +1102,18 @@ mod tests {
     use signpost_indexer::corpus::parse_entry;
     use std::path::Path;
 
-    fn shipped_engine() -> (tempfile::TempDir, Engine) {
+    /// The shipped corpus indexed into a temporary directory, which lives as long as the
+    /// returned guard (the engine's submodules' tests use it too).
+    pub(super) fn shipped_index() -> (tempfile::TempDir, OpenIndex) {
         let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
         let dir = tempfile::tempdir().unwrap();
         signpost_indexer::build_from_dir(&corpus, dir.path()).unwrap();
         let open = signpost_indexer::open_index(dir.path()).unwrap();
+        (dir, open)
+    }
+
+    fn shipped_engine() -> (tempfile::TempDir, Engine) {
+        let (dir, open) = shipped_index();
         (dir, Engine::new(open, Settings::default()))
     }
 

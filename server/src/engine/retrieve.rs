@@ -652,9 +652,9 @@ impl Accumulator {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::shipped_index;
     use super::*;
     use signpost_indexer::analysis;
-    use std::path::Path;
     use tantivy::collector::TopDocs;
     use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 
@@ -682,16 +682,6 @@ mod tests {
             })
             .collect();
         BooleanQuery::new(clauses)
-    }
-
-    /// The shipped corpus indexed into a temporary directory, which lives as long as the
-    /// returned guard.
-    fn shipped_index() -> (tempfile::TempDir, signpost_indexer::OpenIndex) {
-        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
-        let dir = tempfile::tempdir().unwrap();
-        signpost_indexer::build_from_dir(&corpus, dir.path()).unwrap();
-        let open = signpost_indexer::open_index(dir.path()).unwrap();
-        (dir, open)
     }
 
     #[test]
