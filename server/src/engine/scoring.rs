@@ -155,7 +155,7 @@ impl QuestionIds {
 /// A 256-bit summary of a set of term ids (bit `id % 256` for each): two sets whose masks
 /// share no bit share no term, which rules most phrasings out with four ANDs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TermMask([u64; 4]);
+pub struct TermMask(SlotSet);
 
 impl TermMask {
     pub fn intersects(&self, other: &TermMask) -> bool {
@@ -166,8 +166,7 @@ impl TermMask {
 pub fn mask_of(ids: impl Iterator<Item = u32>) -> TermMask {
     let mut mask = TermMask::default();
     for id in ids.filter(|id| *id != UNKNOWN) {
-        let bit = id % 256;
-        mask.0[(bit / 64) as usize] |= 1 << (bit % 64);
+        set_slot(&mut mask.0, (id % 256) as usize);
     }
     mask
 }
@@ -255,7 +254,7 @@ pub fn phrasing_similarity(analyzed: &Analyzed, weights: &[f32], phrasing: &Phra
 const MAX_SLOTS: usize = 256;
 const MAX_SLOT_TERMS: usize = 128;
 
-/// 256 slots, one bit each.
+/// 256 bits: slots of a [`QuestionSlots`], or a [`TermMask`].
 type SlotSet = [u64; 4];
 
 fn set_slot(set: &mut SlotSet, slot: usize) {
