@@ -167,8 +167,12 @@ async fn small_and_large_indexes_answer_the_same_over_http_as_in_process() {
         std::fs::read_to_string(generated.path().join(generate::QUESTIONS_FILE))
             .unwrap()
             .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["q"].to_string())
-            .map(|q| q.trim_matches('"').to_string())
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["q"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
             .collect();
     let large = TestApp::from_corpus(&generated.path().join(generate::CORPUS_DIR));
     let small = TestApp::shipped();
