@@ -111,6 +111,9 @@ pub struct AssistantInfo {
 pub struct Passage {
     /// `entry-id#pN`, N counting from 1.
     pub id: String,
+    /// Not in an index's manifest: an index keeps its texts in their own file (see
+    /// [`crate::texts`]), so a corpus read back from a manifest has them empty.
+    #[serde(skip)]
     pub text: String,
     pub section: Option<String>,
     pub lead_in: Option<String>,
@@ -566,6 +569,12 @@ pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Pro
 
     let id = id.map(|(_, id)| id).unwrap_or_default();
     let raw = passages::split(doc.body, doc.body_line);
+    for passage in raw.iter().filter(|p| p.text.contains('\0')) {
+        reader.problem(
+            passage.line,
+            "the text contains a NUL character, which a corpus may not".into(),
+        );
+    }
     if raw.is_empty() {
         reader.problem(
             doc.body_line,
@@ -655,6 +664,22 @@ mod tests {
     }
 
     const PROJECT: &str = "---\nid: parsol\nname: Planning Online\nshort_name: PARSOL\nstrand: priority-service\nsummary: Planning.\nsources:\n  - https://example.org/a\n---\n## Aim\nTo help.\n";
+
+    #[test]
+    fn a_nul_in_a_passage_is_reported_at_its_line() {
+        let problems = parse(
+            Kind::Faq,
+            "---\nid: faq-01\ntitle: Q?\n---\nFine.\n\nNot \0 fine.\n",
+        )
+        .unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, 7);
+        assert!(
+            problems[0].message.contains("NUL"),
+            "{}",
+            problems[0].message
+        );
+    }
 
     #[test]
     fn parses_a_project_with_title_and_passage_ids() {

@@ -11,11 +11,12 @@ use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument};
 use crate::analysis;
 use crate::corpus::{Corpus, Entry, Kind};
 use crate::schema::{self, Fields, LEVEL_ENTRY, LEVEL_PASSAGE};
+use crate::texts::{self, PassageTexts, TEXTS_FILE};
 use crate::Error;
 
 /// Bumped whenever the schema, the analyzers or the manifest change meaning, so a server
 /// rebuilds an index written by an older version instead of misreading it.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Indexes of up to this many documents are merged into a single segment at build.
 const SINGLE_SEGMENT_DOCS: usize = 100_000;
@@ -56,7 +57,10 @@ pub struct OpenIndex {
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
+    /// The manifest; its passages' `text` is empty, see `texts`.
     pub manifest: Manifest,
+    /// Every passage's text, by ordinal.
+    pub texts: PassageTexts,
     pub dir: PathBuf,
 }
 
@@ -178,6 +182,7 @@ fn write_index(corpus: &Corpus, dir: &Path, fingerprint: &str) -> Result<(), Err
             .unwrap_or(0),
         corpus,
     };
+    texts::write(corpus, &dir.join(TEXTS_FILE))?;
     let path = dir.join(MANIFEST_FILE);
     let io = |source| Error::Io {
         path: path.clone(),
@@ -284,6 +289,12 @@ fn swap_into_place(staging: &Path, out: &Path) -> Result<(), Error> {
 
 /// Opens the index in `dir` for reading, with Signpost's analyzers registered.
 pub fn open_index(dir: &Path) -> Result<OpenIndex, Error> {
+    open_index_with(dir, texts::IN_MEMORY_BYTES)
+}
+
+/// [`open_index`], holding the passage texts in memory only when they take at most
+/// `texts_in_memory_bytes`.
+pub fn open_index_with(dir: &Path, texts_in_memory_bytes: u64) -> Result<OpenIndex, Error> {
     let manifest_path = dir.join(MANIFEST_FILE);
     let manifest_bytes = std::fs::read(&manifest_path).map_err(|source| Error::Io {
         path: manifest_path.clone(),
@@ -305,6 +316,11 @@ pub fn open_index(dir: &Path) -> Result<OpenIndex, Error> {
             ),
         });
     }
+    let texts = PassageTexts::open(
+        &dir.join(TEXTS_FILE),
+        manifest.corpus.passage_count(),
+        texts_in_memory_bytes,
+    )?;
     let index = Index::open_in_dir(dir)?;
     analysis::register(&index);
     let fields = Fields::from_schema(&index.schema()).ok_or_else(|| Error::Manifest {
@@ -320,6 +336,7 @@ pub fn open_index(dir: &Path) -> Result<OpenIndex, Error> {
         reader,
         fields,
         manifest,
+        texts,
         dir: dir.to_path_buf(),
     })
 }

@@ -10,12 +10,16 @@ pub mod index;
 pub mod passages;
 pub mod schema;
 pub mod synonyms;
+pub mod texts;
 
 use std::path::PathBuf;
 
 pub use corpus::{Corpus, Entry, Kind, Passage, Problems};
-pub use index::{build_index, fingerprint, open_index, BuildSummary, Manifest, OpenIndex};
+pub use index::{
+    build_index, fingerprint, open_index, open_index_with, BuildSummary, Manifest, OpenIndex,
+};
 pub use schema::Fields;
+pub use texts::PassageTexts;
 
 /// Everything that can go wrong in the indexer, named by situation.
 #[derive(Debug, thiserror::Error)]

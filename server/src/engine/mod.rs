@@ -215,6 +215,7 @@ struct Candidate<'e> {
     /// The passage's ordinal: its slot in `Engine::passages`.
     ordinal: usize,
     passage: &'e Passage,
+    text: Cow<'e, str>,
     /// The passage's analysis, done once per answer at most.
     terms: Cow<'e, PassageTerms>,
     bm25: f32,
@@ -257,7 +258,7 @@ impl Engine {
             .iter()
             .map(Locators::read)
             .collect();
-        let vocabulary = Vocabulary::from_corpus(corpus);
+        let vocabulary = Vocabulary::from_corpus(corpus, &open.texts);
         let synonyms = Synonyms::compile(&corpus.synonyms);
         let entry_index = corpus
             .entries
@@ -284,17 +285,7 @@ impl Engine {
                 assistant_triggers.insert(plain_words(trigger), i);
             }
         }
-        let helpline = find_helpline(corpus.entries.iter());
-        let suggest = SuggestIndex::build(&corpus.entries, helpline.as_ref());
-        let mut passages = Vec::with_capacity(corpus.passage_count());
-        passages.extend(corpus.entries.iter().enumerate().flat_map(|(e, entry)| {
-            (0..entry.passages.len()).map(move |p| PassageSlot {
-                entry: e as u32,
-                passage: p as u32,
-                analyzed: OnceLock::new(),
-            })
-        }));
-        let first_passage = corpus
+        let first_passage: Vec<u32> = corpus
             .entries
             .iter()
             .scan(0u32, |next, entry| {
@@ -303,6 +294,28 @@ impl Engine {
                 Some(first)
             })
             .collect();
+        // The texts of an entry's passages, by its index; at start-up the texts file has just
+        // been checked, so one that fails to read is left out.
+        let texts_of = |e: usize| {
+            let first = first_passage[e] as usize;
+            (first..first + corpus.entries[e].passages.len())
+                .filter_map(|ordinal| open.texts.get(ordinal).ok())
+        };
+        let faq = || (0..corpus.entries.len()).filter(|e| corpus.entries[*e].kind == Kind::Faq);
+        let helpline = find_helpline(faq().flat_map(texts_of));
+        let suggest = SuggestIndex::build(&corpus.entries, helpline.as_ref(), |e| {
+            helpline
+                .as_ref()
+                .is_some_and(|h| texts_of(e).any(|text| text.contains(&h.number)))
+        });
+        let mut passages = Vec::with_capacity(corpus.passage_count());
+        passages.extend(corpus.entries.iter().enumerate().flat_map(|(e, entry)| {
+            (0..entry.passages.len()).map(move |p| PassageSlot {
+                entry: e as u32,
+                passage: p as u32,
+                analyzed: OnceLock::new(),
+            })
+        }));
         Engine {
             passages,
             first_passage,
@@ -353,21 +366,46 @@ impl Engine {
         self.helpline.as_ref()
     }
 
-    /// The analysis of the passage with this ordinal: kept from its first use in an index of
-    /// up to [`KEPT_ANALYSES_PASSAGES`], done afresh each time in a larger one.
-    fn analyzed_passage(&self, ordinal: usize) -> Cow<'_, PassageTerms> {
+    /// The text of `entry`'s passage number `passage` (from 0). A text the index's texts file
+    /// fails to give is logged and read as empty.
+    pub fn passage_text(&self, entry: &Entry, passage: usize) -> Cow<'_, str> {
+        let ordinal = self.entry_index.get(&entry.id).and_then(|i| {
+            let first = *self.first_passage.get(*i)? as usize;
+            (passage < entry.passages.len()).then_some(first + passage)
+        });
+        ordinal
+            .and_then(|ordinal| self.text_at(ordinal))
+            .unwrap_or_default()
+    }
+
+    /// The texts of `entry`'s passages, in order, as [`Engine::passage_text`] reads them.
+    pub fn passage_texts<'e>(&'e self, entry: &'e Entry) -> impl Iterator<Item = Cow<'e, str>> {
+        (0..entry.passages.len()).map(move |p| self.passage_text(entry, p))
+    }
+
+    /// The text of the passage with this ordinal, or `None` (logged) if it cannot be read.
+    fn text_at(&self, ordinal: usize) -> Option<Cow<'_, str>> {
+        self.open
+            .texts
+            .get(ordinal)
+            .map_err(|e| tracing::error!(ordinal, "cannot read a passage's text: {e}"))
+            .ok()
+    }
+
+    /// The analysis of the passage with this ordinal and `text`: kept from its first use in
+    /// an index of up to [`KEPT_ANALYSES_PASSAGES`], done afresh each time in a larger one.
+    fn analyzed_passage(&self, ordinal: usize, text: &str) -> Cow<'_, PassageTerms> {
         let slot = &self.passages[ordinal];
         if self.passages.len() > self.kept_analyses {
-            return Cow::Owned(self.analyze_passage(slot));
+            return Cow::Owned(self.analyze_passage(text));
         }
         Cow::Borrowed(
             slot.analyzed
-                .get_or_init(|| Box::new(self.analyze_passage(slot))),
+                .get_or_init(|| Box::new(self.analyze_passage(text))),
         )
     }
 
-    fn analyze_passage(&self, slot: &PassageSlot) -> PassageTerms {
-        let text = &self.entries()[slot.entry as usize].passages[slot.passage as usize].text;
+    fn analyze_passage(&self, text: &str) -> PassageTerms {
         let terms = analysis::terms(text);
         let spans: Box<[(u32, u32, u32)]> = terms
             .iter()
@@ -629,7 +667,8 @@ impl Engine {
         let slot = self.passages.get(ordinal)?;
         let entry = slot.entry as usize;
         let passage = self.entries()[entry].passages.get(slot.passage as usize)?;
-        let terms = self.analyzed_passage(ordinal);
+        let text = self.text_at(ordinal)?;
+        let terms = self.analyzed_passage(ordinal, &text);
         let entry_terms = &self.info[entry].terms;
         let covered = scoring::covered(analyzed, |id| {
             terms.distinct.binary_search(&id).is_ok() || entry_terms.binary_search(&id).is_ok()
@@ -637,11 +676,12 @@ impl Engine {
         let coverage = scoring::coverage(weights, &covered);
         let typed = analyzed
             .expects
-            .is_some_and(|kind| answer_type::satisfied_by(kind, &passage.text));
+            .is_some_and(|kind| answer_type::satisfied_by(kind, &text));
         Some(Candidate {
             entry,
             ordinal,
             passage,
+            text,
             terms,
             bm25,
             coverage,
@@ -742,7 +782,7 @@ impl Engine {
                     id: entry.id.clone(),
                     kind: entry.kind.as_str().to_string(),
                     title: entry.title.clone(),
-                    text: c.passage.text.clone(),
+                    text: c.text.to_string(),
                     passage_id: Some(c.passage.id.clone()),
                     url: entry.url(),
                     confidence: round(confidence),
@@ -790,7 +830,7 @@ impl Engine {
             self.suggestions(answer.as_ref(), ranked_entries.into_iter().map(|(_, e)| e))
         };
         let declined_text = if declined {
-            top.map(|r| candidates[r.best].passage.text.as_str())
+            top.map(|r| candidates[r.best].text.as_ref())
         } else {
             None
         };
@@ -816,19 +856,20 @@ impl Engine {
     fn assistant_reply(&self, q: &str, entry: usize) -> AskResponse {
         let e = &self.entries()[entry];
         let first = e.passages.first();
+        let first_text = first.map(|_| self.passage_text(e, 0));
         let intent = e.assistant.as_ref().map(|a| a.intent);
         let answer = (intent == Some(Intent::Reply)).then(|| Answer {
             id: e.id.clone(),
             kind: e.kind.as_str().to_string(),
             title: e.title.clone(),
-            text: first.map(|p| p.text.clone()).unwrap_or_default(),
+            text: first_text.as_deref().unwrap_or_default().to_string(),
             passage_id: first.map(|p| p.id.clone()),
             url: None,
             confidence: 1.0,
         });
         let fallback = answer
             .is_none()
-            .then(|| self.fallback(first.map(|p| p.text.as_str())));
+            .then(|| self.fallback(first_text.as_deref()));
         let suggestions = if answer.is_some() {
             self.suggestions(answer.as_ref(), std::iter::empty())
         } else {
@@ -868,8 +909,8 @@ impl Engine {
                     entry_id: entry.id.clone(),
                     kind: entry.kind.as_str().to_string(),
                     title: entry.title.clone(),
-                    highlights: passage_highlights(&c.terms, &c.passage.text, &highlight_terms),
-                    text: c.passage.text.clone(),
+                    highlights: passage_highlights(&c.terms, &c.text, &highlight_terms),
+                    text: c.text.to_string(),
                     section: c.passage.section.clone(),
                     url: entry.url(),
                     score: round(*score),
@@ -946,8 +987,8 @@ impl Engine {
     fn fallback(&self, declined_message: Option<&str>) -> Fallback {
         let message = declined_message.map(str::to_string).unwrap_or_else(|| {
             self.entry("no-answer")
-                .and_then(|e| e.passages.first())
-                .map(|p| p.text.clone())
+                .filter(|e| !e.passages.is_empty())
+                .map(|e| self.passage_text(e, 0).into_owned())
                 .unwrap_or_else(|| "Sorry, I don't have an answer to that.".to_string())
         });
         Fallback {
@@ -1043,16 +1084,15 @@ fn passage_highlights(analyzed: &PassageTerms, text: &str, terms: &[u32]) -> Vec
     highlight::merge(text, matching)
 }
 
-/// Finds the helpline in the FAQ's own words: a passage with "Name (tel: NUMBER)".
-pub fn find_helpline<'a>(entries: impl Iterator<Item = &'a Entry>) -> Option<Helpline> {
-    for passage in entries
-        .filter(|e| e.kind == Kind::Faq)
-        .flat_map(|e| &e.passages)
-    {
-        let Some(at) = passage.text.find("(tel:") else {
+/// Finds the helpline in the FAQ's own words, given its passages' texts: a passage with
+/// "Name (tel: NUMBER)".
+pub fn find_helpline(faq_texts: impl IntoIterator<Item = impl AsRef<str>>) -> Option<Helpline> {
+    for text in faq_texts {
+        let text = text.as_ref();
+        let Some(at) = text.find("(tel:") else {
             continue;
         };
-        let after = &passage.text[at + "(tel:".len()..];
+        let after = &text[at + "(tel:".len()..];
         let number = after
             .chars()
             .take_while(|c| c.is_ascii_digit() || *c == ' ')
@@ -1063,7 +1103,7 @@ pub fn find_helpline<'a>(entries: impl Iterator<Item = &'a Entry>) -> Option<Hel
         if digits.len() < 10 {
             continue;
         }
-        let before = passage.text[..at].trim_end();
+        let before = text[..at].trim_end();
         let name_words: Vec<&str> = before
             .split_whitespace()
             .rev()
@@ -1117,11 +1157,22 @@ mod tests {
         (dir, Engine::new(open, Settings::default()))
     }
 
+    /// A large index's configuration on the shipped corpus: texts read from disk, analyses
+    /// redone each time.
+    fn engine_as_if_large() -> (tempfile::TempDir, Engine) {
+        let (dir, _) = shipped_index();
+        let open = signpost_indexer::open_index_with(dir.path(), 0).unwrap();
+        assert!(!open.texts.in_memory());
+        let mut engine = Engine::new(open, Settings::default());
+        engine.kept_analyses = 0;
+        (dir, engine)
+    }
+
     #[test]
-    fn an_index_too_large_to_keep_analyses_redoes_them_and_answers_the_same() {
+    fn a_large_index_reads_texts_from_disk_redoes_analyses_and_answers_the_same() {
         let (_a, keeping) = shipped_engine();
-        let (_b, mut redoing) = shipped_engine();
-        redoing.kept_analyses = 0;
+        assert!(keeping.index().texts.in_memory());
+        let (_b, redoing) = engine_as_if_large();
         let dev = include_str!("../../../tests/data/dev.jsonl");
         let questions: Vec<String> = dev
             .lines()
@@ -1155,6 +1206,21 @@ mod tests {
             "the small index keeps what it analysed"
         );
         assert_eq!(kept_slots(&redoing), 0, "nothing is kept past the limit");
+        for (a, b) in keeping.entries().iter().zip(redoing.entries()) {
+            let kept: Vec<_> = keeping.passage_texts(a).collect();
+            let read: Vec<_> = redoing.passage_texts(b).collect();
+            assert_eq!(kept, read);
+            assert!(kept.iter().all(|t| !t.is_empty()));
+        }
+        assert_eq!(
+            format!("{:?}", keeping.helpline()),
+            format!("{:?}", redoing.helpline())
+        );
+        assert!(keeping.helpline().is_some());
+        for prefix in ["help", "parsol", "smart c", "who fun"] {
+            let suggest = |e: &Engine| serde_json::to_string(&e.suggest(prefix, None).unwrap());
+            assert_eq!(suggest(&keeping).unwrap(), suggest(&redoing).unwrap());
+        }
     }
 
     #[test]
@@ -1165,7 +1231,7 @@ mod tests {
             "---\nid: faq-05\ntitle: Help?\n---\nThere is already a National Projects Information Phone Line (tel: 0870 777 0011) that helps.\n",
         )
         .unwrap();
-        let helpline = find_helpline(std::iter::once(&entry)).unwrap();
+        let helpline = find_helpline(entry.passages.iter().map(|p| &p.text)).unwrap();
         assert_eq!(helpline.name, "National Projects Information Phone Line");
         assert_eq!(helpline.number, "0870 777 0011");
         assert_eq!(helpline.href, "tel:+448707770011");

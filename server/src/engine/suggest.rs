@@ -206,11 +206,15 @@ pub struct SuggestIndex {
 
 impl SuggestIndex {
     /// Collects every suggestible phrase of the corpus. The helpline phrase points at the FAQ
-    /// entry that gives the number.
-    pub fn build(entries: &[Entry], helpline: Option<&Helpline>) -> SuggestIndex {
+    /// entries whose text gives the number: `states_helpline` says which, by index.
+    pub fn build(
+        entries: &[Entry],
+        helpline: Option<&Helpline>,
+        states_helpline: impl Fn(usize) -> bool,
+    ) -> SuggestIndex {
         let mut phrases: Vec<(u32, Source, String)> = Vec::new();
         let mut targets = Vec::new();
-        for entry in entries {
+        for (index, entry) in entries.iter().enumerate() {
             let target = targets.len() as u32;
             let mut add = |source: Source, text: &str| {
                 let text = text.trim();
@@ -241,9 +245,7 @@ impl SuggestIndex {
                 _ => continue,
             }
             if let Some(h) = helpline {
-                let states_it = entry.kind == Kind::Faq
-                    && entry.passages.iter().any(|p| p.text.contains(&h.number));
-                if states_it {
+                if entry.kind == Kind::Faq && states_helpline(index) {
                     add(
                         Source::Helpline,
                         &format!("Helpline: {}, {}", h.name, h.number),
@@ -701,8 +703,22 @@ mod tests {
                 "---\nid: smartcards\nname: National Smart Card Project\nshort_name: Smartcards\nstrand: unknown\nsummary: Cards.\nsources:\n  - https://example.org\n---\nText.\n",
             ),
         ];
-        let helpline = super::super::find_helpline(entries.iter());
-        SuggestIndex::build(&entries, helpline.as_ref())
+        let texts = |e: &Entry| {
+            e.passages
+                .iter()
+                .map(|p| p.text.clone())
+                .collect::<Vec<_>>()
+        };
+        let faq_texts = entries
+            .iter()
+            .filter(|e| e.kind == Kind::Faq)
+            .flat_map(texts);
+        let helpline = super::super::find_helpline(faq_texts).unwrap();
+        SuggestIndex::build(&entries, Some(&helpline), |i| {
+            texts(&entries[i])
+                .iter()
+                .any(|t| t.contains(&helpline.number))
+        })
     }
 
     fn first(q: &str) -> Suggestion {

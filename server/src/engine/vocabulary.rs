@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use signpost_indexer::analysis::{self, is_stop_word};
-use signpost_indexer::Corpus;
+use signpost_indexer::{Corpus, PassageTexts};
 
 /// Words shorter than this are never corrected: too many real words sit one edit apart.
 pub const MIN_CORRECTABLE_CHARS: usize = 4;
@@ -63,8 +63,8 @@ impl Profile {
 }
 
 impl Vocabulary {
-    /// Collects every non-stop word of every text in the corpus.
-    pub fn from_corpus(corpus: &Corpus) -> Vocabulary {
+    /// Collects every non-stop word of every text in the corpus and its passages' `texts`.
+    pub fn from_corpus(corpus: &Corpus, texts: &PassageTexts) -> Vocabulary {
         let mut vocabulary = Vocabulary::default();
         for entry in &corpus.entries {
             let project = entry.project.as_ref();
@@ -82,11 +82,13 @@ impl Vocabulary {
                         .into_iter()
                         .flat_map(|p| p.partners.iter().map(String::as_str)),
                 )
-                .chain(entry.passages.iter().map(|p| p.text.as_str()))
                 .chain(entry.passages.iter().filter_map(|p| p.section.as_deref()));
             for text in texts {
                 vocabulary.add_text(text);
             }
+        }
+        if let Err(e) = texts.for_each(|_, text| vocabulary.add_text(text)) {
+            tracing::error!("typo correction lacks the words of unreadable passage texts: {e}");
         }
         for group in &corpus.synonyms {
             for term in group.from.iter().chain(&group.to) {

@@ -363,7 +363,7 @@ pub fn project_detail(engine: &Engine, entry: &Entry) -> ProjectDetail {
         .as_ref()
         .expect("callers pass project entries");
     let mut sections: Vec<Section> = Vec::new();
-    for passage in &entry.passages {
+    for (passage, text) in entry.passages.iter().zip(engine.passage_texts(entry)) {
         let heading = passage.section.as_deref().unwrap_or("");
         if sections.last().is_none_or(|s| s.heading != heading) {
             sections.push(Section {
@@ -374,7 +374,7 @@ pub fn project_detail(engine: &Engine, entry: &Entry) -> ProjectDetail {
         let last = sections.last_mut().expect("pushed above");
         last.passages.push(PassageText {
             id: passage.id.clone(),
-            text: passage.text.clone(),
+            text: text.into_owned(),
         });
     }
     let related = entry
@@ -443,9 +443,10 @@ pub async fn faq(State(state): State<AppState>) -> Json<FaqList> {
             passages: e
                 .passages
                 .iter()
-                .map(|p| PassageText {
+                .zip(engine.passage_texts(e))
+                .map(|(p, text)| PassageText {
                     id: p.id.clone(),
-                    text: p.text.clone(),
+                    text: text.into_owned(),
                 })
                 .collect(),
         })

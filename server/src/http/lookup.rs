@@ -6,6 +6,7 @@
 //!
 //! The answers come from [`Engine::ask`], the same call `/api/v1/ask` makes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -91,7 +92,7 @@ pub async fn lookup(
         match tokio::task::spawn_blocking(move || asking.ask(&request)).await {
             Ok(Ok(mut response)) => {
                 if let Some(entry) = params.id.as_deref().and_then(|id| engine.entry(id)) {
-                    pin(&mut response, entry);
+                    pin(&mut response, &engine, entry);
                 }
                 Ok(Some(response))
             }
@@ -179,14 +180,9 @@ fn lookup_main(engine: &Engine, q: &str, outcome: &Result<Option<AskResponse>, S
 
 /// Makes `entry` the answer: an FAQ answers with its whole text, a project with its summary
 /// and lead authority. Passages the pinned FAQ answer already shows are dropped.
-fn pin(response: &mut AskResponse, entry: &Entry) {
+fn pin(response: &mut AskResponse, engine: &Engine, entry: &Entry) {
     let text = match (&entry.kind, &entry.project) {
-        (Kind::Faq, _) => entry
-            .passages
-            .iter()
-            .map(|p| p.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n\n"),
+        (Kind::Faq, _) => engine.passage_texts(entry).collect::<Vec<_>>().join("\n\n"),
         (Kind::Project, Some(p)) => match &p.lead {
             Some(lead) => format!("{} Lead authority: {lead}.", p.summary),
             None => p.summary.clone(),
@@ -367,7 +363,7 @@ fn render_results(out: &mut String, engine: &Engine, response: &AskResponse) {
             let Some(entry) = engine.entry(&hit.id) else {
                 continue;
             };
-            let products = products(entry);
+            let products = products(engine, entry);
             let _ = write!(
                 out,
                 "<li><article class=\"project-card\">\n<h3><a href=\"{}\">{}</a></h3>\n",
@@ -444,12 +440,13 @@ fn summary_text(answer: bool, passages: usize, projects: usize) -> String {
 }
 
 /// A project's products, one per passage of its "What it produced" section.
-fn products(entry: &Entry) -> Vec<&str> {
+fn products<'e>(engine: &'e Engine, entry: &'e Entry) -> Vec<Cow<'e, str>> {
     entry
         .passages
         .iter()
-        .filter(|p| p.section.as_deref() == Some(PRODUCTS_SECTION))
-        .map(|p| p.text.as_str())
+        .zip(engine.passage_texts(entry))
+        .filter(|(p, _)| p.section.as_deref() == Some(PRODUCTS_SECTION))
+        .map(|(_, text)| text)
         .collect()
 }
 
@@ -497,7 +494,7 @@ pub async fn directory(
                 && (lead.is_empty()
                     || p.lead.as_deref() == Some(lead)
                     || (lead == LEAD_UNRECORDED && p.lead.is_none()))
-                && matches_words(e, &wanted)
+                && matches_words(&engine, e, &wanted)
         })
         .collect();
 
@@ -689,7 +686,7 @@ fn query_words(q: &str) -> Vec<String> {
 }
 
 /// Does every searched word start a word of the project's names, facts or text?
-fn matches_words(entry: &Entry, wanted: &[String]) -> bool {
+fn matches_words(engine: &Engine, entry: &Entry, wanted: &[String]) -> bool {
     if wanted.is_empty() {
         return true;
     }
@@ -702,9 +699,10 @@ fn matches_words(entry: &Entry, wanted: &[String]) -> bool {
         .chain(p.keywords.iter().map(String::as_str))
         .chain(p.lead.as_deref())
         .chain(p.partners.iter().map(String::as_str))
-        .chain(entry.passages.iter().map(|x| x.text.as_str()));
+        .map(Cow::Borrowed)
+        .chain(engine.passage_texts(entry));
     let mut words: Vec<String> = texts
-        .flat_map(|t| analysis::words(t).into_iter().map(|w| w.folded))
+        .flat_map(|t| analysis::words(&t).into_iter().map(|w| w.folded))
         .collect();
     words.sort_unstable();
     words.dedup();
@@ -816,9 +814,10 @@ pub async fn project(State(state): State<AppState>, Path(slug): Path<String>) ->
         if as_list {
             out.push_str("<ul>\n");
         }
-        for passage in &passages[index..end] {
+        for number in index..end {
             let tag = if as_list { "li" } else { "p" };
-            let _ = writeln!(out, "<{tag}>{}</{tag}>", Esc(&passage.text));
+            let text = engine.passage_text(entry, number);
+            let _ = writeln!(out, "<{tag}>{}</{tag}>", Esc(&text));
         }
         if as_list {
             out.push_str("</ul>\n");
