@@ -236,14 +236,14 @@ fn add_entry(
         fields.names => entry.names().join("\n"),
         fields.keywords => keywords,
     ))?;
-    for passage in &entry.passages {
+    for (number, passage) in entry.passages.iter().enumerate() {
         let context = [passage.section.as_deref(), passage.lead_in.as_deref()]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>()
             .join("\n");
         writer.add_document(doc!(
-            fields.passage_id => passage.id.as_str(),
+            fields.passage_id => entry.passage_id(number),
             fields.entry_id => entry.id.as_str(),
             fields.kind => entry.kind.as_str(),
             fields.level => LEVEL_PASSAGE,

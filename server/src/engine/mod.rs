@@ -124,16 +124,10 @@ impl EntryInfo {
     }
 }
 
-/// Where a passage sits in the corpus, found from a hit's `ordinal` fast field, and its
-/// analyzed terms, computed the first time it is a candidate and kept (up to
-/// [`KEPT_ANALYSES_PASSAGES`]): coverage, project mentions and highlights then cost lookups
-/// instead of re-analyzing the text per request.
+/// Where a passage sits in the corpus, found from a hit's `ordinal` fast field.
 struct PassageSlot {
     entry: u32,
     passage: u32,
-    /// Boxed: most passages of a large index are never a candidate, and an empty slot then
-    /// costs a pointer instead of the analysis's size.
-    analyzed: OnceLock<Box<PassageTerms>>,
 }
 
 /// A passage text's analysis, for re-ranking, project mentions and highlights.
@@ -202,8 +196,12 @@ pub struct Engine {
     passages: Vec<PassageSlot>,
     /// Each entry's first passage ordinal.
     first_passage: Vec<u32>,
-    /// [`KEPT_ANALYSES_PASSAGES`], or another limit in tests.
-    kept_analyses: usize,
+    /// Each passage's analysis by ordinal, computed the first time it is a candidate and kept
+    /// in an index of up to [`KEPT_ANALYSES_PASSAGES`]: coverage, project mentions and
+    /// highlights then cost lookups instead of re-analyzing the text per request. Empty in a
+    /// larger index. Boxed: most passages are never a candidate, and an empty place then costs
+    /// a pointer instead of the analysis's size.
+    analyses: Box<[OnceLock<Box<PassageTerms>>]>,
     bm25: Bm25,
     /// Each segment's columns locating a hit, opened once.
     locators: Vec<Locators>,
@@ -215,6 +213,8 @@ struct Candidate<'e> {
     /// The passage's ordinal: its slot in `Engine::passages`.
     ordinal: usize,
     passage: &'e Passage,
+    /// The passage's place in its entry, from 0.
+    number: usize,
     text: Cow<'e, str>,
     /// The passage's analysis, done once per answer at most.
     terms: Cow<'e, PassageTerms>,
@@ -313,13 +313,17 @@ impl Engine {
             (0..entry.passages.len()).map(move |p| PassageSlot {
                 entry: e as u32,
                 passage: p as u32,
-                analyzed: OnceLock::new(),
             })
         }));
+        let analyses = if passages.len() <= KEPT_ANALYSES_PASSAGES {
+            passages.iter().map(|_| OnceLock::new()).collect()
+        } else {
+            Box::default()
+        };
         Engine {
             passages,
             first_passage,
-            kept_analyses: KEPT_ANALYSES_PASSAGES,
+            analyses,
             bm25,
             locators,
             assistant_triggers,
@@ -395,14 +399,10 @@ impl Engine {
     /// The analysis of the passage with this ordinal and `text`: kept from its first use in
     /// an index of up to [`KEPT_ANALYSES_PASSAGES`], done afresh each time in a larger one.
     fn analyzed_passage(&self, ordinal: usize, text: &str) -> Cow<'_, PassageTerms> {
-        let slot = &self.passages[ordinal];
-        if self.passages.len() > self.kept_analyses {
-            return Cow::Owned(self.analyze_passage(text));
+        match self.analyses.get(ordinal) {
+            Some(kept) => Cow::Borrowed(kept.get_or_init(|| Box::new(self.analyze_passage(text)))),
+            None => Cow::Owned(self.analyze_passage(text)),
         }
-        Cow::Borrowed(
-            slot.analyzed
-                .get_or_init(|| Box::new(self.analyze_passage(text))),
-        )
     }
 
     fn analyze_passage(&self, text: &str) -> PassageTerms {
@@ -457,7 +457,7 @@ impl Engine {
             let q = crate::redact::redact(q);
             for r in ranked.iter().take(6) {
                 let c = &candidates[r.best];
-                tracing::trace!(q, score = r.score, coverage = r.coverage, similarity = r.similarity, passage = %c.passage.id, "candidate");
+                tracing::trace!(q, score = r.score, coverage = r.coverage, similarity = r.similarity, passage = %self.entries()[c.entry].passage_id(c.number), "candidate");
             }
         }
         Ok(self.respond(q, &analyzed, &candidates, &ranked, limit))
@@ -681,6 +681,7 @@ impl Engine {
             entry,
             ordinal,
             passage,
+            number: slot.passage as usize,
             text,
             terms,
             bm25,
@@ -783,7 +784,7 @@ impl Engine {
                     kind: entry.kind.as_str().to_string(),
                     title: entry.title.clone(),
                     text: c.text.to_string(),
-                    passage_id: Some(c.passage.id.clone()),
+                    passage_id: Some(entry.passage_id(c.number)),
                     url: entry.url(),
                     confidence: round(confidence),
                 })
@@ -863,7 +864,7 @@ impl Engine {
             kind: e.kind.as_str().to_string(),
             title: e.title.clone(),
             text: first_text.as_deref().unwrap_or_default().to_string(),
-            passage_id: first.map(|p| p.id.clone()),
+            passage_id: first.map(|_| e.passage_id(0)),
             url: None,
             confidence: 1.0,
         });
@@ -905,7 +906,7 @@ impl Engine {
             .map(|(score, c)| {
                 let entry = &entries[c.entry];
                 PassageHit {
-                    id: c.passage.id.clone(),
+                    id: entry.passage_id(c.number),
                     entry_id: entry.id.clone(),
                     kind: entry.kind.as_str().to_string(),
                     title: entry.title.clone(),
@@ -1164,7 +1165,7 @@ mod tests {
         let open = signpost_indexer::open_index_with(dir.path(), 0).unwrap();
         assert!(!open.texts.in_memory());
         let mut engine = Engine::new(open, Settings::default());
-        engine.kept_analyses = 0;
+        engine.analyses = Box::default();
         (dir, engine)
     }
 
@@ -1195,12 +1196,7 @@ mod tests {
             let redone = serde_json::to_string(&redoing.ask(&request).unwrap()).unwrap();
             assert_eq!(kept, redone, "{q}");
         }
-        let kept_slots = |e: &Engine| {
-            e.passages
-                .iter()
-                .filter(|s| s.analyzed.get().is_some())
-                .count()
-        };
+        let kept_slots = |e: &Engine| e.analyses.iter().filter(|a| a.get().is_some()).count();
         assert!(
             kept_slots(&keeping) > 0,
             "the small index keeps what it analysed"

@@ -363,7 +363,12 @@ pub fn project_detail(engine: &Engine, entry: &Entry) -> ProjectDetail {
         .as_ref()
         .expect("callers pass project entries");
     let mut sections: Vec<Section> = Vec::new();
-    for (passage, text) in entry.passages.iter().zip(engine.passage_texts(entry)) {
+    for (number, (passage, text)) in entry
+        .passages
+        .iter()
+        .zip(engine.passage_texts(entry))
+        .enumerate()
+    {
         let heading = passage.section.as_deref().unwrap_or("");
         if sections.last().is_none_or(|s| s.heading != heading) {
             sections.push(Section {
@@ -373,7 +378,7 @@ pub fn project_detail(engine: &Engine, entry: &Entry) -> ProjectDetail {
         }
         let last = sections.last_mut().expect("pushed above");
         last.passages.push(PassageText {
-            id: passage.id.clone(),
+            id: entry.passage_id(number),
             text: text.into_owned(),
         });
     }
@@ -440,12 +445,11 @@ pub async fn faq(State(state): State<AppState>) -> Json<FaqList> {
         .map(|e| FaqEntry {
             id: e.id.clone(),
             title: e.title.clone(),
-            passages: e
-                .passages
-                .iter()
-                .zip(engine.passage_texts(e))
-                .map(|(p, text)| PassageText {
-                    id: p.id.clone(),
+            passages: engine
+                .passage_texts(e)
+                .enumerate()
+                .map(|(number, text)| PassageText {
+                    id: e.passage_id(number),
                     text: text.into_owned(),
                 })
                 .collect(),
