@@ -427,7 +427,7 @@ impl Engine {
     /// Completes a partly typed question or name: at most `limit` (default and maximum
     /// [`suggest::MAX_RESULTS`]) suggestions, best first.
     pub fn suggest(&self, q: &str, limit: Option<usize>) -> Result<SuggestResponse, SuggestError> {
-        self.suggest.suggest(q, limit)
+        self.suggest.suggest(self.entries(), q, limit)
     }
 
     /// Answers one question.

@@ -107,44 +107,41 @@ pub struct Suggestion {
     pub url: Option<String>,
 }
 
-/// What a suggestion opens.
-#[derive(Debug)]
-struct Target {
-    kind: Kind,
-    id: String,
-    title: String,
-    url: Option<String>,
-}
-
-/// A word of a phrase.
+/// A word of a phrase (twelve bytes: a national directory has over four million).
 #[derive(Debug, Clone, Copy)]
 struct KeyWord {
     /// Index into the vocabulary.
     vocab: u32,
     /// Word position in the phrase (a compound shares its first part's).
     position: u16,
-    /// Character range of the word as written in the phrase.
-    start: u32,
-    chars: u32,
+    /// Character range of the word as written in the phrase (no phrase is longer than
+    /// [`MAX_PHRASE_BYTES`]).
+    start: u16,
+    chars: u16,
     /// Whether folding kept one character per written character, so a prefix of the folded
     /// word is the same length of the written one.
     same_length: bool,
 }
 
-/// A phrase that can be suggested. Its text and words sit in the index's shared buffers (a
-/// national directory has over a million phrases: a string and a list each cost more than
-/// the phrase itself).
+/// A phrase that can be suggested. Its text and words sit in the index's shared buffers,
+/// each phrase's after the one before (a national directory has over a million phrases: a
+/// string and a list each cost more than the phrase itself).
 #[derive(Debug)]
 struct Key {
-    target: u32,
-    source: Source,
+    /// The entry it opens, by index.
+    entry: u32,
+    /// Where its text starts in [`SuggestIndex::texts`]; the next phrase's start ends it.
+    text_start: u32,
+    /// Where its words start in [`SuggestIndex::words`]; the next phrase's start ends them.
+    words_start: u32,
     /// Distinct positions in the phrase (compounds count once).
     positions: u16,
-    /// Byte range in [`SuggestIndex::texts`].
-    text: (u32, u32),
-    /// Range in [`SuggestIndex::words`].
-    words: (u32, u32),
+    source: Source,
 }
+
+/// Phrases longer than this (in bytes) are not suggested: none that long is a completion,
+/// and word places within a phrase then fit in 16 bits.
+const MAX_PHRASE_BYTES: usize = u16::MAX as usize;
 
 /// How a typed word matched a vocabulary word.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -201,7 +198,8 @@ pub struct SuggestIndex {
     texts: String,
     /// Every phrase's words, one phrase after another.
     words: Vec<KeyWord>,
-    targets: Vec<Target>,
+    /// How many entries the index was built from.
+    entries: usize,
 }
 
 impl SuggestIndex {
@@ -213,12 +211,11 @@ impl SuggestIndex {
         states_helpline: impl Fn(usize) -> bool,
     ) -> SuggestIndex {
         let mut phrases: Vec<(u32, Source, String)> = Vec::new();
-        let mut targets = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
-            let target = targets.len() as u32;
+            let target = index as u32;
             let mut add = |source: Source, text: &str| {
                 let text = text.trim();
-                if !text.is_empty() {
+                if !text.is_empty() && text.len() <= MAX_PHRASE_BYTES {
                     phrases.push((target, source, text.to_string()));
                 }
             };
@@ -252,12 +249,6 @@ impl SuggestIndex {
                     );
                 }
             }
-            targets.push(Target {
-                kind: entry.kind,
-                id: entry.id.clone(),
-                title: entry.title.clone(),
-                url: entry.url(),
-            });
         }
 
         // One phrase per entry and folded text: "PARSOL" and the alias "Parsol" are one key,
@@ -325,21 +316,22 @@ impl SuggestIndex {
                             .expect("every word is in the vocabulary")
                             as u32,
                         position: w.position.min(u16::MAX as usize) as u16,
-                        start: start as u32,
-                        chars: chars as u32,
+                        // Both fit: the phrase is at most `MAX_PHRASE_BYTES` long.
+                        start: start as u16,
+                        chars: chars as u16,
                         same_length: !w.compound && w.folded.chars().count() == chars,
                     }
                 }));
                 let key_words = &all_words[first_word as usize..];
                 let positions = key_words.iter().map(|w| w.position + 1).max().unwrap_or(0);
-                let first_byte = texts.len() as u32;
+                let text_start = texts.len() as u32;
                 texts.push_str(&text);
                 Key {
-                    target,
-                    source,
+                    entry: target,
+                    text_start,
+                    words_start: first_word,
                     positions,
-                    text: (first_byte, texts.len() as u32),
-                    words: (first_word, all_words.len() as u32),
+                    source,
                 }
             })
             .collect();
@@ -351,16 +343,26 @@ impl SuggestIndex {
             keys,
             texts,
             words: all_words,
-            targets,
+            entries: entries.len(),
         }
     }
 
-    fn text(&self, key: &Key) -> &str {
-        &self.texts[key.text.0 as usize..key.text.1 as usize]
+    /// The text of the phrase with index `k`.
+    fn text(&self, k: usize) -> &str {
+        let end = self
+            .keys
+            .get(k + 1)
+            .map_or(self.texts.len(), |next| next.text_start as usize);
+        &self.texts[self.keys[k].text_start as usize..end]
     }
 
-    fn words(&self, key: &Key) -> &[KeyWord] {
-        &self.words[key.words.0 as usize..key.words.1 as usize]
+    /// The words of the phrase with index `k`.
+    fn words(&self, k: usize) -> &[KeyWord] {
+        let end = self
+            .keys
+            .get(k + 1)
+            .map_or(self.words.len(), |next| next.words_start as usize);
+        &self.words[self.keys[k].words_start as usize..end]
     }
 
     /// How many phrases can be suggested.
@@ -373,7 +375,13 @@ impl SuggestIndex {
     }
 
     /// Completes `q`, best first, at most `limit` (default and maximum [`MAX_RESULTS`]).
-    pub fn suggest(&self, q: &str, limit: Option<usize>) -> Result<SuggestResponse, SuggestError> {
+    /// `entries` are the ones the index was built from.
+    pub fn suggest(
+        &self,
+        entries: &[Entry],
+        q: &str,
+        limit: Option<usize>,
+    ) -> Result<SuggestResponse, SuggestError> {
         let limit = match limit {
             None => MAX_RESULTS,
             Some(n) if (1..=MAX_RESULTS).contains(&n) => n,
@@ -395,13 +403,13 @@ impl SuggestIndex {
         let hits: Vec<Vec<Option<Hit>>> = words.iter().map(|w| self.hits(w)).collect();
 
         // The best phrase of each entry; `scratch` is reused so only improvements allocate.
-        let mut best: Vec<Option<Scored>> = (0..self.targets.len()).map(|_| None).collect();
+        let mut best: Vec<Option<Scored>> = (0..self.entries).map(|_| None).collect();
         let mut scratch: Vec<(usize, Hit)> = Vec::with_capacity(words.len());
         for (k, key) in self.keys.iter().enumerate() {
-            let Some(score) = score_key(key, self.words(key), &words, &hits, &mut scratch) else {
+            let Some(score) = score_key(key, self.words(k), &words, &hits, &mut scratch) else {
                 continue;
             };
-            let slot = &mut best[key.target as usize];
+            let slot = &mut best[key.entry as usize];
             if slot.as_ref().is_none_or(|b| score > b.score) {
                 *slot = Some(Scored {
                     score,
@@ -415,7 +423,7 @@ impl SuggestIndex {
             b.score
                 .total_cmp(&a.score)
                 .then_with(|| {
-                    let len = |k: usize| self.text(&self.keys[k]).len();
+                    let len = |k: usize| self.text(k).len();
                     len(a.key).cmp(&len(b.key))
                 })
                 .then(a.key.cmp(&b.key))
@@ -428,15 +436,15 @@ impl SuggestIndex {
                      key: k, matched, ..
                  }| {
                     let key = &self.keys[k];
-                    let target = &self.targets[key.target as usize];
+                    let entry = &entries[key.entry as usize];
                     Suggestion {
-                        text: self.text(key).to_string(),
-                        highlights: highlights(self.words(key), &matched),
-                        kind: target.kind.as_str().to_string(),
-                        id: target.id.clone(),
-                        title: target.title.clone(),
+                        text: self.text(k).to_string(),
+                        highlights: highlights(self.words(k), &matched),
+                        kind: entry.kind.as_str().to_string(),
+                        id: entry.id.clone(),
+                        title: entry.title.clone(),
                         source: key.source,
-                        url: target.url.clone(),
+                        url: entry.url(),
                     }
                 },
             )
@@ -656,11 +664,11 @@ fn highlights(key_words: &[KeyWord], matched: &[(usize, Hit)]) -> Vec<[usize; 2]
         .map(|(wi, hit)| {
             let kw = key_words[*wi];
             let chars = if kw.same_length {
-                hit.matched.min(kw.chars)
+                (hit.matched as usize).min(kw.chars as usize)
             } else {
-                kw.chars
+                kw.chars as usize
             };
-            [kw.start as usize, (kw.start + chars) as usize]
+            [kw.start as usize, kw.start as usize + chars]
         })
         .collect();
     ranges.sort_unstable();
@@ -684,7 +692,19 @@ mod tests {
         parse_entry(kind, Path::new("x.md"), text).unwrap()
     }
 
-    fn index() -> SuggestIndex {
+    /// A suggest index with the entries it was built from.
+    struct Fixture {
+        entries: Vec<Entry>,
+        index: SuggestIndex,
+    }
+
+    impl Fixture {
+        fn suggest(&self, q: &str, limit: Option<usize>) -> Result<SuggestResponse, SuggestError> {
+            self.index.suggest(&self.entries, q, limit)
+        }
+    }
+
+    fn index() -> Fixture {
         let entries = vec![
             entry(
                 Kind::Faq,
@@ -714,11 +734,12 @@ mod tests {
             .filter(|e| e.kind == Kind::Faq)
             .flat_map(texts);
         let helpline = super::super::find_helpline(faq_texts).unwrap();
-        SuggestIndex::build(&entries, Some(&helpline), |i| {
+        let index = SuggestIndex::build(&entries, Some(&helpline), |i| {
             texts(&entries[i])
                 .iter()
                 .any(|t| t.contains(&helpline.number))
-        })
+        });
+        Fixture { entries, index }
     }
 
     fn first(q: &str) -> Suggestion {
@@ -859,5 +880,23 @@ mod tests {
         assert_eq!(p("zzzz", "smart", 1), None);
         // Slices on character boundaries, not bytes.
         assert_eq!(p("naïvé", "naïve", 1), Some(5));
+    }
+
+    #[test]
+    fn phrases_stay_small_and_an_overlong_one_is_left_out() {
+        // Over four million words and a million phrases at a million passages.
+        assert_eq!(std::mem::size_of::<KeyWord>(), 12);
+        assert_eq!(std::mem::size_of::<Key>(), 16);
+        let long = format!("Zebra crossing {}", "zebra ".repeat(MAX_PHRASE_BYTES / 6));
+        let entries = vec![entry(
+            Kind::Faq,
+            &format!("---\nid: faq-09\ntitle: Zebra rules?\nalternates:\n  - {long}\n---\nText.\n"),
+        )];
+        let index = SuggestIndex::build(&entries, None, |_| false);
+        assert_eq!(index.len(), 1, "only the title is a phrase");
+        let found = index.suggest(&entries, "zebra", None).unwrap().suggestions;
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].text, "Zebra rules?");
+        assert_eq!(found[0].highlights, vec![[0, 5]]);
     }
 }
