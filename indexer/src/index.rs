@@ -248,7 +248,7 @@ fn add_entry(
             fields.kind => entry.kind.as_str(),
             fields.level => LEVEL_PASSAGE,
             fields.context => context,
-            fields.body => passage.text.as_str(),
+            fields.body => &*passage.text,
             fields.ordinal => *ordinal,
             fields.entry_ordinal => entry_ordinal,
         ))?;

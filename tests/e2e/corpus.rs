@@ -54,7 +54,7 @@ fn faq_titles_and_text_are_the_seed_text_exactly() {
         );
         for passage in &entry.passages {
             assert!(
-                seed.contains(&passage.text),
+                seed.contains(&*passage.text),
                 "{}: passage not in the seed: {}",
                 entry.id,
                 passage.text

@@ -912,7 +912,7 @@ impl Engine {
                     title: entry.title.clone(),
                     highlights: passage_highlights(&c.terms, &c.text, &highlight_terms),
                     text: c.text.to_string(),
-                    section: c.passage.section.clone(),
+                    section: c.passage.section.as_deref().map(str::to_string),
                     url: entry.url(),
                     score: round(*score),
                 }
