@@ -21,15 +21,21 @@ pub fn ranges(text: &str, terms: &HashSet<&str>) -> Vec<[usize; 2]> {
 /// The character ranges of the given byte ranges of matching words in `text`, merged where
 /// they touch or overlap (for callers that kept the text's analysis).
 pub fn merge(text: &str, matching: impl Iterator<Item = (usize, usize)>) -> Vec<[usize; 2]> {
-    let mut bytes: Vec<(usize, usize)> = matching.collect();
-    bytes.sort_unstable();
-    let mut merged: Vec<(usize, usize)> = Vec::new();
-    for (from, to) in bytes {
-        match merged.last_mut() {
-            Some(last) if from <= last.1 => last.1 = last.1.max(to),
-            _ => merged.push((from, to)),
+    // One list throughout: sorted, merged in place, then turned into character ranges in
+    // place (the two element types have the same layout, so `collect` reuses it).
+    let mut merged: Vec<(usize, usize)> = matching.collect();
+    merged.sort_unstable();
+    let mut kept = 0;
+    for i in 0..merged.len() {
+        let (from, to) = merged[i];
+        if kept > 0 && from <= merged[kept - 1].1 {
+            merged[kept - 1].1 = merged[kept - 1].1.max(to);
+        } else {
+            merged[kept] = (from, to);
+            kept += 1;
         }
     }
+    merged.truncate(kept);
     // The ranges are in order: count characters once, from one boundary to the next.
     let mut counted = (0, 0);
     let mut char_offset = |byte: usize| {

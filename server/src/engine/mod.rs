@@ -709,7 +709,8 @@ impl Engine {
         let passage_score = |c: &Candidate| {
             (c.bm25 / top_bm25) * (0.25 + c.coverage) * if c.typed { TYPED_BOOST } else { 1.0 }
         };
-        let mut best: HashMap<usize, usize> = HashMap::default();
+        let mut best: HashMap<usize, usize> =
+            HashMap::with_capacity_and_hasher(candidates.len(), Default::default());
         for (i, c) in candidates.iter().enumerate() {
             let slot = best.entry(c.entry).or_insert(i);
             if passage_score(c) > passage_score(&candidates[*slot]) {

@@ -171,19 +171,54 @@ pub fn mask_of(ids: impl Iterator<Item = u32>) -> TermMask {
     mask
 }
 
+/// Some of a question's terms, by index: bits for any question of up to 128 terms (every
+/// candidate passage has one, and a list per passage was a tenth of an answer's work), a list
+/// for a longer one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TermSet {
+    Bits(u128),
+    List(Vec<bool>),
+}
+
+impl TermSet {
+    /// An empty set of a question of `terms` terms.
+    fn empty(terms: usize) -> TermSet {
+        if terms <= 128 {
+            TermSet::Bits(0)
+        } else {
+            TermSet::List(vec![false; terms])
+        }
+    }
+
+    fn insert(&mut self, term: usize) {
+        match self {
+            TermSet::Bits(bits) => *bits |= 1 << term,
+            TermSet::List(list) => list[term] = true,
+        }
+    }
+
+    pub fn contains(&self, term: usize) -> bool {
+        match self {
+            TermSet::Bits(bits) => term < 128 && bits & (1 << term) != 0,
+            TermSet::List(list) => list.get(term).copied().unwrap_or(false),
+        }
+    }
+}
+
 /// Which question terms a set of terms accounts for, directly or through a synonym whose
 /// every term is present.
-pub fn covered(analyzed: &Analyzed, has: impl Fn(u32) -> bool) -> Vec<bool> {
+pub fn covered(analyzed: &Analyzed, has: impl Fn(u32) -> bool) -> TermSet {
     let ids = &analyzed.ids;
-    let mut covered: Vec<bool> = ids
-        .terms
-        .iter()
-        .map(|id| *id != UNKNOWN && has(*id))
-        .collect();
+    let mut covered = TermSet::empty(ids.terms.len());
+    for (i, id) in ids.terms.iter().enumerate() {
+        if *id != UNKNOWN && has(*id) {
+            covered.insert(i);
+        }
+    }
     for (e, phrase) in analyzed.expansions.iter().zip(&ids.expansions) {
         if phrase.iter().all(|id| *id != UNKNOWN && has(*id)) {
             for i in &e.covers {
-                covered[*i] = true;
+                covered.insert(*i);
             }
         }
     }
@@ -191,16 +226,16 @@ pub fn covered(analyzed: &Analyzed, has: impl Fn(u32) -> bool) -> Vec<bool> {
 }
 
 /// The weighted share of the question that `covered` marks.
-pub fn coverage(weights: &[f32], covered: &[bool]) -> f32 {
+pub fn coverage(weights: &[f32], covered: &TermSet) -> f32 {
     let total: f32 = weights.iter().sum();
     if total <= 0.0 {
         return 0.0;
     }
     weights
         .iter()
-        .zip(covered)
-        .filter(|(_, c)| **c)
-        .map(|(w, _)| *w)
+        .enumerate()
+        .filter(|(i, _)| covered.contains(*i))
+        .map(|(_, w)| *w)
         .sum::<f32>()
         / total
 }
@@ -224,9 +259,9 @@ pub fn phrasing_similarity(analyzed: &Analyzed, weights: &[f32], phrasing: &Phra
     let covered = covered(analyzed, has);
     let matched_question: f32 = weights
         .iter()
-        .zip(&covered)
-        .filter(|(_, c)| **c)
-        .map(|(w, _)| *w)
+        .enumerate()
+        .filter(|(i, _)| covered.contains(*i))
+        .map(|(_, w)| *w)
         .sum();
     if matched_question <= 0.0 {
         return 0.0;
@@ -347,11 +382,25 @@ impl QuestionSlots {
         if phrasing.is_empty() || weights.is_empty() {
             return 0.0;
         }
-        let slot_of = |id: u32| ids.binary_search(&id).ok();
+        // Each phrasing term's slot, found in one walk of the two sorted lists (a phrasing is
+        // sorted by id) and kept for the second pass below.
+        let mut on_stack = [NO_SLOT; 32];
+        let mut on_heap = Vec::new();
+        let slots: &mut [u16] = if phrasing.len() <= on_stack.len() {
+            &mut on_stack[..phrasing.len()]
+        } else {
+            on_heap.resize(phrasing.len(), NO_SLOT);
+            &mut on_heap
+        };
         let mut present = SlotSet::default();
-        for (id, _) in phrasing {
-            if let Some(s) = slot_of(*id) {
-                set_slot(&mut present, s);
+        let mut next = 0;
+        for ((id, _), slot) in phrasing.iter().zip(slots.iter_mut()) {
+            while next < ids.len() && ids[next] < *id {
+                next += 1;
+            }
+            if ids.get(next) == Some(id) {
+                *slot = next as u16;
+                set_slot(&mut present, next);
             }
         }
         // Known question terms the phrasing has, then those a synonym phrase accounts for.
@@ -386,13 +435,19 @@ impl QuestionSlots {
         }
         let unmatched_phrasing: f32 = phrasing
             .iter()
-            .filter(|(id, _)| *id == UNKNOWN || !slot_of(*id).is_some_and(|s| has_slot(&said, s)))
-            .map(|(_, w)| *w)
+            .zip(slots.iter())
+            .filter(|((id, _), s)| {
+                *id == UNKNOWN || **s == NO_SLOT || !has_slot(&said, **s as usize)
+            })
+            .map(|((_, w), _)| *w)
             .sum();
         let question_total: f32 = weights.iter().sum();
         matched_question / (question_total + unmatched_phrasing)
     }
 }
+
+/// A phrasing term with no slot: the question does not have it.
+const NO_SLOT: u16 = u16::MAX;
 
 #[cfg(test)]
 mod tests {
@@ -421,8 +476,8 @@ mod tests {
 
     #[test]
     fn coverage_is_weighted() {
-        assert_eq!(coverage(&[1.0, 3.0], &[false, true]), 0.75);
-        assert_eq!(coverage(&[], &[]), 0.0);
+        assert_eq!(coverage(&[1.0, 3.0], &TermSet::Bits(0b10)), 0.75);
+        assert_eq!(coverage(&[], &TermSet::Bits(0)), 0.0);
     }
 
     #[test]
@@ -457,7 +512,22 @@ mod tests {
             terms: vec![UNKNOWN, 2],
             expansions: Vec::new(),
         };
-        assert_eq!(covered(&q, |_| true), vec![false, true]);
+        assert_eq!(covered(&q, |_| true), TermSet::Bits(0b10));
+    }
+
+    #[test]
+    fn a_question_of_more_than_128_terms_is_covered_term_by_term() {
+        let mut q = question(&["a"; 130]);
+        q.ids = QuestionIds {
+            terms: (0..130).collect(),
+            expansions: Vec::new(),
+        };
+        let odd = covered(&q, |id| id % 2 == 1);
+        assert!(matches!(odd, TermSet::List(_)));
+        assert!((0..130).all(|i| odd.contains(i) == (i % 2 == 1)));
+        assert!(!odd.contains(130));
+        let weights = vec![1.0; 130];
+        assert_eq!(coverage(&weights, &odd), 0.5);
     }
 
     /// A small deterministic generator, so the comparison below covers many shapes without
