@@ -568,9 +568,9 @@ pub fn top<'a>(
         };
         if best.len() < k {
             best.push(candidate);
-        } else if best.peek().is_some_and(|worst| candidate < *worst) {
-            best.pop();
-            best.push(candidate);
+        } else if let Some(mut worst) = best.peek_mut().filter(|worst| candidate < **worst) {
+            // Replaced in place: one sift down instead of a pop's and a push's.
+            *worst = candidate;
         }
     }
     best.into_sorted_vec().into_iter().map(|r| r.hit).collect()
