@@ -249,7 +249,7 @@ fn flipped_segment_bytes(index: &Path) {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
-            p.extension().is_some_and(|x| x != "json")
+            p.extension().is_some_and(|x| x != "json" && x != "txt")
                 && !p.file_name().unwrap().to_string_lossy().starts_with('.')
         })
         .max_by_key(|p| std::fs::metadata(p).unwrap().len())
@@ -262,11 +262,19 @@ fn flipped_segment_bytes(index: &Path) {
     std::fs::write(&largest, bytes).unwrap();
 }
 
+/// Cuts the passage texts file short, inside its last text.
+fn truncated_texts(index: &Path) {
+    let path = index.join(signpost_indexer::texts::TEXTS_FILE);
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() - 5]).unwrap();
+}
+
 #[test]
 fn a_corrupt_index_is_rebuilt_at_start_and_the_log_says_so() {
     for (name, damage) in [
         ("garbage meta.json", garbage_meta as fn(&Path)),
         ("flipped segment bytes", flipped_segment_bytes),
+        ("passage texts cut short", truncated_texts),
     ] {
         let data = tempfile::tempdir().unwrap();
         damaged_index(data.path(), damage);
