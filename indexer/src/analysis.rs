@@ -252,22 +252,28 @@ pub struct Term {
 
 /// Folds a word: compatibility decomposition, no accents, lower case, no apostrophes.
 pub fn fold(word: &str) -> String {
+    // Sized for the word up front: collected from a filter, the string grew from nothing, a
+    // reallocation or two per word.
+    let mut folded = String::with_capacity(word.len());
     if word.is_ascii() {
         // ASCII is its own compatibility decomposition and has no combining marks: the
         // general path below gives the same result, only slower (most words take this one).
-        return word
-            .bytes()
-            .filter(|b| !matches!(b, b'\'' | b'`'))
-            .map(|b| char::from(b.to_ascii_lowercase()))
-            .collect();
+        folded.extend(
+            word.bytes()
+                .filter(|b| !matches!(b, b'\'' | b'`'))
+                .map(|b| char::from(b.to_ascii_lowercase())),
+        );
+        return folded;
     }
-    word.nfkd()
-        .filter(|c| {
-            !is_combining_mark(*c)
-                && !matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`')
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
+    folded.extend(
+        word.nfkd()
+            .filter(|c| {
+                !is_combining_mark(*c)
+                    && !matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`')
+            })
+            .flat_map(char::to_lowercase),
+    );
+    folded
 }
 
 /// Irregular forms the stemmer cannot bring home: "led" must meet "lead", "paid" "pay".
