@@ -104,6 +104,8 @@ pub struct AskRequest {
 struct EntryInfo {
     /// Term ids of the title, alternates, names, keywords and triggers, sorted.
     terms: Box<[u32]>,
+    /// Their [`scoring::mask_of`].
+    terms_mask: scoring::TermMask,
     /// Each way of asking for the entry, as distinct term ids with their weights, one
     /// phrasing after another (a list per phrasing cost more than the phrasing at scale).
     phrasing_terms: Box<[(u32, f32)]>,
@@ -135,6 +137,8 @@ struct PassageSlot {
 struct PassageTerms {
     /// The distinct term ids, sorted.
     distinct: Box<[u32]>,
+    /// Their [`scoring::mask_of`]: most question terms are ruled out by it unsearched.
+    mask: scoring::TermMask,
     /// Every term occurrence in text order: its id and its byte range.
     spans: Box<[(u32, u32, u32)]>,
 }
@@ -419,6 +423,7 @@ impl Engine {
         distinct.sort_unstable();
         distinct.dedup();
         PassageTerms {
+            mask: scoring::mask_of(distinct.iter().copied()),
             distinct: distinct.into_boxed_slice(),
             spans,
         }
@@ -669,9 +674,10 @@ impl Engine {
         let passage = self.entries()[entry].passages.get(slot.passage as usize)?;
         let text = self.text_at(ordinal)?;
         let terms = self.analyzed_passage(ordinal, &text);
-        let entry_terms = &self.info[entry].terms;
+        let info = &self.info[entry];
         let covered = scoring::covered(analyzed, |id| {
-            terms.distinct.binary_search(&id).is_ok() || entry_terms.binary_search(&id).is_ok()
+            (terms.mask.may_hold(id) && terms.distinct.binary_search(&id).is_ok())
+                || (info.terms_mask.may_hold(id) && info.terms.binary_search(&id).is_ok())
         });
         let coverage = scoring::coverage(weights, &covered);
         let typed = analyzed
@@ -1069,6 +1075,7 @@ fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
         })
         .collect();
     EntryInfo {
+        terms_mask: scoring::mask_of(terms.iter().copied()),
         terms: terms.into_boxed_slice(),
         phrasing_terms: phrasings.into_iter().flatten().collect(),
         phrasing_ends,

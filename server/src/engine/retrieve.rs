@@ -248,7 +248,8 @@ impl Bm25 {
             let mut rarest = u64::MAX;
             let mut per_term = Vec::with_capacity(clause.terms.len());
             for (_, text) in &clause.terms {
-                let term = Term::from_field_text(clause.field, text);
+                // Made only for a segment whose dictionary was not cached at load.
+                let mut term: Option<Term> = None;
                 let mut doc_freq = 0u64;
                 let mut per_segment = Vec::with_capacity(self.segments.len());
                 for segment in &self.segments {
@@ -256,7 +257,11 @@ impl Bm25 {
                         Some(FieldReaders {
                             terms: Some(terms), ..
                         }) => terms.get(text.as_str()).map(|t| (t.info.clone(), Some(t))),
-                        Some(r) => r.inverted.get_term_info(&term)?.map(|info| (info, None)),
+                        Some(r) => {
+                            let term = term
+                                .get_or_insert_with(|| Term::from_field_text(clause.field, text));
+                            r.inverted.get_term_info(term)?.map(|info| (info, None))
+                        }
                         None => None,
                     };
                     doc_freq += info.as_ref().map_or(0, |(i, _)| u64::from(i.doc_freq));

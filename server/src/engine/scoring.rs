@@ -161,6 +161,11 @@ impl TermMask {
     pub fn intersects(&self, other: &TermMask) -> bool {
         self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
     }
+
+    /// Might the set hold `id`? `false` is certain; `true` needs a search to confirm.
+    pub fn may_hold(&self, id: u32) -> bool {
+        id != UNKNOWN && has_slot(&self.0, (id % 256) as usize)
+    }
 }
 
 pub fn mask_of(ids: impl Iterator<Item = u32>) -> TermMask {
@@ -503,6 +508,8 @@ mod tests {
         // Ids 256 apart share a bit: a mask only rules out, never in.
         assert!(a.intersects(&mask_of([3 + 256].into_iter())));
         assert!(!mask_of([UNKNOWN].into_iter()).intersects(&mask_of([UNKNOWN].into_iter())));
+        assert!(a.may_hold(700) && a.may_hold(3 + 256) && !a.may_hold(4));
+        assert!(!mask_of([UNKNOWN].into_iter()).may_hold(UNKNOWN));
     }
 
     #[test]
