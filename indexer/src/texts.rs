@@ -39,6 +39,15 @@ pub fn write(corpus: &Corpus, path: &Path) -> Result<(), Error> {
     out.flush().map_err(io)
 }
 
+/// Where a text starts after each separator in `bytes`, which sit at `offset` in the file.
+fn text_starts(bytes: &[u8], offset: u64) -> impl Iterator<Item = u64> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == SEPARATOR)
+        .map(move |(at, _)| offset + at as u64 + 1)
+}
+
 /// Every passage's text, by ordinal.
 #[derive(Debug)]
 pub struct PassageTexts {
@@ -69,12 +78,7 @@ impl PassageTexts {
         let held = if length <= in_memory_bytes {
             let mut text = String::with_capacity(length as usize);
             file.read_to_string(&mut text).map_err(io)?;
-            starts.extend(
-                text.bytes()
-                    .enumerate()
-                    .filter(|(_, b)| *b == SEPARATOR)
-                    .map(|(at, _)| at as u64 + 1),
-            );
+            starts.extend(text_starts(text.as_bytes(), 0));
             Held::Memory(text.into_boxed_str())
         } else {
             let mut reader = BufReader::with_capacity(1 << 20, &file);
@@ -84,13 +88,7 @@ impl PassageTexts {
                 if chunk.is_empty() {
                     break;
                 }
-                starts.extend(
-                    chunk
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, b)| **b == SEPARATOR)
-                        .map(|(i, _)| at + i as u64 + 1),
-                );
+                starts.extend(text_starts(chunk, at));
                 let read = chunk.len();
                 at += read as u64;
                 reader.consume(read);
