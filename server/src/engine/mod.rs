@@ -374,21 +374,14 @@ impl Engine {
         self.helpline.as_ref()
     }
 
-    /// The text of `entry`'s passage number `passage` (from 0). A text the index's texts file
-    /// fails to give is logged and read as empty.
-    pub fn passage_text(&self, entry: &Entry, passage: usize) -> Cow<'_, str> {
-        let ordinal = self.entry_index.get(&entry.id).and_then(|i| {
-            let first = *self.first_passage.get(*i)? as usize;
-            (passage < entry.passages.len()).then_some(first + passage)
-        });
-        ordinal
-            .and_then(|ordinal| self.text_at(ordinal))
-            .unwrap_or_default()
-    }
-
-    /// The texts of `entry`'s passages, in order, as [`Engine::passage_text`] reads them.
-    pub fn passage_texts<'e>(&'e self, entry: &'e Entry) -> impl Iterator<Item = Cow<'e, str>> {
-        (0..entry.passages.len()).map(move |p| self.passage_text(entry, p))
+    /// The texts of `entry`'s passages, in order. A text the index's texts file fails to give
+    /// is logged and read as empty.
+    pub fn passage_texts(&self, entry: &Entry) -> impl Iterator<Item = Cow<'_, str>> {
+        let ordinals = self
+            .entry_index
+            .get(&entry.id)
+            .map_or(0..0, |e| self.passage_ordinals(*e));
+        ordinals.map(|ordinal| self.text_at(ordinal).unwrap_or_default())
     }
 
     /// The text of the passage with this ordinal, or `None` (logged) if it cannot be read.
@@ -864,7 +857,7 @@ impl Engine {
     fn assistant_reply(&self, q: &str, entry: usize) -> AskResponse {
         let e = &self.entries()[entry];
         let first = e.passages.first();
-        let first_text = first.map(|_| self.passage_text(e, 0));
+        let first_text = self.passage_texts(e).next();
         let intent = e.assistant.as_ref().map(|a| a.intent);
         let answer = (intent == Some(Intent::Reply)).then(|| Answer {
             id: e.id.clone(),
@@ -995,8 +988,8 @@ impl Engine {
     fn fallback(&self, declined_message: Option<&str>) -> Fallback {
         let message = declined_message.map(str::to_string).unwrap_or_else(|| {
             self.entry("no-answer")
-                .filter(|e| !e.passages.is_empty())
-                .map(|e| self.passage_text(e, 0).into_owned())
+                .and_then(|e| self.passage_texts(e).next())
+                .map(Cow::into_owned)
                 .unwrap_or_else(|| "Sorry, I don't have an answer to that.".to_string())
         });
         Fallback {

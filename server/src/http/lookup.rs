@@ -797,6 +797,7 @@ pub async fn project(State(state): State<AppState>, Path(slug): Path<String>) ->
     // Passages in order, grouped under their headings.
     let mut index = 0;
     let passages = &entry.passages;
+    let mut texts = engine.passage_texts(entry);
     while index < passages.len() {
         let section = passages[index].section.as_deref();
         let end = passages[index..]
@@ -814,9 +815,8 @@ pub async fn project(State(state): State<AppState>, Path(slug): Path<String>) ->
         if as_list {
             out.push_str("<ul>\n");
         }
-        for number in index..end {
-            let tag = if as_list { "li" } else { "p" };
-            let text = engine.passage_text(entry, number);
+        let tag = if as_list { "li" } else { "p" };
+        for text in texts.by_ref().take(end - index) {
             let _ = writeln!(out, "<{tag}>{}</{tag}>", Esc(&text));
         }
         if as_list {
