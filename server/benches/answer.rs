@@ -96,7 +96,7 @@ fn bench_ask(c: &mut Criterion, name: &str, engine: &Engine, questions: &[String
             next += 1;
             // Invalid questions are part of real traffic too; both arms are served.
             let bytes = match engine.ask(&request) {
-                Ok(response) => serde_json::to_vec(&response),
+                Ok(response) => Ok(response.to_json()),
                 Err(err) => serde_json::to_vec(&err.to_string()),
             };
             std::hint::black_box(bytes.expect("serializable"))

@@ -12,6 +12,7 @@
 
 pub mod answer_type;
 pub mod highlight;
+mod json;
 pub mod question;
 pub mod response;
 pub mod retrieve;
@@ -1154,9 +1155,23 @@ mod tests {
         (dir, open)
     }
 
-    fn shipped_engine() -> (tempfile::TempDir, Engine) {
+    pub(super) fn shipped_engine() -> (tempfile::TempDir, Engine) {
         let (dir, open) = shipped_index();
         (dir, Engine::new(open, Settings::default()))
+    }
+
+    /// The `q` of every line of an evaluation-format JSONL text.
+    pub(super) fn questions(jsonl: &str) -> Vec<String> {
+        jsonl
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["q"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
     }
 
     /// A large index's configuration on the shipped corpus: texts read from disk, analyses
@@ -1175,17 +1190,7 @@ mod tests {
         let (_a, keeping) = shipped_engine();
         assert!(keeping.index().texts.in_memory());
         let (_b, redoing) = engine_as_if_large();
-        let dev = include_str!("../../../tests/data/dev.jsonl");
-        let questions: Vec<String> = dev
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                serde_json::from_str::<serde_json::Value>(l).unwrap()["q"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect();
+        let questions = questions(include_str!("../../../tests/data/dev.jsonl"));
         assert!(questions.len() > 10);
         for q in &questions {
             let request = AskRequest {

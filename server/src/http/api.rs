@@ -151,27 +151,19 @@ async fn ask(
     Ok(AnswerJson(response))
 }
 
-/// Room for a typical answer's JSON (three to four kilobytes): written into a buffer grown
-/// from 128 bytes by doubling, as `axum::Json` does, each answer was copied five times over.
-const ANSWER_JSON_BYTES: usize = 4096;
-
 /// An answer sent as JSON.
 pub struct AnswerJson(pub AskResponse);
 
 impl IntoResponse for AnswerJson {
     fn into_response(self) -> Response {
-        let mut body = Vec::with_capacity(ANSWER_JSON_BYTES);
-        match serde_json::to_writer(&mut body, &self.0) {
-            Ok(()) => (
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                body,
-            )
-                .into_response(),
-            Err(e) => ApiError::Internal(format!("cannot write the answer: {e}")).into_response(),
-        }
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            self.0.to_json(),
+        )
+            .into_response()
     }
 }
 
