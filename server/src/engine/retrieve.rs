@@ -53,8 +53,20 @@ type Located<'a> = (TermInfo, Option<&'a CachedTerm>);
 /// clause's weight.
 struct Query<'a> {
     clauses: &'a [Clause],
-    infos: &'a [Vec<Vec<Option<Located<'a>>>>],
+    /// Each clause term's [`Located`] in each segment, in one list: clause by clause, term by
+    /// term, segment by segment (a search allocates it once, not per clause and term).
+    located: &'a [Option<Located<'a>>],
+    /// Where each clause's terms start in `located`, counted in terms; one more at the end.
+    term_starts: &'a [usize],
+    segments: usize,
     weights: &'a [f32],
+}
+
+impl<'a> Query<'a> {
+    /// Term `t` of clause `c` in segment `segment`; `None` when the segment lacks it.
+    fn located(&self, c: usize, t: usize, segment: usize) -> Option<&Located<'a>> {
+        self.located[(self.term_starts[c] + t) * self.segments + segment].as_ref()
+    }
 }
 
 /// A matching document and the sum of its clauses' scores.
@@ -240,18 +252,20 @@ impl Bm25 {
     pub fn search(&self, clauses: &[Clause]) -> tantivy::Result<Vec<Hit>> {
         // Each clause term's dictionary entry in each segment, the clause's weight, and
         // whether it is common: matching at most as many documents as its rarest term.
-        let mut infos: Vec<Vec<Vec<Option<Located>>>> = Vec::with_capacity(clauses.len());
+        let segments = self.segments.len();
+        let term_count: usize = clauses.iter().map(|c| c.terms.len()).sum();
+        let mut located: Vec<Option<Located>> = Vec::with_capacity(term_count * segments);
+        let mut term_starts: Vec<usize> = Vec::with_capacity(clauses.len() + 1);
         let mut weights: Vec<f32> = Vec::with_capacity(clauses.len());
         let mut common: Vec<bool> = Vec::with_capacity(clauses.len());
+        term_starts.push(0);
         for clause in clauses {
             let mut idf = 0.0;
             let mut rarest = u64::MAX;
-            let mut per_term = Vec::with_capacity(clause.terms.len());
             for (_, text) in &clause.terms {
                 // Made only for a segment whose dictionary was not cached at load.
                 let mut term: Option<Term> = None;
                 let mut doc_freq = 0u64;
-                let mut per_segment = Vec::with_capacity(self.segments.len());
                 for segment in &self.segments {
                     let info = match segment.readers(clause.field) {
                         Some(FieldReaders {
@@ -265,13 +279,12 @@ impl Bm25 {
                         None => None,
                     };
                     doc_freq += info.as_ref().map_or(0, |(i, _)| u64::from(i.doc_freq));
-                    per_segment.push(info);
+                    located.push(info);
                 }
                 idf += self.idf(doc_freq);
                 rarest = rarest.min(doc_freq);
-                per_term.push(per_segment);
             }
-            infos.push(per_term);
+            term_starts.push(term_starts.last().copied().unwrap_or(0) + clause.terms.len());
             weights.push(idf * (1.0 + K1) * clause.boost);
             common.push(rarest >= self.common_docs);
         }
@@ -279,7 +292,9 @@ impl Bm25 {
         let commoner: Vec<usize> = (0..clauses.len()).filter(|c| common[*c]).collect();
         let query = Query {
             clauses,
-            infos: &infos,
+            located: &located,
+            term_starts: &term_starts,
+            segments,
             weights: &weights,
         };
         let mut hits = Vec::new();
@@ -360,60 +375,62 @@ impl Bm25 {
             let Some(field) = segment.readers(clause.field) else {
                 continue;
             };
-            let located: Option<Vec<&Located>> = query.infos[c]
-                .iter()
-                .map(|t| t[segment_ord].as_ref())
-                .collect();
-            let Some(located) = located else { continue };
             let mut add_scored = |doc: DocId, freq: f32, freq_and_factor: f32| {
                 if only.is_some() && !scores.has(doc) {
                     return;
                 }
                 scores.add(doc, weight * freq / freq_and_factor);
             };
-            if let [(_, Some(cached))] = located.as_slice() {
-                // Decoded when the index was opened.
-                for &(doc, freq, freq_and_factor) in cached.postings.iter() {
-                    add_scored(doc, freq, freq_and_factor);
-                }
-                continue;
-            }
-            let terms: Vec<&TermInfo> = located.iter().map(|(info, _)| info).collect();
             let mut add = |doc: DocId, freq: u32| {
                 let factor = field.length_factors[field.norms.fieldnorm_id(doc) as usize];
                 let freq = freq as f32;
                 add_scored(doc, freq, freq + factor);
             };
-            if let ([only_term], Some(docs)) = (terms.as_slice(), only) {
-                // Jump through the posting list to the documents already found.
-                let mut postings = field
-                    .inverted
-                    .read_postings_from_terminfo(only_term, IndexRecordOption::WithFreqs)?;
-                for &doc in docs {
-                    let at = if postings.doc() < doc {
-                        postings.seek(doc)
-                    } else {
-                        postings.doc()
-                    };
-                    if at == TERMINATED {
-                        break;
+            if let [_] = clause.terms.as_slice() {
+                let Some((info, cached)) = query.located(c, 0, segment_ord) else {
+                    continue;
+                };
+                if let Some(cached) = cached {
+                    // Decoded when the index was opened.
+                    for &(doc, freq, freq_and_factor) in cached.postings.iter() {
+                        add_scored(doc, freq, freq_and_factor);
                     }
-                    if at == doc {
-                        add(doc, postings.term_freq());
+                } else if let Some(docs) = only {
+                    // Jump through the posting list to the documents already found.
+                    let mut postings = field
+                        .inverted
+                        .read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+                    for &doc in docs {
+                        let at = if postings.doc() < doc {
+                            postings.seek(doc)
+                        } else {
+                            postings.doc()
+                        };
+                        if at == TERMINATED {
+                            break;
+                        }
+                        if at == doc {
+                            add(doc, postings.term_freq());
+                        }
                     }
-                }
-            } else if let [only_term] = terms.as_slice() {
-                // Whole decoded blocks of documents and frequencies at a time.
-                let mut blocks = field
-                    .inverted
-                    .read_block_postings_from_terminfo(only_term, IndexRecordOption::WithFreqs)?;
-                while !blocks.docs().is_empty() {
-                    for (doc, freq) in blocks.docs().iter().zip(blocks.freqs()) {
-                        add(*doc, *freq);
+                } else {
+                    // Whole decoded blocks of documents and frequencies at a time.
+                    let mut blocks = field
+                        .inverted
+                        .read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+                    while !blocks.docs().is_empty() {
+                        for (doc, freq) in blocks.docs().iter().zip(blocks.freqs()) {
+                            add(*doc, *freq);
+                        }
+                        blocks.advance();
                     }
-                    blocks.advance();
                 }
             } else {
+                // A phrase: every term must be in the segment.
+                let located: Option<Vec<&Located>> = (0..clause.terms.len())
+                    .map(|t| query.located(c, t, segment_ord))
+                    .collect();
+                let Some(located) = located else { continue };
                 let offsets: Vec<u32> = clause.terms.iter().map(|(at, _)| *at as u32).collect();
                 let cached: Option<Vec<CachedCursor>> = located
                     .iter()
@@ -423,9 +440,9 @@ impl Bm25 {
                     phrase_matches(&mut cursors, &offsets, &mut add);
                     continue;
                 }
-                let mut postings = terms
+                let mut postings = located
                     .iter()
-                    .map(|info| {
+                    .map(|(info, _)| {
                         field
                             .inverted
                             .read_postings_from_terminfo(
