@@ -38,7 +38,7 @@ pub use response::{Answer, AskResponse, Context, Fallback, Helpline, PassageHit,
 pub use suggest::{SuggestError, SuggestResponse, Suggestion};
 
 use question::Analyzed;
-use retrieve::{Bm25, Clause, Hit};
+use retrieve::{Bm25, Clause, ClauseTerms, Hit};
 use scoring::{QuestionIds, TermStats, UNKNOWN};
 use suggest::SuggestIndex;
 use synonyms::Synonyms;
@@ -507,7 +507,7 @@ impl Engine {
     }
 
     /// Clauses matching the question's terms and synonyms in `fields`, each with its boost.
-    fn clauses(&self, analyzed: &Analyzed, fields: &[(Field, f32)]) -> Vec<Clause> {
+    fn clauses<'a>(&self, analyzed: &'a Analyzed, fields: &[(Field, f32)]) -> Vec<Clause<'a>> {
         // A field that lacks one of a clause's terms cannot match it: no clause is made.
         let in_field = |ids: &[u32], field| ids.iter().all(|id| self.stats.in_field(*id, field));
         let mut clauses = Vec::new();
@@ -519,7 +519,7 @@ impl Engine {
                 if in_field(&[*id], field) {
                     clauses.push(Clause {
                         field,
-                        terms: vec![(0, t.term.clone())],
+                        terms: ClauseTerms::Term(&t.term),
                         boost,
                     });
                 }
@@ -530,7 +530,7 @@ impl Engine {
                 if in_field(ids, field) {
                     clauses.push(Clause {
                         field,
-                        terms: e.phrase.terms.clone(),
+                        terms: ClauseTerms::Phrase(&e.phrase.terms),
                         boost: boost * SYNONYM_WEIGHT,
                     });
                 }

@@ -37,13 +37,40 @@ const CACHED_TERMS_DOCS: u64 = 20_000;
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
-/// One scored clause: a term, or a phrase of terms at relative positions, in one field.
-#[derive(Debug, Clone)]
-pub struct Clause {
+/// One scored clause: a term, or a phrase of terms at relative positions, in one field. It
+/// borrows its terms from the analyzed question: a search makes no copies of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Clause<'a> {
     pub field: Field,
-    /// `(position, term)`; one element for a plain term.
-    pub terms: Vec<(usize, String)>,
+    pub terms: ClauseTerms<'a>,
     pub boost: f32,
+}
+
+/// A clause's terms: one term, or a phrase's `(position, term)` pairs.
+#[derive(Debug, Clone, Copy)]
+pub enum ClauseTerms<'a> {
+    Term(&'a str),
+    Phrase(&'a [(usize, String)]),
+}
+
+impl<'a> ClauseTerms<'a> {
+    fn len(&self) -> usize {
+        match self {
+            ClauseTerms::Term(_) => 1,
+            ClauseTerms::Phrase(terms) => terms.len(),
+        }
+    }
+
+    /// Each term with its position in the phrase (0 for a lone term).
+    fn iter(&self) -> impl Iterator<Item = (usize, &'a str)> + 'a {
+        let (lone, phrase): (Option<&'a str>, &'a [(usize, String)]) = match *self {
+            ClauseTerms::Term(term) => (Some(term), &[]),
+            ClauseTerms::Phrase(terms) => (None, terms),
+        };
+        let lone = lone.map(|term| (0, term));
+        lone.into_iter()
+            .chain(phrase.iter().map(|(at, term)| (*at, term.as_str())))
+    }
 }
 
 /// A term's dictionary entry in one segment, and its decoded postings in a small index.
@@ -52,7 +79,7 @@ type Located<'a> = (TermInfo, Option<&'a CachedTerm>);
 /// What a search scores: its clauses, each clause term's [`Located`] per segment, and each
 /// clause's weight.
 struct Query<'a> {
-    clauses: &'a [Clause],
+    clauses: &'a [Clause<'a>],
     /// Each clause term's [`Located`] in each segment, in one list: clause by clause, term by
     /// term, segment by segment (a search allocates it once, not per clause and term).
     located: &'a [Option<Located<'a>>],
@@ -249,7 +276,7 @@ impl Bm25 {
 
     /// Every document matching at least one clause, with its score, in no particular order.
     /// A clause in a field that was not loaded matches nothing.
-    pub fn search(&self, clauses: &[Clause]) -> tantivy::Result<Vec<Hit>> {
+    pub fn search(&self, clauses: &[Clause<'_>]) -> tantivy::Result<Vec<Hit>> {
         // Each clause term's dictionary entry in each segment, the clause's weight, and
         // whether it is common: matching at most as many documents as its rarest term.
         let segments = self.segments.len();
@@ -262,7 +289,7 @@ impl Bm25 {
         for clause in clauses {
             let mut idf = 0.0;
             let mut rarest = u64::MAX;
-            for (_, text) in &clause.terms {
+            for (_, text) in clause.terms.iter() {
                 // Made only for a segment whose dictionary was not cached at load.
                 let mut term: Option<Term> = None;
                 let mut doc_freq = 0u64;
@@ -270,7 +297,7 @@ impl Bm25 {
                     let info = match segment.readers(clause.field) {
                         Some(FieldReaders {
                             terms: Some(terms), ..
-                        }) => terms.get(text.as_str()).map(|t| (t.info.clone(), Some(t))),
+                        }) => terms.get(text).map(|t| (t.info.clone(), Some(t))),
                         Some(r) => {
                             let term = term
                                 .get_or_insert_with(|| Term::from_field_text(clause.field, text));
@@ -386,7 +413,7 @@ impl Bm25 {
                 let freq = freq as f32;
                 add_scored(doc, freq, freq + factor);
             };
-            if let [_] = clause.terms.as_slice() {
+            if clause.terms.len() == 1 {
                 let Some((info, cached)) = query.located(c, 0, segment_ord) else {
                     continue;
                 };
@@ -431,7 +458,7 @@ impl Bm25 {
                     .map(|t| query.located(c, t, segment_ord))
                     .collect();
                 let Some(located) = located else { continue };
-                let offsets: Vec<u32> = clause.terms.iter().map(|(at, _)| *at as u32).collect();
+                let offsets: Vec<u32> = clause.terms.iter().map(|(at, _)| at as u32).collect();
                 let cached: Option<Vec<CachedCursor>> = located
                     .iter()
                     .map(|(_, cached)| cached.map(CachedCursor::new))
@@ -680,17 +707,23 @@ mod tests {
     use tantivy::collector::TopDocs;
     use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 
+    /// The search term of a one-word `text`, kept for the rest of the test run (clauses borrow
+    /// their terms).
+    fn stem_of(text: &str) -> &'static str {
+        analysis::terms(text)[0].term.clone().leak()
+    }
+
     /// The same clauses as a tantivy query, for comparison.
-    fn as_query(clauses: &[Clause]) -> BooleanQuery {
+    fn as_query(clauses: &[Clause<'_>]) -> BooleanQuery {
         let clauses: Vec<(Occur, Box<dyn Query>)> = clauses
             .iter()
             .map(|c| {
-                let query: Box<dyn Query> = match c.terms.as_slice() {
-                    [(_, only)] => Box::new(TermQuery::new(
+                let query: Box<dyn Query> = match c.terms {
+                    ClauseTerms::Term(only) => Box::new(TermQuery::new(
                         Term::from_field_text(c.field, only),
                         IndexRecordOption::WithFreqs,
                     )),
-                    terms => Box::new(PhraseQuery::new_with_offset(
+                    ClauseTerms::Phrase(terms) => Box::new(PhraseQuery::new_with_offset(
                         terms
                             .iter()
                             .map(|(at, t)| (*at, Term::from_field_text(c.field, t)))
@@ -718,15 +751,18 @@ mod tests {
         assert!(read.segments[0].fields[0].terms.is_none());
         let term = |field, text: &str, boost| Clause {
             field,
-            terms: vec![(0, analysis::terms(text)[0].term.clone())],
+            terms: ClauseTerms::Term(stem_of(text)),
             boost,
         };
         let phrase = |field, text: &str, boost| Clause {
             field,
-            terms: analysis::terms(text)
-                .into_iter()
-                .map(|t| (t.word.position, t.term))
-                .collect(),
+            terms: ClauseTerms::Phrase(
+                analysis::terms(text)
+                    .into_iter()
+                    .map(|t| (t.word.position, t.term))
+                    .collect::<Vec<_>>()
+                    .leak(),
+            ),
             boost,
         };
         let cases = vec![
@@ -779,7 +815,7 @@ mod tests {
         let f = open.fields;
         let term = |text: &str| Clause {
             field: f.body,
-            terms: vec![(0, analysis::terms(text)[0].term.clone())],
+            terms: ClauseTerms::Term(stem_of(text)),
             boost: 1.0,
         };
         // "council" is in many passages, "parsol" in a few.
@@ -842,15 +878,15 @@ mod tests {
         }
         let searcher = index.reader().unwrap().searcher();
         assert_eq!(searcher.segment_readers().len(), 2);
-        let term = |text: &str| Clause {
+        let term = |text: &'static str| Clause {
             field: body,
-            terms: vec![(0, text.to_string())],
+            terms: ClauseTerms::Term(text),
             boost: 1.0,
         };
         let clauses = [term("common"), term("rare")];
         // "common" (4 documents) is common from 2, "rare" (1) is not.
         let bm25 = Bm25::load(&searcher, &[body]).unwrap().with_common_docs(2);
-        let addresses = |clauses: &[Clause]| -> Vec<DocAddress> {
+        let addresses = |clauses: &[Clause<'_>]| -> Vec<DocAddress> {
             let hits = bm25.search(clauses).unwrap();
             hits.iter().map(|h| h.address).collect()
         };
