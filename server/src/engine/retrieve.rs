@@ -372,7 +372,7 @@ impl Bm25 {
     /// Moves a segment's scored documents, deleted ones left out, from `scores` to `hits`.
     fn drain_hits(&self, segment_ord: usize, scores: &mut Accumulator, hits: &mut Vec<Hit>) {
         let alive = self.segments[segment_ord].alive.as_ref();
-        hits.reserve(scores.touched.len());
+        hits.reserve(scores.touched());
         hits.extend(
             scores
                 .drain()
@@ -664,16 +664,25 @@ thread_local! {
 #[derive(Default)]
 struct Accumulator {
     scores: Vec<f32>,
+    /// The touched documents in the order first touched: the first `count` places of a list
+    /// one longer than the segment, so adding writes a place whether or not the document is
+    /// new and counts it only if it is, instead of branching (half the documents of a second
+    /// long posting list are new, half not: a branch the processor could not predict).
     touched: Vec<DocId>,
+    count: usize,
 }
 
 impl Accumulator {
     fn reset(&mut self, max_doc: usize) {
-        for doc in self.touched.drain(..) {
+        for &doc in &self.touched[..self.count] {
             self.scores[doc as usize] = 0.0;
         }
+        self.count = 0;
         if self.scores.len() < max_doc {
             self.scores.resize(max_doc, 0.0);
+        }
+        if self.touched.len() < max_doc + 1 {
+            self.touched.resize(max_doc + 1, 0);
         }
     }
 
@@ -681,18 +690,24 @@ impl Accumulator {
         self.scores[doc as usize] != 0.0
     }
 
+    fn touched(&self) -> usize {
+        self.count
+    }
+
     fn add(&mut self, doc: DocId, score: f32) {
         let slot = &mut self.scores[doc as usize];
-        if *slot == 0.0 {
-            self.touched.push(doc);
-        }
+        let new = usize::from(*slot == 0.0);
         *slot += score;
+        // In bounds: at most one place per document, and one spare.
+        self.touched[self.count] = doc;
+        self.count += new;
     }
 
     /// Every touched document and its score; leaves the accumulator clean.
     fn drain(&mut self) -> impl Iterator<Item = (DocId, f32)> + '_ {
         let scores = &mut self.scores;
-        self.touched.drain(..).map(move |doc| {
+        let count = std::mem::take(&mut self.count);
+        self.touched[..count].iter().map(move |&doc| {
             let score = std::mem::take(&mut scores[doc as usize]);
             (doc, score)
         })
