@@ -371,17 +371,23 @@ impl Bm25 {
 
     /// Moves a segment's scored documents, deleted ones left out, from `scores` to `hits`.
     fn drain_hits(&self, segment_ord: usize, scores: &mut Accumulator, hits: &mut Vec<Hit>) {
-        let alive = self.segments[segment_ord].alive.as_ref();
-        hits.reserve(scores.touched());
-        hits.extend(
-            scores
-                .drain()
-                .filter(|(doc, _)| alive.is_none_or(|a| a.is_alive(*doc)))
-                .map(|(doc, score)| Hit {
-                    score,
-                    address: DocAddress::new(segment_ord as u32, doc),
-                }),
-        );
+        let hit = |(doc, score)| Hit {
+            score,
+            address: DocAddress::new(segment_ord as u32, doc),
+        };
+        match self.segments[segment_ord].alive.as_ref() {
+            // Without a filter the length is known: no capacity check per hit.
+            None => hits.extend(scores.drain().map(hit)),
+            Some(alive) => {
+                hits.reserve(scores.touched());
+                hits.extend(
+                    scores
+                        .drain()
+                        .filter(|(doc, _)| alive.is_alive(*doc))
+                        .map(hit),
+                );
+            }
+        }
     }
 
     /// Adds the scores of the `chosen` clauses of `query` in one segment to `scores` (reset
