@@ -3,7 +3,7 @@
 //! included, so "pays for" is not "pays") appear consecutively in the question; an expansion
 //! is searched as a phrase of its analyzed terms.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use signpost_indexer::analysis::{self, Term};
 use signpost_indexer::synonyms::SynonymGroup;
@@ -85,7 +85,7 @@ impl Synonyms {
                 rewrite: g.rewrite,
             })
             .collect();
-        let mut by_first_word: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut by_first_word: HashMap<String, Vec<(usize, usize)>> = HashMap::default();
         for (r, rule) in rules.iter().enumerate() {
             for (f, from) in rule.from.iter().enumerate() {
                 by_first_word

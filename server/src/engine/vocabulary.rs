@@ -2,7 +2,7 @@
 //! a word the corpus does not know is replaced by the nearest word it does, within an edit
 //! distance that grows with the word's length. Short words are never corrected.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use signpost_indexer::analysis::{self, is_stop_word};
 use signpost_indexer::{Corpus, PassageTexts};
