@@ -255,17 +255,23 @@ pub fn fold(word: &str) -> String {
     // Sized for the word up front: collected from a filter, the string grew from nothing, a
     // reallocation or two per word.
     let mut folded = String::with_capacity(word.len());
+    fold_into(word, &mut folded);
+    folded
+}
+
+/// [`fold`], appended to `out`.
+pub fn fold_into(word: &str, out: &mut String) {
     if word.is_ascii() {
         // ASCII is its own compatibility decomposition and has no combining marks: the
         // general path below gives the same result, only slower (most words take this one).
-        folded.extend(
+        out.extend(
             word.bytes()
                 .filter(|b| !matches!(b, b'\'' | b'`'))
                 .map(|b| char::from(b.to_ascii_lowercase())),
         );
-        return folded;
+        return;
     }
-    folded.extend(
+    out.extend(
         word.nfkd()
             .filter(|c| {
                 !is_combining_mark(*c)
@@ -273,7 +279,25 @@ pub fn fold(word: &str) -> String {
             })
             .flat_map(char::to_lowercase),
     );
-    folded
+}
+
+/// The folded words of `text` (as [`words`] gives them, without the joined compounds) joined
+/// by single spaces, written into one string.
+pub fn plain_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for raw in text.unicode_words() {
+        let before = out.len();
+        if before > 0 {
+            out.push(' ');
+        }
+        let start = out.len();
+        fold_into(raw, &mut out);
+        if out.len() == start {
+            // Folded to nothing (an apostrophe alone, say): no word, and no space for it.
+            out.truncate(before);
+        }
+    }
+    out
 }
 
 /// Irregular forms the stemmer cannot bring home: "led" must meet "lead", "paid" "pay".
@@ -490,6 +514,28 @@ mod tests {
 
     fn term_texts(text: &str) -> Vec<String> {
         terms(text).into_iter().map(|t| t.term).collect()
+    }
+
+    #[test]
+    fn plain_words_are_the_words_without_compounds_joined_by_spaces() {
+        for text in [
+            "",
+            "   ",
+            "Hello!",
+            "What's the e-gov  project, then?",
+            "' ` ’ — alone",
+            "Café déjà-vu ﬁnance: ＰＡＲＳＯＬ (UK)",
+            "rock'n'roll 2005-06 smart-card",
+            "日本語のテキスト and words",
+        ] {
+            let expected = words(text)
+                .into_iter()
+                .filter(|w| !w.compound)
+                .map(|w| w.folded)
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert_eq!(plain_words(text), expected, "{text:?}");
+        }
     }
 
     #[test]

@@ -293,7 +293,7 @@ impl Engine {
         let mut assistant_triggers = HashMap::default();
         for (i, entry) in corpus.entries.iter().enumerate() {
             for trigger in entry.assistant.iter().flat_map(|a| &a.triggers) {
-                assistant_triggers.insert(plain_words(trigger), i);
+                assistant_triggers.insert(analysis::plain_words(trigger), i);
             }
         }
         let first_passage: Vec<u32> = corpus
@@ -462,7 +462,7 @@ impl Engine {
                 })
             }
         };
-        if let Some(&entry) = self.assistant_triggers.get(&plain_words(q)) {
+        if let Some(&entry) = self.assistant_triggers.get(&analysis::plain_words(q)) {
             return Ok(self.assistant_reply(q, entry));
         }
         let mut analyzed = question::analyze(q, &self.vocabulary, &self.synonyms);
@@ -1167,16 +1167,6 @@ pub fn find_helpline(faq_texts: impl IntoIterator<Item = impl AsRef<str>>) -> Op
         });
     }
     None
-}
-
-/// The folded words of `text` joined by single spaces: punctuation and case do not matter.
-fn plain_words(text: &str) -> String {
-    analysis::words(text)
-        .into_iter()
-        .filter(|w| !w.compound)
-        .map(|w| w.folded)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// A set of numbers below a bound, one bit each.
