@@ -611,15 +611,16 @@ pub fn top<'a>(
     k: usize,
     key: impl Fn(&Hit) -> u64,
 ) -> Vec<Hit> {
-    // A min-heap of the best so far: its top is the one to drop next.
+    // A max-heap of the best so far by rank (smaller is better): its top is the one to drop
+    // next.
     let mut best: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
     for hit in hits {
         if best.len() == k && best.peek().is_none_or(|worst| hit.score < worst.hit.score) {
             continue;
         }
         let candidate = Ranked {
+            rank: rank(hit.score, key(hit)),
             hit: *hit,
-            key: key(hit),
         };
         if best.len() < k {
             best.push(candidate);
@@ -631,19 +632,29 @@ pub fn top<'a>(
     best.into_sorted_vec().into_iter().map(|r| r.hit).collect()
 }
 
-/// A hit ordered best first: higher score, then lower key.
+/// A hit's place in the order "higher score (by `f32::total_cmp`), then lower key" as one
+/// number, smaller first: one comparison instead of a float's and a key's.
+fn rank(score: f32, key: u64) -> u128 {
+    // `total_cmp`'s order as unsigned integers: negative numbers' bits flipped, positive
+    // numbers' sign bit set.
+    let bits = score.to_bits();
+    let ascending = if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 1 << 31
+    };
+    (u128::from(!ascending) << 64) | u128::from(key)
+}
+
+/// A hit with its [`rank`].
 struct Ranked {
+    rank: u128,
     hit: Hit,
-    key: u64,
 }
 
 impl Ord for Ranked {
     fn cmp(&self, other: &Ranked) -> std::cmp::Ordering {
-        other
-            .hit
-            .score
-            .total_cmp(&self.hit.score)
-            .then(self.key.cmp(&other.key))
+        self.rank.cmp(&other.rank)
     }
 }
 
@@ -655,7 +666,7 @@ impl PartialOrd for Ranked {
 
 impl PartialEq for Ranked {
     fn eq(&self, other: &Ranked) -> bool {
-        self.cmp(other).is_eq()
+        self.rank == other.rank
     }
 }
 
@@ -915,6 +926,35 @@ mod tests {
         assert_eq!(rare.len(), 1);
         // The segments' order is the index's, not the order they were written in.
         assert_eq!(addresses(&clauses), rare, "only what the rare word found");
+    }
+
+    #[test]
+    fn rank_orders_as_total_cmp_then_key() {
+        let scores = [
+            f32::NEG_INFINITY,
+            -3.5,
+            -0.0,
+            0.0,
+            f32::MIN_POSITIVE,
+            0.5,
+            1.0,
+            1.0 + f32::EPSILON,
+            7.25e9,
+            f32::INFINITY,
+            f32::NAN,
+        ];
+        for a in scores {
+            for b in scores {
+                for (ka, kb) in [(0, 0), (1, 2), (2, 1), (u64::MAX, 0)] {
+                    let expected = b.total_cmp(&a).then(ka.cmp(&kb));
+                    assert_eq!(
+                        rank(a, ka).cmp(&rank(b, kb)),
+                        expected,
+                        "{a} {ka} / {b} {kb}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
