@@ -587,15 +587,19 @@ impl Engine {
         let in_focus = |hit: &Hit| focus.is_none_or(|f| entry_of(hit) == Some(f));
 
         let entry_hits = self.bm25.search(&entry_clauses).unwrap_or_default();
-        let mut relevance: HashMap<usize, f32> = retrieve::top(
-            entry_hits.iter().filter(|h| in_focus(h)),
-            ENTRY_CANDIDATES,
-            |h| entry_of(h).unwrap_or(usize::MAX) as u64,
-        )
-        .iter()
-        .filter_map(|hit| Some((entry_of(hit)?, hit.score)))
-        .filter(|(entry, _)| *entry < self.entries().len())
-        .collect();
+        // Maps here are sized up front: grown from nothing, each rehashed three or four times.
+        let mut relevance: HashMap<usize, f32> =
+            HashMap::with_capacity_and_hasher(ENTRY_CANDIDATES, Default::default());
+        relevance.extend(
+            retrieve::top(
+                entry_hits.iter().filter(|h| in_focus(h)),
+                ENTRY_CANDIDATES,
+                |h| entry_of(h).unwrap_or(usize::MAX) as u64,
+            )
+            .iter()
+            .filter_map(|hit| Some((entry_of(hit)?, hit.score)))
+            .filter(|(entry, _)| *entry < self.entries().len()),
+        );
         let passage_hits = self.bm25.search(&passage_clauses).unwrap_or_default();
 
         if let Some(entry) = focus {
@@ -629,15 +633,18 @@ impl Engine {
         // they could not rank first anyway. Assistant entries (one short passage, matched only
         // by their phrasings) always come along: a decline must be able to win.
         let strongest = relevance.values().copied().fold(0.0, f32::max);
-        let mut missing: HashMap<usize, Option<(f32, usize)>> = relevance
-            .iter()
-            .filter(|(e, r)| {
-                **r >= MISSING_ENTRY_SHARE * strongest
-                    || self.entries()[**e].kind == Kind::Assistant
-            })
-            .map(|(e, _)| (*e, None))
-            .filter(|(e, _)| !candidates.iter().any(|c| c.entry == *e))
-            .collect();
+        let mut missing: HashMap<usize, Option<(f32, usize)>> =
+            HashMap::with_capacity_and_hasher(relevance.len(), Default::default());
+        missing.extend(
+            relevance
+                .iter()
+                .filter(|(e, r)| {
+                    **r >= MISSING_ENTRY_SHARE * strongest
+                        || self.entries()[**e].kind == Kind::Assistant
+                })
+                .map(|(e, _)| (*e, None))
+                .filter(|(e, _)| !candidates.iter().any(|c| c.entry == *e)),
+        );
         if !missing.is_empty() {
             // Only the missing entries' passages are looked up: a bit test per hit instead of
             // finding every hit's entry (at 1M, a question of common words has 600k hits).
@@ -843,12 +850,15 @@ impl Engine {
 
         // Passages and projects come from the programme's entries, never from assistant replies:
         // each entry's passages in order of the entry's rank, then of their own relevance.
-        let entry_rank: HashMap<usize, (usize, f32)> = ranked
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| entries[r.entry].kind != Kind::Assistant && r.coverage > 0.0)
-            .map(|(i, r)| (r.entry, (i, r.score)))
-            .collect();
+        let mut entry_rank: HashMap<usize, (usize, f32)> =
+            HashMap::with_capacity_and_hasher(ranked.len(), Default::default());
+        entry_rank.extend(
+            ranked
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| entries[r.entry].kind != Kind::Assistant && r.coverage > 0.0)
+                .map(|(i, r)| (r.entry, (i, r.score))),
+        );
         let mut programme: Vec<(f32, &Candidate)> = candidates
             .iter()
             .filter_map(|c| {
@@ -969,7 +979,8 @@ impl Engine {
     /// (the FAQ's "Macclesfield … PARSOL" example suggests PARSOL).
     fn suggest_projects(&self, programme: &[(f32, &Candidate)]) -> Vec<ProjectHit> {
         let entries = self.entries();
-        let mut scores: HashMap<usize, f32> = HashMap::default();
+        let mut scores: HashMap<usize, f32> =
+            HashMap::with_capacity_and_hasher(programme.len(), Default::default());
         for (score, c) in programme {
             let mut bump = |entry: usize, score: f32| {
                 let slot = scores.entry(entry).or_insert(0.0);
