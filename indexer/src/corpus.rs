@@ -146,7 +146,14 @@ impl Entry {
     /// The public page for the entry, when it has one.
     pub fn url(&self) -> Option<String> {
         match self.kind {
-            Kind::Project => Some(format!("/projects/{}", self.id)),
+            Kind::Project => {
+                // Joined by hand, as `passage_id` is: `format!` cost several times the copy.
+                const PREFIX: &str = "/projects/";
+                let mut url = String::with_capacity(PREFIX.len() + self.id.len());
+                url.push_str(PREFIX);
+                url.push_str(&self.id);
+                Some(url)
+            }
             Kind::Faq | Kind::Assistant => None,
         }
     }
