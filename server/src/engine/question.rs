@@ -156,9 +156,13 @@ pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyze
         };
         terms.push(Term {
             term: analysis::stem(&folded),
+            // Field by field: `..word.clone()` copied the folded text only to drop it.
             word: Word {
                 folded,
-                ..word.clone()
+                from: word.from,
+                to: word.to,
+                position: word.position,
+                compound: word.compound,
             },
         });
         flags.push((known, corrected));
