@@ -32,6 +32,7 @@ use signpost_indexer::corpus::{Entry, Intent, Kind, Passage};
 use signpost_indexer::OpenIndex;
 use tantivy::columnar::Column;
 use tantivy::schema::Field;
+use tantivy::BitSet;
 
 pub use question::{Limits, QuestionError};
 pub use response::{Answer, AskResponse, Context, Fallback, Helpline, PassageHit, ProjectHit};
@@ -689,8 +690,8 @@ impl Engine {
 
     /// The places in the index ([`Engine::passage_docs`]) of these entries' passages.
     fn passage_doc_set(&self, entries: impl Iterator<Item = usize>) -> BitSet {
-        let places = self.locators.iter().map(|l| l.ordinal.len()).sum();
-        let mut set = BitSet::new(places);
+        let places: usize = self.locators.iter().map(|l| l.ordinal.len()).sum();
+        let mut set = BitSet::with_max_value(places as u32);
         for entry in entries {
             for ordinal in self.passage_ordinals(entry) {
                 if let Some(&place) = self.passage_docs.get(ordinal).filter(|p| **p != NOWHERE) {
@@ -1178,27 +1179,6 @@ pub fn find_helpline(faq_texts: impl IntoIterator<Item = impl AsRef<str>>) -> Op
         });
     }
     None
-}
-
-/// A set of numbers below a bound, one bit each.
-struct BitSet(Vec<u64>);
-
-impl BitSet {
-    fn new(bound: usize) -> BitSet {
-        BitSet(vec![0; bound.div_ceil(64)])
-    }
-
-    fn insert(&mut self, n: u32) {
-        if let Some(word) = self.0.get_mut(n as usize / 64) {
-            *word |= 1 << (n % 64);
-        }
-    }
-
-    fn contains(&self, n: u32) -> bool {
-        self.0
-            .get(n as usize / 64)
-            .is_some_and(|word| word & (1 << (n % 64)) != 0)
-    }
 }
 
 fn round(x: f32) -> f32 {
