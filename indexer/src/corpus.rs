@@ -521,18 +521,11 @@ pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Pro
 
     let id = reader.text("id");
     if let Some((line, id)) = &id {
-        let valid = match kind {
-            Kind::Faq => id
-                .strip_prefix("faq-")
-                .is_some_and(|n| n.len() == 2 && n.chars().all(|c| c.is_ascii_digit())),
-            Kind::Project | Kind::Assistant => is_slug(id),
-        };
-        if !valid {
-            let expected = match kind {
-                Kind::Faq => "`faq-` followed by two digits, such as `faq-07`",
-                _ => "lower-case letters, digits and single hyphens, such as `parsol` or `e-pay`",
-            };
-            reader.problem(*line, format!("bad id `{id}`: expected {expected}"));
+        if !is_slug(id) {
+            reader.problem(
+                *line,
+                format!("bad id `{id}`: expected lower-case letters, digits and single hyphens, such as `faq-07`, `faq-t001` or `parsol`"),
+            );
         }
     }
     let alternates = values(reader.list("alternates"));
