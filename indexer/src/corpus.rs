@@ -105,6 +105,10 @@ pub struct ProjectInfo {
 pub struct AssistantInfo {
     pub intent: Intent,
     pub triggers: Vec<String>,
+    /// A decline entry's words that make a question about the programme after all ("did any
+    /// national project…"), so it is not declined.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unless: Vec<String>,
 }
 
 /// A passage of an entry, the unit Signpost quotes. Its id is its entry's
@@ -121,6 +125,11 @@ pub struct Passage {
     /// The paragraph introducing the list it is an item of, shared by the list's items.
     pub lead_in: Option<Arc<str>>,
     pub line: u32,
+    /// Made from the entry's fields (a project's summary, its lead and partners) rather than
+    /// written in its text: answers may quote it, pages that show the text skip it. Derived
+    /// passages come after the written ones.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub derived: bool,
 }
 
 /// One corpus entry: an FAQ question, a project or an assistant reply.
@@ -178,6 +187,12 @@ impl Entry {
         id.push_str("#p");
         id.extend(digits[at..].iter().map(|d| char::from(*d)));
         id
+    }
+
+    /// The passages written in the entry's text, without those made from its fields.
+    pub fn written_passages(&self) -> &[Passage] {
+        let written = self.passages.partition_point(|p| !p.derived);
+        &self.passages[..written]
     }
 
     /// All the names people use for the entry: for a project its name, short name and
@@ -400,7 +415,7 @@ fn allowed_keys(kind: Kind) -> (&'static [&'static str], &'static [&'static str]
             &["id", "name", "short_name", "strand", "summary", "sources"],
         ),
         Kind::Assistant => (
-            &["id", "intent", "triggers", "related"],
+            &["id", "intent", "triggers", "unless", "related"],
             &["id", "intent", "triggers"],
         ),
     }
@@ -604,7 +619,16 @@ pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Pro
                 reader.problem(line, "`triggers` needs at least one phrase".into());
             }
             let title = id.as_ref().map(|(_, id)| id.clone()).unwrap_or_default();
-            (title, None, Some(AssistantInfo { intent, triggers }))
+            let unless = values(reader.list("unless"));
+            (
+                title,
+                None,
+                Some(AssistantInfo {
+                    intent,
+                    triggers,
+                    unless,
+                }),
+            )
         }
     };
 
@@ -622,15 +646,21 @@ pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Pro
             "the entry has no text after the front matter".into(),
         );
     }
-    let passages = raw
+    let mut passages: Vec<Passage> = raw
         .into_iter()
         .map(|p| Passage {
             text: p.text.into_boxed_str(),
             section: p.section.map(Arc::from),
             lead_in: p.lead_in.map(Arc::from),
             line: p.line as u32,
+            derived: false,
         })
         .collect();
+    if let Some(info) = &project {
+        let line = |key: &str| reader.fields.get(key).map_or(1, |f| f.line) as u32;
+        let lines = (line("summary"), line("lead").min(line("partners")));
+        passages.extend(derived_passages(info, &passages, lines));
+    }
     if !reader.problems.is_empty() {
         return Err(reader.problems);
     }
@@ -646,6 +676,52 @@ pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Pro
         passages,
         path: path.to_string_lossy().into_owned(),
     })
+}
+
+/// The passages a project's fields make (see [`Passage::derived`]): its summary, which answers
+/// "what was it?" in one sentence, and, when its text has no "Who ran it" section, a sentence
+/// naming its lead and partners. `lines` are the summary's and the lead's field lines.
+fn derived_passages(info: &ProjectInfo, written: &[Passage], lines: (u32, u32)) -> Vec<Passage> {
+    let derived = |text: String, section: &str, line: u32| Passage {
+        text: text.into_boxed_str(),
+        section: Some(Arc::from(section)),
+        lead_in: None,
+        line,
+        derived: true,
+    };
+    let mut out = Vec::new();
+    if !info.summary.is_empty() {
+        out.push(derived(
+            info.summary.clone(),
+            passages::SUMMARY_SECTION,
+            lines.0,
+        ));
+    }
+    let says_who_ran_it = written
+        .iter()
+        .any(|p| p.section.as_deref() == Some(passages::WHO_RAN_IT_SECTION));
+    let partners = list_in_words(&info.partners);
+    let who = match (&info.lead, partners) {
+        _ if says_who_ran_it => None,
+        (Some(lead), Some(partners)) => Some(format!(
+            "{} was led by {lead}, working with {partners}.",
+            info.short_name
+        )),
+        (Some(lead), None) => Some(format!("{} was led by {lead}.", info.short_name)),
+        (None, Some(partners)) => Some(format!("{}'s partners were {partners}.", info.short_name)),
+        (None, None) => None,
+    };
+    out.extend(who.map(|text| derived(text, passages::WHO_RAN_IT_SECTION, lines.1)));
+    out
+}
+
+/// "A", "A and B", "A, B and C".
+fn list_in_words(items: &[String]) -> Option<String> {
+    match items {
+        [] => None,
+        [one] => Some(one.clone()),
+        [rest @ .., last] => Some(format!("{} and {last}", rest.join(", "))),
+    }
 }
 
 /// Checks that need the whole corpus: unique ids and titles, and `related` pointing somewhere.

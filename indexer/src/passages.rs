@@ -7,6 +7,15 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
+/// The headings of the project template (corpus/README.md). The engine reads each as what its
+/// passages answer: what a project was for, what it produced, who ran it, and so on.
+pub const AIM_SECTION: &str = "Aim";
+pub const PRODUCTS_SECTION: &str = "What it produced";
+pub const OUTCOMES_SECTION: &str = "Councils and outcomes";
+pub const WHO_RAN_IT_SECTION: &str = "Who ran it";
+/// The section of the passage a project's `summary` field becomes.
+pub const SUMMARY_SECTION: &str = "Summary";
+
 /// Paragraphs longer than this many words are split at sentence boundaries.
 pub const MAX_PASSAGE_WORDS: usize = 90;
 

@@ -362,6 +362,7 @@ impl Options {
             settings: Settings {
                 min_confidence: self.min_confidence,
                 limits,
+                ..Settings::default()
             },
             store,
             retention_days: self.retention_days,

@@ -2,18 +2,25 @@
 //! follow-up suggestions and a fallback. The server's handlers and the `eval` command both
 //! call [`Engine::ask`], so what is measured is what is served.
 //!
-//! Ranking, in brief: the question's terms (typo-corrected, synonyms added) are searched in
-//! every passage field with per-field boosts (an FAQ title or a project name outweighs body
-//! text). The top passages are then scored on three things (see `scoring`): BM25 relevance,
-//! *coverage* (the share of the question's information the passage and its entry account
-//! for) and *phrasing similarity* (how closely the question matches one of the ways people
-//! ask for the entry). The best entry's best passage is the answer; its confidence comes
-//! from coverage and similarity, and below the threshold there is no answer.
+//! In brief: the question is read (`question`: terms, typos, synonyms; `intent`: what kind of
+//! answer it wants, whether it refers back), then its terms are searched in the entry
+//! documents (how each entry is asked for) and the passage documents (what it says). Each
+//! candidate entry gets features (`rank`: relevance, coverage, phrasing similarity…) whose
+//! weighted sum ranks it; the weights are fitted on the evaluation sets' dev data (`model`).
+//! The best entry's passage that answers the question is chosen (`reader`), and the chance
+//! that this answer is right is a logistic function of the best entry's features: below the
+//! threshold there is no answer, only the fallback. A resident's own council business is
+//! declined (`decline`); a follow-up keeps to the project just discussed only when it refers
+//! back to it and names no subject of its own.
 
-pub mod answer_type;
+pub mod decline;
 pub mod highlight;
+pub mod intent;
 mod json;
+pub mod model;
 pub mod question;
+mod rank;
+mod reader;
 pub mod response;
 pub mod retrieve;
 pub mod scoring;
@@ -38,7 +45,11 @@ pub use question::{Limits, QuestionError};
 pub use response::{Answer, AskResponse, Context, Fallback, Helpline, PassageHit, ProjectHit};
 pub use suggest::{SuggestError, SuggestResponse, Suggestion};
 
+use decline::Declines;
+use intent::Opening;
+use model::{ConfidenceFeatures, Model, RankFeatures};
 use question::Analyzed;
+use rank::Ranked;
 use retrieve::{Bm25, Clause, ClauseTerms, Hit};
 use scoring::{QuestionIds, TermStats, UNKNOWN};
 use suggest::SuggestIndex;
@@ -59,13 +70,23 @@ const QUICK_PASSAGES: usize = 1_000;
 /// (70 MB at most at this size). Beyond it, kept analyses would grow the server by up to a
 /// kilobyte per passage the longer it ran, so each is redone when needed: a few per answer.
 const KEPT_ANALYSES_PASSAGES: usize = 100_000;
+/// How many of the answer entry's passages are read to choose its answer (an entry of more
+/// is read as far as this, and wherever its passages were found).
+const READ_PASSAGES: usize = 48;
+/// The largest ranking-score lead over the second entry that counts towards confidence (and
+/// the lead of an entry with no rival).
+const MAX_MARGIN: f32 = 5.0;
 /// How many suggested projects and follow-up questions an answer carries.
 const MAX_PROJECTS: usize = 3;
 const MAX_SUGGESTIONS: usize = 3;
-/// The entry score's mix of relevance, coverage and phrasing similarity.
-const RELEVANCE_SHARE: f32 = 0.3;
-const COVERAGE_SHARE: f32 = 0.4;
-const SIMILARITY_SHARE: f32 = 0.3;
+/// A project is suggested when it is at least this likely as the best entry (`exp` of its
+/// score's difference from the best: ranking scores are fitted as log-odds) and accounts for
+/// at least [`PROJECT_COVERAGE`] of the question.
+const PROJECT_SHARE: f32 = 0.3;
+const PROJECT_COVERAGE: f32 = 0.5;
+/// Passages of other entries are listed under an answer when their entry is at least this
+/// likely as the answer's and they account for [`PROJECT_COVERAGE`] of the question.
+const SUPPORT_SHARE: f32 = 0.3;
 /// How much a word the corpus lacks weighs, relative to the rarest word it has.
 const UNKNOWN_WEIGHT: f32 = 0.6;
 /// Beyond this many terms a question is chatty and its unknown words weigh less.
@@ -73,25 +94,41 @@ const CHATTY_TERMS: f32 = 6.0;
 /// Assistant replies ("hello", "are you a person?") need the question to be close to one of
 /// their phrasings, not just share a word with it.
 const MIN_ASSISTANT_SIMILARITY: f32 = 0.5;
-/// How much a passage that states the kind of fact asked for ("how much" → an amount) gains.
-const TYPED_BOOST: f32 = 1.3;
-const TYPED_BONUS: f32 = 0.1;
+/// The assistant entry that asks "which project do you mean?" when a question refers back to
+/// nothing (see corpus/assistant/).
+const CLARIFY_ENTRY: &str = "which-project";
 
 /// Tunable answer settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// Answers below this confidence are withheld (0..1).
+    /// Answers less likely than this to be right are withheld: a probability (0..1).
     pub min_confidence: f32,
     pub limits: Limits,
+    /// The ranking and confidence weights ([`Model::shipped`] unless refitting).
+    pub model: Model,
 }
+
+/// The default `--min-confidence`: the chance of being right below which Signpost says it
+/// does not know (see README for the precision and coverage it gives on the dev data).
+pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.5;
 
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
-            min_confidence: 0.55,
+            min_confidence: DEFAULT_MIN_CONFIDENCE,
             limits: Limits::default(),
+            model: Model::shipped(),
         }
     }
+}
+
+/// How an answer was reached, for fitting the model: each ranked entry's id and features,
+/// best first, and the answer's confidence features (`None` when no entry was ranked or an
+/// assistant reply answered).
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    pub ranked: Vec<(String, RankFeatures)>,
+    pub confidence: Option<ConfidenceFeatures>,
 }
 
 /// One question to answer.
@@ -102,12 +139,30 @@ pub struct AskRequest {
     pub context: Option<Context>,
 }
 
+/// What kind of way of asking for an entry a phrasing is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PhrasingKind {
+    /// An FAQ's published question, or a project's name with its short name.
+    Title,
+    Alternate,
+    Trigger,
+    /// A project's name or short name.
+    Name,
+    /// Another name of a project: a part of it ("CRM Academy"), an old name, a spelling.
+    Alias,
+    Keyword,
+}
+
 /// Per-entry data computed once at load.
 struct EntryInfo {
     /// Term ids of the title, alternates, names, keywords and triggers, sorted.
     terms: Box<[u32]>,
     /// Their [`scoring::mask_of`].
     terms_mask: scoring::TermMask,
+    /// Term ids of the entry's title, name and short name, sorted: what names the entry, as
+    /// opposed to what a question asks about it. An alias is left out: "what did the CRM
+    /// Academy do" asks about the academy, not about CRM as a whole.
+    subject: Box<[u32]>,
     /// Each way of asking for the entry, as distinct term ids with their weights, one
     /// phrasing after another (a list per phrasing cost more than the phrasing at scale).
     phrasing_terms: Box<[(u32, f32)]>,
@@ -115,16 +170,32 @@ struct EntryInfo {
     phrasing_ends: Box<[u32]>,
     /// Each phrasing's [`scoring::mask_of`].
     phrasing_masks: Box<[scoring::TermMask]>,
+    /// Each phrasing's kind and how it opens ("how many…").
+    phrasing_kinds: Box<[(PhrasingKind, Option<Opening>)]>,
 }
 
 impl EntryInfo {
-    /// Each phrasing with its mask.
-    fn phrasings(&self) -> impl Iterator<Item = (&scoring::Phrasing, &scoring::TermMask)> {
+    /// Each phrasing with its mask and kind.
+    fn phrasings(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            &scoring::Phrasing,
+            &scoring::TermMask,
+            &(PhrasingKind, Option<Opening>),
+        ),
+    > {
         let starts = std::iter::once(0).chain(self.phrasing_ends.iter().copied());
         starts
             .zip(self.phrasing_ends.iter())
             .map(|(from, to)| &self.phrasing_terms[from as usize..*to as usize])
             .zip(self.phrasing_masks.iter())
+            .zip(self.phrasing_kinds.iter())
+            .map(|((p, m), k)| (p, m, k))
+    }
+
+    fn is_subject(&self, id: u32) -> bool {
+        self.subject.binary_search(&id).is_ok()
     }
 }
 
@@ -217,6 +288,10 @@ pub struct Engine {
     passage_docs: Box<[u32]>,
     /// Where each segment's documents start among the whole index's.
     segment_starts: Box<[u32]>,
+    /// A resident's own council business, pointed to their council.
+    declines: Declines,
+    /// The assistant entry that asks which project a question means ([`CLARIFY_ENTRY`]).
+    clarify: Option<usize>,
 }
 
 /// A passage considered for the answer.
@@ -234,15 +309,6 @@ struct Candidate<'e> {
     coverage: f32,
     /// Does the passage state the kind of fact the question asks for?
     typed: bool,
-}
-
-/// A candidate entry: its best passage and its scores.
-struct Ranked {
-    entry: usize,
-    best: usize,
-    coverage: f32,
-    similarity: f32,
-    score: f32,
 }
 
 impl Engine {
@@ -272,7 +338,7 @@ impl Engine {
             .collect();
         let vocabulary = Vocabulary::from_corpus(corpus, &open.texts);
         let synonyms = Synonyms::compile(&corpus.synonyms);
-        let entry_index = corpus
+        let entry_index: HashMap<String, usize> = corpus
             .entries
             .iter()
             .enumerate()
@@ -344,7 +410,11 @@ impl Engine {
         } else {
             Box::default()
         };
+        let declines = Declines::compile(&corpus.entries);
+        let clarify = entry_index.get(CLARIFY_ENTRY).copied();
         Engine {
+            declines,
+            clarify,
             passages,
             first_passage,
             analyses,
@@ -452,6 +522,22 @@ impl Engine {
 
     /// Answers one question.
     pub fn ask(&self, request: &AskRequest) -> Result<AskResponse, QuestionError> {
+        self.answer(request, None)
+    }
+
+    /// Answers one question and says how: every ranked entry's features and the answer's
+    /// confidence features, for fitting the model (`signpost-server fit`).
+    pub fn ask_traced(&self, request: &AskRequest) -> Result<(AskResponse, Trace), QuestionError> {
+        let mut trace = Trace::default();
+        let response = self.answer(request, Some(&mut trace))?;
+        Ok((response, trace))
+    }
+
+    fn answer(
+        &self,
+        request: &AskRequest,
+        trace: Option<&mut Trace>,
+    ) -> Result<AskResponse, QuestionError> {
         let limits = &self.settings.limits;
         let q = question::validate(&request.q, limits)?;
         let limit = match request.limit {
@@ -464,23 +550,71 @@ impl Engine {
             }
         };
         if let Some(&entry) = self.assistant_triggers.get(&analysis::plain_words(q)) {
-            return Ok(self.assistant_reply(q, entry));
+            return Ok(self.assistant_response(q, entry));
         }
         let mut analyzed = question::analyze(q, &self.vocabulary, &self.synonyms);
+        // "short" in "what is X short for" frames the question; it is not what it is about.
+        for term in &mut analyzed.terms {
+            if analyzed.shape.framing_terms.contains(&term.term) {
+                term.rewritten = true;
+            }
+        }
         analyzed.ids = QuestionIds::new(&analyzed, &self.stats);
+        if let Some(entry) = self.declines.matching(&analyzed.words) {
+            return Ok(self.assistant_response(q, entry));
+        }
         let weights = self.weights(&analyzed);
-        let focus = self.follow_up_focus(&analyzed, request.context.as_ref());
-        let (candidates, entry_relevance) = self.search(&analyzed, &weights, focus);
-        let ranked = self.rank(&analyzed, &weights, &candidates, &entry_relevance);
+        let context_entry = self.context_entry(request.context.as_ref());
+        let has_subject = self.has_subject(&analyzed);
+        // A question that refers back and names nothing of its own keeps to the entry just
+        // discussed; with nothing to refer to, Signpost asks which project is meant.
+        let focus = match (analyzed.shape.refers_back, context_entry) {
+            (true, Some(entry)) => Some(entry),
+            (true, None) if !has_subject => {
+                if let Some(clarify) = self.clarify {
+                    return Ok(self.assistant_response(q, clarify));
+                }
+                None
+            }
+            _ => None,
+        };
+        let (mut candidates, entry_relevance) = self.search(&analyzed, &weights, focus);
+        let mut ranking = self.rank(&analyzed, &weights, &candidates, &entry_relevance);
+        // A follow-up that says more than it refers to ("where did they trial e-petitions?")
+        // keeps to that entry only when the entry accounts for all of it; otherwise the
+        // question starts afresh ("and are there any events?").
+        let leaves_focus = focus.is_some()
+            && has_subject
+            && ranking
+                .entries
+                .first()
+                .is_none_or(|top| top.coverage() < 0.999);
+        if leaves_focus {
+            (candidates, _) = {
+                let (c, r) = self.search(&analyzed, &weights, None);
+                ranking = self.rank(&analyzed, &weights, &c, &r);
+                (c, r)
+            };
+        }
         if tracing::enabled!(tracing::Level::TRACE) {
             // Questions come from the public: only their redacted form reaches a log.
             let q = crate::redact::redact(q);
-            for r in ranked.iter().take(6) {
+            for r in ranking.entries.iter().take(6) {
                 let c = &candidates[r.best];
-                tracing::trace!(q, score = r.score, coverage = r.coverage, similarity = r.similarity, passage = %self.entries()[c.entry].passage_id(c.number), "candidate");
+                tracing::trace!(q, score = r.score, features = ?r.features, passage = %self.entries()[c.entry].passage_id(c.number), "candidate");
             }
         }
-        Ok(self.respond(q, &analyzed, &candidates, &ranked, limit))
+        let (response, confidence) =
+            self.respond(q, &analyzed, &weights, candidates, &ranking, limit);
+        if let Some(trace) = trace {
+            trace.ranked = ranking
+                .entries
+                .iter()
+                .map(|r| (self.entries()[r.entry].id.clone(), r.features))
+                .collect();
+            trace.confidence = confidence;
+        }
+        Ok(response)
     }
 
     /// Each question term's weight: its IDF. A word the corpus has never seen is the best sign
@@ -492,39 +626,41 @@ impl Engine {
         analyzed
             .terms
             .iter()
-            .map(|t| self.stats.idf(&t.term) * if t.known { 1.0 } else { unknown_scale })
+            .map(|t| {
+                if t.rewritten {
+                    0.0
+                } else {
+                    self.stats.idf(&t.term) * if t.known { 1.0 } else { unknown_scale }
+                }
+            })
             .collect()
     }
 
-    /// When the question refers back ("who led it?") to a project from the previous turn and
-    /// names no project itself, the search is confined to that project.
-    fn follow_up_focus(&self, analyzed: &Analyzed, context: Option<&Context>) -> Option<usize> {
-        const REFERRING: &[&str] = &[
-            "it", "its", "that", "this", "they", "them", "their", "those", "project", "scheme",
-        ];
+    /// The programme entry the previous answer was about: its answer, else its first project.
+    fn context_entry(&self, context: Option<&Context>) -> Option<usize> {
         let context = context?;
-        let refers_back = analyzed
-            .words
-            .iter()
-            .any(|w| REFERRING.contains(&w.as_str()));
-        let names_a_project = analyzed
-            .terms
-            .iter()
-            .any(|t| self.project_mentions.contains_key(&self.stats.id(&t.term)));
-        if !refers_back || names_a_project {
-            return None;
-        }
-        let project = |id: &String| {
+        let programme = |id: &String| {
             self.entry_index
                 .get(id)
                 .copied()
-                .filter(|i| self.entries()[*i].kind == Kind::Project)
+                .filter(|i| self.entries()[*i].kind != Kind::Assistant)
         };
+        let project =
+            |id: &String| programme(id).filter(|i| self.entries()[*i].kind == Kind::Project);
         context
             .answer_id
             .as_ref()
-            .and_then(project)
+            .and_then(programme)
             .or_else(|| context.projects.iter().find_map(project))
+    }
+
+    /// Does the question name something of its own, beyond the kind of answer it wants and
+    /// its pointers back ("who led it?" names nothing; "who led PARSOL?" does)?
+    fn has_subject(&self, analyzed: &Analyzed) -> bool {
+        analyzed
+            .terms
+            .iter()
+            .any(|t| !t.rewritten && !analyzed.shape.cue_terms.contains(&t.term))
     }
 
     /// Clauses matching the question's terms and synonyms in `fields`, each with its boost.
@@ -727,8 +863,9 @@ impl Engine {
         });
         let coverage = scoring::coverage(weights, &covered);
         let typed = analyzed
-            .expects
-            .is_some_and(|kind| answer_type::satisfied_by(kind, &text));
+            .shape
+            .asks
+            .is_some_and(|asks| intent::is_factual(asks) && intent::stated_in(asks, &text));
         Some(Candidate {
             entry,
             ordinal,
@@ -742,161 +879,178 @@ impl Engine {
         })
     }
 
-    /// Groups candidates by entry and scores each entry; best first.
-    fn rank(
+    /// Adds the passages of `entry` that are not candidates yet (its first [`READ_PASSAGES`]),
+    /// so the one that answers can be chosen among all of them.
+    fn read_whole_entry<'e>(
+        &'e self,
+        analyzed: &Analyzed,
+        weights: &[f32],
+        candidates: &mut Vec<Candidate<'e>>,
+        entry: usize,
+    ) {
+        let have: HashSet<usize> = candidates
+            .iter()
+            .filter(|c| c.entry == entry)
+            .map(|c| c.ordinal)
+            .collect();
+        for ordinal in self.passage_ordinals(entry).take(READ_PASSAGES) {
+            if !have.contains(&ordinal) {
+                candidates.extend(self.candidate(analyzed, weights, 0.0, ordinal));
+            }
+        }
+    }
+
+    /// What the chance that `top` (ranked first, ahead of `second`) with its chosen passage's
+    /// `fit` is the right answer is computed from.
+    fn confidence_features(
         &self,
         analyzed: &Analyzed,
         weights: &[f32],
-        candidates: &[Candidate],
-        entry_relevance: &HashMap<usize, f32>,
-    ) -> Vec<Ranked> {
-        let top_bm25 = candidates
+        top: &Ranked,
+        second: Option<&Ranked>,
+        fit: f32,
+    ) -> ConfidenceFeatures {
+        use model::CONFIDENCE_FEATURES as NAMES;
+        let total: f32 = weights.iter().sum::<f32>().max(f32::EPSILON);
+        let unknown: f32 = analyzed
+            .terms
             .iter()
-            .map(|c| c.bm25)
-            .fold(f32::EPSILON, f32::max);
-        let top_entry = entry_relevance
-            .values()
-            .copied()
-            .fold(f32::EPSILON, f32::max);
-        let passage_score = |c: &Candidate| {
-            (c.bm25 / top_bm25) * (0.25 + c.coverage) * if c.typed { TYPED_BOOST } else { 1.0 }
+            .zip(weights)
+            .filter(|(t, _)| !t.known && !t.rewritten)
+            .map(|(_, w)| *w)
+            .sum();
+        let searched = analyzed.terms.iter().filter(|t| !t.rewritten).count();
+        let corrected = analyzed.terms.iter().filter(|t| t.corrected).count();
+        let margin = second.map_or(MAX_MARGIN, |s| (top.score - s.score).min(MAX_MARGIN));
+        let mut z = [0.0f32; NAMES.len()];
+        let mut set = |name: &str, value: f32| {
+            let i = NAMES
+                .iter()
+                .position(|n| *n == name)
+                .expect("a confidence feature");
+            z[i] = value;
         };
-        let mut best: HashMap<usize, usize> =
-            HashMap::with_capacity_and_hasher(candidates.len(), Default::default());
-        for (i, c) in candidates.iter().enumerate() {
-            let slot = best.entry(c.entry).or_insert(i);
-            if passage_score(c) > passage_score(&candidates[*slot]) {
-                *slot = i;
-            }
-        }
-        let question_mask = analyzed.ids.mask();
-        let slots = scoring::QuestionSlots::new(analyzed);
-        let mut ranked: Vec<Ranked> = best
-            .into_iter()
-            .map(|(entry, i)| {
-                let c = &candidates[i];
-                let info = &self.info[entry];
-                let similarity = info
-                    .phrasings()
-                    .filter(|(_, mask)| mask.intersects(&question_mask))
-                    .map(|(p, _)| slots.phrasing_similarity(analyzed, weights, p))
-                    .fold(0.0, f32::max);
-                let asked_for = entry_relevance.get(&entry).map_or(0.0, |r| r / top_entry);
-                // An assistant reply's words say nothing about the question and its many
-                // phrasings share one field: only how closely one phrasing matches counts (it
-                // must be close, below), so its relevance is taken as full.
-                let relevance = if self.entries()[entry].kind == Kind::Assistant {
-                    1.0
-                } else {
-                    0.5 * (c.bm25 / top_bm25) + 0.5 * asked_for
-                };
-                let typed = if c.typed { TYPED_BONUS } else { 0.0 };
-                let score = RELEVANCE_SHARE * relevance
-                    + COVERAGE_SHARE * c.coverage
-                    + SIMILARITY_SHARE * similarity
-                    + typed;
-                Ranked {
-                    entry,
-                    best: i,
-                    coverage: c.coverage,
-                    similarity,
-                    score,
-                }
-            })
-            .filter(|r| {
-                self.entries()[r.entry].kind != Kind::Assistant
-                    || r.similarity >= MIN_ASSISTANT_SIMILARITY
-            })
-            .collect();
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
-        ranked
+        set("score", top.score);
+        set("margin", margin);
+        set("coverage", top.coverage());
+        set("unknown_share", unknown / total);
+        set("similarity", top.similarity());
+        set("answer_fit", fit);
+        set("length", (1.0 + searched as f32).ln());
+        set("named", f32::from(u8::from(top.named())));
+        set("corrected_share", corrected as f32 / searched.max(1) as f32);
+        z
     }
 
-    fn respond(
-        &self,
+    fn respond<'e>(
+        &'e self,
         q: &str,
         analyzed: &Analyzed,
-        candidates: &[Candidate],
-        ranked: &[Ranked],
+        weights: &[f32],
+        mut candidates: Vec<Candidate<'e>>,
+        ranking: &rank::Ranking,
         limit: usize,
-    ) -> AskResponse {
+    ) -> (AskResponse, Option<ConfidenceFeatures>) {
         let entries = self.entries();
+        let ranked = &ranking.entries;
         let top = ranked.first();
-        let confidence = top.map_or(0.0, |r| r.coverage * (0.8 + 0.2 * r.similarity));
-        let top_entry = top.map(|r| &entries[r.entry]);
-        let intent = top_entry
-            .and_then(|e| e.assistant.as_ref())
-            .map(|a| a.intent);
-        let confident = confidence >= self.settings.min_confidence;
-
-        let answer = match (top, top_entry, intent) {
-            (Some(r), Some(entry), None | Some(Intent::Reply)) if confident => {
-                let c = &candidates[r.best];
-                Some(Answer {
-                    id: entry.id.clone(),
-                    kind: entry.kind.as_str().to_string(),
-                    title: entry.title.clone(),
-                    text: c.text.to_string(),
-                    passage_id: Some(entry.passage_id(c.number)),
-                    url: entry.url(),
-                    confidence: round(confidence),
-                })
+        // An assistant reply wins when its phrasing is close and no entry of the programme
+        // is asked for more closely.
+        if let Some((entry, similarity)) = ranking.assistant {
+            let beaten = top.is_some_and(|t| t.similarity() > similarity);
+            if similarity >= MIN_ASSISTANT_SIMILARITY && !beaten {
+                return (self.assistant_response(q, entry), None);
             }
-            _ => None,
-        };
-        let assistant_reply = answer
-            .as_ref()
-            .is_some_and(|a| a.kind == Kind::Assistant.as_str());
-        let declined = confident && intent == Some(Intent::Decline);
-
-        // Passages and projects come from the programme's entries, never from assistant replies:
-        // each entry's passages in order of the entry's rank, then of their own relevance.
-        let mut entry_rank: HashMap<usize, (usize, f32)> =
-            HashMap::with_capacity_and_hasher(ranked.len(), Default::default());
-        entry_rank.extend(
-            ranked
+        }
+        let chosen = top.map(|top| {
+            self.read_whole_entry(analyzed, weights, &mut candidates, top.entry);
+            let info = &self.info[top.entry];
+            let focus = reader::focus_weights(analyzed, weights, |id| info.is_subject(id));
+            let own: Vec<usize> = (0..candidates.len())
+                .filter(|i| candidates[*i].entry == top.entry)
+                .collect();
+            let reads: Vec<reader::Read> = own
                 .iter()
-                .enumerate()
-                .filter(|(_, r)| entries[r.entry].kind != Kind::Assistant && r.coverage > 0.0)
-                .map(|(i, r)| (r.entry, (i, r.score))),
-        );
+                .map(|i| {
+                    let c = &candidates[*i];
+                    reader::Read {
+                        number: c.number,
+                        section: c.passage.section.as_deref(),
+                        text: &c.text,
+                        bm25: c.bm25,
+                        terms: &c.terms.distinct,
+                    }
+                })
+                .collect();
+            let choice = reader::choose(analyzed, &focus, analyzed.shape.asks, &reads);
+            let features =
+                self.confidence_features(analyzed, weights, top, ranked.get(1), choice.fit);
+            (own[choice.index], features)
+        });
+        let features = chosen.map(|(_, z)| z);
+        let chosen = chosen.map(|(i, z)| (i, self.settings.model.confidence(&z)));
+        let confident = chosen.filter(|(_, p)| *p >= self.settings.min_confidence);
+        let answer = confident.zip(top).map(|((chosen, confidence), top)| {
+            let entry = &entries[top.entry];
+            let c = &candidates[chosen];
+            Answer {
+                id: entry.id.clone(),
+                kind: entry.kind.as_str().to_string(),
+                title: entry.title.clone(),
+                text: c.text.to_string(),
+                passage_id: Some(entry.passage_id(c.number)),
+                url: entry.url(),
+                confidence: round(confidence),
+            }
+        });
+
+        // Passages that support the answer: the answer's own first, then those of entries
+        // nearly as likely, each accounting for much of the question. Without an answer, the
+        // closest passages are offered as they rank.
+        let top_score = top.map_or(0.0, |t| t.score);
+        let likely = |r: &Ranked| (r.score - top_score).exp();
+        let entry_rank: HashMap<usize, (usize, f32)> = ranked
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| {
+                *i == 0
+                    || answer.is_none()
+                    || (likely(r) >= SUPPORT_SHARE && r.coverage() >= PROJECT_COVERAGE)
+            })
+            .map(|(i, r)| (r.entry, (i, likely(r))))
+            .collect();
+        let chosen_ordinal = confident.map(|(i, _)| candidates[i].ordinal);
         let mut programme: Vec<(f32, &Candidate)> = candidates
             .iter()
             .filter_map(|c| {
-                let (_, entry_score) = entry_rank.get(&c.entry)?;
-                (c.coverage > 0.0).then(|| (0.6 * entry_score + 0.4 * c.coverage, c))
+                let (_, likelihood) = entry_rank.get(&c.entry)?;
+                let first = Some(c.ordinal) == chosen_ordinal;
+                (first || c.coverage > 0.0 && c.bm25 > 0.0).then(|| {
+                    (
+                        if first {
+                            2.0
+                        } else {
+                            0.6 * likelihood + 0.4 * c.coverage
+                        },
+                        c,
+                    )
+                })
             })
             .collect();
-        programme.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let passages = if assistant_reply || declined {
-            Vec::new()
-        } else {
-            self.passage_hits(analyzed, &programme, limit)
-        };
-        let projects = if assistant_reply || declined {
-            Vec::new()
-        } else {
-            self.suggest_projects(&programme)
-        };
+        programme.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.ordinal.cmp(&b.1.ordinal)));
+        let passages = self.passage_hits(analyzed, &programme, limit);
+        let projects = self.suggest_projects(ranked, confident.map(|(i, _)| &candidates[i]));
         let mut ranked_entries: Vec<(usize, usize)> =
             entry_rank.iter().map(|(e, (i, _))| (*i, *e)).collect();
         ranked_entries.sort_unstable();
-        let suggestions = if declined {
-            Vec::new()
-        } else {
-            self.suggestions(answer.as_ref(), ranked_entries.into_iter().map(|(_, e)| e))
-        };
-        let declined_text = if declined {
-            top.map(|r| candidates[r.best].text.as_ref())
-        } else {
-            None
-        };
-        let fallback = answer.is_none().then(|| self.fallback(declined_text));
+        let suggestions =
+            self.suggestions(answer.as_ref(), ranked_entries.into_iter().map(|(_, e)| e));
+        let fallback = answer.is_none().then(|| self.fallback(None));
         let context = Context {
             answer_id: answer.as_ref().map(|a| a.id.clone()),
             projects: projects.iter().map(|p| p.id.clone()).collect(),
         };
-        AskResponse {
+        let response = AskResponse {
             query: q.to_string(),
             answer,
             passages,
@@ -906,11 +1060,14 @@ impl Engine {
             fallback,
             context,
             feedback_url: None,
-        }
+        };
+        (response, features)
     }
 
-    /// The answer to a question that is exactly one of an assistant entry's triggers.
-    fn assistant_reply(&self, q: &str, entry: usize) -> AskResponse {
+    /// The reply of an assistant entry: its text for a reply ("hello"), or no answer and its
+    /// text as the fallback's message for a decline (a resident's own council business). A
+    /// reply's related projects come with it ("which project do you mean?" offers some).
+    fn assistant_response(&self, q: &str, entry: usize) -> AskResponse {
         let e = &self.entries()[entry];
         let first = e.passages.first();
         let first_text = self.passage_texts(e).next();
@@ -927,10 +1084,20 @@ impl Engine {
         let fallback = answer
             .is_none()
             .then(|| self.fallback(first_text.as_deref()));
-        let suggestions = if answer.is_some() {
-            self.suggestions(answer.as_ref(), std::iter::empty())
+        let (suggestions, projects) = if answer.is_some() {
+            let projects: Vec<ProjectHit> = e
+                .related
+                .iter()
+                .filter_map(|id| self.entry_index.get(id))
+                .filter_map(|i| self.project_hit(*i, 1.0))
+                .take(MAX_PROJECTS)
+                .collect();
+            (
+                self.suggestions(answer.as_ref(), std::iter::empty()),
+                projects,
+            )
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         AskResponse {
             query: q.to_string(),
@@ -940,7 +1107,7 @@ impl Engine {
             },
             answer,
             passages: Vec::new(),
-            projects: Vec::new(),
+            projects,
             suggestions,
             did_you_mean: None,
             fallback,
@@ -970,53 +1137,58 @@ impl Engine {
                     text: c.text.to_string(),
                     section: c.passage.section.as_deref().map(str::to_string),
                     url: entry.url(),
-                    score: round(*score),
+                    score: round(score.min(1.0)),
                 }
             })
             .collect()
     }
 
-    /// Projects ranked by their own passages, or by being named in a highly ranked passage
-    /// (the FAQ's "Macclesfield … PARSOL" example suggests PARSOL).
-    fn suggest_projects(&self, programme: &[(f32, &Candidate)]) -> Vec<ProjectHit> {
-        let entries = self.entries();
-        let mut scores: HashMap<usize, f32> =
-            HashMap::with_capacity_and_hasher(programme.len(), Default::default());
-        for (score, c) in programme {
-            let mut bump = |entry: usize, score: f32| {
-                let slot = scores.entry(entry).or_insert(0.0);
-                *slot = slot.max(score);
-            };
-            if entries[c.entry].kind == Kind::Project {
-                bump(c.entry, *score);
+    /// Projects worth a look: those ranked nearly as likely as the best entry that account for
+    /// much of the question, and those the answer's passage names (the FAQ's "Macclesfield …
+    /// PARSOL" example suggests PARSOL).
+    fn suggest_projects(&self, ranked: &[Ranked], answer: Option<&Candidate>) -> Vec<ProjectHit> {
+        let top_score = ranked.first().map_or(0.0, |t| t.score);
+        let mut chosen: Vec<(usize, f32)> = Vec::with_capacity(MAX_PROJECTS);
+        let mut add = |entry: usize, likelihood: f32| {
+            if !chosen.iter().any(|(e, _)| *e == entry) {
+                chosen.push((entry, likelihood));
             }
+        };
+        for r in ranked {
+            let likelihood = (r.score - top_score).exp();
+            if likelihood < PROJECT_SHARE {
+                break;
+            }
+            if self.entries()[r.entry].kind == Kind::Project && r.coverage() >= PROJECT_COVERAGE {
+                add(r.entry, likelihood);
+            }
+        }
+        if let Some(c) = answer {
             for id in c.terms.distinct.iter() {
                 if let Some(&project) = self.project_mentions.get(id) {
-                    bump(project, score * 0.9);
+                    add(project, 1.0);
                 }
             }
         }
-        let mut ranked: Vec<(usize, f32)> = scores.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let top = ranked.first().map_or(1.0, |r| r.1.max(f32::EPSILON));
-        ranked
+        chosen
             .into_iter()
-            .filter(|(_, s)| *s / top >= 0.5)
+            .filter_map(|(entry, likelihood)| self.project_hit(entry, likelihood))
             .take(MAX_PROJECTS)
-            .filter_map(|(i, score)| {
-                let entry = &entries[i];
-                let p = entry.project.as_ref()?;
-                Some(ProjectHit {
-                    id: entry.id.clone(),
-                    name: p.name.clone(),
-                    short_name: p.short_name.clone(),
-                    summary: p.summary.clone(),
-                    lead: p.lead.clone(),
-                    url: entry.url().unwrap_or_default(),
-                    score: round(score / top),
-                })
-            })
             .collect()
+    }
+
+    fn project_hit(&self, entry: usize, score: f32) -> Option<ProjectHit> {
+        let entry = &self.entries()[entry];
+        let p = entry.project.as_ref()?;
+        Some(ProjectHit {
+            id: entry.id.clone(),
+            name: p.name.clone(),
+            short_name: p.short_name.clone(),
+            summary: p.summary.clone(),
+            lead: p.lead.clone(),
+            url: entry.url().unwrap_or_default(),
+            score: round(score),
+        })
     }
 
     /// Follow-up questions: the answer's related entries, then the next best entries.
@@ -1085,41 +1257,61 @@ fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
         .project
         .iter()
         .flat_map(|p| p.keywords.iter().map(String::as_str));
-    let phrasing_texts: Vec<&str> = title
+    let phrasing_texts: Vec<(PhrasingKind, &str)> = title
         .into_iter()
-        .chain(entry.alternates.iter().map(String::as_str))
-        .chain(triggers)
-        .chain(entry.names())
-        .chain(keywords)
+        .map(|t| (PhrasingKind::Title, t))
+        .chain(
+            entry
+                .alternates
+                .iter()
+                .map(|t| (PhrasingKind::Alternate, t.as_str())),
+        )
+        .chain(triggers.map(|t| (PhrasingKind::Trigger, t)))
+        .chain(entry.project.iter().flat_map(|p| {
+            [p.name.as_str(), p.short_name.as_str()]
+                .into_iter()
+                .map(|t| (PhrasingKind::Name, t))
+                .chain(p.aliases.iter().map(|t| (PhrasingKind::Alias, t.as_str())))
+        }))
+        .chain(keywords.map(|t| (PhrasingKind::Keyword, t)))
         .collect();
     // Distinct terms by text (each unknown one keeps its own weight), sorted by id.
-    let phrasings: Vec<Vec<(u32, f32)>> = phrasing_texts
+    type Phrasing = ((PhrasingKind, Option<Opening>), Vec<(u32, f32)>);
+    let phrasings: Vec<Phrasing> = phrasing_texts
         .iter()
-        .map(|text| {
+        .map(|(kind, text)| {
             let mut phrasing: Vec<(u32, f32)> = terms_of(text)
                 .into_iter()
                 .map(|t| (stats.id(&t), stats.idf(&t)))
                 .collect();
             phrasing.sort_by_key(|(id, _)| *id);
-            phrasing
+            let opening = matches!(kind, PhrasingKind::Title | PhrasingKind::Alternate)
+                .then(|| intent::read(&question::words_of(text)).opening)
+                .flatten();
+            ((*kind, opening), phrasing)
         })
-        .filter(|p| !p.is_empty())
+        .filter(|(_, p)| !p.is_empty())
         .collect();
-    let mut terms: Vec<u32> = phrasings
-        .iter()
-        .flatten()
-        .map(|(id, _)| *id)
-        .filter(|id| *id != UNKNOWN)
-        .collect();
-    terms.sort_unstable();
-    terms.dedup();
+    let ids_of = |keep: &dyn Fn(PhrasingKind) -> bool| {
+        let mut ids: Vec<u32> = phrasings
+            .iter()
+            .filter(|((kind, _), _)| keep(*kind))
+            .flat_map(|(_, p)| p.iter().map(|(id, _)| *id))
+            .filter(|id| *id != UNKNOWN)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let terms = ids_of(&|_| true);
+    let subject = ids_of(&|kind| matches!(kind, PhrasingKind::Title | PhrasingKind::Name));
     let phrasing_masks = phrasings
         .iter()
-        .map(|p| scoring::mask_of(p.iter().map(|(id, _)| *id)))
+        .map(|(_, p)| scoring::mask_of(p.iter().map(|(id, _)| *id)))
         .collect();
     let phrasing_ends = phrasings
         .iter()
-        .scan(0u32, |end, p| {
+        .scan(0u32, |end, (_, p)| {
             *end += p.len() as u32;
             Some(*end)
         })
@@ -1127,7 +1319,9 @@ fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
     EntryInfo {
         terms_mask: scoring::mask_of(terms.iter().copied()),
         terms: terms.into_boxed_slice(),
-        phrasing_terms: phrasings.into_iter().flatten().collect(),
+        subject: subject.into_boxed_slice(),
+        phrasing_kinds: phrasings.iter().map(|(k, _)| *k).collect(),
+        phrasing_terms: phrasings.into_iter().flat_map(|(_, p)| p).collect(),
         phrasing_ends,
         phrasing_masks,
     }

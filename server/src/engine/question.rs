@@ -4,7 +4,7 @@
 
 use signpost_indexer::analysis::{self, Term, Word};
 
-use super::answer_type::{self, AnswerType};
+use super::intent::{self, Shape};
 use super::scoring::QuestionIds;
 use super::synonyms::{Expansion, Synonyms};
 use super::vocabulary::Vocabulary;
@@ -84,8 +84,9 @@ pub struct Analyzed {
     pub corrected: Option<String>,
     /// Every folded word, stop words included (for recognising follow-ups).
     pub words: Vec<String>,
-    /// The kind of fact the question asks for ("how much" → an amount), if any.
-    pub expects: Option<AnswerType>,
+    /// How the question is asked: its opening, the kind of answer it wants, whether it
+    /// refers back.
+    pub shape: Shape,
     /// The terms and synonym phrases as the index's term ids, filled in by the engine (which
     /// knows them) right after analysis.
     pub ids: QuestionIds,
@@ -224,10 +225,20 @@ pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyze
         terms: distinct,
         expansions,
         corrected: any_correction.then_some(corrected_text),
-        expects: answer_type::expected(&words),
+        shape: intent::read(&words),
         ids: QuestionIds::default(),
         words,
     }
+}
+
+/// A text's folded words in order, stop words included, without joined compounds: what
+/// [`intent::read`] reads.
+pub fn words_of(text: &str) -> Vec<String> {
+    analysis::words(text)
+        .into_iter()
+        .filter(|w| !w.compound)
+        .map(|w| w.folded)
+        .collect()
 }
 
 /// "e government" and "e gov" are written apart but indexed joined: when two neighbouring

@@ -474,7 +474,7 @@ mod tests {
             expansions: Vec::new(),
             corrected: None,
             words: Vec::new(),
-            expects: None,
+            shape: Default::default(),
             ids: QuestionIds::default(),
         }
     }

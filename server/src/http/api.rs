@@ -356,7 +356,7 @@ pub fn project_detail(engine: &Engine, entry: &Entry) -> ProjectDetail {
         .expect("callers pass project entries");
     let mut sections: Vec<Section> = Vec::new();
     for (number, (passage, text)) in entry
-        .passages
+        .written_passages()
         .iter()
         .zip(engine.passage_texts(entry))
         .enumerate()

@@ -17,6 +17,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use signpost_indexer::analysis;
 use signpost_indexer::corpus::{Entry, Kind, Strand};
+use signpost_indexer::passages::{OUTCOMES_SECTION, PRODUCTS_SECTION};
 
 use super::api::PROGRAMME_PROJECTS;
 use super::html::{is_web_link, lookup_href, query_value, Esc, Marked, Page, Paragraphs, Section};
@@ -26,10 +27,8 @@ use crate::engine::{Answer, AskRequest, AskResponse, Engine};
 pub const LOOKUP_JS: &str = include_str!("../../assets/lookup.js");
 pub const LOOKUP_CSS: &str = include_str!("../../assets/lookup.css");
 
-/// The section of a project entry that lists what it produced (see corpus/README.md).
-const PRODUCTS_SECTION: &str = "What it produced";
 /// Sections the corpus writes as one bullet per passage.
-const LIST_SECTIONS: &[&str] = &[PRODUCTS_SECTION, "Councils and outcomes"];
+const LIST_SECTIONS: &[&str] = &[PRODUCTS_SECTION, OUTCOMES_SECTION];
 /// How many products a project card in the lookup results shows before "more".
 const CARD_PRODUCTS: usize = 3;
 /// The strands, in the order the directory offers them.
@@ -796,7 +795,7 @@ pub async fn project(State(state): State<AppState>, Path(slug): Path<String>) ->
 
     // Passages in order, grouped under their headings.
     let mut index = 0;
-    let passages = &entry.passages;
+    let passages = entry.written_passages();
     let mut texts = engine.passage_texts(entry);
     while index < passages.len() {
         let section = passages[index].section.as_deref();

@@ -1,0 +1,195 @@
+//! A resident's own council business ("my bin", "my school place", "the council house waiting
+//! list") is pointed to their council, even when it shares words with a project: "my bus pass
+//! has stopped working" is for the council that issued it, not for the smart card project.
+//!
+//! The phrasings live in the corpus, as the `triggers` of an assistant entry whose intent is
+//! `decline`. A trigger matches when all its words (stemmed, small words such as "my"
+//! included) occur close together in the question, in any order, so "my housing benefit
+//! claim" matches `my claim`. The entry's `unless` words ("project", "programme") keep a
+//! question about the programme ("did any national project do benefit claims online?") from
+//! being declined; naming a project does not ("my bus pass smartcard has stopped working" is
+//! still about one person's card).
+
+use rustc_hash::FxHashSet as HashSet;
+
+use signpost_indexer::analysis;
+use signpost_indexer::corpus::{Entry, Intent};
+
+/// How many words apart the first and last word of a trigger may be found.
+const WINDOW: usize = 6;
+
+/// One decline entry's phrasings, compiled.
+struct Rule {
+    entry: usize,
+    /// Each trigger's stemmed words.
+    triggers: Vec<Vec<String>>,
+    /// Stems that keep a question from being declined.
+    unless: HashSet<String>,
+}
+
+/// Every decline rule of a corpus.
+#[derive(Default)]
+pub struct Declines {
+    rules: Vec<Rule>,
+}
+
+fn stems(text: &str) -> Vec<String> {
+    analysis::words(text)
+        .into_iter()
+        .filter(|w| !w.compound)
+        .map(|w| analysis::stem(&w.folded))
+        .collect()
+}
+
+impl Declines {
+    pub fn compile(entries: &[Entry]) -> Declines {
+        let rules = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(entry, e)| {
+                let assistant = e.assistant.as_ref()?;
+                (assistant.intent == Intent::Decline).then(|| Rule {
+                    entry,
+                    triggers: assistant
+                        .triggers
+                        .iter()
+                        .map(|t| stems(t))
+                        .filter(|t| !t.is_empty())
+                        .collect(),
+                    unless: assistant.unless.iter().flat_map(|u| stems(u)).collect(),
+                })
+            })
+            .collect();
+        Declines { rules }
+    }
+
+    /// The decline entry whose phrasing the question uses, if any. `words` are the question's
+    /// folded words in order (stop words included).
+    pub fn matching(&self, words: &[String]) -> Option<usize> {
+        if self.rules.is_empty() {
+            return None;
+        }
+        let stemmed: Vec<String> = words.iter().map(|w| analysis::stem(w)).collect();
+        self.rules.iter().find_map(|rule| {
+            if stemmed.iter().any(|s| rule.unless.contains(s)) {
+                return None;
+            }
+            rule.triggers
+                .iter()
+                .any(|trigger| occurs_close(trigger, &stemmed))
+                .then_some(rule.entry)
+        })
+    }
+}
+
+/// Do all of `trigger`'s words occur within [`WINDOW`] words of each other in `words`?
+fn occurs_close(trigger: &[String], words: &[String]) -> bool {
+    let Some(first) = trigger.first() else {
+        return false;
+    };
+    // Every place the trigger's rarest-to-find first word occurs starts a window around it.
+    words.iter().enumerate().any(|(at, word)| {
+        if word != first {
+            return false;
+        }
+        let from = at.saturating_sub(WINDOW);
+        let to = (at + WINDOW + 1).min(words.len());
+        let window = &words[from..to];
+        let mut positions = Vec::with_capacity(trigger.len());
+        for t in trigger {
+            match window.iter().position(|w| w == t) {
+                Some(p) => positions.push(p),
+                None => return false,
+            }
+        }
+        let (lo, hi) = positions
+            .iter()
+            .fold((usize::MAX, 0), |(lo, hi), p| (lo.min(*p), hi.max(*p)));
+        hi - lo <= WINDOW
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use signpost_indexer::corpus::{parse_entry, Kind};
+    use std::path::Path;
+
+    fn declines(triggers: &[&str], unless: &[&str]) -> Declines {
+        let list = |key: &str, items: &[&str]| {
+            if items.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "{key}:\n{}",
+                    items
+                        .iter()
+                        .map(|t| format!("  - {t}\n"))
+                        .collect::<String>()
+                )
+            }
+        };
+        let text = format!(
+            "---\nid: your-council\nintent: decline\n{}{}---\nAsk your council.\n",
+            list("triggers", triggers),
+            list("unless", unless)
+        );
+        let entry = parse_entry(Kind::Assistant, Path::new("a.md"), &text).unwrap();
+        Declines::compile(&[entry])
+    }
+
+    fn words(q: &str) -> Vec<String> {
+        analysis::words(q)
+            .into_iter()
+            .filter(|w| !w.compound)
+            .map(|w| w.folded)
+            .collect()
+    }
+
+    #[test]
+    fn a_trigger_matches_its_words_close_together_in_any_order() {
+        let d = declines(
+            &["my claim", "waiting list", "school appeal"],
+            &["project", "programme"],
+        );
+        let cases = [
+            ("when will my housing benefit claim be decided", true),
+            ("council house waiting list", true),
+            (
+                "my daughter didn't get her school place, how do I appeal",
+                true,
+            ),
+            (
+                "did any national project do electronic benefit claims",
+                false,
+            ),
+            ("claim housing benefit online", false),
+            ("my list is waiting", true),
+            ("what is on the waiting list for the programme", false),
+        ];
+        for (q, declined) in cases {
+            assert_eq!(d.matching(&words(q)).is_some(), declined, "{q}");
+        }
+    }
+
+    #[test]
+    fn unless_words_make_it_about_the_programme() {
+        let d = declines(&["my bus pass"], &["project"]);
+        assert!(d
+            .matching(&words("my bus pass smartcard stopped working"))
+            .is_some());
+        assert!(d
+            .matching(&words("did a project put my bus pass on a smartcard"))
+            .is_none());
+    }
+
+    #[test]
+    fn words_far_apart_do_not_make_a_trigger() {
+        let d = declines(&["my bin"], &[]);
+        assert!(d
+            .matching(&words(
+                "my manager asked me to find out what the national projects did about the bin"
+            ))
+            .is_none());
+    }
+}

@@ -1,0 +1,165 @@
+//! Ranking the candidate entries: each gets the features [`model::RANK_FEATURES`] names, and
+//! its score is their weighted sum with the fitted weights. Assistant replies ("hello", "are
+//! you a person?") are not ranked with the programme's entries: their words say nothing about
+//! the programme, so only how closely the question matches one of their phrasings counts.
+
+use super::model::{self, RankFeatures};
+use super::{scoring, Analyzed, Candidate, Engine, HashMap, Kind, UNKNOWN};
+
+/// A candidate entry with its features and score.
+pub(super) struct Ranked {
+    pub entry: usize,
+    /// Its best candidate passage, by index into the candidates.
+    pub best: usize,
+    pub features: RankFeatures,
+    pub score: f32,
+}
+
+impl Ranked {
+    pub fn coverage(&self) -> f32 {
+        self.features[feature("coverage")]
+    }
+
+    pub fn similarity(&self) -> f32 {
+        self.features[feature("similarity")]
+    }
+
+    pub fn named(&self) -> bool {
+        self.features[feature("named")] > 0.0
+    }
+}
+
+/// The place of a feature in [`model::RANK_FEATURES`].
+const fn feature(name: &str) -> usize {
+    let mut i = 0;
+    while i < model::RANK_FEATURES.len() {
+        if eq(model::RANK_FEATURES[i], name) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("no such feature")
+}
+
+const fn eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The ranked programme entries, best first, and the assistant reply that matches the
+/// question most closely with its similarity, if any does.
+pub(super) struct Ranking {
+    pub entries: Vec<Ranked>,
+    pub assistant: Option<(usize, f32)>,
+}
+
+impl Engine {
+    /// Groups candidates by entry, works out each entry's features and scores it.
+    pub(super) fn rank(
+        &self,
+        analyzed: &Analyzed,
+        weights: &[f32],
+        candidates: &[Candidate],
+        entry_relevance: &HashMap<usize, f32>,
+    ) -> Ranking {
+        let top_bm25 = candidates
+            .iter()
+            .map(|c| c.bm25)
+            .fold(f32::EPSILON, f32::max);
+        let top_entry = entry_relevance
+            .values()
+            .copied()
+            .fold(f32::EPSILON, f32::max);
+        // An entry's best passage, for its features: relevant, covering, stating the fact.
+        let passage_score = |c: &Candidate| {
+            (c.bm25 / top_bm25) * (0.25 + c.coverage) * if c.typed { 1.3 } else { 1.0 }
+        };
+        let mut best: HashMap<usize, (usize, f32)> =
+            HashMap::with_capacity_and_hasher(candidates.len(), Default::default());
+        for (i, c) in candidates.iter().enumerate() {
+            let slot = best.entry(c.entry).or_insert((i, 0.0));
+            if passage_score(c) > passage_score(&candidates[slot.0]) {
+                slot.0 = i;
+            }
+            slot.1 += c.bm25;
+        }
+        let top_evidence = best
+            .values()
+            .map(|(_, sum)| *sum)
+            .fold(f32::EPSILON, f32::max);
+        let question_mask = analyzed.ids.mask();
+        let slots = scoring::QuestionSlots::new(analyzed);
+        let opening = analyzed.shape.opening;
+        let said: Vec<u32> = analyzed.ids.all().collect();
+        let mut assistant: Option<(usize, f32)> = None;
+        let mut entries: Vec<Ranked> = Vec::with_capacity(best.len());
+        for (entry, (i, evidence)) in best {
+            let c = &candidates[i];
+            let info = &self.info[entry];
+            let mut similarity = 0.0f32;
+            let mut same_opening = 0.0f32;
+            let mut title = 0.0f32;
+            let mut named = false;
+            for (phrasing, mask, (kind, phrasing_opening)) in info.phrasings() {
+                if !mask.intersects(&question_mask) {
+                    continue;
+                }
+                let s = slots.phrasing_similarity(analyzed, weights, phrasing);
+                similarity = similarity.max(s);
+                if opening.is_some() && *phrasing_opening == opening {
+                    same_opening = same_opening.max(s);
+                }
+                match kind {
+                    super::PhrasingKind::Title => title = s,
+                    super::PhrasingKind::Name | super::PhrasingKind::Alias if s > 0.0 => {
+                        named |= phrasing
+                            .iter()
+                            .all(|(id, _)| *id != UNKNOWN && said.contains(id));
+                    }
+                    _ => {}
+                }
+            }
+            if self.entries()[entry].kind == Kind::Assistant {
+                if assistant.is_none_or(|(e, s)| {
+                    (similarity, std::cmp::Reverse(entry)) > (s, std::cmp::Reverse(e))
+                }) {
+                    assistant = Some((entry, similarity));
+                }
+                continue;
+            }
+            let entry_covered = scoring::covered(analyzed, |id| {
+                info.terms_mask.may_hold(id) && info.terms.binary_search(&id).is_ok()
+            });
+            let mut features: RankFeatures = [0.0; model::RANK_FEATURES.len()];
+            features[feature("entry_relevance")] =
+                entry_relevance.get(&entry).map_or(0.0, |r| r / top_entry);
+            features[feature("passage_relevance")] = c.bm25 / top_bm25;
+            features[feature("coverage")] = c.coverage;
+            features[feature("entry_coverage")] = scoring::coverage(weights, &entry_covered);
+            features[feature("similarity")] = similarity;
+            features[feature("same_opening_similarity")] = same_opening;
+            features[feature("title_similarity")] = title;
+            features[feature("evidence")] = evidence / top_evidence;
+            features[feature("states_fact")] = f32::from(u8::from(c.typed));
+            features[feature("named")] = f32::from(u8::from(named));
+            entries.push(Ranked {
+                entry,
+                best: i,
+                score: self.settings.model.score(&features),
+                features,
+            });
+        }
+        entries.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        Ranking { entries, assistant }
+    }
+}
