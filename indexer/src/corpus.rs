@@ -468,16 +468,32 @@ fn values(list: Vec<(usize, String)>) -> Vec<String> {
     list.into_iter().map(|(_, v)| v).collect()
 }
 
+/// The longest entry id [`is_slug`] accepts.
+pub const MAX_ID_LEN: usize = 64;
+
 /// Is `id` a valid slug: lower-case ASCII letters and digits, single inner hyphens.
 pub fn is_slug(id: &str) -> bool {
     !id.is_empty()
-        && id.len() <= 64
+        && id.len() <= MAX_ID_LEN
         && id
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !id.starts_with('-')
         && !id.ends_with('-')
         && !id.contains("--")
+}
+
+/// What two FAQ titles are compared by: lower-case, with every run of whitespace one space, so
+/// "Is there a helpline?" and "is there a  HELPLINE?" are the same question.
+pub fn title_key(title: &str) -> String {
+    let mut key = String::with_capacity(title.len());
+    for word in title.split_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    key
 }
 
 /// Parses and validates one entry file's text. `path` is used only in problems.
