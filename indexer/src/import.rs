@@ -1026,4 +1026,47 @@ mod tests {
             assert_eq!(built.entries, count, "{name}");
         }
     }
+
+    #[test]
+    fn ten_thousand_faq_entries_import_load_build_and_open() {
+        const N: usize = 10_000;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("faq.csv");
+        let mut writer = csv::Writer::from_path(&path).unwrap();
+        writer.write_record(["id", "question", "answer"]).unwrap();
+        for n in 0..N {
+            writer
+                .write_record([
+                    format!("q{n}"),
+                    format!("How do I renew licence number {n}, please?"),
+                    format!("Licence {n} is renewed online.\n\nOr, for licence {n}, by post."),
+                ])
+                .unwrap();
+        }
+        writer.flush().unwrap();
+        drop(writer);
+
+        let out = dir.path().join("corpus");
+        let summary = import_file(&path, &out).unwrap();
+        assert_eq!((summary.entries, summary.passages), (N, 2 * N));
+        let corpus = corpus::load(&out).unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(corpus.of_kind(Kind::Faq).count(), N);
+        let index = dir.path().join("index");
+        let built = crate::build_from_dir(&out, &index).unwrap();
+        assert_eq!((built.entries, built.passages), (N, 2 * N));
+        let open = crate::open_index(&index).unwrap();
+        assert_eq!(open.manifest.corpus.of_kind(Kind::Faq).count(), N);
+        assert_eq!(open.reader.searcher().num_docs(), (3 * N) as u64);
+        let last = open
+            .manifest
+            .corpus
+            .entries
+            .iter()
+            .position(|e| e.id == "faq-q9999");
+        let last = last.expect("the last row's entry");
+        assert_eq!(
+            open.manifest.corpus.entries[last].title,
+            "How do I renew licence number 9999, please?"
+        );
+    }
 }
