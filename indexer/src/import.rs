@@ -453,10 +453,15 @@ fn read_csv(bytes: &[u8], found: &mut Found) -> Vec<Row> {
         match at[..] {
             [one] => Some(one),
             [] if required => {
+                let hint = if names.len() == 1 && names[0].contains([';', '\t']) {
+                    " (columns must be separated by commas)"
+                } else {
+                    ""
+                };
                 found.push((
                     1,
                     format!(
-                        "no `{}` column: the header row names {}",
+                        "no `{}` column: the header row names {}{hint}",
                         wanted.join("` or `"),
                         names.join(", ")
                     ),
@@ -805,6 +810,14 @@ mod tests {
                 b"q,a\nQ?,A.\n",
                 &[
                     (1, "no `question` column: the header row names q, a"),
+                    (1, "no `answer` or `answers` column"),
+                ],
+            ),
+            (
+                "faq.csv",
+                b"question;answer\nQ?;A.\n",
+                &[
+                    (1, "no `question` column: the header row names question;answer (columns must be separated by commas)"),
                     (1, "no `answer` or `answers` column"),
                 ],
             ),

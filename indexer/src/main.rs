@@ -112,6 +112,9 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Import { file, out, force } => {
             let summary = import::import_file_with(&file, &out, import::ImportOptions { force })?;
             println!("{}: {summary}", file.display());
+            // The rest of the corpus may name an FAQ id the import replaced, or use one of its
+            // ids: say so now rather than at the next build.
+            corpus::load(&out)?;
             Ok(())
         }
         Command::Generate {
