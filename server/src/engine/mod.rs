@@ -159,9 +159,9 @@ struct EntryInfo {
     terms: Box<[u32]>,
     /// Their [`scoring::mask_of`].
     terms_mask: scoring::TermMask,
-    /// Term ids of the entry's title, name and short name, sorted: what names the entry, as
-    /// opposed to what a question asks about it. An alias is left out: "what did the CRM
-    /// Academy do" asks about the academy, not about CRM as a whole.
+    /// Term ids of the entry's title, names and whole-entry aliases, sorted: what names the
+    /// entry, as opposed to what a question asks about it. An alias naming a part of it is
+    /// left out: "what did the CRM Academy do" asks about the academy, not CRM as a whole.
     subject: Box<[u32]>,
     /// Each way of asking for the entry, as distinct term ids with their weights, one
     /// phrasing after another (a list per phrasing cost more than the phrasing at scale).
@@ -965,7 +965,20 @@ impl Engine {
         let chosen = top.map(|top| {
             self.read_whole_entry(analyzed, weights, &mut candidates, top.entry);
             let info = &self.info[top.entry];
-            let focus = reader::focus_weights(analyzed, weights, |id| info.is_subject(id));
+            // Words that ask for a kind of answer the sections give ("led", "produce") are
+            // left to the sections: "who ran it?" is not about a passage that says "run".
+            let cues: Vec<u32> = match analyzed.shape.asks {
+                Some(asks) if !intent::is_factual(asks) => analyzed
+                    .shape
+                    .cue_terms
+                    .iter()
+                    .map(|t| self.stats.id(t))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let focus = reader::focus_weights(analyzed, weights, |id| {
+                info.is_subject(id) || cues.contains(&id)
+            });
             let own: Vec<usize> = (0..candidates.len())
                 .filter(|i| candidates[*i].entry == top.entry)
                 .collect();
@@ -977,8 +990,8 @@ impl Engine {
                         number: c.number,
                         section: c.passage.section.as_deref(),
                         text: &c.text,
-                        bm25: c.bm25,
                         terms: &c.terms.distinct,
+                        words: &c.terms.spans,
                     }
                 })
                 .collect();
@@ -1304,7 +1317,23 @@ fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
         ids
     };
     let terms = ids_of(&|_| true);
-    let subject = ids_of(&|kind| matches!(kind, PhrasingKind::Title | PhrasingKind::Name));
+    // An alias that adds words to one of the entry's names names a part of it ("CRM
+    // Academy"); one that shares no word with them names the whole ("digital TV project").
+    let name_ids = ids_of(&|kind| matches!(kind, PhrasingKind::Title | PhrasingKind::Name));
+    let mut subject = name_ids.clone();
+    for ((kind, _), phrasing) in &phrasings {
+        let names_a_part = phrasing.iter().any(|(id, _)| name_ids.contains(id));
+        if *kind == PhrasingKind::Alias && !names_a_part {
+            subject.extend(
+                phrasing
+                    .iter()
+                    .map(|(id, _)| *id)
+                    .filter(|id| *id != UNKNOWN),
+            );
+        }
+    }
+    subject.sort_unstable();
+    subject.dedup();
     let phrasing_masks = phrasings
         .iter()
         .map(|(_, p)| scoring::mask_of(p.iter().map(|(id, _)| *id)))

@@ -1,15 +1,17 @@
 //! Which of the answer entry's passages answers the question: the right entry with the wrong
 //! passage ("what is PARSOL" → "PARSOL was led by…") is a wrong answer to the person reading.
 //!
-//! A passage is judged on the question's *focus*, the terms the entry's own names and title
+//! A passage is judged on the question's *focus*, the words the entry's own names and title
 //! do not account for ("who led PARSOL": "led"; "what did westminster do about noise":
-//! "westminster", "noise"), and on the kind of answer asked for: a definition comes from a
+//! "westminster", "noise"), each weighted by how rare it is among the entry's passages (as
+//! IDF weighs words across the corpus: "admissions" is in most of eAdmissions' passages,
+//! "toolkit" in one), and on the kind of answer asked for: a definition comes from a
 //! project's Aim (or its summary), who led it from "Who ran it", an amount from a passage
 //! with a "£". With nothing to go on, the entry's first passage is its answer.
 
 use super::intent::{self, Asks};
 use super::question::Analyzed;
-use super::scoring::{self, TermSet};
+use super::scoring::{self, TermSet, UNKNOWN};
 
 /// What is known of one passage of the answer entry.
 pub struct Read<'a> {
@@ -17,9 +19,10 @@ pub struct Read<'a> {
     pub number: usize,
     pub section: Option<&'a str>,
     pub text: &'a str,
-    pub bm25: f32,
     /// The distinct term ids of its text, sorted.
     pub terms: &'a [u32],
+    /// Every word of its text, in order: its term id and its byte range.
+    pub words: &'a [(u32, u32, u32)],
 }
 
 /// The chosen passage and how well it gives the kind of answer asked for (0..1).
@@ -30,65 +33,95 @@ pub struct Choice {
     pub fit: f32,
 }
 
-/// How much each part of the judgement counts.
-const FOCUS: f32 = 1.0;
-const RELEVANCE: f32 = 0.3;
+/// How much each part of the judgement counts. Coverage and frequency are each relative to
+/// the entry's best passage, so a word no passage has changes nothing.
+const COVERAGE: f32 = 1.0;
+const FREQUENCY: f32 = 0.3;
 const SECTION: f32 = 0.6;
+/// "Who led it?" wants the lead whatever else the question says ("who runs the digital TV
+/// service for councils now" is not asking about a passage on services for councils).
+const WHO_SECTION: f32 = 1.2;
 const FACT: f32 = 0.5;
-/// How much a focus word found only through a synonym counts.
-const SYNONYM: f32 = 0.7;
 /// Among otherwise equal passages the earlier wins: an entry's text opens with its answer.
 const ORDER: f32 = 0.002;
+/// How much a focus word found only through a synonym counts ("expo" for "workshops").
+const SYNONYM: f32 = 0.7;
+/// BM25's saturation and length normalisation, for the frequency of focus words.
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
 
 /// The question's term weights with the entry's subject terms (`subject(id)`) set to zero:
-/// what a passage of this entry must say beyond naming the entry.
+/// what a passage of this entry must say beyond naming the entry. Only the words themselves
+/// count: "expo" is not the FAQ title's "events", though one is a synonym of the other.
 pub fn focus_weights(
     analyzed: &Analyzed,
     weights: &[f32],
     subject: impl Fn(u32) -> bool,
 ) -> Vec<f32> {
-    let named = scoring::covered(analyzed, subject);
     weights
         .iter()
-        .enumerate()
-        .map(|(i, w)| if named.contains(i) { 0.0 } else { *w })
+        .zip(&analyzed.ids.terms)
+        .map(|(w, id)| {
+            if *id != UNKNOWN && subject(*id) {
+                0.0
+            } else {
+                *w
+            }
+        })
         .collect()
 }
 
 /// Picks the passage of one entry that answers the question. `passages` is not empty.
 pub fn choose(analyzed: &Analyzed, focus: &[f32], asks: Option<Asks>, passages: &[Read]) -> Choice {
-    let focus_total: f32 = focus.iter().sum();
-    // With nothing asked beyond the entry's name, how often a passage repeats the name says
-    // nothing about whether it answers.
-    let relevance = if focus_total > 0.0 { RELEVANCE } else { 0.0 };
-    let top_bm25 = passages.iter().map(|p| p.bm25).fold(f32::EPSILON, f32::max);
+    let matches: Vec<Vec<f32>> = passages
+        .iter()
+        .map(|p| focus_matches(analyzed, focus, p.terms))
+        .collect();
+    let n = passages.len() as f32;
+    let focus: Vec<f32> = focus
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let having = matches.iter().filter(|m| m[i] > 0.0).count() as f32;
+            w * (1.0 + (n - having + 0.5) / (having + 0.5)).ln()
+        })
+        .collect();
+    let average_length =
+        (passages.iter().map(|p| p.words.len()).sum::<usize>() as f32 / n).max(1.0);
+    let coverage: Vec<f32> = matches
+        .iter()
+        .map(|m| m.iter().zip(&focus).map(|(m, w)| m * w).sum())
+        .collect();
+    let frequency: Vec<f32> = passages
+        .iter()
+        .map(|p| focus_frequency(analyzed, &focus, p.words, average_length))
+        .collect();
+    let best = |values: &[f32]| values.iter().copied().fold(0.0, f32::max);
+    let (best_coverage, best_frequency) = (best(&coverage), best(&frequency));
+    let relative = |v: f32, best: f32| if best > 0.0 { v / best } else { 0.0 };
     let sectioned = passages.iter().any(|p| p.section.is_some());
     let opens_section = |p: &Read| {
         !passages
             .iter()
             .any(|o| o.section == p.section && o.number < p.number)
     };
-    let judged = passages.iter().enumerate().map(|(index, p)| {
-        let focus_share = if focus_total > 0.0 {
-            focus_coverage(analyzed, focus, p.terms) / focus_total
-        } else {
-            0.0
-        };
+    let section_weight = match asks {
+        Some(Asks::Lead | Asks::Partners) => WHO_SECTION,
+        _ => SECTION,
+    };
+    let mut chosen: Option<(f32, usize, (f32, f32))> = None;
+    for (index, p) in passages.iter().enumerate() {
         let fit = fit(asks, sectioned, p, opens_section(p));
-        let score =
-            FOCUS * focus_share + relevance * (p.bm25 / top_bm25) + SECTION * fit.0 + FACT * fit.1
-                - ORDER * p.number.min(100) as f32;
-        (score, index, fit)
-    });
-    let (_, index, (section_fit, fact)) = judged
-        .fold(
-            None,
-            |best: Option<(f32, usize, (f32, f32))>, item| match best {
-                Some(b) if b.0 >= item.0 => Some(b),
-                _ => Some(item),
-            },
-        )
-        .expect("passages is not empty");
+        let score = COVERAGE * relative(coverage[index], best_coverage)
+            + FREQUENCY * relative(frequency[index], best_frequency)
+            + section_weight * fit.0
+            + FACT * fit.1
+            - ORDER * p.number.min(100) as f32;
+        if chosen.is_none_or(|(best, _, _)| score > best) {
+            chosen = Some((score, index, fit));
+        }
+    }
+    let (_, index, (section_fit, fact)) = chosen.expect("passages is not empty");
     let fit = match asks {
         None => 1.0,
         Some(a) if intent::is_factual(a) => fact,
@@ -98,9 +131,9 @@ pub fn choose(analyzed: &Analyzed, focus: &[f32], asks: Option<Asks>, passages: 
     Choice { index, fit }
 }
 
-/// The focus weight a passage's terms account for: a word the question used counts fully, a
-/// synonym of it ("expo" for "workshops") counts [`SYNONYM`].
-fn focus_coverage(analyzed: &Analyzed, focus: &[f32], terms: &[u32]) -> f32 {
+/// How fully a passage's terms match each focus term: 1 for the word the question used,
+/// [`SYNONYM`] for a synonym of it only, 0 otherwise (and 0 for a term outside the focus).
+fn focus_matches(analyzed: &Analyzed, focus: &[f32], terms: &[u32]) -> Vec<f32> {
     let has = |id: u32| terms.binary_search(&id).is_ok();
     let any: TermSet = scoring::covered(analyzed, has);
     analyzed
@@ -110,13 +143,37 @@ fn focus_coverage(analyzed: &Analyzed, focus: &[f32], terms: &[u32]) -> f32 {
         .zip(focus)
         .enumerate()
         .map(|(i, (id, w))| {
-            if *id != scoring::UNKNOWN && has(*id) {
-                *w
+            if *w <= 0.0 {
+                0.0
+            } else if *id != UNKNOWN && has(*id) {
+                1.0
             } else if any.contains(i) {
-                SYNONYM * w
+                SYNONYM
             } else {
                 0.0
             }
+        })
+        .collect()
+}
+
+/// BM25 of the focus words the passage itself uses, weighted by `focus`: a passage that
+/// keeps returning to what was asked ("workshops… workshops… workshop sessions") is about it.
+fn focus_frequency(
+    analyzed: &Analyzed,
+    focus: &[f32],
+    words: &[(u32, u32, u32)],
+    average: f32,
+) -> f32 {
+    let length_factor = K1 * (1.0 - B + B * words.len() as f32 / average);
+    analyzed
+        .ids
+        .terms
+        .iter()
+        .zip(focus)
+        .filter(|(id, w)| **id != UNKNOWN && **w > 0.0)
+        .map(|(id, w)| {
+            let tf = words.iter().filter(|(x, _, _)| x == id).count() as f32;
+            w * tf * (K1 + 1.0) / (tf + length_factor)
         })
         .sum()
 }
@@ -138,4 +195,127 @@ fn fit(asks: Option<Asks>, sectioned: bool, p: &Read, opens_section: bool) -> (f
         0.0
     };
     (section, fact)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::question::QueryTerm;
+    use crate::engine::scoring::QuestionIds;
+
+    /// A question of the given term ids, each weighing 1.
+    fn question(ids: &[u32]) -> Analyzed {
+        Analyzed {
+            terms: ids
+                .iter()
+                .map(|id| QueryTerm {
+                    term: id.to_string(),
+                    known: true,
+                    corrected: false,
+                    rewritten: false,
+                })
+                .collect(),
+            expansions: Vec::new(),
+            corrected: None,
+            words: Vec::new(),
+            shape: Default::default(),
+            ids: QuestionIds {
+                terms: ids.to_vec(),
+                expansions: Vec::new(),
+            },
+        }
+    }
+
+    struct Owned {
+        section: Option<&'static str>,
+        text: &'static str,
+        words: Vec<(u32, u32, u32)>,
+        terms: Vec<u32>,
+    }
+
+    fn passage(section: Option<&'static str>, text: &'static str, words: &[u32]) -> Owned {
+        let mut terms = words.to_vec();
+        terms.sort_unstable();
+        terms.dedup();
+        Owned {
+            section,
+            text,
+            words: words.iter().map(|id| (*id, 0, 0)).collect(),
+            terms,
+        }
+    }
+
+    fn pick(analyzed: &Analyzed, subject: &[u32], asks: Option<Asks>, owned: &[Owned]) -> usize {
+        let reads: Vec<Read> = owned
+            .iter()
+            .enumerate()
+            .map(|(number, o)| Read {
+                number,
+                section: o.section,
+                text: o.text,
+                terms: &o.terms,
+                words: &o.words,
+            })
+            .collect();
+        let weights = vec![1.0; analyzed.terms.len()];
+        let focus = focus_weights(analyzed, &weights, |id| subject.contains(&id));
+        choose(analyzed, &focus, asks, &reads).index
+    }
+
+    #[test]
+    fn a_definition_comes_from_the_aim_and_who_led_it_from_who_ran_it() {
+        // 1 = the project's name, 2 = "led".
+        let project = [
+            passage(Some("Who ran it"), "PARSOL was led by Wandsworth.", &[1, 2]),
+            passage(
+                Some("Aim"),
+                "PARSOL set out to put planning online.",
+                &[1, 5],
+            ),
+            passage(Some("Aim"), "PARSOL covered four services.", &[1, 6]),
+        ];
+        assert_eq!(
+            pick(&question(&[1]), &[1], Some(Asks::Definition), &project),
+            1
+        );
+        assert_eq!(
+            pick(&question(&[1, 2]), &[1], Some(Asks::Lead), &project),
+            0
+        );
+        // With nothing asked and nothing to go on, the first passage answers.
+        assert_eq!(pick(&question(&[1]), &[1], None, &project), 0);
+    }
+
+    #[test]
+    fn a_focus_word_few_passages_have_outweighs_one_most_have() {
+        // 3 = "admissions" (in every passage), 4 = "toolkit" (in one).
+        let project = [
+            passage(None, "route map for admissions", &[3, 7]),
+            passage(None, "admissions standards", &[3, 8]),
+            passage(None, "the admissions toolkit", &[3, 4]),
+        ];
+        assert_eq!(pick(&question(&[3, 4]), &[], None, &project), 2);
+    }
+
+    #[test]
+    fn the_passage_that_keeps_returning_to_the_focus_wins_a_tie() {
+        let faq = [
+            passage(None, "workshops ran in november", &[9, 10]),
+            passage(
+                None,
+                "the workshops… workshops… workshop sessions",
+                &[9, 9, 9, 11],
+            ),
+        ];
+        assert_eq!(pick(&question(&[9]), &[], None, &faq), 1);
+    }
+
+    #[test]
+    fn an_amount_comes_from_a_passage_that_states_one() {
+        let project = [
+            passage(Some("Aim"), "It helped councils.", &[12]),
+            passage(Some("Good to know"), "It received £2.5m.", &[12]),
+        ];
+        assert_eq!(pick(&question(&[12]), &[], Some(Asks::Amount), &project), 1);
+    }
 }
