@@ -31,7 +31,8 @@ pub enum Command {
     Serve,
     /// Score answer quality on a JSONL evaluation file and list the misses.
     Eval {
-        /// The evaluation file (one JSON object per line: q, expect, tags).
+        /// The evaluation file: one case per line, a question {q, expect, must, tags} or a
+        /// conversation {turns: [{q, expect, must}, …], tags}.
         file: PathBuf,
     },
     /// Print the analytics report: questions per day, share answered, top unanswered
