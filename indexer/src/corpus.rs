@@ -2,6 +2,7 @@
 //! corpus folder, and validating it. Validation collects every problem with its file and
 //! line instead of stopping at the first, so an editor can fix a whole batch in one pass.
 
+use std::collections::hash_map::{Entry as Slot, HashMap};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -130,6 +131,10 @@ pub struct Entry {
     pub kind: Kind,
     /// FAQ: the question as published. Project: "SHORT — Full name". Assistant: the id.
     pub title: String,
+    /// The file line the title comes from (FAQ `title`, project `name`, assistant `id`), for
+    /// reporting a duplicate title.
+    #[serde(skip)]
+    pub title_line: usize,
     pub alternates: Vec<String>,
     pub related: Vec<String>,
     /// The file line of each `related` item, for reporting a dangling one.
@@ -468,16 +473,32 @@ fn values(list: Vec<(usize, String)>) -> Vec<String> {
     list.into_iter().map(|(_, v)| v).collect()
 }
 
+/// The longest entry id [`is_slug`] accepts.
+pub const MAX_ID_LEN: usize = 64;
+
 /// Is `id` a valid slug: lower-case ASCII letters and digits, single inner hyphens.
 pub fn is_slug(id: &str) -> bool {
     !id.is_empty()
-        && id.len() <= 64
+        && id.len() <= MAX_ID_LEN
         && id
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !id.starts_with('-')
         && !id.ends_with('-')
         && !id.contains("--")
+}
+
+/// What two FAQ titles are compared by: lower-case, with every run of whitespace one space, so
+/// "Is there a helpline?" and "is there a  HELPLINE?" are the same question.
+pub fn title_key(title: &str) -> String {
+    let mut key = String::with_capacity(title.len());
+    for word in title.split_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    key
 }
 
 /// Parses and validates one entry file's text. `path` is used only in problems.
@@ -531,14 +552,13 @@ pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Pro
     let alternates = values(reader.list("alternates"));
     let (related_lines, related): (Vec<usize>, Vec<String>) =
         reader.list("related").into_iter().unzip();
-    let (title, project, assistant) = match kind {
-        Kind::Faq => (
-            reader.text("title").map(|(_, t)| t).unwrap_or_default(),
-            None,
-            None,
-        ),
+    let (title_line, title, project, assistant) = match kind {
+        Kind::Faq => {
+            let (line, title) = reader.text("title").unwrap_or_default();
+            (line, title, None, None)
+        }
         Kind::Project => {
-            let name = reader.text("name").map(|(_, t)| t).unwrap_or_default();
+            let (name_line, name) = reader.text("name").unwrap_or_default();
             let short_name = reader
                 .text("short_name")
                 .map(|(_, t)| t)
@@ -586,7 +606,7 @@ pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Pro
                 keywords: values(reader.list("keywords")),
                 sources: values(sources),
             };
-            (title, Some(info), None)
+            (name_line, title, Some(info), None)
         }
         Kind::Assistant => {
             let intent = match reader.text("intent") {
@@ -603,8 +623,8 @@ pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Pro
                 let line = reader.fields["triggers"].line;
                 reader.problem(line, "`triggers` needs at least one phrase".into());
             }
-            let title = id.as_ref().map(|(_, id)| id.clone()).unwrap_or_default();
-            (title, None, Some(AssistantInfo { intent, triggers }))
+            let (line, title) = id.clone().unwrap_or_default();
+            (line, title, None, Some(AssistantInfo { intent, triggers }))
         }
     };
 
@@ -638,6 +658,7 @@ pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Pro
         id,
         kind,
         title,
+        title_line,
         alternates,
         related,
         related_lines,
@@ -660,6 +681,24 @@ fn check_across_entries(corpus: &Corpus, problems: &mut Vec<Problem>) {
             });
         } else {
             seen.insert(&entry.id, entry);
+        }
+    }
+    // FAQ titles are questions a resident picks from a list: two the same is one too many.
+    let mut titles: HashMap<String, &Entry> = HashMap::new();
+    for entry in corpus.of_kind(Kind::Faq) {
+        match titles.entry(title_key(&entry.title)) {
+            Slot::Occupied(first) => problems.push(Problem {
+                path: PathBuf::from(&entry.path),
+                line: entry.title_line,
+                message: format!(
+                    "duplicate FAQ title \"{}\": also the title of {}",
+                    entry.title,
+                    first.get().path
+                ),
+            }),
+            Slot::Vacant(slot) => {
+                slot.insert(entry);
+            }
         }
     }
     let ids: HashSet<&str> = corpus.entries.iter().map(|e| e.id.as_str()).collect();
@@ -809,12 +848,90 @@ mod tests {
 
     #[test]
     fn slugs() {
-        for good in ["parsol", "e-pay", "km2"] {
+        for good in [
+            "parsol", "e-pay", "km2", "faq-05", "faq-100", "faq-t001", "0-a",
+        ] {
             assert!(is_slug(good), "{good}");
         }
-        for bad in ["", "-a", "a-", "a--b", "A", "a b", "é"] {
+        for bad in ["", "-a", "a-", "a--b", "A", "a b", "é", "faq_05", "FAQ-05"] {
             assert!(!is_slug(bad), "{bad}");
         }
+        assert!(is_slug(&"a".repeat(MAX_ID_LEN)));
+        assert!(!is_slug(&"a".repeat(MAX_ID_LEN + 1)));
+    }
+
+    #[test]
+    fn faq_ids_are_any_slug() {
+        for (id, ok) in [
+            ("faq-05", true),
+            ("faq-100", true),
+            ("faq-t001", true),
+            ("faq-0001", true),
+            ("faq-T001", false),
+            ("faq--1", false),
+            ("faq-1-", false),
+        ] {
+            let text = format!("---\nid: {id}\ntitle: Q?\n---\nText.\n");
+            let parsed = parse(Kind::Faq, &text);
+            assert_eq!(parsed.is_ok(), ok, "{id}: {parsed:?}");
+            if let Ok(entry) = parsed {
+                assert_eq!(entry.id, id);
+            }
+        }
+    }
+
+    #[test]
+    fn title_keys_ignore_case_and_spacing() {
+        for (a, b, same) in [
+            ("Is there a helpline?", "is there a  HELPLINE?", true),
+            (" Is\tthere\na helpline? ", "Is there a helpline?", true),
+            ("ÉCOLE?", "école?", true),
+            ("Is there a helpline?", "Is there a help line?", false),
+            ("Is there a helpline?", "Is there a helpline", false),
+        ] {
+            assert_eq!(title_key(a) == title_key(b), same, "{a:?} {b:?}");
+        }
+    }
+
+    /// Writes `files` (path under the corpus, text) into a fresh corpus folder.
+    fn corpus_of(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn duplicate_faq_titles_name_both_files_at_the_title_line() {
+        let dir = corpus_of(&[
+            ("faq/a.md", "---\nid: faq-a\ntitle: Is there a helpline?\n---\nYes.\n"),
+            (
+                "faq/b.md",
+                "---\nid: faq-b\n# the same question, differently typed\ntitle: is there a  HELPLINE?\n---\nStill yes.\n",
+            ),
+            ("faq/c.md", "---\nid: faq-c\ntitle: Is there a help line?\n---\nA different one.\n"),
+            // A project may share an FAQ's title: only FAQ titles are listed together.
+            (
+                "projects/p.md",
+                "---\nid: p\nname: Is there a helpline?\nshort_name: Is there a helpline?\nstrand: unknown\nsummary: S.\nsources:\n  - https://example.org/\n---\nText.\n",
+            ),
+        ]);
+        let problems = load(dir.path()).unwrap_err();
+        assert_eq!(problems.0.len(), 1, "{problems}");
+        let problem = &problems.0[0];
+        assert_eq!(problem.path, dir.path().join("faq/b.md"));
+        assert_eq!(problem.line, 4);
+        let a = dir.path().join("faq/a.md");
+        assert_eq!(
+            problem.message,
+            format!(
+                "duplicate FAQ title \"is there a  HELPLINE?\": also the title of {}",
+                a.display()
+            )
+        );
     }
 
     #[test]

@@ -130,7 +130,8 @@ pub fn build_index(corpus: &Corpus, out: &Path, fingerprint: &str) -> Result<Bui
     })
 }
 
-fn sibling(out: &Path, what: &str) -> PathBuf {
+/// A hidden, unique path beside `out` for writing what will replace it.
+pub(crate) fn sibling(out: &Path, what: &str) -> PathBuf {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -258,7 +259,7 @@ fn add_entry(
 }
 
 /// Moves the finished `staging` directory to `out`, replacing what was there.
-fn swap_into_place(staging: &Path, out: &Path) -> Result<(), Error> {
+pub(crate) fn swap_into_place(staging: &Path, out: &Path) -> Result<(), Error> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io { path, source }

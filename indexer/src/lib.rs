@@ -1,11 +1,13 @@
 //! Signpost's indexer: the corpus model and its validation, passage splitting, text
-//! analysis, the tantivy schema, building an index and opening one. Everything that the
-//! writer and the readers of an index must agree on lives here and nowhere else.
+//! analysis, the tantivy schema, building an index and opening one, and importing an FAQ
+//! from a JSON Lines or CSV file into the corpus format. Everything that the writer and the
+//! readers of an index must agree on lives here and nowhere else.
 
 pub mod analysis;
 pub mod corpus;
 pub mod frontmatter;
 pub mod generate;
+pub mod import;
 pub mod index;
 pub mod passages;
 pub mod schema;
@@ -35,6 +37,10 @@ pub enum Error {
     Manifest { path: PathBuf, message: String },
     #[error("search engine: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
+    #[error("the FAQ file has problems:\n{0}")]
+    Import(Problems),
+    #[error("{path} already holds {files} FAQ entry files: import with --force to replace them")]
+    FaqFolderNotEmpty { path: PathBuf, files: usize },
     #[error("{0} failed unexpectedly")]
     Panicked(&'static str),
 }

@@ -1,10 +1,11 @@
-//! `signpost-indexer`: checks the corpus, and builds the index the server reads.
+//! `signpost-indexer`: checks the corpus, builds the index the server reads, and imports an
+//! FAQ from a JSON Lines or CSV file into the corpus.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use signpost_indexer::{corpus, generate, Error};
+use signpost_indexer::{corpus, generate, import, Error};
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +34,23 @@ enum Command {
         /// Where the index goes.
         #[arg(long, env = "SIGNPOST_INDEX", default_value = "data/index")]
         out: PathBuf,
+    },
+    /// Turn an FAQ in a JSON Lines or CSV file into corpus entries, OUT/faq/<id>.md, one a
+    /// question.
+    ///
+    /// JSON Lines (.jsonl or .json): one {"id", "question", "answers": [...]} object a line, the
+    /// id optional. CSV (.csv): a header row naming a `question` column, an `answer` (or
+    /// `answers`) column and optionally an `id` column. Every bad row is listed with its line,
+    /// and nothing is written unless the whole file is good.
+    Import {
+        /// The FAQ file.
+        file: PathBuf,
+        /// The corpus folder to write `faq/` into.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace the FAQ entries already in OUT/faq/ (the whole folder).
+        #[arg(long)]
+        force: bool,
     },
     /// Write a synthetic corpus of exactly N passages, and questions for it, for benchmarks.
     ///
@@ -89,6 +107,14 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Build { corpus, out } => {
             let summary = signpost_indexer::build_from_dir(&corpus, &out)?;
             println!("{}: {summary}", out.display());
+            Ok(())
+        }
+        Command::Import { file, out, force } => {
+            let summary = import::import_file_with(&file, &out, import::ImportOptions { force })?;
+            println!("{}: {summary}", file.display());
+            // The rest of the corpus may name an FAQ id the import replaced, or use one of its
+            // ids: say so now rather than at the next build.
+            corpus::load(&out)?;
             Ok(())
         }
         Command::Generate {

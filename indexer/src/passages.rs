@@ -4,6 +4,10 @@
 //! name a council, a project and an outcome); a `## ` line is a section heading carried by the
 //! passages under it; a paragraph ending in `:` directly before bullets is their lead-in, kept
 //! as context rather than quoted alone; an over-long paragraph is cut at sentence boundaries.
+//! A line starting with `\` is plain text whatever follows: the escape [`escape_line`] writes
+//! for text that would otherwise read as a heading or a bullet (an imported FAQ's answers).
+
+use std::borrow::Cow;
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -21,6 +25,31 @@ pub struct RawPassage {
     pub lead_in: Option<String>,
     /// The 1-based line in the file where the passage starts.
     pub line: usize,
+}
+
+/// Starts a line that is plain text: it is dropped, and the rest is never a heading or bullet.
+pub const ESCAPE: char = '\\';
+
+/// Whether a trimmed line would be read as something other than its own text: a `## `
+/// heading, a `- ` or `* ` bullet, or an escaped line.
+fn is_markup(line: &str) -> bool {
+    line.starts_with("## ")
+        || line.starts_with("- ")
+        || line.starts_with("* ")
+        || line.starts_with(ESCAPE)
+}
+
+/// Writes a single line of text (trimmed, without line breaks) so the splitter reads it back
+/// as exactly that text: with [`ESCAPE`] before it when it would otherwise be markup.
+pub fn escape_line(line: &str) -> Cow<'_, str> {
+    if is_markup(line) {
+        let mut escaped = String::with_capacity(line.len() + 1);
+        escaped.push(ESCAPE);
+        escaped.push_str(line);
+        Cow::Owned(escaped)
+    } else {
+        Cow::Borrowed(line)
+    }
 }
 
 enum Block {
@@ -79,8 +108,21 @@ fn blocks(body: &str, first_line: usize) -> Vec<(usize, Block)> {
     for (offset, raw) in body.lines().enumerate() {
         let line_no = first_line + offset;
         let line = raw.trim();
+        let escaped = line.strip_prefix(ESCAPE).map(str::trim_start);
+        if escaped == Some("") {
+            // A lone escape stands for no text, and does not end a paragraph.
+            continue;
+        }
         if line.is_empty() {
             flush(&mut paragraph, &mut blocks);
+        } else if let Some(text) = escaped {
+            // Plain text, joined as any other text line is.
+            if let Some((_, paragraph)) = paragraph.as_mut() {
+                paragraph.push(' ');
+                paragraph.push_str(text);
+            } else {
+                paragraph = Some((line_no, text.to_string()));
+            }
         } else if let Some(heading) = line.strip_prefix("## ") {
             flush(&mut paragraph, &mut blocks);
             blocks.push((line_no, Block::Heading(heading.trim().to_string())));
@@ -184,5 +226,53 @@ mod tests {
             assert!(word_count(&p.text) <= MAX_PASSAGE_WORDS);
             assert!(p.text.ends_with("testing."), "{}", p.text);
         }
+    }
+
+    #[test]
+    fn an_escaped_line_is_plain_text() {
+        // (body, its passages as (line, text))
+        let cases: &[(&str, &[(usize, &str)])] = &[
+            ("\\- not a bullet\n", &[(1, "- not a bullet")]),
+            ("\\## not a heading\n", &[(1, "## not a heading")]),
+            ("\\* not a bullet\n", &[(1, "* not a bullet")]),
+            ("\\\\ one backslash\n", &[(1, "\\ one backslash")]),
+            ("Text\n\\- goes on\n", &[(1, "Text - goes on")]),
+            ("\\- starts\nand goes on\n", &[(1, "- starts and goes on")]),
+            ("One\n\\\nTwo\n", &[(1, "One Two")]),
+            (
+                "- a bullet\n\n\\- a paragraph\n",
+                &[(1, "a bullet"), (3, "- a paragraph")],
+            ),
+        ];
+        for (body, expected) in cases {
+            let passages = split(body, 1);
+            let got: Vec<_> = passages.iter().map(|p| (p.line, p.text.as_str())).collect();
+            assert_eq!(got, *expected, "{body:?}");
+            assert!(passages.iter().all(|p| p.section.is_none()), "{body:?}");
+        }
+    }
+
+    #[test]
+    fn escape_line_makes_any_line_read_back_as_itself() {
+        let lines = [
+            "- dash",
+            "* star",
+            "## heading",
+            "\\ backslash",
+            "\\- escaped already",
+            "-dash without space",
+            "### three hashes",
+            "---",
+            "plain",
+            "Ends with a colon:",
+        ];
+        for line in lines {
+            let written = escape_line(line);
+            let passages = split(&written, 1);
+            assert_eq!(passages.len(), 1, "{line:?} as {written:?}");
+            assert_eq!(passages[0].text, line, "{line:?} as {written:?}");
+            assert!(passages[0].section.is_none() && passages[0].lead_in.is_none());
+        }
+        assert!(matches!(escape_line("plain"), Cow::Borrowed(_)));
     }
 }
