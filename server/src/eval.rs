@@ -15,8 +15,11 @@
 //! A reliability table says how far the answers' confidence can be trusted.
 //!
 //! [`run_case`] and [`score`] do the work without printing, for tests and for tools such as
-//! a calibration fitter; [`Report`] prints it all.
+//! a calibration fitter; [`Report`] prints it all. [`quality`] measures the engine on external
+//! FAQ collections beside plain BM25 baselines ([`baseline`]).
 
+pub mod baseline;
+pub mod quality;
 pub mod reliability;
 
 use std::collections::{BTreeMap, HashSet};
@@ -42,6 +45,13 @@ pub enum Error {
         line: usize,
         message: String,
     },
+    #[error("{path}: {source}")]
+    Index {
+        path: PathBuf,
+        source: signpost_indexer::Error,
+    },
+    #[error("the BM25 baseline: {0}")]
+    Baseline(#[from] tantivy::TantivyError),
 }
 
 /// One question of a case, with what counts as a right answer.
