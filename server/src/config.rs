@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::{Limits, Settings};
+use crate::eval;
 use crate::http::ratelimit::{IpNet, RateLimit};
 use crate::http::HttpSettings;
 use crate::store::Period;
@@ -31,8 +32,16 @@ pub enum Command {
     Serve,
     /// Score answer quality on a JSONL evaluation file and list the misses.
     Eval {
-        /// The evaluation file (one JSON object per line: q, expect, tags).
+        /// The evaluation file: one case per line, a question {q, expect, must, tags} or a
+        /// conversation {turns: [{q, expect, must}, …], tags}.
         file: PathBuf,
+    },
+    /// Measure answer quality on external FAQ collections (each imported and indexed in a
+    /// scratch folder) beside plain BM25 baselines.
+    Quality {
+        /// Collection folders, each with faq.jsonl and queries-dev.jsonl.
+        #[arg(default_values = eval::quality::DEFAULT_COLLECTIONS)]
+        dirs: Vec<PathBuf>,
     },
     /// Print the analytics report: questions per day, share answered, top unanswered
     /// questions, answers voted "not helpful", most asked questions.

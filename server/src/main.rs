@@ -1,5 +1,5 @@
 //! `signpost-server`: parses configuration, gets the index ready, then serves, evaluates or
-//! prints the analytics report.
+//! prints the analytics report; or measures answer quality on external FAQ collections.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -35,8 +35,16 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.options.validate()?;
     let command = cli.command.unwrap_or(Command::Serve);
-    if let Command::Report { since, top, csv } = command {
-        return report_command(&config, since, top, csv.as_deref());
+    match command {
+        Command::Report { since, top, csv } => {
+            return report_command(&config, since, top, csv.as_deref())
+        }
+        // The collections are indexed on their own: the corpus's index is not needed.
+        Command::Quality { dirs } => {
+            print!("{}", eval::quality::run(&dirs, config.settings)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Eval { .. } | Command::Serve => {}
     }
     let open = index_setup::ensure_index(&config.corpus, &config.index)?;
     let engine = Engine::new(open, config.settings);
@@ -55,7 +63,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!("stopped");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { .. } => unreachable!("handled above"),
+        Command::Report { .. } | Command::Quality { .. } => unreachable!("handled above"),
     }
 }
 

@@ -16,7 +16,7 @@ mod limits; // configurable limits and request timeout; the README lists every e
 mod openapi; // /api/v1/openapi.json covers every public endpoint; its question schema is exactly what the server accepts
 mod pages_lookup; // /lookup, /projects and project pages: no-JS results, escaping, filters, 404
 mod process; // the real binary: SIGTERM/Ctrl-C drain in flight, SIGHUP reindex, full disk, corrupt index at start
-mod quality; // the evaluation on the dev set stays above its floor
+mod quality; // the dev sets and the external FAQ collections stay above their floors
 mod reindex; // POST /admin/reindex under continuous questions: zero failures, answers match their generation
 mod socket; // a real server on 127.0.0.1 answers over HTTP
 mod widget_assets; // widget.js, its hashed URL, the demo page: types, caching, gzip, CORS, CSP
