@@ -43,6 +43,16 @@ pub enum Command {
         #[arg(default_values = eval::quality::DEFAULT_COLLECTIONS)]
         dirs: Vec<PathBuf>,
     },
+    /// Refit the ranking and confidence weights on the evaluation sets' dev data and write
+    /// them to the engine's model file (see server/src/fit/).
+    Fit {
+        /// Where to write the model [default: server/src/engine/model.json].
+        #[arg(long, default_value = "server/src/engine/model.json")]
+        out: PathBuf,
+        /// Print what the fit finds without writing the model.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print the analytics report: questions per day, share answered, top unanswered
     /// questions, answers voted "not helpful", most asked questions.
     Report {

@@ -331,7 +331,7 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, passed: bool) {
+    pub fn add(&mut self, passed: bool) {
         self.total += 1;
         self.passed += usize::from(passed);
     }

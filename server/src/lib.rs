@@ -6,6 +6,7 @@
 pub mod config;
 pub mod engine;
 pub mod eval;
+pub mod fit;
 pub mod http;
 pub mod index_setup;
 pub mod redact;

@@ -1,6 +1,7 @@
 //! `signpost-server`: parses configuration, gets the index ready, then serves, evaluates or
 //! prints the analytics report; or measures answer quality on external FAQ collections.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -44,6 +45,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", eval::quality::run(&dirs, config.settings)?);
             return Ok(ExitCode::SUCCESS);
         }
+        Command::Fit { out, dry_run } => {
+            let report =
+                signpost_server::fit::fit(Path::new("."), &config.corpus, config.settings)?;
+            print!("{}", report.text);
+            if !dry_run {
+                let file = report.model.to_file(report.record);
+                std::fs::write(&out, serde_json::to_string_pretty(&file)? + "\n")
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
+                println!("wrote {}: rebuild to use it", out.display());
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Eval { .. } | Command::Serve => {}
     }
     let open = index_setup::ensure_index(&config.corpus, &config.index)?;
@@ -63,7 +76,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tracing::info!("stopped");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { .. } | Command::Quality { .. } => unreachable!("handled above"),
+        Command::Report { .. } | Command::Quality { .. } | Command::Fit { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -27,6 +27,7 @@ pub mod scoring;
 pub mod suggest;
 pub mod synonyms;
 pub mod vocabulary;
+mod wording;
 
 // Fx hashing: the keys are the engine's own numbers and the corpus's terms, inserted at load;
 // a question only looks them up, so nobody can aim collisions at these tables.
@@ -59,9 +60,8 @@ use vocabulary::Vocabulary;
 /// How many passages, and how many entries, are scored after the first search.
 const CANDIDATES: usize = 40;
 const ENTRY_CANDIDATES: usize = 12;
-/// An entry matched by name but with no passage among the candidates gets a search of its
-/// own only when its name matched at least this share as well as the best-named entry's.
-const MISSING_ENTRY_SHARE: f32 = 0.5;
+/// How many entries whose questions are worded most like the question are scored too.
+const WORDING_CANDIDATES: usize = 5;
 /// How much a synonym counts compared with the word the person typed.
 const SYNONYM_WEIGHT: f32 = 0.7;
 /// Up to this many passages, answers are computed on the async runtime's thread.
@@ -172,6 +172,8 @@ struct EntryInfo {
     phrasing_masks: Box<[scoring::TermMask]>,
     /// Each phrasing's kind and how it opens ("how many…").
     phrasing_kinds: Box<[(PhrasingKind, Option<Opening>)]>,
+    /// The wording of each question the entry answers: its title and alternates.
+    wordings: Box<[wording::Wording]>,
 }
 
 impl EntryInfo {
@@ -290,6 +292,9 @@ pub struct Engine {
     segment_starts: Box<[u32]>,
     /// A resident's own council business, pointed to their council.
     declines: Declines,
+    /// Entries by the wording of their questions, for finding those a question is worded
+    /// like though it shares no searched word with them.
+    wordings: wording::WordingIndex,
     /// The assistant entry that asks which project a question means ([`CLARIFY_ENTRY`]).
     clarify: Option<usize>,
 }
@@ -411,9 +416,11 @@ impl Engine {
             Box::default()
         };
         let declines = Declines::compile(&corpus.entries);
+        let wordings = wording::WordingIndex::build(info.iter().map(|i| &i.wordings[..]));
         let clarify = entry_index.get(CLARIFY_ENTRY).copied();
         Engine {
             declines,
+            wordings,
             clarify,
             passages,
             first_passage,
@@ -765,21 +772,30 @@ impl Engine {
                 .iter()
                 .filter_map(|hit| self.candidate(analyzed, weights, hit.score, ordinal_of(hit)?))
                 .collect();
-        // An entry clearly asked for by name whose passages did not make the cut still gets its
-        // best one (its first when none matches). Weakly named programme entries are left out:
-        // they could not rank first anyway. Assistant entries (one short passage, matched only
-        // by their phrasings) always come along: a decline must be able to win.
+        // An entry asked for by its phrasings whose passages did not make the cut still gets
+        // its best one (its first when none matches): an FAQ whose question matches but whose
+        // answer uses other words ("Will warm weather stop the outbreak?" for "coronavirus and
+        // heat") must be able to win.
+        // So does an entry whose question is worded like this one, though it shares no
+        // searched word ("how many are affected?", "How many cases are there?").
         let strongest = relevance.values().copied().fold(0.0, f32::max);
+        let worded_like = self.wordings.closest(
+            &wording::Wording::of_words(&analyzed.words),
+            WORDING_CANDIDATES,
+        );
         let mut missing: HashMap<usize, Option<(f32, usize)>> =
             HashMap::with_capacity_and_hasher(relevance.len(), Default::default());
         missing.extend(
             relevance
-                .iter()
-                .filter(|(e, r)| {
-                    **r >= MISSING_ENTRY_SHARE * strongest
-                        || self.entries()[**e].kind == Kind::Assistant
-                })
-                .map(|(e, _)| (*e, None))
+                .keys()
+                .copied()
+                .chain(
+                    worded_like
+                        .iter()
+                        .copied()
+                        .filter(|e| *e < self.entries().len()),
+                )
+                .map(|e| (e, None))
                 .filter(|(e, _)| !candidates.iter().any(|c| c.entry == *e)),
         );
         if !missing.is_empty() {
@@ -813,7 +829,8 @@ impl Engine {
         // the name matched, on the scale of the best passage's relevance.
         let top_passage = candidates.iter().map(|c| c.bm25).fold(0.0, f32::max);
         for (entry, best) in missing {
-            let named = top_passage * relevance[&entry] / strongest.max(f32::EPSILON);
+            let named = top_passage * relevance.get(&entry).copied().unwrap_or(0.0)
+                / strongest.max(f32::EPSILON);
             let best = best.or_else(|| Some((0.0, self.passage_ordinals(entry).next()?)));
             if let Some(candidate) = best.and_then(|(score, ordinal)| {
                 self.candidate(analyzed, weights, score.max(named), ordinal)
@@ -1345,7 +1362,14 @@ fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
             Some(*end)
         })
         .collect();
+    let wordings = phrasing_texts
+        .iter()
+        .filter(|(kind, _)| matches!(kind, PhrasingKind::Title | PhrasingKind::Alternate))
+        .map(|(_, text)| wording::Wording::of_words(&question::words_of(text)))
+        .filter(|w| !w.is_empty())
+        .collect();
     EntryInfo {
+        wordings,
         terms_mask: scoring::mask_of(terms.iter().copied()),
         terms: terms.into_boxed_slice(),
         subject: subject.into_boxed_slice(),

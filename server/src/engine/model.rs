@@ -9,10 +9,12 @@
 //! The file names each weight's feature, so a model written for another list of features is
 //! refused rather than misread.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// What an entry's ranking score is made of, each from 0 to about 1.
-pub const RANK_FEATURES: [&str; 10] = [
+pub const RANK_FEATURES: [&str; 11] = [
     // BM25 of the entry document (title, alternate phrasings, names, keywords), over the best.
     "entry_relevance",
     // BM25 of the entry's best passage, over the best passage's.
@@ -33,6 +35,9 @@ pub const RANK_FEATURES: [&str; 10] = [
     "states_fact",
     // The question names the entry (a project's name, short name or alias, whole).
     "named",
+    // How closely the question is worded like the entry's title or an alternate, small words
+    // and word pairs included (see `wording`).
+    "wording_similarity",
 ];
 
 /// What the confidence in an answer is computed from.
@@ -72,8 +77,8 @@ pub struct Model {
 /// `model.json`: each weight under its feature's name, and how the model was fitted.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModelFile {
-    pub ranking: Vec<(String, f32)>,
-    pub confidence: Vec<(String, f32)>,
+    pub ranking: BTreeMap<String, f32>,
+    pub confidence: BTreeMap<String, f32>,
     pub confidence_bias: f32,
     /// How it was fitted: the command, the data, the figures reached. Read by people.
     #[serde(default)]
@@ -136,22 +141,20 @@ pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// The weights of `names`, in order, from a file's named list: every name exactly once.
-fn weights<const N: usize>(list: &[(String, f32)], names: &[&str; N]) -> Result<[f32; N], String> {
+/// The weights of `names`, in order, from a file's map: every name, and no other.
+fn weights<const N: usize>(
+    map: &BTreeMap<String, f32>,
+    names: &[&str; N],
+) -> Result<[f32; N], String> {
     let mut out = [0.0; N];
-    if list.len() != N {
-        return Err(format!("expected {N} weights, found {}", list.len()));
+    if let Some(unknown) = map.keys().find(|k| !names.contains(&k.as_str())) {
+        return Err(format!("`{unknown}` is not a feature of this build"));
     }
     for (slot, name) in out.iter_mut().zip(names) {
-        let found: Vec<f32> = list
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, w)| *w)
-            .collect();
-        match found.as_slice() {
-            [w] if w.is_finite() => *slot = *w,
-            [_] => return Err(format!("the weight of `{name}` is not a number")),
-            _ => return Err(format!("expected one weight for `{name}`")),
+        match map.get(*name) {
+            Some(w) if w.is_finite() => *slot = *w,
+            Some(_) => return Err(format!("the weight of `{name}` is not a number")),
+            None => return Err(format!("no weight for `{name}`")),
         }
     }
     Ok(out)
@@ -175,12 +178,14 @@ mod tests {
     #[test]
     fn a_model_for_other_features_is_refused() {
         let mut file = Model::shipped().to_file(serde_json::Value::Null);
-        file.ranking[0].0 = "something_else".into();
+        let w = file.ranking.remove("entry_relevance").unwrap();
+        file.ranking.insert("something_else".into(), w);
         let err = Model::from_json(&serde_json::to_string(&file).unwrap()).unwrap_err();
-        assert!(err.contains("entry_relevance"), "{err}");
+        assert!(err.contains("something_else"), "{err}");
         let mut short = Model::shipped().to_file(serde_json::Value::Null);
-        short.confidence.pop();
-        assert!(Model::from_json(&serde_json::to_string(&short).unwrap()).is_err());
+        short.confidence.remove("margin");
+        let err = Model::from_json(&serde_json::to_string(&short).unwrap()).unwrap_err();
+        assert!(err.contains("margin"), "{err}");
     }
 
     #[test]

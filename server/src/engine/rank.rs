@@ -101,6 +101,7 @@ impl Engine {
         let slots = scoring::QuestionSlots::new(analyzed);
         let opening = analyzed.shape.opening;
         let said: Vec<u32> = analyzed.ids.all().collect();
+        let wording = super::wording::Wording::of_words(&analyzed.words);
         let mut assistant: Option<(usize, f32)> = None;
         let mut entries: Vec<Ranked> = Vec::with_capacity(best.len());
         for (entry, (i, evidence)) in best {
@@ -152,6 +153,11 @@ impl Engine {
             features[feature("evidence")] = evidence / top_evidence;
             features[feature("states_fact")] = f32::from(u8::from(c.typed));
             features[feature("named")] = f32::from(u8::from(named));
+            features[feature("wording_similarity")] = info
+                .wordings
+                .iter()
+                .map(|w| wording.similarity(w))
+                .fold(0.0, f32::max);
             entries.push(Ranked {
                 entry,
                 best: i,

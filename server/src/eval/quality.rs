@@ -147,39 +147,74 @@ fn ask_all(engine: &Engine, queries: &[Query], limit: Option<usize>) -> Vec<Quer
         .collect()
 }
 
+/// A collection imported and indexed in a scratch folder, which lives as long as it does.
+pub struct Collection {
+    /// The collection's folder name.
+    pub name: String,
+    pub entries: Vec<FaqEntry>,
+    pub queries: Vec<Query>,
+    index: PathBuf,
+    _scratch: tempfile::TempDir,
+}
+
+impl Collection {
+    /// Imports a collection folder (`faq.jsonl` and `queries-dev.jsonl`) with the indexer's
+    /// own importer and builds its index.
+    pub fn import(dir: &Path) -> Result<Collection, Error> {
+        let faq = dir.join("faq.jsonl");
+        let entries: Vec<FaqEntry> = read_jsonl(&faq)?;
+        let queries: Vec<Query> = read_jsonl(&dir.join("queries-dev.jsonl"))?;
+        let scratch = tempfile::tempdir().map_err(|source| Error::Read {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+        let corpus = scratch.path().join("corpus");
+        let index = scratch.path().join("index");
+        signpost_indexer::import::import_file(&faq, &corpus).map_err(indexer(&faq))?;
+        signpost_indexer::build_from_dir(&corpus, &index).map_err(indexer(&corpus))?;
+        Ok(Collection {
+            name: dir
+                .file_name()
+                .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into()),
+            entries,
+            queries,
+            index,
+            _scratch: scratch,
+        })
+    }
+
+    /// An engine over the collection's index.
+    pub fn engine(&self, settings: Settings) -> Result<Engine, Error> {
+        let open = signpost_indexer::open_index(&self.index).map_err(indexer(&self.index))?;
+        Ok(Engine::new(open, settings))
+    }
+}
+
+fn indexer(path: &Path) -> impl FnOnce(signpost_indexer::Error) -> Error {
+    let path = path.to_path_buf();
+    move |source| Error::Index { path, source }
+}
+
 /// Measures one collection (a folder with `faq.jsonl` and `queries-dev.jsonl`); `settings`
 /// are the answer settings as served.
 pub fn measure(dir: &Path, settings: Settings) -> Result<CollectionRun, Error> {
-    let faq = dir.join("faq.jsonl");
-    let entries: Vec<FaqEntry> = read_jsonl(&faq)?;
-    let queries: Vec<Query> = read_jsonl(&dir.join("queries-dev.jsonl"))?;
-    let scratch = tempfile::tempdir().map_err(|source| Error::Read {
-        path: std::env::temp_dir(),
-        source,
-    })?;
-    let corpus = scratch.path().join("corpus");
-    let index = scratch.path().join("index");
-    let indexer = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Index { path, source }
-    };
-    signpost_indexer::import::import_file(&faq, &corpus).map_err(indexer(&faq))?;
-    signpost_indexer::build_from_dir(&corpus, &index).map_err(indexer(&corpus))?;
-    let open = || signpost_indexer::open_index(&index).map_err(indexer(&index));
+    let collection = Collection::import(dir)?;
+    let queries = &collection.queries;
+    let entries = &collection.entries;
     let ranking_settings = Settings {
         min_confidence: 0.0,
         ..settings
     };
     let ranking = ask_all(
-        &Engine::new(open()?, ranking_settings),
-        &queries,
+        &collection.engine(ranking_settings)?,
+        queries,
         Some(settings.limits.max_results),
     );
-    let served = ask_all(&Engine::new(open()?, settings), &queries, None);
+    let served = ask_all(&collection.engine(settings)?, queries, None);
 
-    let baseline = Bm25Baseline::build(&entries)?;
+    let baseline = Bm25Baseline::build(entries)?;
     let mut bm25 = [Tally::default(); 2];
-    for query in &queries {
+    for query in queries {
         for (tally, searched) in bm25
             .iter_mut()
             .zip([Searched::Question, Searched::QuestionAndAnswers])
@@ -189,9 +224,7 @@ pub fn measure(dir: &Path, settings: Settings) -> Result<CollectionRun, Error> {
         }
     }
     Ok(CollectionRun {
-        name: dir
-            .file_name()
-            .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into()),
+        name: collection.name.clone(),
         entries: entries.len(),
         min_confidence: settings.min_confidence,
         ranking,

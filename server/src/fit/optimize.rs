@@ -25,7 +25,11 @@ pub struct Labelled {
 
 /// Fits ranking weights (no intercept: a shift of every score changes no softmax).
 pub fn fit_ranking(groups: &[RankGroup], dims: usize, l2: f64) -> Vec<f64> {
-    let total: f64 = groups.iter().map(|g| g.weight).sum::<f64>().max(f64::EPSILON);
+    let total: f64 = groups
+        .iter()
+        .map(|g| g.weight)
+        .sum::<f64>()
+        .max(f64::EPSILON);
     let objective = |w: &[f64]| {
         let mut loss = 0.0;
         let mut grad = vec![0.0; dims];
@@ -135,7 +139,11 @@ fn minimize(f: impl Fn(&[f64]) -> (f64, Vec<f64>), start: Vec<f64>) -> Vec<f64> 
         let mut step = 1.0;
         let mut next = None;
         for _ in 0..50 {
-            let candidate: Vec<f64> = x.iter().zip(&direction).map(|(a, d)| a + step * d).collect();
+            let candidate: Vec<f64> = x
+                .iter()
+                .zip(&direction)
+                .map(|(a, d)| a + step * d)
+                .collect();
             let (v, g) = f(&candidate);
             if v.is_finite() && v <= value + 1e-4 * step * slope {
                 next = Some((candidate, v, g));
@@ -202,7 +210,10 @@ mod tests {
             },
             vec![0.0, 0.0],
         );
-        assert!((x[0] - 3.0).abs() < 1e-5 && (x[1] + 1.0).abs() < 1e-5, "{x:?}");
+        assert!(
+            (x[0] - 3.0).abs() < 1e-5 && (x[1] + 1.0).abs() < 1e-5,
+            "{x:?}"
+        );
     }
 
     #[test]

@@ -1,0 +1,167 @@
+//! How closely a question is worded like one of the ways an entry is asked, small words
+//! included: "what are the symptoms of coronavirus" is worded like "What are the symptoms of
+//! COVID-19?" (the same words, in the same pairs) far more than like "What is a coronavirus?",
+//! although by their content words alone the second looks as close. Matching ignores stop
+//! words to find what a question is about; the way it is put together says which question
+//! it is.
+//!
+//! A wording is the set of a text's word stems and pairs of neighbouring stems, hashed; two
+//! wordings compare by their Dice coefficient.
+
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::{FxHashMap as HashMap, FxHasher};
+use signpost_indexer::analysis;
+
+/// A text's stems and stem pairs, hashed, sorted and distinct.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Wording(Box<[u32]>);
+
+impl Wording {
+    /// The wording of a text's folded words, in order (stop words included).
+    pub fn of_words(words: &[String]) -> Wording {
+        let stems: Vec<String> = words.iter().map(|w| analysis::stem(w)).collect();
+        let hash = |parts: &[&str]| {
+            let mut h = FxHasher::default();
+            parts.hash(&mut h);
+            h.finish() as u32
+        };
+        let mut hashes: Vec<u32> = stems
+            .iter()
+            .map(|s| hash(&[s.as_str()]))
+            .chain(
+                stems
+                    .windows(2)
+                    .map(|p| hash(&[p[0].as_str(), p[1].as_str()])),
+            )
+            .collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        Wording(hashes.into_boxed_slice())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn hashes(&self) -> &[u32] {
+        &self.0
+    }
+
+    /// The Dice coefficient of the two wordings: 0 (nothing shared) to 1 (the same).
+    pub fn similarity(&self, other: &Wording) -> f32 {
+        let (a, b) = (&self.0, &other.0);
+        if a.is_empty() || b.is_empty() {
+            return 0.0;
+        }
+        let (mut i, mut j, mut shared) = (0, 0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    shared += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        2.0 * shared as f32 / (a.len() + b.len()) as f32
+    }
+}
+
+/// Which entries' questions have each stem and stem pair, to find the entries a question is
+/// worded like even when it shares no searched word with them ("how many are affected?" and
+/// "How many cases are there?" share only small words).
+#[derive(Debug, Default)]
+pub struct WordingIndex {
+    postings: HashMap<u32, Box<[u32]>>,
+}
+
+/// A stem or pair in more entries' questions than this ("what", "how do") picks out nothing
+/// and is not followed.
+const MAX_POSTINGS: usize = 64;
+
+impl WordingIndex {
+    /// Indexes each entry's wordings (by entry index).
+    pub fn build<'a>(entries: impl Iterator<Item = &'a [Wording]>) -> WordingIndex {
+        let mut postings: HashMap<u32, Vec<u32>> = HashMap::default();
+        for (entry, wordings) in entries.enumerate() {
+            for hash in wordings.iter().flat_map(|w| w.hashes()) {
+                let list = postings.entry(*hash).or_default();
+                if list.last() != Some(&(entry as u32)) {
+                    list.push(entry as u32);
+                }
+            }
+        }
+        WordingIndex {
+            postings: postings
+                .into_iter()
+                .filter(|(_, list)| list.len() <= MAX_POSTINGS)
+                .map(|(hash, list)| (hash, list.into_boxed_slice()))
+                .collect(),
+        }
+    }
+
+    /// Up to `k` entries sharing the most stems and pairs with the question (at least two),
+    /// most first.
+    pub fn closest(&self, question: &Wording, k: usize) -> Vec<usize> {
+        let mut shared: HashMap<u32, u32> = HashMap::default();
+        for hash in question.hashes() {
+            for entry in self.postings.get(hash).into_iter().flat_map(|l| l.iter()) {
+                *shared.entry(*entry).or_insert(0) += 1;
+            }
+        }
+        let mut ranked: Vec<(u32, u32)> = shared.into_iter().filter(|(_, n)| *n >= 2).collect();
+        ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked
+            .into_iter()
+            .take(k)
+            .map(|(e, _)| e as usize)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wording(text: &str) -> Wording {
+        Wording::of_words(&crate::engine::question::words_of(text))
+    }
+
+    #[test]
+    fn a_question_is_closest_to_the_one_worded_like_it() {
+        let q = wording("what are the symptoms of coronavirus");
+        let symptoms = wording("What are the symptoms of COVID-19?");
+        let coronavirus = wording("What is a coronavirus?");
+        assert!(q.similarity(&symptoms) > 2.0 * q.similarity(&coronavirus));
+        assert_eq!(q.similarity(&q), 1.0);
+        assert_eq!(q.similarity(&Wording::default()), 0.0);
+    }
+
+    #[test]
+    fn the_index_finds_entries_worded_alike_without_a_shared_search_word() {
+        let entries = [
+            vec![wording("How many cases are there?")],
+            vec![wording("Where did it come from?")],
+            vec![wording("What is a coronavirus?")],
+        ];
+        let index = WordingIndex::build(entries.iter().map(Vec::as_slice));
+        assert_eq!(index.closest(&wording("how many are affected"), 2), [0]);
+        assert_eq!(
+            index.closest(&wording("where did the virus come from"), 1),
+            [1]
+        );
+        assert!(index.closest(&wording("parking permits"), 3).is_empty());
+    }
+
+    #[test]
+    fn word_forms_and_case_do_not_matter_but_order_does() {
+        let a = wording("How do I delete my Facebook account?");
+        let b = wording("how do i deleting my facebook accounts");
+        assert_eq!(a.similarity(&b), 1.0);
+        let shuffled = wording("my account facebook delete I do how");
+        assert!(a.similarity(&shuffled) < 0.6);
+    }
+}

@@ -1,0 +1,352 @@
+//! `signpost-server fit`: refits the engine's model (`server/src/engine/model.json`) on the
+//! evaluation sets' dev data and nothing else — `tests/data/dev.jsonl` and
+//! `tests/data/reader-dev.jsonl` on the shipped corpus, and the dev halves of the external
+//! collections (`tests/data/external/`), each imported as a council would import its FAQ.
+//!
+//! Two fits, in order: the ranking weights (every question's candidate entries, the right
+//! ones marked), then the confidence (every answer given with no threshold, marked right by
+//! read@1's rule: right entry and, where the case says, the right passage; any answer to an
+//! out-of-scope question is wrong). The confidence is fitted on answers ranked with the new
+//! weights, so it measures the model as shipped. The command prints each data set's figures
+//! before and after, and the reliability table of the new confidence.
+
+pub mod optimize;
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::engine::model::{Model, CONFIDENCE_FEATURES, RANK_FEATURES};
+use crate::engine::{AskRequest, Engine, Settings, Trace};
+use crate::eval::quality::Collection;
+use crate::eval::{self, Reliability, Tally};
+use optimize::{Labelled, RankGroup};
+
+/// The L2 penalties: small, so the data decides, but enough to keep a feature the data says
+/// nothing about near zero.
+const RANK_L2: f64 = 1e-3;
+const CONFIDENCE_L2: f64 = 1e-3;
+
+/// Where the data sets are, relative to the repository root.
+pub const SHIPPED_CASES: [&str; 2] = ["tests/data/dev.jsonl", "tests/data/reader-dev.jsonl"];
+
+/// One data set: an engine's corpus and the questions asked of it.
+enum Questions {
+    /// Cases of the evaluation format, on the shipped corpus.
+    Cases(Vec<eval::Case>),
+    /// An external collection's queries, with the ids of the entries that answer them.
+    Queries(Vec<(String, HashSet<String>)>),
+}
+
+struct DataSet {
+    name: String,
+    index: IndexSource,
+    questions: Questions,
+}
+
+enum IndexSource {
+    Dir(PathBuf),
+    Collection(Box<Collection>),
+}
+
+impl DataSet {
+    fn engine(&self, settings: Settings) -> anyhow::Result<Engine> {
+        Ok(match &self.index {
+            IndexSource::Dir(dir) => Engine::new(signpost_indexer::open_index(dir)?, settings),
+            IndexSource::Collection(c) => c.engine(settings)?,
+        })
+    }
+}
+
+/// One question asked: its trace, and whether the answer was right.
+struct Asked {
+    trace: Trace,
+    /// The entry ids that answer it; empty when it must be declined.
+    relevant: HashSet<String>,
+    /// Right by read@1's rule (in scope, right entry, right passage where checked).
+    right: bool,
+    /// The answer was the right entry (whatever its passage).
+    right_entry: bool,
+    /// An answer was given (not declined, not an assistant reply).
+    answered: bool,
+    confidence: f32,
+    in_scope: bool,
+}
+
+/// Asks every question of a data set, tracing each answer.
+fn ask_all(set: &DataSet, engine: &Engine) -> Vec<Asked> {
+    match &set.questions {
+        Questions::Cases(cases) => {
+            let mut asked = Vec::new();
+            for case in cases {
+                let mut traces = Vec::new();
+                let outcomes = eval::run_case_with(case, |request| {
+                    engine.ask_traced(request).map(|(response, trace)| {
+                        traces.push(trace);
+                        response
+                    })
+                });
+                for (outcome, trace) in outcomes.into_iter().zip(traces) {
+                    let relevant: HashSet<String> = outcome
+                        .turn
+                        .expect
+                        .iter()
+                        .filter_map(|key| entry_of_key(engine, key))
+                        .collect();
+                    asked.push(Asked {
+                        trace,
+                        relevant,
+                        right: outcome.read_ok,
+                        right_entry: outcome.right_entry,
+                        answered: !outcome.declined,
+                        confidence: outcome.confidence(),
+                        in_scope: outcome.in_scope,
+                    });
+                }
+            }
+            asked
+        }
+        Questions::Queries(queries) => queries
+            .iter()
+            .filter_map(|(q, relevant)| {
+                let request = AskRequest {
+                    q: q.clone(),
+                    ..AskRequest::default()
+                };
+                let (response, trace) = engine.ask_traced(&request).ok()?;
+                let answer = response.answer.as_ref().filter(|a| a.kind != "assistant");
+                let right = answer.is_some_and(|a| relevant.contains(&a.id));
+                Some(Asked {
+                    trace,
+                    relevant: relevant.clone(),
+                    right,
+                    right_entry: right,
+                    answered: answer.is_some(),
+                    confidence: answer.map_or(0.0, |a| a.confidence),
+                    in_scope: true,
+                })
+            })
+            .collect(),
+    }
+}
+
+/// The entry id an expected key (`faq:<title>`, `project:<slug>`) names in this engine.
+fn entry_of_key(engine: &Engine, key: &str) -> Option<String> {
+    let wanted = eval::normalize_key(key);
+    engine
+        .entries()
+        .iter()
+        .find(|e| eval::entry_key(e.kind.as_str(), &e.id, &e.title) == wanted)
+        .map(|e| e.id.clone())
+}
+
+/// The figures of one data set under one model.
+struct Figures {
+    /// In scope: a right entry is among the ranked candidates at all (the most ranking can
+    /// reach).
+    recall: Tally,
+    /// With no threshold: the answer's entry is right.
+    p_at_1: Tally,
+    /// With no threshold: right by read@1's rule.
+    read_at_1: Tally,
+    /// Out of scope: declined.
+    rejection: Tally,
+    reliability: Reliability,
+}
+
+fn figures(asked: &[Asked]) -> Figures {
+    let mut f = Figures {
+        recall: Tally::default(),
+        p_at_1: Tally::default(),
+        read_at_1: Tally::default(),
+        rejection: Tally::default(),
+        reliability: Reliability::default(),
+    };
+    for a in asked {
+        if a.in_scope {
+            f.recall
+                .add(a.trace.ranked.iter().any(|(id, _)| a.relevant.contains(id)));
+            f.p_at_1.add(a.answered && a.right_entry);
+            f.read_at_1.add(a.answered && a.right);
+        } else {
+            f.rejection.add(!a.answered);
+        }
+        if a.answered {
+            f.reliability.add(a.confidence, a.right);
+        }
+    }
+    f
+}
+
+/// What `fit` found, for printing and for `model.json`'s record of it.
+pub struct FitReport {
+    pub model: Model,
+    pub text: String,
+    pub record: serde_json::Value,
+}
+
+/// Loads the data sets: the shipped corpus (built into a scratch folder) with its evaluation
+/// files, and each external collection.
+fn data_sets(repo: &Path, corpus: &Path) -> anyhow::Result<(tempfile::TempDir, Vec<DataSet>)> {
+    let scratch = tempfile::tempdir()?;
+    let index = scratch.path().join("index");
+    signpost_indexer::build_from_dir(corpus, &index)?;
+    let mut sets = Vec::new();
+    for file in SHIPPED_CASES {
+        sets.push(DataSet {
+            name: Path::new(file)
+                .file_stem()
+                .map_or_else(|| file.to_string(), |s| s.to_string_lossy().into()),
+            index: IndexSource::Dir(index.clone()),
+            questions: Questions::Cases(eval::read_cases(&repo.join(file))?),
+        });
+    }
+    for dir in eval::quality::DEFAULT_COLLECTIONS {
+        let collection = Collection::import(&repo.join(dir))?;
+        let queries = collection
+            .queries
+            .iter()
+            .map(|q| {
+                let relevant = q
+                    .relevant
+                    .iter()
+                    .filter_map(|id| signpost_indexer::import::entry_id(id))
+                    .collect();
+                (q.q.clone(), relevant)
+            })
+            .collect();
+        sets.push(DataSet {
+            name: collection.name.clone(),
+            index: IndexSource::Collection(Box::new(collection)),
+            questions: Questions::Queries(queries),
+        });
+    }
+    Ok((scratch, sets))
+}
+
+/// Refits the model. `repo` is the repository root (for the data sets), `corpus` the shipped
+/// corpus folder; `base` gives the other settings.
+pub fn fit(repo: &Path, corpus: &Path, base: Settings) -> anyhow::Result<FitReport> {
+    let (_scratch, sets) = data_sets(repo, corpus)?;
+    let no_threshold = |model: Model| Settings {
+        min_confidence: 0.0,
+        model,
+        ..base
+    };
+    let run = |model: Model| -> anyhow::Result<Vec<Vec<Asked>>> {
+        sets.iter()
+            .map(|set| Ok(ask_all(set, &set.engine(no_threshold(model))?)))
+            .collect()
+    };
+
+    // The ranking: every question's candidates, each data set weighing the same in all.
+    let before = run(base.model)?;
+    let mut groups = Vec::new();
+    for asked in &before {
+        let weight = 1.0 / asked.len().max(1) as f64;
+        for a in asked.iter().filter(|a| !a.relevant.is_empty()) {
+            let relevant: Vec<bool> = a
+                .trace
+                .ranked
+                .iter()
+                .map(|(id, _)| a.relevant.contains(id))
+                .collect();
+            groups.push(RankGroup {
+                features: a
+                    .trace
+                    .ranked
+                    .iter()
+                    .map(|(_, f)| f.iter().map(|x| f64::from(*x)).collect())
+                    .collect(),
+                relevant,
+                weight,
+            });
+        }
+    }
+    let rank = optimize::fit_ranking(&groups, RANK_FEATURES.len(), RANK_L2);
+    let mut model = base.model;
+    for (slot, w) in model.rank.iter_mut().zip(&rank) {
+        *slot = *w as f32;
+    }
+
+    // The confidence: every answer given under the new ranking.
+    let ranked = run(model)?;
+    let rows: Vec<Labelled> = ranked
+        .iter()
+        .flatten()
+        .filter_map(|a| {
+            let features = a.trace.confidence?;
+            Some(Labelled {
+                features: features.iter().map(|x| f64::from(*x)).collect(),
+                right: a.answered && a.right,
+            })
+        })
+        .collect();
+    let confidence = optimize::fit_logistic(&rows, CONFIDENCE_FEATURES.len(), CONFIDENCE_L2);
+    for (slot, w) in model.confidence.iter_mut().zip(&confidence) {
+        *slot = *w as f32;
+    }
+    model.confidence_bias = confidence[CONFIDENCE_FEATURES.len()] as f32;
+
+    let after = run(model)?;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{:<12} {:>7} {:>22} {:>22} {:>22} {:>16}",
+        "data set",
+        "recall",
+        "P@1 before → after",
+        "read@1 before → after",
+        "ECE before → after",
+        "rejection after"
+    );
+    let mut record_sets = serde_json::Map::new();
+    let mut pooled = Reliability::default();
+    for ((set, b), a) in sets.iter().zip(&before).zip(&after) {
+        let (fb, fa) = (figures(b), figures(a));
+        let rate = |t: Tally| t.rate().map_or_else(|| "-".into(), |r| format!("{r:.3}"));
+        let ece = |r: &Reliability| r.ece().map_or_else(|| "-".into(), |e| format!("{e:.3}"));
+        let _ = writeln!(
+            text,
+            "{:<12} {:>7} {:>22} {:>22} {:>22} {:>16}",
+            set.name,
+            rate(fa.recall),
+            format!("{} → {}", rate(fb.p_at_1), rate(fa.p_at_1)),
+            format!("{} → {}", rate(fb.read_at_1), rate(fa.read_at_1)),
+            format!("{} → {}", ece(&fb.reliability), ece(&fa.reliability)),
+            rate(fa.rejection),
+        );
+        record_sets.insert(
+            set.name.clone(),
+            serde_json::json!({
+                "questions": a.len(),
+                "p_at_1": fa.p_at_1.rate(),
+                "read_at_1": fa.read_at_1.rate(),
+                "ece": fa.reliability.ece(),
+            }),
+        );
+        for asked in a.iter().filter(|x| x.answered) {
+            pooled.add(asked.confidence, asked.right);
+        }
+    }
+    let _ = writeln!(
+        text,
+        "\nreliability of every answer with no threshold, pooled:\n{pooled}"
+    );
+    let record = serde_json::json!({
+        "command": "signpost-server fit",
+        "data": {
+            "shipped corpus": SHIPPED_CASES,
+            "external collections (dev halves)": eval::quality::DEFAULT_COLLECTIONS,
+        },
+        "ranking questions": groups.len(),
+        "confidence answers": rows.len(),
+        "pooled ece": pooled.ece(),
+        "by data set": record_sets,
+    });
+    Ok(FitReport {
+        model,
+        text,
+        record,
+    })
+}
