@@ -9,6 +9,7 @@ pub mod generate;
 pub mod index;
 pub mod passages;
 pub mod schema;
+pub mod spelling;
 pub mod synonyms;
 pub mod texts;
 

@@ -27,7 +27,8 @@ use std::sync::LazyLock;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use signpost_indexer::analysis::{self, is_stop_word};
+use signpost_indexer::analysis::{self, is_stop_word, Word};
+use signpost_indexer::spelling::SpellingRule;
 use signpost_indexer::{Corpus, PassageTexts};
 
 /// Words shorter than this are never corrected: too many real words sit one edit apart.
@@ -73,6 +74,11 @@ pub struct Vocabulary {
     by_length: Vec<Vec<(String, u32)>>,
     /// The letter profile of each word in `by_length`, in the same places.
     profiles: Vec<Vec<Profile>>,
+    /// The corpus's spelling rules: a folded form people type ("wat") and the word it stands
+    /// for, or `None` for filler ("lol").
+    spellings: HashMap<String, Option<String>>,
+    /// The longest typed form in bytes: a longer word is looked up in no rule.
+    longest_spelling: usize,
 }
 
 /// How many times each character occurs in a word, with characters folded into 32 buckets,
@@ -149,8 +155,55 @@ impl Vocabulary {
                 vocabulary.add_text(term);
             }
         }
+        vocabulary.add_spelling(&corpus.spelling);
         vocabulary.finish();
         vocabulary
+    }
+
+    /// Takes in spelling rules. Their typed forms are not words of the corpus: "wat" is read
+    /// as "what" before anything asks whether the corpus knows it.
+    fn add_spelling(&mut self, rules: &[SpellingRule]) {
+        for rule in rules {
+            for typed in &rule.typed {
+                self.longest_spelling = self.longest_spelling.max(typed.len());
+                self.spellings.insert(typed.clone(), rule.meant.clone());
+            }
+        }
+    }
+
+    /// Reads texting forms in a question's words as the words they stand for ("wat" → what,
+    /// "u" → you) and drops filler ("lol"), by the corpus's spelling rules. A word keeps its
+    /// place and offsets; a part of a hyphenated compound keeps its letters ("u-turn").
+    pub fn respell(&self, words: &mut Vec<Word>) {
+        if self.spellings.is_empty() {
+            return;
+        }
+        let compounds: Vec<(usize, usize)> = words
+            .iter()
+            .filter(|w| w.compound)
+            .map(|w| (w.from, w.to))
+            .collect();
+        words.retain_mut(|word| {
+            if word.compound || word.folded.len() > self.longest_spelling {
+                return true;
+            }
+            let Some(meant) = self.spellings.get(&word.folded) else {
+                return true;
+            };
+            if compounds
+                .iter()
+                .any(|&(from, to)| from <= word.from && word.to <= to)
+            {
+                return true;
+            }
+            match meant {
+                Some(meant) => {
+                    word.folded.clone_from(meant);
+                    true
+                }
+                None => false,
+            }
+        });
     }
 
     fn add_text(&mut self, text: &str) {
@@ -280,6 +333,18 @@ impl Vocabulary {
             }
         }
         best.map(|(_, _, word)| word)
+    }
+}
+
+#[cfg(test)]
+impl Vocabulary {
+    /// A vocabulary of `text`'s words with the rules of a spelling file's `spelling` text.
+    pub(crate) fn for_tests(text: &str, spelling: &str) -> Vocabulary {
+        let mut v = Vocabulary::default();
+        v.add_text(text);
+        v.add_spelling(&signpost_indexer::spelling::parse(spelling).expect("valid rules"));
+        v.finish();
+        v
     }
 }
 
@@ -446,6 +511,27 @@ mod tests {
             words += 1;
         }
         assert_eq!(ENGLISH.len(), words, "no word is listed twice");
+    }
+
+    #[test]
+    fn texting_forms_are_respelt_and_filler_dropped() {
+        let v = Vocabulary::for_tests("parsol", "wat, wot => what\nu => you\nlol => (ignore)\n");
+        let cases = [
+            ("wat is parsol", vec!["what", "is", "parsol"]),
+            ("WOT is parsol lol", vec!["what", "is", "parsol"]),
+            ("u-turn u", vec!["u", "uturn", "turn", "you"]),
+            ("what about watford", vec!["what", "about", "watford"]),
+        ];
+        for (q, expected) in cases {
+            let mut words = analysis::words(q);
+            v.respell(&mut words);
+            let got: Vec<&str> = words.iter().map(|w| w.folded.as_str()).collect();
+            assert_eq!(got, expected, "{q}");
+        }
+        // A respelt word keeps its offsets into the question.
+        let mut words = analysis::words("so wat");
+        v.respell(&mut words);
+        assert_eq!((words[1].from, words[1].to), (3, 6));
     }
 
     #[test]
