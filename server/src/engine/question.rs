@@ -2,9 +2,14 @@
 //! analysis into terms, typo correction (with the corrected wording for `did_you_mean`),
 //! joining split compounds ("e government"), and synonym expansion.
 //!
-//! Before any of that, a question is read the way people write it: texting forms are read as
-//! the words they stand for ("wat" → what, "u" → you, "4" → for) and filler ("lol") is
-//! dropped, by the corpus's spelling rules.
+//! Before any of that, a question is read the way people write it: markup tags and personal
+//! details (an e-mail address, a phone number, a postcode: whatever `redact` recognises) are
+//! blanked out, since neither is what the question is about and either would dilute it as
+//! unknown words; and texting forms are read as the words they stand for ("wat" → what,
+//! "u" → you, "4" → for), filler ("lol") dropped, by the corpus's spelling rules. Blanking
+//! keeps every byte offset, so `did_you_mean` still splices into the text as typed.
+
+use std::borrow::Cow;
 
 use signpost_indexer::analysis::{self, Term, Word};
 
@@ -12,6 +17,7 @@ use super::answer_type::{self, AnswerType};
 use super::scoring::QuestionIds;
 use super::synonyms::{Expansion, Synonyms};
 use super::vocabulary::Vocabulary;
+use crate::redact;
 
 /// Limits on a question, checked before any search work.
 #[derive(Debug, Clone, Copy)]
@@ -124,9 +130,18 @@ pub fn without_tags(q: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// `q` with markup tags and personal details blanked out, offsets kept: the text a question's
+/// words are read from.
+fn cleaned(q: &str) -> Cow<'_, str> {
+    match without_tags(q) {
+        Cow::Borrowed(q) => redact::blank(q),
+        Cow::Owned(q) => Cow::Owned(redact::blank(&q).into_owned()),
+    }
+}
+
 /// Analyzes a validated question.
 pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
-    let cleaned = without_tags(q);
+    let cleaned = cleaned(q);
     let mut words = analysis::words(&cleaned);
     vocabulary.respell(&mut words);
     let mut corrected_text = String::with_capacity(q.len());
@@ -310,7 +325,10 @@ mod tests {
             ("wat is parsol", "what is parsol"),
             ("wot is parsol", "what is parsol"),
             ("y woz ryogens criticised lol", "why was ryogens criticised"),
-            ("r u sure its 4 national projects", "are you sure its for national projects"),
+            (
+                "r u sure its 4 national projects",
+                "are you sure its for national projects",
+            ),
             ("how 2 get the number pls", "how to get the number please"),
             ("number plz", "number please"),
             ("thx", "thanks"),
@@ -329,6 +347,42 @@ mod tests {
         assert_eq!(seen("y woz ryogens criticised").1[0], "why");
         // Part of a hyphenated compound keeps its letters: "u-turn" is no "you turn".
         assert!(seen("a u-turn").1.contains(&"u".to_string()));
+    }
+
+    #[test]
+    fn personal_details_in_a_question_are_not_matched() {
+        let cases = [
+            (
+                "this is sarah.jones@example.org from the revenues team - did any national \
+                 project do electronic benefit claims?",
+                "this is from the revenues team - did any national project do electronic \
+                 benefit claims?",
+            ),
+            (
+                "ring me on 01632 960555 pls or give me the national projects number",
+                "ring me on pls or give me the national projects number",
+            ),
+            (
+                "+44 7700 900123 national projects number",
+                "national projects number",
+            ),
+            (
+                "planning applications near SW1A 1AA",
+                "planning applications near",
+            ),
+            (
+                "my NI is QQ 12 34 56 C: benefit claims",
+                "my NI is: benefit claims",
+            ),
+        ];
+        for (with, without) in cases {
+            assert_eq!(seen(with), seen(without), "{with:?}");
+        }
+        // Blanked, not cut out: a correction still splices into the text as typed.
+        assert_eq!(
+            seen("jo@example.org planing aplications").3.as_deref(),
+            Some("jo@example.org planning applications")
+        );
     }
 
     #[test]
