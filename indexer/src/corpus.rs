@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::frontmatter::{self, Field, Value};
 use crate::passages;
+use crate::spelling::{self, SpellingRule};
 use crate::synonyms::{self, SynonymGroup};
 
 /// What an entry is.
@@ -218,6 +219,10 @@ impl Entry {
 pub struct Corpus {
     pub entries: Vec<Entry>,
     pub synonyms: Vec<SynonymGroup>,
+    /// How people write words and the words they mean (`spelling.txt`); an index built before
+    /// the file existed has none.
+    #[serde(default)]
+    pub spelling: Vec<SpellingRule>,
 }
 
 impl Corpus {
@@ -240,6 +245,7 @@ impl Corpus {
     pub fn shrink_to_fit(&mut self) {
         self.entries.shrink_to_fit();
         self.synonyms.shrink_to_fit();
+        self.spelling.shrink_to_fit();
         let mut shared: HashSet<Arc<str>> = HashSet::new();
         let mut share = |text: &mut Option<Arc<str>>| {
             if let Some(own) = text {
@@ -309,6 +315,7 @@ impl fmt::Display for Problems {
 impl std::error::Error for Problems {}
 
 pub const SYNONYMS_FILE: &str = "synonyms.txt";
+pub const SPELLING_FILE: &str = "spelling.txt";
 
 /// Reads and validates the corpus in `dir`. Returns every problem found when any is.
 pub fn load(dir: &Path) -> Result<Corpus, Problems> {
@@ -337,27 +344,19 @@ pub fn load(dir: &Path) -> Result<Corpus, Problems> {
             }
         }
     }
-    let synonyms_path = dir.join(SYNONYMS_FILE);
-    let synonyms = match std::fs::read_to_string(&synonyms_path) {
-        Ok(text) => synonyms::parse(&text).unwrap_or_else(|errors| {
-            problems.extend(errors.into_iter().map(|e| Problem {
-                path: synonyms_path.clone(),
-                line: e.line,
-                message: e.message,
-            }));
-            Vec::new()
-        }),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(err) => {
-            problems.push(Problem {
-                path: synonyms_path.clone(),
-                line: 0,
-                message: format!("cannot read the file: {err}"),
-            });
-            Vec::new()
-        }
+    let synonyms = read_rules(&dir.join(SYNONYMS_FILE), &mut problems, |text| {
+        synonyms::parse(text)
+            .map_err(|errors| errors.into_iter().map(|e| (e.line, e.message)).collect())
+    });
+    let spelling = read_rules(&dir.join(SPELLING_FILE), &mut problems, |text| {
+        spelling::parse(text)
+            .map_err(|errors| errors.into_iter().map(|e| (e.line, e.message)).collect())
+    });
+    let corpus = Corpus {
+        entries,
+        synonyms,
+        spelling,
     };
-    let corpus = Corpus { entries, synonyms };
     check_across_entries(&corpus, &mut problems);
     if corpus.entries.iter().all(|e| e.kind == Kind::Assistant) && problems.is_empty() {
         problems.push(Problem {
@@ -371,6 +370,35 @@ pub fn load(dir: &Path) -> Result<Corpus, Problems> {
     } else {
         Err(Problems(problems))
     }
+}
+
+/// Reads an optional rules file (synonyms, spelling) with `parse`, recording its problems
+/// by line; a missing file has no rules.
+fn read_rules<T>(
+    path: &Path,
+    problems: &mut Vec<Problem>,
+    parse: impl FnOnce(&str) -> Result<Vec<T>, Vec<(usize, String)>>,
+) -> Vec<T> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+        Err(err) => {
+            problems.push(Problem {
+                path: path.to_path_buf(),
+                line: 0,
+                message: format!("cannot read the file: {err}"),
+            });
+            return Vec::new();
+        }
+    };
+    parse(&text).unwrap_or_else(|errors| {
+        problems.extend(errors.into_iter().map(|(line, message)| Problem {
+            path: path.to_path_buf(),
+            line,
+            message,
+        }));
+        Vec::new()
+    })
 }
 
 fn markdown_files(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
@@ -1028,6 +1056,28 @@ mod tests {
                 .0
                 .iter()
                 .any(|p| p.message.contains("duplicate id `faq-01`")),
+            "{problems}"
+        );
+    }
+
+    #[test]
+    fn spelling_rules_are_loaded_and_their_problems_reported_by_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("faq")).unwrap();
+        std::fs::write(
+            dir.path().join("faq/a.md"),
+            "---\nid: faq-01\ntitle: Q?\n---\nText\n",
+        )
+        .unwrap();
+        let spelling = dir.path().join(SPELLING_FILE);
+        std::fs::write(&spelling, "wat, wot => what\nlol => (ignore)\n").unwrap();
+        let corpus = load(dir.path()).unwrap();
+        assert_eq!(corpus.spelling.len(), 2);
+        assert_eq!(corpus.spelling[1].meant, None);
+        std::fs::write(&spelling, "# texting\nwat => what\nu\n").unwrap();
+        let problems = load(dir.path()).unwrap_err().to_string();
+        assert!(
+            problems.ends_with("spelling.txt:3: a spelling rule reads `typed, typed => meant`"),
             "{problems}"
         );
     }

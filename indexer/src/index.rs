@@ -365,6 +365,7 @@ mod tests {
         Corpus {
             entries: vec![faq],
             synonyms: Vec::new(),
+            spelling: Vec::new(),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod import;
 pub mod index;
 pub mod passages;
 pub mod schema;
+pub mod spelling;
 pub mod synonyms;
 pub mod texts;
 

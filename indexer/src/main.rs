@@ -94,13 +94,14 @@ fn run(cli: Cli) -> Result<(), Error> {
             let loaded = corpus::load(&corpus)?;
             let count = |k| loaded.of_kind(k).count();
             println!(
-                "{}: ok — {} FAQ entries, {} projects, {} assistant replies, {} passages, {} synonym groups",
+                "{}: ok — {} FAQ entries, {} projects, {} assistant replies, {} passages, {} synonym groups, {} spelling rules",
                 corpus.display(),
                 count(corpus::Kind::Faq),
                 count(corpus::Kind::Project),
                 count(corpus::Kind::Assistant),
                 loaded.passage_count(),
-                loaded.synonyms.len()
+                loaded.synonyms.len(),
+                loaded.spelling.len()
             );
             Ok(())
         }

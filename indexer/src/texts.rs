@@ -207,6 +207,7 @@ mod tests {
         Corpus {
             entries: vec![entry, other],
             synonyms: Vec::new(),
+            spelling: Vec::new(),
         }
     }
 

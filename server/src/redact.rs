@@ -4,11 +4,17 @@
 //! names an area, not a household), National Insurance numbers, and long digit runs (card,
 //! account and reference numbers).
 //!
+//! Questions also pass through [`blank`] before they are analysed for an answer: the same
+//! recognisers, one source of truth, but what they find becomes spaces of the same length, so
+//! an e-mail address or a phone number does not dilute what the question asks while the
+//! question's other words keep their byte offsets (for splicing in corrections).
+//!
 //! Redaction errs towards removing: a question that loses a harmless number is a small cost,
 //! a stored phone number is not. What it cannot find — a name, a street address in words — is
 //! why the store keeps nothing else about the person and deletes everything after the
 //! retention period.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
@@ -57,27 +63,67 @@ static DIGITS_RE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Removes personal data from `text`; see the module documentation for what is removed.
 pub fn redact(text: &str) -> String {
-    if !might_hold_personal_data(text) {
-        return text.to_string();
+    scrub(text, Mode::Label).into_owned()
+}
+
+/// Blanks out the personal data [`redact`] would remove (a full postcode whole, outward code
+/// too) with spaces, byte for byte, so every other word keeps its offsets.
+pub fn blank(text: &str) -> Cow<'_, str> {
+    scrub(text, Mode::Blank)
+}
+
+/// What a recogniser's find becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// A label saying what was there (`[email]`, `SW1A ***`), for what is stored.
+    Label,
+    /// Spaces of the same length, for what is matched.
+    Blank,
+}
+
+impl Mode {
+    fn put(self, label: &str, found: &str) -> String {
+        match self {
+            Mode::Label => label.to_string(),
+            Mode::Blank => " ".repeat(found.len()),
+        }
     }
-    let text = EMAIL_RE.replace_all(text, EMAIL);
-    let text = NI_RE.replace_all(&text, NI_NUMBER);
-    let text = POSTCODE_RE.replace_all(&text, |c: &Captures| {
-        format!("{} {INWARD_CODE}", c[1].to_uppercase())
-    });
-    let text = DIGITS_RE.replace_all(&text, |c: &Captures| digit_run(&c[0]));
-    text.into_owned()
 }
 
-/// Whether any pattern could match: each needs an `@` or a digit (`\d` is any Unicode
-/// decimal digit, and `char::is_numeric` more still). Most questions have neither, and are
-/// stored as typed without four scans.
-fn might_hold_personal_data(text: &str) -> bool {
-    text.chars().any(|c| c == '@' || c.is_numeric())
+/// Runs every recogniser over `text` in order, each over what the one before left.
+fn scrub(text: &str, mode: Mode) -> Cow<'_, str> {
+    let at_sign = text.contains('@');
+    // `\d` is any Unicode decimal digit, and `char::is_numeric` more still.
+    let digit = text.chars().any(char::is_numeric);
+    if !at_sign && !digit {
+        // Most questions: stored and analysed as typed without four scans.
+        return Cow::Borrowed(text);
+    }
+    let mut text = Cow::Borrowed(text);
+    if at_sign {
+        text = Cow::Owned(
+            EMAIL_RE
+                .replace_all(&text, |c: &Captures| mode.put(EMAIL, &c[0]))
+                .into_owned(),
+        );
+    }
+    if digit {
+        let found = NI_RE.replace_all(&text, |c: &Captures| mode.put(NI_NUMBER, &c[0]));
+        let found = POSTCODE_RE.replace_all(&found, |c: &Captures| match mode {
+            Mode::Label => format!("{} {INWARD_CODE}", c[1].to_uppercase()),
+            Mode::Blank => mode.put("", &c[0]),
+        });
+        let found = DIGITS_RE.replace_all(&found, |c: &Captures| match digit_run(&c[0]) {
+            Some(label) => mode.put(label, &c[0]),
+            None => c[0].to_string(),
+        });
+        text = Cow::Owned(found.into_owned());
+    }
+    text
 }
 
-/// What a candidate digit run becomes: a phone number, a long number, or itself.
-fn digit_run(run: &str) -> String {
+/// What a candidate digit run is, when it is personal: a phone number or a long number.
+fn digit_run(run: &str) -> Option<&'static str> {
     let digits: String = run.chars().filter(char::is_ascii_digit).collect();
     let international = run.starts_with('+') || digits.starts_with("0044");
     let national = if let Some(rest) = digits.strip_prefix("0044") {
@@ -86,8 +132,8 @@ fn digit_run(run: &str) -> String {
         match digits.strip_prefix("44") {
             Some(rest) => rest.trim_start_matches('0'),
             // Any other international number is still a phone number if it is long enough.
-            None if digits.len() >= 8 => return PHONE.to_string(),
-            None => return run.to_string(),
+            None if digits.len() >= 8 => return Some(PHONE),
+            None => return None,
         }
     } else {
         digits.strip_prefix('0').unwrap_or("")
@@ -97,7 +143,7 @@ fn digit_run(run: &str) -> String {
         && (9..=10).contains(&national.len())
         && national.starts_with(['1', '2', '3', '5', '7', '8', '9']);
     if is_uk_phone {
-        return PHONE.to_string();
+        return Some(PHONE);
     }
     // "2003-2005" and "1 2 3" stay; a reference, card or account number does not.
     let longest_group = run
@@ -105,10 +151,7 @@ fn digit_run(run: &str) -> String {
         .map(str::len)
         .max()
         .unwrap_or(0);
-    if longest_group >= 8 || digits.len() >= 9 {
-        return NUMBER.to_string();
-    }
-    run.to_string()
+    (longest_group >= 8 || digits.len() >= 9).then_some(NUMBER)
 }
 
 /// Cuts `text` to at most `max` characters, on a character boundary.
@@ -206,15 +249,52 @@ mod tests {
 
     #[test]
     fn only_text_without_an_at_sign_or_a_digit_skips_the_patterns() {
+        let might_hold_personal_data = |t: &str| t.chars().any(|c| c == '@' || c.is_numeric());
         for (input, _) in CASES {
             if input != &redact(input) {
                 assert!(might_hold_personal_data(input), "{input:?}");
             }
         }
-        // Digits of other scripts are digits to the patterns too.
-        assert!(might_hold_personal_data("call ٠٧٧٠٠ ٩٠٠١٢٣"));
-        assert!(might_hold_personal_data("a@b"));
-        assert!(!might_hold_personal_data("Who led PARSOL, and where?"));
+        assert!(matches!(
+            blank("Who led PARSOL, and where?"),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn blanking_removes_what_redaction_does_and_keeps_every_offset() {
+        for (input, _) in CASES {
+            let blanked = blank(input);
+            assert_eq!(blanked.len(), input.len(), "{input:?}");
+            // Every character either stays where it was or became a space.
+            for (kept, was) in blanked.chars().zip(input.chars()) {
+                assert!(kept == was || kept == ' ', "{input:?} -> {blanked:?}");
+            }
+            assert_eq!(
+                blanked == *input,
+                redact(input) == *input,
+                "{input:?}: blanked exactly when something is redacted"
+            );
+        }
+    }
+
+    #[test]
+    fn blanking_table() {
+        let cases = [
+            (
+                "this is sarah.jones@example.org from revenues",
+                "this is                         from revenues",
+            ),
+            ("ring me on 01632 960555 pls", "ring me on              pls"),
+            ("I live at SW1A 1AA, ok", "I live at         , ok"),
+            ("my NI is QQ 12 34 56 C", "my NI is              "),
+            ("projects in 2003-2005", "projects in 2003-2005"),
+            ("Who led PARSOL?", "Who led PARSOL?"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(blank(input), expected, "{input:?}");
+        }
+        assert!(matches!(blank("no digits here"), Cow::Borrowed(_)));
     }
 
     #[test]

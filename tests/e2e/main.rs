@@ -20,3 +20,4 @@ mod quality; // the dev sets and the external FAQ collections stay above their f
 mod reindex; // POST /admin/reindex under continuous questions: zero failures, answers match their generation
 mod socket; // a real server on 127.0.0.1 answers over HTTP
 mod widget_assets; // widget.js, its hashed URL, the demo page: types, caching, gzip, CORS, CSP
+mod words; // words as people write them: personal details ignored, English words kept, texting forms read

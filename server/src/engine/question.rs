@@ -1,6 +1,15 @@
 //! Turning a raw question into what the ranker searches for: validation against the limits,
 //! analysis into terms, typo correction (with the corrected wording for `did_you_mean`),
 //! joining split compounds ("e government"), and synonym expansion.
+//!
+//! Before any of that, a question is read the way people write it: markup tags and personal
+//! details (an e-mail address, a phone number, a postcode: whatever `redact` recognises) are
+//! blanked out, since neither is what the question is about and either would dilute it as
+//! unknown words; and texting forms are read as the words they stand for ("wat" → what,
+//! "u" → you, "4" → for), filler ("lol") dropped, by the corpus's spelling rules. Blanking
+//! keeps every byte offset, so `did_you_mean` still splices into the text as typed.
+
+use std::borrow::Cow;
 
 use signpost_indexer::analysis::{self, Term, Word};
 
@@ -8,6 +17,7 @@ use super::intent::{self, Shape};
 use super::scoring::QuestionIds;
 use super::synonyms::{Expansion, Synonyms};
 use super::vocabulary::Vocabulary;
+use crate::redact;
 
 /// Limits on a question, checked before any search work.
 #[derive(Debug, Clone, Copy)]
@@ -121,10 +131,20 @@ pub fn without_tags(q: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// `q` with markup tags and personal details blanked out, offsets kept: the text a question's
+/// words are read from.
+fn cleaned(q: &str) -> Cow<'_, str> {
+    match without_tags(q) {
+        Cow::Borrowed(q) => redact::blank(q),
+        Cow::Owned(q) => Cow::Owned(redact::blank(&q).into_owned()),
+    }
+}
+
 /// Analyzes a validated question.
 pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
-    let cleaned = without_tags(q);
-    let words = analysis::words(&cleaned);
+    let cleaned = cleaned(q);
+    let mut words = analysis::words(&cleaned);
+    vocabulary.respell(&mut words);
     let mut corrected_text = String::with_capacity(q.len());
     let mut last = 0;
     let mut any_correction = false;
@@ -282,6 +302,97 @@ mod tests {
         assert_eq!(
             without_tags("x <img src=x onerror=y> z").len(),
             "x <img src=x onerror=y> z".len()
+        );
+    }
+
+    /// What the ranker is given of a question: each term with whether the corpus knows it and
+    /// whether it was corrected, every word, the kind of answer expected and the corrected
+    /// wording.
+    type Seen = (
+        Vec<(String, bool, bool)>,
+        Vec<String>,
+        Option<AnswerType>,
+        Option<String>,
+    );
+
+    fn seen(q: &str) -> Seen {
+        let vocabulary = Vocabulary::for_tests(
+            "why was ryogens criticised parsol national projects number electronic benefit \
+             claims revenues team planning applications internet thanks turn sure led",
+            include_str!("../../../corpus/spelling.txt"),
+        );
+        let a = analyze(q, &vocabulary, &Synonyms::default());
+        let terms = a
+            .terms
+            .iter()
+            .map(|t| (t.term.clone(), t.known, t.corrected))
+            .collect();
+        (terms, a.words, a.expects, a.corrected)
+    }
+
+    #[test]
+    fn texting_forms_read_as_the_words_they_stand_for() {
+        let cases = [
+            ("wat is parsol", "what is parsol"),
+            ("wot is parsol", "what is parsol"),
+            ("y woz ryogens criticised lol", "why was ryogens criticised"),
+            (
+                "r u sure its 4 national projects",
+                "are you sure its for national projects",
+            ),
+            ("how 2 get the number pls", "how to get the number please"),
+            ("number plz", "number please"),
+            ("thx", "thanks"),
+            ("ty", "thanks"),
+            ("ur number", "your number"),
+        ];
+        for (texted, plain) in cases {
+            let (texted_seen, plain_seen) = (seen(texted), seen(plain));
+            assert_eq!(texted_seen.0, plain_seen.0, "{texted:?}: terms");
+            assert_eq!(texted_seen.1, plain_seen.1, "{texted:?}: words");
+            assert_eq!(texted_seen.2, plain_seen.2, "{texted:?}: expected answer");
+            // Understood, not mistyped: nothing to offer as a correction.
+            assert_eq!(texted_seen.3, None, "{texted:?}");
+        }
+        // The question words the forms stand for say what kind of answer is wanted.
+        assert_eq!(seen("y woz ryogens criticised").1[0], "why");
+        // Part of a hyphenated compound keeps its letters: "u-turn" is no "you turn".
+        assert!(seen("a u-turn").1.contains(&"u".to_string()));
+    }
+
+    #[test]
+    fn personal_details_in_a_question_are_not_matched() {
+        let cases = [
+            (
+                "this is sarah.jones@example.org from the revenues team - did any national \
+                 project do electronic benefit claims?",
+                "this is from the revenues team - did any national project do electronic \
+                 benefit claims?",
+            ),
+            (
+                "ring me on 01632 960555 pls or give me the national projects number",
+                "ring me on pls or give me the national projects number",
+            ),
+            (
+                "+44 7700 900123 national projects number",
+                "national projects number",
+            ),
+            (
+                "planning applications near SW1A 1AA",
+                "planning applications near",
+            ),
+            (
+                "my NI is QQ 12 34 56 C: benefit claims",
+                "my NI is: benefit claims",
+            ),
+        ];
+        for (with, without) in cases {
+            assert_eq!(seen(with), seen(without), "{with:?}");
+        }
+        // Blanked, not cut out: a correction still splices into the text as typed.
+        assert_eq!(
+            seen("jo@example.org planing aplications").3.as_deref(),
+            Some("jo@example.org planning applications")
         );
     }
 

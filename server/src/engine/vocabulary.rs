@@ -1,14 +1,69 @@
 //! The corpus vocabulary, built once when an index is loaded, and typo correction against it:
 //! a word the corpus does not know is replaced by the nearest word it does, within an edit
 //! distance that grows with the word's length. Short words are never corrected.
+//!
+//! Only words that are not English are corrected. A corpus is small, so plenty of real words
+//! are missing from it, and each of those sits an edit or two from one it has: "smell" from
+//! "small", "last" from "least", "threat" from "thread", "commercial" from a misspelt
+//! "commerical" that an imported corpus carries. Such a word stays as typed and counts as
+//! unknown, which is what it is. The English words are SCOWL's (Spell Checker Oriented Word
+//! Lists, from Debian's `scowl` package; `scripts/english-words.sh` regenerates
+//! `server/data/english-words.txt`), which ranks every word by how common it is, from size 10
+//! (the commonest) to 60 (a spell checker's usual dictionary). A plain dictionary would not
+//! do: it also holds rare words that are the usual typos of common ones ("planing" for
+//! "planning"). So the rule is:
+//!
+//! - a word that is not in the list (sizes 10-60) is corrected as before;
+//! - a common word (sizes 10 and 20, about 11,300 words: "smell", "mask", "last", "wear",
+//!   "stay") is never corrected;
+//! - a rarer English word (sizes 35-60: "planing") is corrected only to a *common* word, so
+//!   "planing" still becomes "planning", while a rare word near a name or a term of the
+//!   corpus ("parasol" near PARSOL) stays as typed.
+//!
+//! The list is looked up only for a word the corpus does not know, so a question whose words
+//! the corpus has pays nothing for it.
+
+use std::sync::LazyLock;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use signpost_indexer::analysis::{self, is_stop_word};
+use signpost_indexer::analysis::{self, is_stop_word, Word};
+use signpost_indexer::spelling::SpellingRule;
 use signpost_indexer::{Corpus, PassageTexts};
 
 /// Words shorter than this are never corrected: too many real words sit one edit apart.
 pub const MIN_CORRECTABLE_CHARS: usize = 4;
+
+/// The SCOWL size at and below which a word is common: never corrected, and the only kind of
+/// word a rarer English word is corrected to.
+pub const COMMON_SIZE: u8 = 20;
+
+/// The English word list, folded, as `[size]` sections of one word a line.
+const ENGLISH_WORDS: &str = include_str!("../../data/english-words.txt");
+
+/// Every English word of the list with its SCOWL size (how common it is; smaller is commoner).
+/// Parsed once per process, when the first vocabulary is built.
+static ENGLISH: LazyLock<HashMap<&'static str, u8>> = LazyLock::new(|| {
+    let mut sizes = HashMap::default();
+    sizes.reserve(ENGLISH_WORDS.len() / 9);
+    let mut size = 0;
+    for line in ENGLISH_WORDS.lines() {
+        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            size = section
+                .parse()
+                .expect("the embedded word list's sizes are numbers");
+        } else if !line.is_empty() && !line.starts_with('#') {
+            sizes.entry(line).or_insert(size);
+        }
+    }
+    sizes
+});
+
+/// How common the folded word is in English (its SCOWL size, 10 the commonest), or `None`
+/// when it is not an English word of the list.
+pub fn english_size(folded: &str) -> Option<u8> {
+    ENGLISH.get(folded).copied()
+}
 
 /// The words of a corpus and how often each occurs.
 #[derive(Debug, Default)]
@@ -19,6 +74,11 @@ pub struct Vocabulary {
     by_length: Vec<Vec<(String, u32)>>,
     /// The letter profile of each word in `by_length`, in the same places.
     profiles: Vec<Vec<Profile>>,
+    /// The corpus's spelling rules: a folded form people type ("wat") and the word it stands
+    /// for, or `None` for filler ("lol").
+    spellings: HashMap<String, Option<String>>,
+    /// The longest typed form in bytes: a longer word is looked up in no rule.
+    longest_spelling: usize,
 }
 
 /// How many times each character occurs in a word, with characters folded into 32 buckets,
@@ -95,8 +155,55 @@ impl Vocabulary {
                 vocabulary.add_text(term);
             }
         }
+        vocabulary.add_spelling(&corpus.spelling);
         vocabulary.finish();
         vocabulary
+    }
+
+    /// Takes in spelling rules. Their typed forms are not words of the corpus: "wat" is read
+    /// as "what" before anything asks whether the corpus knows it.
+    fn add_spelling(&mut self, rules: &[SpellingRule]) {
+        for rule in rules {
+            for typed in &rule.typed {
+                self.longest_spelling = self.longest_spelling.max(typed.len());
+                self.spellings.insert(typed.clone(), rule.meant.clone());
+            }
+        }
+    }
+
+    /// Reads texting forms in a question's words as the words they stand for ("wat" → what,
+    /// "u" → you) and drops filler ("lol"), by the corpus's spelling rules. A word keeps its
+    /// place and offsets; a part of a hyphenated compound keeps its letters ("u-turn").
+    pub fn respell(&self, words: &mut Vec<Word>) {
+        if self.spellings.is_empty() {
+            return;
+        }
+        let compounds: Vec<(usize, usize)> = words
+            .iter()
+            .filter(|w| w.compound)
+            .map(|w| (w.from, w.to))
+            .collect();
+        words.retain_mut(|word| {
+            if word.compound || word.folded.len() > self.longest_spelling {
+                return true;
+            }
+            let Some(meant) = self.spellings.get(&word.folded) else {
+                return true;
+            };
+            if compounds
+                .iter()
+                .any(|&(from, to)| from <= word.from && word.to <= to)
+            {
+                return true;
+            }
+            match meant {
+                Some(meant) => {
+                    word.folded.clone_from(meant);
+                    true
+                }
+                None => false,
+            }
+        });
     }
 
     fn add_text(&mut self, text: &str) {
@@ -109,6 +216,8 @@ impl Vocabulary {
     }
 
     fn finish(&mut self) {
+        // Parsed here, at load, rather than by the first question with an unknown word.
+        LazyLock::force(&ENGLISH);
         self.stems = self.counts.keys().map(|w| analysis::stem(w)).collect();
         for (word, count) in &self.counts {
             let len = word.chars().count();
@@ -147,7 +256,8 @@ impl Vocabulary {
     }
 
     /// The nearest known word to an unknown folded word, if one is close enough.
-    /// Known words, stop words, numbers and short words are left alone.
+    /// Known words, stop words, numbers, short words and common English words are left alone,
+    /// and a rarer English word is corrected only to a common one (see the module's doc).
     pub fn correct(&self, folded: &str) -> Option<&str> {
         let chars = folded.chars().count();
         let max = Self::max_distance(chars);
@@ -158,6 +268,11 @@ impl Vocabulary {
         {
             return None;
         }
+        let english = english_size(folded);
+        if english.is_some_and(|size| size <= COMMON_SIZE) {
+            return None;
+        }
+        let only_common = english.is_some();
         let mut best: Option<(usize, u32, &str)> = None;
         let profile = Profile::of(folded);
         let first = folded.chars().next();
@@ -205,6 +320,9 @@ impl Vocabulary {
                 if distance > max {
                     continue;
                 }
+                if only_common && english_size(word).is_none_or(|size| size > COMMON_SIZE) {
+                    continue;
+                }
                 let better = match best {
                     None => true,
                     Some((d, c, _)) => distance < d || (distance == d && *count > c),
@@ -215,6 +333,18 @@ impl Vocabulary {
             }
         }
         best.map(|(_, _, word)| word)
+    }
+}
+
+#[cfg(test)]
+impl Vocabulary {
+    /// A vocabulary of `text`'s words with the rules of a spelling file's `spelling` text.
+    pub(crate) fn for_tests(text: &str, spelling: &str) -> Vocabulary {
+        let mut v = Vocabulary::default();
+        v.add_text(text);
+        v.add_spelling(&signpost_indexer::spelling::parse(spelling).expect("valid rules"));
+        v.finish();
+        v
     }
 }
 
@@ -285,6 +415,123 @@ mod tests {
                 assert!(!pa.exceeds(&pb, distance), "{a} {b}: never above the truth");
             }
         }
+    }
+
+    /// The corpus words the English-word cases are near: "commerical" is a misspelling an
+    /// imported corpus really carries; "parsol" a project's name.
+    fn vocabulary_with_near_misses() -> Vocabulary {
+        vocabulary(&[
+            "small",
+            "mark",
+            "least",
+            "thread",
+            "commerical",
+            "weak",
+            "star",
+            "planning",
+            "applications",
+            "national",
+            "funding",
+            "government",
+            "standards",
+            "smart",
+            "parsol",
+        ])
+    }
+
+    #[test]
+    fn english_words_stay_as_typed_and_typos_are_still_corrected() {
+        let v = vocabulary_with_near_misses();
+        let cases = [
+            // Common English words the corpus lacks: never "corrected".
+            ("smell", None),
+            ("mask", None),
+            ("last", None),
+            ("threat", None),
+            ("commercial", None),
+            ("wear", None),
+            ("stay", None),
+            // A rarer English word near a corpus word that is not a common one stays too.
+            ("parasol", None),
+            // Not English: corrected as before.
+            ("aplications", Some("applications")),
+            ("natinal", Some("national")),
+            ("fundng", Some("funding")),
+            ("goverment", Some("government")),
+            ("standrds", Some("standards")),
+            ("smrt", Some("smart")),
+            // A rare English word one edit from a much commoner corpus word is a typo of it.
+            ("planing", Some("planning")),
+        ];
+        let mut failures = Vec::new();
+        for (word, expected) in cases {
+            let got = v.correct(word);
+            if got != expected {
+                failures.push(format!("{word}: got {got:?}, want {expected:?}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn the_english_list_ranks_words_by_how_common_they_are() {
+        let cases = [
+            ("smell", Some(20)),
+            ("last", Some(10)),
+            ("commercial", Some(10)),
+            ("planing", Some(35)),
+            ("organisation", Some(10)), // British spellings
+            ("organization", Some(10)), // and American ones
+            ("commerical", None),
+            ("goverment", None),
+            ("parsol", None),
+        ];
+        for (word, size) in cases {
+            assert_eq!(english_size(word), size, "{word}");
+        }
+    }
+
+    #[test]
+    fn the_english_list_is_folded_as_questions_are() {
+        let mut size = 0;
+        let mut words = 0;
+        for line in ENGLISH_WORDS.lines().filter(|l| !l.starts_with('#')) {
+            if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                let next: u8 = section.parse().unwrap();
+                assert!(next > size, "sections run from the commonest size up");
+                size = next;
+                continue;
+            }
+            assert!(size > 0, "{line}: every word is under a size");
+            assert_eq!(
+                analysis::fold(line),
+                line,
+                "a question's word would never match it"
+            );
+            words += 1;
+        }
+        assert_eq!(ENGLISH.len(), words, "no word is listed twice");
+    }
+
+    #[test]
+    fn texting_forms_are_respelt_and_filler_dropped() {
+        let v = Vocabulary::for_tests("parsol", "wat, wot => what\nu => you\nlol => (ignore)\n");
+        let cases = [
+            ("wat is parsol", vec!["what", "is", "parsol"]),
+            ("WOT is parsol lol", vec!["what", "is", "parsol"]),
+            ("u-turn u", vec!["u", "uturn", "turn", "you"]),
+            ("what about watford", vec!["what", "about", "watford"]),
+        ];
+        for (q, expected) in cases {
+            let mut words = analysis::words(q);
+            v.respell(&mut words);
+            let got: Vec<&str> = words.iter().map(|w| w.folded.as_str()).collect();
+            assert_eq!(got, expected, "{q}");
+        }
+        // A respelt word keeps its offsets into the question.
+        let mut words = analysis::words("so wat");
+        v.respell(&mut words);
+        assert_eq!((words[1].from, words[1].to), (3, 6));
     }
 
     #[test]
