@@ -76,6 +76,9 @@ const READ_PASSAGES: usize = 48;
 /// The largest ranking-score lead over the second entry that counts towards confidence (and
 /// the lead of an entry with no rival).
 const MAX_MARGIN: f32 = 5.0;
+/// A question whose words the corpus lacks carry this share of its weight or more is not
+/// answered.
+const MAX_UNKNOWN_SHARE: f32 = 0.4;
 /// How many suggested projects and follow-up questions an answer carries.
 const MAX_PROJECTS: usize = 3;
 const MAX_SUGGESTIONS: usize = 3;
@@ -110,7 +113,7 @@ pub struct Settings {
 
 /// The default `--min-confidence`: the chance of being right below which Signpost says it
 /// does not know (see README for the precision and coverage it gives on the dev data).
-pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.5;
+pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.6;
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -664,10 +667,12 @@ impl Engine {
     /// Does the question name something of its own, beyond the kind of answer it wants and
     /// its pointers back ("who led it?" names nothing; "who led PARSOL?" does)?
     fn has_subject(&self, analyzed: &Analyzed) -> bool {
-        analyzed
-            .terms
-            .iter()
-            .any(|t| !t.rewritten && !analyzed.shape.cue_terms.contains(&t.term))
+        // A word read as a synonym's meaning ("pays for" as funding) names what that means.
+        analyzed.expansions.iter().any(|e| e.rewrite)
+            || analyzed
+                .terms
+                .iter()
+                .any(|t| !t.rewritten && !analyzed.shape.cue_terms.contains(&t.term))
     }
 
     /// Clauses matching the question's terms and synonyms in `fields`, each with its boost.
@@ -917,6 +922,19 @@ impl Engine {
         }
     }
 
+    /// The share of the question's weight in words the corpus does not have.
+    fn unknown_share(&self, analyzed: &Analyzed, weights: &[f32]) -> f32 {
+        let total: f32 = weights.iter().sum::<f32>().max(f32::EPSILON);
+        let unknown: f32 = analyzed
+            .terms
+            .iter()
+            .zip(weights)
+            .filter(|(t, _)| !t.known && !t.rewritten)
+            .map(|(_, w)| *w)
+            .sum();
+        unknown / total
+    }
+
     /// What the chance that `top` (ranked first, ahead of `second`) with its chosen passage's
     /// `fit` is the right answer is computed from.
     fn confidence_features(
@@ -928,14 +946,6 @@ impl Engine {
         fit: f32,
     ) -> ConfidenceFeatures {
         use model::CONFIDENCE_FEATURES as NAMES;
-        let total: f32 = weights.iter().sum::<f32>().max(f32::EPSILON);
-        let unknown: f32 = analyzed
-            .terms
-            .iter()
-            .zip(weights)
-            .filter(|(t, _)| !t.known && !t.rewritten)
-            .map(|(_, w)| *w)
-            .sum();
         let searched = analyzed.terms.iter().filter(|t| !t.rewritten).count();
         let corrected = analyzed.terms.iter().filter(|t| t.corrected).count();
         let margin = second.map_or(MAX_MARGIN, |s| (top.score - s.score).min(MAX_MARGIN));
@@ -947,10 +957,9 @@ impl Engine {
                 .expect("a confidence feature");
             z[i] = value;
         };
-        set("score", top.score);
         set("margin", margin);
         set("coverage", top.coverage());
-        set("unknown_share", unknown / total);
+        set("unknown_share", self.unknown_share(analyzed, weights));
         set("similarity", top.similarity());
         set("answer_fit", fit);
         set("length", (1.0 + searched as f32).ln());
@@ -1019,7 +1028,13 @@ impl Engine {
         });
         let features = chosen.map(|(_, z)| z);
         let chosen = chosen.map(|(i, z)| (i, self.settings.model.confidence(&z)));
-        let confident = chosen.filter(|(_, p)| *p >= self.settings.min_confidence);
+        // The confidence is fitted on questions the corpus could answer; one that is mostly
+        // words the corpus has never seen ("who won the football last night") is about
+        // something else, however well one word of it matched.
+        // With no threshold at all, every ranked answer is given (what measures the ranking).
+        let known = self.settings.min_confidence <= 0.0
+            || self.unknown_share(analyzed, weights) < MAX_UNKNOWN_SHARE;
+        let confident = chosen.filter(|(_, p)| known && *p >= self.settings.min_confidence);
         let answer = confident.zip(top).map(|((chosen, confidence), top)| {
             let entry = &entries[top.entry];
             let c = &candidates[chosen];

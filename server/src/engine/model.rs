@@ -41,9 +41,7 @@ pub const RANK_FEATURES: [&str; 11] = [
 ];
 
 /// What the confidence in an answer is computed from.
-pub const CONFIDENCE_FEATURES: [&str; 9] = [
-    // The answer entry's ranking score.
-    "score",
+pub const CONFIDENCE_FEATURES: [&str; 8] = [
     // How far ahead of the second entry it is.
     "margin",
     // The weighted share of the question the answer accounts for.
@@ -191,7 +189,7 @@ mod tests {
     #[test]
     fn confidence_is_a_probability() {
         let model = Model::shipped();
-        for features in [[0.0; 9], [1.0; 9], [-50.0; 9], [50.0; 9]] {
+        for features in [[0.0; 8], [1.0; 8], [-50.0; 8], [50.0; 8]] {
             let p = model.confidence(&features);
             assert!((0.0..=1.0).contains(&p), "{p}");
         }

@@ -311,7 +311,7 @@ mod tests {
     type Seen = (
         Vec<(String, bool, bool)>,
         Vec<String>,
-        Option<AnswerType>,
+        super::intent::Shape,
         Option<String>,
     );
 
@@ -327,7 +327,7 @@ mod tests {
             .iter()
             .map(|t| (t.term.clone(), t.known, t.corrected))
             .collect();
-        (terms, a.words, a.expects, a.corrected)
+        (terms, a.words, a.shape, a.corrected)
     }
 
     #[test]

@@ -27,6 +27,13 @@ use optimize::{Labelled, RankGroup};
 const RANK_L2: f64 = 1e-3;
 const CONFIDENCE_L2: f64 = 1e-3;
 
+/// The sign each confidence weight must have, in [`CONFIDENCE_FEATURES`]' order: more of a
+/// good thing (lead, coverage, similarity, a fitting passage, a named entry) never makes an
+/// answer less likely to be right, nor more of a bad one (unknown or corrected words) more
+/// likely. Length is free.
+const CONFIDENCE_SIGNS: [f64; CONFIDENCE_FEATURES.len()] =
+    [1.0, 1.0, -1.0, 1.0, 1.0, 0.0, 1.0, -1.0];
+
 /// Where the data sets are, relative to the repository root.
 pub const SHIPPED_CASES: [&str; 2] = ["tests/data/dev.jsonl", "tests/data/reader-dev.jsonl"];
 
@@ -282,7 +289,7 @@ pub fn fit(repo: &Path, corpus: &Path, base: Settings) -> anyhow::Result<FitRepo
             })
         })
         .collect();
-    let confidence = optimize::fit_logistic(&rows, CONFIDENCE_FEATURES.len(), CONFIDENCE_L2);
+    let confidence = optimize::fit_logistic_signed(&rows, &CONFIDENCE_SIGNS, CONFIDENCE_L2);
     for (slot, w) in model.confidence.iter_mut().zip(&confidence) {
         *slot = *w as f32;
     }

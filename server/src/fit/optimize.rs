@@ -62,6 +62,53 @@ pub fn fit_ranking(groups: &[RankGroup], dims: usize, l2: f64) -> Vec<f64> {
     minimize(objective, vec![0.0; dims])
 }
 
+/// Fits a logistic regression whose weights keep the signs asked for (`signs[i]` > 0: not
+/// negative, < 0: not positive, 0: free): a feature whose fitted weight comes out with the
+/// wrong sign is dropped and the rest refitted, until none does. Without that, two features
+/// that move together (a score and the coverage it is built from) can take opposite weights
+/// that fit the data and say nonsense on a question unlike it. The intercept is the last
+/// weight returned.
+pub fn fit_logistic_signed(rows: &[Labelled], signs: &[f64], l2: f64) -> Vec<f64> {
+    let dims = signs.len();
+    let mut kept = vec![true; dims];
+    loop {
+        let masked: Vec<Labelled> = rows
+            .iter()
+            .map(|r| Labelled {
+                features: r
+                    .features
+                    .iter()
+                    .zip(&kept)
+                    .map(|(x, k)| if *k { *x } else { 0.0 })
+                    .collect(),
+                right: r.right,
+            })
+            .collect();
+        let w = fit_logistic(&masked, dims, l2);
+        let wrong: Vec<usize> = (0..dims)
+            .filter(|i| kept[*i] && w[*i] * signs[*i] < 0.0)
+            .collect();
+        if wrong.is_empty() {
+            return w
+                .iter()
+                .enumerate()
+                .map(|(i, x)| if i < dims && !kept[i] { 0.0 } else { *x })
+                .collect();
+        }
+        // Drop the worst offender only: the others may come right without it.
+        let worst = wrong
+            .iter()
+            .copied()
+            .max_by(|a, b| {
+                (w[*a] * signs[*a])
+                    .abs()
+                    .total_cmp(&(w[*b] * signs[*b]).abs())
+            })
+            .expect("not empty");
+        kept[worst] = false;
+    }
+}
+
 /// Fits a logistic regression; the intercept is the last weight returned.
 pub fn fit_logistic(rows: &[Labelled], dims: usize, l2: f64) -> Vec<f64> {
     let n = rows.len().max(1) as f64;
@@ -235,6 +282,25 @@ mod tests {
         for (got, want) in w.iter().zip(truth.iter().chain([bias].iter())) {
             assert!((got - want).abs() < 0.15, "{w:?}");
         }
+    }
+
+    #[test]
+    fn a_weight_of_the_wrong_sign_is_dropped() {
+        let mut rng = Lcg(5);
+        // Feature 1 copies feature 0 plus noise, and is asked to be not positive.
+        let rows: Vec<Labelled> = (0..5000)
+            .map(|_| {
+                let x = rng.unit() * 4.0 - 2.0;
+                let features = vec![x, x + 0.1 * rng.unit()];
+                Labelled {
+                    right: rng.unit() < sigmoid(2.0 * x),
+                    features,
+                }
+            })
+            .collect();
+        let w = fit_logistic_signed(&rows, &[1.0, -1.0], 0.0);
+        assert!(w[0] > 1.0, "{w:?}");
+        assert!(w[1] <= 0.0, "{w:?}");
     }
 
     #[test]
