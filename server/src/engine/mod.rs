@@ -113,7 +113,7 @@ pub struct Settings {
 
 /// The default `--min-confidence`: the chance of being right below which Signpost says it
 /// does not know (see README for the precision and coverage it gives on the dev data).
-pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.6;
+pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.5;
 
 impl Default for Settings {
     fn default() -> Settings {
