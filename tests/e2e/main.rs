@@ -17,6 +17,7 @@ mod openapi; // /api/v1/openapi.json covers every public endpoint; its question 
 mod pages_lookup; // /lookup, /projects and project pages: no-JS results, escaping, filters, 404
 mod process; // the real binary: SIGTERM/Ctrl-C drain in flight, SIGHUP reindex, full disk, corrupt index at start
 mod quality; // the dev sets and the external FAQ collections stay above their floors
+mod reader; // what a reader sees: the passage that answers, follow-ups that keep to their subject, which project, council business
 mod reindex; // POST /admin/reindex under continuous questions: zero failures, answers match their generation
 mod socket; // a real server on 127.0.0.1 answers over HTTP
 mod widget_assets; // widget.js, its hashed URL, the demo page: types, caching, gzip, CORS, CSP

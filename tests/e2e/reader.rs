@@ -1,0 +1,174 @@
+//! What a reader sees, on the shipped corpus through the HTTP app: the passage that answers
+//! the kind of question asked, conversations that keep to their subject only while the
+//! question refers back to it, a reference to nothing answered with "which project do you
+//! mean?", and a resident's own council business pointed to their council.
+
+use serde_json::{json, Value};
+use signpost_e2e::{encode, TestApp};
+
+async fn ask(app: &TestApp, q: &str) -> Value {
+    let reply = app.get(&format!("/api/v1/ask?q={}", encode(q))).await;
+    assert_eq!(reply.status, 200, "{q}: {}", reply.text);
+    reply.json
+}
+
+async fn follow_up(app: &TestApp, q: &str, context: &Value) -> Value {
+    let reply = app
+        .post_json(
+            "/api/v1/ask",
+            &json!({"q": q, "context": context}).to_string(),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{q}: {}", reply.text);
+    reply.json
+}
+
+fn answer_id(body: &Value) -> &str {
+    body["answer"]["id"].as_str().unwrap_or("<no answer>")
+}
+
+fn text(body: &Value) -> &str {
+    body["answer"]["text"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_definition_comes_from_what_the_project_was_for_not_who_led_it() {
+    let app = TestApp::shipped();
+    for (q, id, wanted) in [
+        (
+            "what is parsol",
+            "parsol",
+            "Planning and Regulatory Services Online",
+        ),
+        (
+            "what does NePP stand for",
+            "eprocurement",
+            "National e-Procurement Project",
+        ),
+        ("what was eAdmissions about", "eadmissions", "route map"),
+        (
+            "what did the e-procurement national project do",
+            "eprocurement",
+            "aimed to help councils",
+        ),
+    ] {
+        let body = ask(&app, q).await;
+        assert_eq!(answer_id(&body), id, "{q}");
+        assert!(text(&body).contains(wanted), "{q}: {}", text(&body));
+        assert!(!text(&body).contains("was led by"), "{q}: {}", text(&body));
+    }
+}
+
+#[tokio::test]
+async fn who_led_it_and_figures_come_from_the_passages_that_say_so() {
+    let app = TestApp::shipped();
+    for (q, id, wanted) in [
+        ("who ran valuebill", "valuebill", "Newham"),
+        (
+            "which councils partnered with kirklees on digital tv",
+            "digitv",
+            "Hillingdon",
+        ),
+        (
+            "how much was the knowledge management project worth",
+            "km",
+            "2.5m",
+        ),
+        (
+            "what did it cost a council to join DigiTV",
+            "digitv",
+            "12,000",
+        ),
+    ] {
+        let body = ask(&app, q).await;
+        assert_eq!(answer_id(&body), id, "{q}");
+        assert!(text(&body).contains(wanted), "{q}: {}", text(&body));
+    }
+}
+
+#[tokio::test]
+async fn a_reference_to_nothing_asks_which_project_is_meant() {
+    let app = TestApp::shipped();
+    for q in ["who led it?", "who was in charge of it then?"] {
+        let body = ask(&app, q).await;
+        assert_eq!(
+            body["answer"]["kind"], "assistant",
+            "{q}: {}",
+            body["answer"]
+        );
+        assert_eq!(answer_id(&body), "which-project", "{q}");
+        assert!(text(&body).contains("Which project"), "{q}");
+        assert!(
+            !body["projects"].as_array().unwrap().is_empty(),
+            "{q}: projects are offered to pick from"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_follow_up_keeps_to_the_project_it_refers_back_to() {
+    let app = TestApp::shipped();
+    let first = ask(&app, "tell me about the smartcard project").await;
+    assert_eq!(answer_id(&first), "smartcards");
+    let ran = follow_up(&app, "who ran it?", &first["context"]).await;
+    assert_eq!(answer_id(&ran), "smartcards");
+    assert!(text(&ran).contains("Bracknell"), "{}", text(&ran));
+}
+
+#[tokio::test]
+async fn a_question_with_its_own_subject_starts_afresh() {
+    let app = TestApp::shipped();
+    let parsol = ask(&app, "what is parsol").await;
+    assert_eq!(answer_id(&parsol), "parsol");
+    let paid = follow_up(&app, "who paid for all this", &parsol["context"]).await;
+    assert_ne!(answer_id(&paid), "parsol", "{}", paid["answer"]);
+    let workflow = ask(&app, "what did the enterprise workflow project produce").await;
+    assert_eq!(answer_id(&workflow), "workflow");
+    let events = follow_up(
+        &app,
+        "are there any events where I could meet the project teams?",
+        &workflow["context"],
+    )
+    .await;
+    assert_eq!(answer_id(&events), "faq-06", "{}", events["answer"]);
+}
+
+#[tokio::test]
+async fn a_residents_own_council_business_is_pointed_to_their_council() {
+    let app = TestApp::shipped();
+    for q in [
+        "council house waiting list",
+        "my bus pass smartcard has stopped working",
+        "which primary school has my son been offered",
+        "when will my housing benefit claim be decided",
+    ] {
+        let body = ask(&app, q).await;
+        assert!(body["answer"].is_null(), "{q}: {}", body["answer"]);
+        let message = body["fallback"]["message"].as_str().unwrap();
+        assert!(message.contains("your own council"), "{q}: {message}");
+    }
+    // About the programme, the same words are answered.
+    let programme = ask(
+        &app,
+        "did any national project do electronic benefit claims?",
+    )
+    .await;
+    assert_eq!(
+        answer_id(&programme),
+        "ebenefits",
+        "{}",
+        programme["answer"]
+    );
+}
+
+#[tokio::test]
+async fn a_word_that_only_stems_like_a_name_is_not_confidently_that_project() {
+    // "paid" stems like e-Pay's name; the question is about who funded the programme.
+    let app = TestApp::shipped();
+    let body = ask(&app, "who paid").await;
+    assert!(
+        answer_id(&body) != "epay" || body["answer"]["confidence"].as_f64().unwrap() < 0.9,
+        "{}",
+        body["answer"]
+    );
+}
