@@ -75,18 +75,20 @@ test('a suggestion chip asks a follow-up with the previous context', async () =>
   assert.ok(count >= 1 && count <= 3, `passages shown: ${count}`);
   assert.ok((await quotes.locator('mark').count()) >= count);
   assert.ok(!(await quotes.allTextContents()).some((t) => t.includes('produced toolkits')));
-  // Project cards link to the project's page on the Signpost server, in a new tab.
-  const card = reply.locator('.card').filter({ hasText: 'PLANIT' });
+  // Only the new answer is announced, not the history.
+  await page.waitForFunction(() => document.querySelector('signpost-chat:not([mode])').shadowRoot
+    .querySelector('[role=status]').textContent.includes('toolkits'));
+  assert.doesNotMatch(await w.status.textContent(), /Phone Line/);
+  // Project cards (the projects a question is about) link to the project's page on the
+  // Signpost server, in a new tab.
+  const planning = await w.ask('planning permission online');
+  const card = planning.locator('.card').filter({ hasText: 'PLANIT' });
   assert.match(await card.textContent(), /PLANIT — Planning Information Online/);
   assert.match(await card.textContent(), /Led by Exampleton Council/);
   const link = card.getByRole('link', { name: /PLANIT/ });
   assert.equal(await link.getAttribute('href'), `${server.url}/projects/planit`);
   assert.equal(await link.getAttribute('target'), '_blank');
   assert.match(await link.textContent(), /opens in a new tab/);
-  // Only the new answer is announced, not the history.
-  await page.waitForFunction(() => document.querySelector('signpost-chat:not([mode])').shadowRoot
-    .querySelector('[role=status]').textContent.includes('toolkits'));
-  assert.doesNotMatch(await w.status.textContent(), /Phone Line/);
   await context.close();
 });
 

@@ -116,3 +116,72 @@ fn build_refuses_an_invalid_corpus_and_keeps_the_old_index() {
         "the old index still opens"
     );
 }
+
+/// Writes an FAQ entry file into `dir/faq/`.
+fn faq(dir: &std::path::Path, file: &str, id: &str, title: &str, text: &str) {
+    std::fs::create_dir_all(dir.join("faq")).unwrap();
+    std::fs::write(
+        dir.join("faq").join(file),
+        format!("---\nid: {id}\ntitle: {title}\n---\n{text}\n"),
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn faq_ids_are_slugs_of_any_length_and_are_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    faq(
+        dir.path(),
+        "a.md",
+        "faq-05",
+        "Is there a helpline?",
+        "Ring the helpline on 0800 123 4567.",
+    );
+    faq(
+        dir.path(),
+        "b.md",
+        "faq-100",
+        "How do I renew a library book?",
+        "Library books are renewed at the desk.",
+    );
+    faq(
+        dir.path(),
+        "c.md",
+        "faq-t001",
+        "How do I delete my account?",
+        "Accounts are deleted from the settings page.",
+    );
+    let app = signpost_e2e::TestApp::from_corpus(dir.path());
+    for (q, id) in [
+        ("how do i renew a library book", "faq-100"),
+        ("how do i delete my account", "faq-t001"),
+    ] {
+        let reply = app
+            .get(&format!("/api/v1/ask?q={}", signpost_e2e::encode(q)))
+            .await;
+        assert_eq!(reply.json["answer"]["id"], id, "{q}: {}", reply.text);
+    }
+}
+
+#[test]
+fn two_faq_entries_with_one_title_are_refused_naming_both_files() {
+    let dir = tempfile::tempdir().unwrap();
+    faq(
+        dir.path(),
+        "first.md",
+        "faq-01",
+        "Who funds it?",
+        "The ODPM.",
+    );
+    faq(
+        dir.path(),
+        "second.md",
+        "faq-02",
+        "who  funds IT?",
+        "Someone else.",
+    );
+    let problems = corpus::load(dir.path()).unwrap_err().to_string();
+    assert!(problems.contains("second.md:3"), "{problems}");
+    assert!(problems.contains("first.md"), "{problems}");
+    assert!(problems.contains("duplicate FAQ title"), "{problems}");
+}

@@ -1085,11 +1085,13 @@ impl Engine {
         programme.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.ordinal.cmp(&b.1.ordinal)));
         let passages = self.passage_hits(analyzed, &programme, limit);
         let projects = self.suggest_projects(ranked, confident.map(|(i, _)| &candidates[i]));
-        let mut ranked_entries: Vec<(usize, usize)> =
-            entry_rank.iter().map(|(e, (i, _))| (*i, *e)).collect();
-        ranked_entries.sort_unstable();
-        let suggestions =
-            self.suggestions(answer.as_ref(), ranked_entries.into_iter().map(|(_, e)| e));
+        // Follow-up questions may lead further afield than the passages listed: the answer's
+        // related entries, then every entry ranked that accounts for some of the question.
+        let next = ranked
+            .iter()
+            .filter(|r| r.coverage() > 0.0)
+            .map(|r| r.entry);
+        let suggestions = self.suggestions(answer.as_ref(), next);
         let fallback = answer.is_none().then(|| self.fallback(None));
         let context = Context {
             answer_id: answer.as_ref().map(|a| a.id.clone()),
