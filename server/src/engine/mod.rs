@@ -27,7 +27,7 @@ pub mod scoring;
 pub mod suggest;
 pub mod synonyms;
 pub mod vocabulary;
-mod wording;
+pub mod wording;
 
 // Fx hashing: the keys are the engine's own numbers and the corpus's terms, inserted at load;
 // a question only looks them up, so nobody can aim collisions at these tables.
@@ -784,10 +784,7 @@ impl Engine {
         // So does an entry whose question is worded like this one, though it shares no
         // searched word ("how many are affected?", "How many cases are there?").
         let strongest = relevance.values().copied().fold(0.0, f32::max);
-        let worded_like = self.wordings.closest(
-            &wording::Wording::of_words(&analyzed.words),
-            WORDING_CANDIDATES,
-        );
+        let worded_like = self.wordings.closest(&analyzed.wording, WORDING_CANDIDATES);
         let mut missing: HashMap<usize, Option<(f32, usize)>> =
             HashMap::with_capacity_and_hasher(relevance.len(), Default::default());
         missing.extend(

@@ -100,6 +100,8 @@ pub struct Analyzed {
     /// The terms and synonym phrases as the index's term ids, filled in by the engine (which
     /// knows them) right after analysis.
     pub ids: QuestionIds,
+    /// How the question is worded, small words included (see `wording`).
+    pub wording: super::wording::Wording,
 }
 
 /// Blanks out markup tags (`<script>`, `</b>`, `<img src=x>`): a tag's name is never what a
@@ -247,6 +249,7 @@ pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyze
         corrected: any_correction.then_some(corrected_text),
         shape: intent::read(&words),
         ids: QuestionIds::default(),
+        wording: super::wording::Wording::of_words(&words),
         words,
     }
 }

@@ -17,15 +17,15 @@ pub(super) struct Ranked {
 
 impl Ranked {
     pub fn coverage(&self) -> f32 {
-        self.features[feature("coverage")]
+        self.features[COVERAGE]
     }
 
     pub fn similarity(&self) -> f32 {
-        self.features[feature("similarity")]
+        self.features[SIMILARITY]
     }
 
     pub fn named(&self) -> bool {
-        self.features[feature("named")] > 0.0
+        self.features[NAMED] > 0.0
     }
 }
 
@@ -40,6 +40,20 @@ const fn feature(name: &str) -> usize {
     }
     panic!("no such feature")
 }
+
+// Each feature's place, worked out when compiling (a lookup by name per use cost a tenth of
+// the ranking).
+const COVERAGE: usize = feature("coverage");
+const ENTRY_COVERAGE: usize = feature("entry_coverage");
+const ENTRY_RELEVANCE: usize = feature("entry_relevance");
+const EVIDENCE: usize = feature("evidence");
+const NAMED: usize = feature("named");
+const PASSAGE_RELEVANCE: usize = feature("passage_relevance");
+const SAME_OPENING_SIMILARITY: usize = feature("same_opening_similarity");
+const SIMILARITY: usize = feature("similarity");
+const STATES_FACT: usize = feature("states_fact");
+const TITLE_SIMILARITY: usize = feature("title_similarity");
+const WORDING_SIMILARITY: usize = feature("wording_similarity");
 
 const fn eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -101,7 +115,6 @@ impl Engine {
         let slots = scoring::QuestionSlots::new(analyzed);
         let opening = analyzed.shape.opening;
         let said: Vec<u32> = analyzed.ids.all().collect();
-        let wording = super::wording::Wording::of_words(&analyzed.words);
         let mut assistant: Option<(usize, f32)> = None;
         let mut entries: Vec<Ranked> = Vec::with_capacity(best.len());
         for (entry, (i, evidence)) in best {
@@ -142,21 +155,20 @@ impl Engine {
                 info.terms_mask.may_hold(id) && info.terms.binary_search(&id).is_ok()
             });
             let mut features: RankFeatures = [0.0; model::RANK_FEATURES.len()];
-            features[feature("entry_relevance")] =
-                entry_relevance.get(&entry).map_or(0.0, |r| r / top_entry);
-            features[feature("passage_relevance")] = c.bm25 / top_bm25;
-            features[feature("coverage")] = c.coverage;
-            features[feature("entry_coverage")] = scoring::coverage(weights, &entry_covered);
-            features[feature("similarity")] = similarity;
-            features[feature("same_opening_similarity")] = same_opening;
-            features[feature("title_similarity")] = title;
-            features[feature("evidence")] = evidence / top_evidence;
-            features[feature("states_fact")] = f32::from(u8::from(c.typed));
-            features[feature("named")] = f32::from(u8::from(named));
-            features[feature("wording_similarity")] = info
+            features[ENTRY_RELEVANCE] = entry_relevance.get(&entry).map_or(0.0, |r| r / top_entry);
+            features[PASSAGE_RELEVANCE] = c.bm25 / top_bm25;
+            features[COVERAGE] = c.coverage;
+            features[ENTRY_COVERAGE] = scoring::coverage(weights, &entry_covered);
+            features[SIMILARITY] = similarity;
+            features[SAME_OPENING_SIMILARITY] = same_opening;
+            features[TITLE_SIMILARITY] = title;
+            features[EVIDENCE] = evidence / top_evidence;
+            features[STATES_FACT] = f32::from(u8::from(c.typed));
+            features[NAMED] = f32::from(u8::from(named));
+            features[WORDING_SIMILARITY] = info
                 .wordings
                 .iter()
-                .map(|w| wording.similarity(w))
+                .map(|w| analyzed.wording.similarity(w))
                 .fold(0.0, f32::max);
             entries.push(Ranked {
                 entry,

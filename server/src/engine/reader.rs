@@ -219,6 +219,7 @@ mod tests {
             corrected: None,
             words: Vec::new(),
             shape: Default::default(),
+            wording: Default::default(),
             ids: QuestionIds {
                 terms: ids.to_vec(),
                 expansions: Vec::new(),

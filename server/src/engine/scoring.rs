@@ -475,6 +475,7 @@ mod tests {
             corrected: None,
             words: Vec::new(),
             shape: Default::default(),
+            wording: Default::default(),
             ids: QuestionIds::default(),
         }
     }
