@@ -937,31 +937,31 @@ impl Engine {
     fn confidence_features(
         &self,
         analyzed: &Analyzed,
-        weights: &[f32],
+        unknown_share: f32,
         top: &Ranked,
         second: Option<&Ranked>,
         fit: f32,
     ) -> ConfidenceFeatures {
-        use model::CONFIDENCE_FEATURES as NAMES;
+        use model::{index_of, CONFIDENCE_FEATURES as NAMES};
+        const MARGIN: usize = index_of(&NAMES, "margin");
+        const COVERAGE: usize = index_of(&NAMES, "coverage");
+        const UNKNOWN_SHARE: usize = index_of(&NAMES, "unknown_share");
+        const SIMILARITY: usize = index_of(&NAMES, "similarity");
+        const ANSWER_FIT: usize = index_of(&NAMES, "answer_fit");
+        const LENGTH: usize = index_of(&NAMES, "length");
+        const NAMED: usize = index_of(&NAMES, "named");
+        const CORRECTED_SHARE: usize = index_of(&NAMES, "corrected_share");
         let searched = analyzed.terms.iter().filter(|t| !t.rewritten).count();
         let corrected = analyzed.terms.iter().filter(|t| t.corrected).count();
-        let margin = second.map_or(MAX_MARGIN, |s| (top.score - s.score).min(MAX_MARGIN));
         let mut z = [0.0f32; NAMES.len()];
-        let mut set = |name: &str, value: f32| {
-            let i = NAMES
-                .iter()
-                .position(|n| *n == name)
-                .expect("a confidence feature");
-            z[i] = value;
-        };
-        set("margin", margin);
-        set("coverage", top.coverage());
-        set("unknown_share", self.unknown_share(analyzed, weights));
-        set("similarity", top.similarity());
-        set("answer_fit", fit);
-        set("length", (1.0 + searched as f32).ln());
-        set("named", f32::from(u8::from(top.named())));
-        set("corrected_share", corrected as f32 / searched.max(1) as f32);
+        z[MARGIN] = second.map_or(MAX_MARGIN, |s| (top.score - s.score).min(MAX_MARGIN));
+        z[COVERAGE] = top.coverage();
+        z[UNKNOWN_SHARE] = unknown_share;
+        z[SIMILARITY] = top.similarity();
+        z[ANSWER_FIT] = fit;
+        z[LENGTH] = (1.0 + searched as f32).ln();
+        z[NAMED] = f32::from(u8::from(top.named()));
+        z[CORRECTED_SHARE] = corrected as f32 / searched.max(1) as f32;
         z
     }
 
@@ -985,6 +985,7 @@ impl Engine {
                 return (self.assistant_response(q, entry), None);
             }
         }
+        let unknown_share = self.unknown_share(analyzed, weights);
         let chosen = top.map(|top| {
             self.read_whole_entry(analyzed, weights, &mut candidates, top.entry);
             let info = &self.info[top.entry];
@@ -1012,7 +1013,7 @@ impl Engine {
                     reader::Read {
                         number: c.number,
                         section: c.passage.section.as_deref(),
-                        text: &c.text,
+                        states_fact: c.typed,
                         terms: &c.terms.distinct,
                         words: &c.terms.spans,
                     }
@@ -1020,7 +1021,7 @@ impl Engine {
                 .collect();
             let choice = reader::choose(analyzed, &focus, analyzed.shape.asks, &reads);
             let features =
-                self.confidence_features(analyzed, weights, top, ranked.get(1), choice.fit);
+                self.confidence_features(analyzed, unknown_share, top, ranked.get(1), choice.fit);
             (own[choice.index], features)
         });
         let features = chosen.map(|(_, z)| z);
@@ -1029,8 +1030,7 @@ impl Engine {
         // words the corpus has never seen ("who won the football last night") is about
         // something else, however well one word of it matched.
         // With no threshold at all, every ranked answer is given (what measures the ranking).
-        let known = self.settings.min_confidence <= 0.0
-            || self.unknown_share(analyzed, weights) < MAX_UNKNOWN_SHARE;
+        let known = self.settings.min_confidence <= 0.0 || unknown_share < MAX_UNKNOWN_SHARE;
         let confident = chosen.filter(|(_, p)| known && *p >= self.settings.min_confidence);
         let answer = confident.zip(top).map(|((chosen, confidence), top)| {
             let entry = &entries[top.entry];

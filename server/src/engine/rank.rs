@@ -29,46 +29,19 @@ impl Ranked {
     }
 }
 
-/// The place of a feature in [`model::RANK_FEATURES`].
-const fn feature(name: &str) -> usize {
-    let mut i = 0;
-    while i < model::RANK_FEATURES.len() {
-        if eq(model::RANK_FEATURES[i], name) {
-            return i;
-        }
-        i += 1;
-    }
-    panic!("no such feature")
-}
-
-// Each feature's place, worked out when compiling (a lookup by name per use cost a tenth of
-// the ranking).
-const COVERAGE: usize = feature("coverage");
-const ENTRY_COVERAGE: usize = feature("entry_coverage");
-const ENTRY_RELEVANCE: usize = feature("entry_relevance");
-const EVIDENCE: usize = feature("evidence");
-const NAMED: usize = feature("named");
-const PASSAGE_RELEVANCE: usize = feature("passage_relevance");
-const SAME_OPENING_SIMILARITY: usize = feature("same_opening_similarity");
-const SIMILARITY: usize = feature("similarity");
-const STATES_FACT: usize = feature("states_fact");
-const TITLE_SIMILARITY: usize = feature("title_similarity");
-const WORDING_SIMILARITY: usize = feature("wording_similarity");
-
-const fn eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
+// Each feature's place in [`model::RANK_FEATURES`], worked out when compiling.
+const COVERAGE: usize = model::index_of(&model::RANK_FEATURES, "coverage");
+const ENTRY_COVERAGE: usize = model::index_of(&model::RANK_FEATURES, "entry_coverage");
+const ENTRY_RELEVANCE: usize = model::index_of(&model::RANK_FEATURES, "entry_relevance");
+const EVIDENCE: usize = model::index_of(&model::RANK_FEATURES, "evidence");
+const NAMED: usize = model::index_of(&model::RANK_FEATURES, "named");
+const PASSAGE_RELEVANCE: usize = model::index_of(&model::RANK_FEATURES, "passage_relevance");
+const SAME_OPENING_SIMILARITY: usize =
+    model::index_of(&model::RANK_FEATURES, "same_opening_similarity");
+const SIMILARITY: usize = model::index_of(&model::RANK_FEATURES, "similarity");
+const STATES_FACT: usize = model::index_of(&model::RANK_FEATURES, "states_fact");
+const TITLE_SIMILARITY: usize = model::index_of(&model::RANK_FEATURES, "title_similarity");
+const WORDING_SIMILARITY: usize = model::index_of(&model::RANK_FEATURES, "wording_similarity");
 
 /// The ranked programme entries, best first, and the assistant reply that matches the
 /// question most closely with its similarity, if any does.

@@ -18,7 +18,9 @@ pub struct Read<'a> {
     /// The passage's place in its entry, from 0.
     pub number: usize,
     pub section: Option<&'a str>,
-    pub text: &'a str,
+    /// Does its text state the fact asked for ([`intent::stated_in`]), worked out when it
+    /// became a candidate?
+    pub states_fact: bool,
     /// The distinct term ids of its text, sorted.
     pub terms: &'a [u32],
     /// Every word of its text, in order: its term id and its byte range.
@@ -189,11 +191,7 @@ fn fit(asks: Option<Asks>, sectioned: bool, p: &Read, opens_section: bool) -> (f
     } else {
         0.0
     };
-    let fact = if intent::is_factual(asks) && intent::stated_in(asks, p.text) {
-        1.0
-    } else {
-        0.0
-    };
+    let fact = if p.states_fact { 1.0 } else { 0.0 };
     (section, fact)
 }
 
@@ -229,18 +227,20 @@ mod tests {
 
     struct Owned {
         section: Option<&'static str>,
-        text: &'static str,
+        states_fact: bool,
         words: Vec<(u32, u32, u32)>,
         terms: Vec<u32>,
     }
 
     fn passage(section: Option<&'static str>, text: &'static str, words: &[u32]) -> Owned {
+        // As the engine marks a candidate: only an amount is asked of these passages.
+        let states_fact = intent::stated_in(Asks::Amount, text);
         let mut terms = words.to_vec();
         terms.sort_unstable();
         terms.dedup();
         Owned {
             section,
-            text,
+            states_fact,
             words: words.iter().map(|id| (*id, 0, 0)).collect(),
             terms,
         }
@@ -253,7 +253,7 @@ mod tests {
             .map(|(number, o)| Read {
                 number,
                 section: o.section,
-                text: o.text,
+                states_fact: o.states_fact,
                 terms: &o.terms,
                 words: &o.words,
             })
