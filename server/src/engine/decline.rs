@@ -34,10 +34,9 @@ pub struct Declines {
 }
 
 fn stems(text: &str) -> Vec<String> {
-    analysis::words(text)
-        .into_iter()
-        .filter(|w| !w.compound)
-        .map(|w| analysis::stem(&w.folded))
+    super::question::words_of(text)
+        .iter()
+        .map(|w| analysis::stem(w))
         .collect()
 }
 
@@ -138,13 +137,7 @@ mod tests {
         Declines::compile(&[entry])
     }
 
-    fn words(q: &str) -> Vec<String> {
-        analysis::words(q)
-            .into_iter()
-            .filter(|w| !w.compound)
-            .map(|w| w.folded)
-            .collect()
-    }
+    use crate::engine::question::words_of as words;
 
     #[test]
     fn a_trigger_matches_its_words_close_together_in_any_order() {

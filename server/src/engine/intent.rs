@@ -522,13 +522,7 @@ fn has_year(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn words(q: &str) -> Vec<String> {
-        signpost_indexer::analysis::words(q)
-            .into_iter()
-            .filter(|w| !w.compound)
-            .map(|w| w.folded)
-            .collect()
-    }
+    use crate::engine::question::words_of as words;
 
     fn shape(q: &str) -> Shape {
         read(&words(q))
