@@ -221,6 +221,11 @@ const STOP_WORDS: &[&str] = &[
 static STOP_WORD_SET: LazyLock<FxHashSet<&'static str>> =
     LazyLock::new(|| STOP_WORDS.iter().copied().collect());
 
+/// Every stop word, for a typo corrector that reads "wher" as "where".
+pub fn stop_words() -> &'static [&'static str] {
+    STOP_WORDS
+}
+
 /// Is the folded word a stop word?
 pub fn is_stop_word(folded: &str) -> bool {
     // No stop word is longer than this: most content words skip the lookup.
@@ -408,6 +413,24 @@ pub fn stem(folded: &str) -> String {
     })
 }
 
+/// Calls `f` with the stem of a folded word, as [`stem`] gives it, without copying the stem
+/// out of the cache: for lookups that need the stem only for a moment.
+pub fn with_stem<R>(folded: &str, f: impl FnOnce(&str) -> R) -> R {
+    STEMS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(stem) = cache.get(folded) {
+            return f(stem);
+        }
+        let stem = stem_uncached(folded);
+        if cache.len() >= STEM_CACHE_LIMIT {
+            cache.clear();
+        }
+        let result = f(&stem);
+        cache.insert(folded.to_string(), stem);
+        result
+    })
+}
+
 fn stem_uncached(folded: &str) -> String {
     let base = IRREGULAR
         .binary_search_by(|(form, _)| form.cmp(&folded))
@@ -580,6 +603,9 @@ mod tests {
         sorted.sort_unstable();
         assert_eq!(sorted, IRREGULAR, "kept sorted for binary search");
         assert_eq!(stem("led"), stem("lead"));
+        for word in ["led", "councils", "running", "councils"] {
+            assert_eq!(with_stem(word, str::to_string), stem(word));
+        }
         assert_eq!(stem("paid"), stem("pays"));
         assert_eq!(stem("spent"), stem("spending"));
     }

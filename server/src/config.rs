@@ -36,6 +36,15 @@ pub enum Command {
         /// conversation {turns: [{q, expect, must}, …], tags}.
         file: PathBuf,
     },
+    /// Show why a question gets the answer it gets: the entries ranked with their features and
+    /// scores, and what the confidence is made of.
+    Explain {
+        /// The question.
+        question: String,
+        /// How many ranked entries to show.
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+    },
     /// Measure answer quality on external FAQ collections (each imported and indexed in a
     /// scratch folder) beside plain BM25 baselines.
     Quality {

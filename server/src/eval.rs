@@ -19,6 +19,7 @@
 //! FAQ collections beside plain BM25 baselines ([`baseline`]).
 
 pub mod baseline;
+pub mod explain;
 pub mod quality;
 pub mod reliability;
 
@@ -29,6 +30,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::engine::{AskRequest, AskResponse, Engine, QuestionError};
+pub use explain::explain;
 pub use reliability::Reliability;
 
 /// Why an evaluation could not run.

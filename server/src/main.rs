@@ -57,7 +57,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
-        Command::Eval { .. } | Command::Serve => {}
+        Command::Eval { .. } | Command::Explain { .. } | Command::Serve => {}
     }
     let open = index_setup::ensure_index(&config.corpus, &config.index)?;
     let engine = Engine::new(open, config.settings);
@@ -66,6 +66,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cases = eval::read_cases(&file)?;
             let report = eval::run(&engine, &cases);
             print!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { question, top } => {
+            print!("{}", eval::explain(&engine, &question, top)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve => {

@@ -124,3 +124,17 @@ async fn texting_forms_are_answered_like_the_words_they_stand_for() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_slip_in_a_small_word_does_not_make_a_question_unanswerable() {
+    let app = TestApp::shipped();
+    // "wher" is one letter short of "where"; "fnd" is too short to tell what was meant, so
+    // it is no sign the question is about something the corpus lacks.
+    let typed = ask(&app, "wher can i fnd the e-goverment standrds").await;
+    let meant = ask(&app, "where can i find the e-government standards").await;
+    assert_eq!(answer_id(&meant), "legsb", "{meant}");
+    assert_eq!(answer_id(&typed), "legsb", "{typed}");
+    // Gibberish is still not answered.
+    let gibberish = ask(&app, "xq zzv qwrt blorf").await;
+    assert!(gibberish["answer"].is_null(), "{gibberish}");
+}

@@ -10,7 +10,7 @@
 //! being declined; naming a project does not ("my bus pass smartcard has stopped working" is
 //! still about one person's card).
 
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::FxHashMap as HashMap;
 
 use signpost_indexer::analysis;
 use signpost_indexer::corpus::{Entry, Intent};
@@ -18,19 +18,24 @@ use signpost_indexer::corpus::{Entry, Intent};
 /// How many words apart the first and last word of a trigger may be found.
 const WINDOW: usize = 6;
 
-/// One decline entry's phrasings, compiled.
+/// A word no rule uses.
+const OTHER: u16 = u16::MAX;
+
+/// One decline entry's phrasings, compiled: each word as its number in [`Declines::words`].
 struct Rule {
     entry: usize,
     /// Each trigger's stemmed words.
-    triggers: Vec<Vec<String>>,
+    triggers: Vec<Vec<u16>>,
     /// Stems that keep a question from being declined.
-    unless: HashSet<String>,
+    unless: Vec<u16>,
 }
 
 /// Every decline rule of a corpus.
 #[derive(Default)]
 pub struct Declines {
     rules: Vec<Rule>,
+    /// Every stem the rules use, numbered, so a question's words are looked up once.
+    words: HashMap<String, u16>,
 }
 
 fn stems(text: &str) -> Vec<String> {
@@ -42,6 +47,11 @@ fn stems(text: &str) -> Vec<String> {
 
 impl Declines {
     pub fn compile(entries: &[Entry]) -> Declines {
+        let mut words: HashMap<String, u16> = HashMap::default();
+        let mut number = |stem: String| {
+            let next = u16::try_from(words.len()).unwrap_or(OTHER);
+            *words.entry(stem).or_insert(next)
+        };
         let rules = entries
             .iter()
             .enumerate()
@@ -52,14 +62,19 @@ impl Declines {
                     triggers: assistant
                         .triggers
                         .iter()
-                        .map(|t| stems(t))
+                        .map(|t| stems(t).into_iter().map(&mut number).collect::<Vec<_>>())
                         .filter(|t| !t.is_empty())
                         .collect(),
-                    unless: assistant.unless.iter().flat_map(|u| stems(u)).collect(),
+                    unless: assistant
+                        .unless
+                        .iter()
+                        .flat_map(|u| stems(u))
+                        .map(&mut number)
+                        .collect(),
                 })
             })
             .collect();
-        Declines { rules }
+        Declines { rules, words }
     }
 
     /// The decline entry whose phrasing the question uses, if any. `words` are the question's
@@ -68,25 +83,31 @@ impl Declines {
         if self.rules.is_empty() {
             return None;
         }
-        let stemmed: Vec<String> = words.iter().map(|w| analysis::stem(w)).collect();
+        let said: Vec<u16> = words
+            .iter()
+            .map(|w| analysis::with_stem(w, |stem| self.words.get(stem).copied().unwrap_or(OTHER)))
+            .collect();
+        if said.iter().all(|w| *w == OTHER) {
+            return None;
+        }
         self.rules.iter().find_map(|rule| {
-            if stemmed.iter().any(|s| rule.unless.contains(s)) {
+            if said.iter().any(|s| rule.unless.contains(s)) {
                 return None;
             }
             rule.triggers
                 .iter()
-                .any(|trigger| occurs_close(trigger, &stemmed))
+                .any(|trigger| occurs_close(trigger, &said))
                 .then_some(rule.entry)
         })
     }
 }
 
 /// Do all of `trigger`'s words occur within [`WINDOW`] words of each other in `words`?
-fn occurs_close(trigger: &[String], words: &[String]) -> bool {
+fn occurs_close(trigger: &[u16], words: &[u16]) -> bool {
     let Some(first) = trigger.first() else {
         return false;
     };
-    // Every place the trigger's rarest-to-find first word occurs starts a window around it.
+    // Every place the trigger's first word occurs starts a window around it.
     words.iter().enumerate().any(|(at, word)| {
         if word != first {
             return false;
@@ -94,16 +115,16 @@ fn occurs_close(trigger: &[String], words: &[String]) -> bool {
         let from = at.saturating_sub(WINDOW);
         let to = (at + WINDOW + 1).min(words.len());
         let window = &words[from..to];
-        let mut positions = Vec::with_capacity(trigger.len());
+        let (mut lo, mut hi) = (usize::MAX, 0);
         for t in trigger {
             match window.iter().position(|w| w == t) {
-                Some(p) => positions.push(p),
+                Some(p) => {
+                    lo = lo.min(p);
+                    hi = hi.max(p);
+                }
                 None => return false,
             }
         }
-        let (lo, hi) = positions
-            .iter()
-            .fold((usize::MAX, 0), |(lo, hi), p| (lo.min(*p), hi.max(*p)));
         hi - lo <= WINDOW
     })
 }

@@ -470,6 +470,26 @@ pub fn stated_in(asks: Asks, text: &str) -> bool {
     }
 }
 
+/// The kinds of fact a text states, as a set of [`fact_bit`]s: worked out once per passage
+/// rather than per question.
+pub fn facts_stated(text: &str) -> u8 {
+    [Asks::Amount, Asks::Count, Asks::Percent, Asks::Date]
+        .into_iter()
+        .filter(|asks| stated_in(*asks, text))
+        .fold(0, |set, asks| set | fact_bit(asks))
+}
+
+/// The bit of a kind of fact in [`facts_stated`]'s set; 0 for kinds no text states.
+pub fn fact_bit(asks: Asks) -> u8 {
+    match asks {
+        Asks::Amount => 1,
+        Asks::Count => 2,
+        Asks::Percent => 4,
+        Asks::Date => 8,
+        Asks::Definition | Asks::Lead | Asks::Partners | Asks::Products | Asks::Place => 0,
+    }
+}
+
 /// Is the kind of answer one a fact in the text can show (see [`stated_in`])?
 pub fn is_factual(asks: Asks) -> bool {
     matches!(
@@ -644,5 +664,13 @@ mod tests {
             "What are the symptoms of COVID-19?"
         ));
         assert!(stated_in(Asks::Percent, "46% of adults"));
+        let facts = facts_stated("By 2005, 46% of councils had spent £80m");
+        for asks in [Asks::Amount, Asks::Count, Asks::Percent, Asks::Date] {
+            assert_ne!(facts & fact_bit(asks), 0, "{asks:?}");
+        }
+        assert_eq!(
+            facts_stated("funded by the ODPM") & fact_bit(Asks::Amount),
+            0
+        );
     }
 }

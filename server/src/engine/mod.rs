@@ -78,7 +78,7 @@ const READ_PASSAGES: usize = 48;
 const MAX_MARGIN: f32 = 5.0;
 /// A question whose words the corpus lacks carry this share of its weight or more is not
 /// answered.
-const MAX_UNKNOWN_SHARE: f32 = 0.4;
+pub const MAX_UNKNOWN_SHARE: f32 = 0.4;
 /// How many suggested projects and follow-up questions an answer carries.
 const MAX_PROJECTS: usize = 3;
 const MAX_SUGGESTIONS: usize = 3;
@@ -219,6 +219,8 @@ struct PassageTerms {
     mask: scoring::TermMask,
     /// Every term occurrence in text order: its id and its byte range.
     spans: Box<[(u32, u32, u32)]>,
+    /// The kinds of fact the text states ([`intent::facts_stated`]).
+    facts: u8,
 }
 
 /// Where each document of one segment sits in the corpus, read once from its fast fields so
@@ -521,6 +523,7 @@ impl Engine {
             mask: scoring::mask_of(distinct.iter().copied()),
             distinct: distinct.into_boxed_slice(),
             spans,
+            facts: intent::facts_stated(text),
         }
     }
 
@@ -884,7 +887,7 @@ impl Engine {
         let typed = analyzed
             .shape
             .asks
-            .is_some_and(|asks| intent::is_factual(asks) && intent::stated_in(asks, &text));
+            .is_some_and(|asks| terms.facts & intent::fact_bit(asks) != 0);
         Some(Candidate {
             entry,
             ordinal,
@@ -921,14 +924,17 @@ impl Engine {
 
     /// The share of the question's weight in words the corpus does not have.
     fn unknown_share(&self, analyzed: &Analyzed, weights: &[f32]) -> f32 {
-        let total: f32 = weights.iter().sum::<f32>().max(f32::EPSILON);
-        let unknown: f32 = analyzed
-            .terms
-            .iter()
-            .zip(weights)
-            .filter(|(t, _)| !t.known && !t.rewritten)
-            .map(|(_, w)| *w)
-            .sum();
+        let mut total = f32::EPSILON;
+        let mut unknown = 0.0;
+        for (t, w) in analyzed.terms.iter().zip(weights) {
+            if t.garbled {
+                continue;
+            }
+            total += w;
+            if !t.known && !t.rewritten {
+                unknown += w;
+            }
+        }
         unknown / total
     }
 
@@ -938,8 +944,7 @@ impl Engine {
         &self,
         analyzed: &Analyzed,
         unknown_share: f32,
-        top: &Ranked,
-        second: Option<&Ranked>,
+        ranked: &[Ranked],
         fit: f32,
     ) -> ConfidenceFeatures {
         use model::{index_of, CONFIDENCE_FEATURES as NAMES};
@@ -951,6 +956,9 @@ impl Engine {
         const LENGTH: usize = index_of(&NAMES, "length");
         const NAMED: usize = index_of(&NAMES, "named");
         const CORRECTED_SHARE: usize = index_of(&NAMES, "corrected_share");
+        const RANK_PROBABILITY: usize = index_of(&NAMES, "rank_probability");
+        const UNCOVERED: usize = index_of(&NAMES, "uncovered");
+        let (top, second) = (&ranked[0], ranked.get(1));
         let searched = analyzed.terms.iter().filter(|t| !t.rewritten).count();
         let corrected = analyzed.terms.iter().filter(|t| t.corrected).count();
         let mut z = [0.0f32; NAMES.len()];
@@ -962,6 +970,14 @@ impl Engine {
         z[LENGTH] = (1.0 + searched as f32).ln();
         z[NAMED] = f32::from(u8::from(top.named()));
         z[CORRECTED_SHARE] = corrected as f32 / searched.max(1) as f32;
+        // The ranking's own chance for the top entry among those ranked: its scores are
+        // fitted as a softmax over each question's candidates.
+        z[UNCOVERED] = searched as f32 * (1.0 - top.coverage()).max(0.0);
+        z[RANK_PROBABILITY] = 1.0
+            / ranked
+                .iter()
+                .map(|r| (r.score - top.score).exp())
+                .sum::<f32>();
         z
     }
 
@@ -1020,8 +1036,7 @@ impl Engine {
                 })
                 .collect();
             let choice = reader::choose(analyzed, &focus, analyzed.shape.asks, &reads);
-            let features =
-                self.confidence_features(analyzed, unknown_share, top, ranked.get(1), choice.fit);
+            let features = self.confidence_features(analyzed, unknown_share, ranked, choice.fit);
             (own[choice.index], features)
         });
         let features = chosen.map(|(_, z)| z);

@@ -41,7 +41,7 @@ pub const RANK_FEATURES: [&str; 11] = [
 ];
 
 /// What the confidence in an answer is computed from.
-pub const CONFIDENCE_FEATURES: [&str; 8] = [
+pub const CONFIDENCE_FEATURES: [&str; 10] = [
     // How far ahead of the second entry it is.
     "margin",
     // The weighted share of the question the answer accounts for.
@@ -59,6 +59,10 @@ pub const CONFIDENCE_FEATURES: [&str; 8] = [
     "named",
     // The share of the question's words that were corrected as typos.
     "corrected_share",
+    // The ranking's softmax probability of the top entry among the candidates ranked.
+    "rank_probability",
+    // How many of the question's searched words (weighted) the answer leaves out.
+    "uncovered",
 ];
 
 /// The place of `name` in `names`, for use in constants: a feature is then found when
@@ -217,7 +221,7 @@ mod tests {
     #[test]
     fn confidence_is_a_probability() {
         let model = Model::shipped();
-        for features in [[0.0; 8], [1.0; 8], [-50.0; 8], [50.0; 8]] {
+        for features in [[0.0; 10], [1.0; 10], [-50.0; 10], [50.0; 10]] {
             let p = model.confidence(&features);
             assert!((0.0..=1.0).contains(&p), "{p}");
         }

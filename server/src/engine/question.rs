@@ -81,6 +81,9 @@ pub struct QueryTerm {
     pub corrected: bool,
     /// Is it read as a synonym instead ("pays for" → funding), so not matched itself?
     pub rewritten: bool,
+    /// Unknown, not English and too short to correct ("fnd", "xq"): a slip whose meaning
+    /// cannot be told, so no sign that the question is about something the corpus lacks.
+    pub garbled: bool,
 }
 
 /// A question ready to search.
@@ -216,11 +219,15 @@ pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyze
             Some(i) => remap.push(i),
             None => {
                 remap.push(distinct.len());
+                let folded = &term.word.folded;
                 distinct.push(QueryTerm {
                     term: term.term.clone(),
                     known: *known,
                     corrected: *corrected,
                     rewritten: false,
+                    garbled: !*known
+                        && folded.chars().count() < super::vocabulary::MIN_CORRECTABLE_CHARS
+                        && super::vocabulary::english_size(folded).is_none(),
                 });
             }
         }

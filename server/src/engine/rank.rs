@@ -138,11 +138,16 @@ impl Engine {
             features[EVIDENCE] = evidence / top_evidence;
             features[STATES_FACT] = f32::from(u8::from(c.typed));
             features[NAMED] = f32::from(u8::from(named));
-            features[WORDING_SIMILARITY] = info
-                .wordings
-                .iter()
-                .map(|w| analyzed.wording.similarity(w))
-                .fold(0.0, f32::max);
+            // Wording shared in small words only ("what is …") says nothing of the subject.
+            let shares_content = c.coverage > 0.0 || features[ENTRY_COVERAGE] > 0.0;
+            features[WORDING_SIMILARITY] = if shares_content {
+                info.wordings
+                    .iter()
+                    .map(|w| analyzed.wording.similarity(w))
+                    .fold(0.0, f32::max)
+            } else {
+                0.0
+            };
             entries.push(Ranked {
                 entry,
                 best: i,

@@ -211,6 +211,7 @@ mod tests {
                     known: true,
                     corrected: false,
                     rewritten: false,
+                    garbled: false,
                 })
                 .collect(),
             expansions: Vec::new(),

@@ -175,6 +175,14 @@ impl Vocabulary {
     /// "u" → you) and drops filler ("lol"), by the corpus's spelling rules. A word keeps its
     /// place and offsets; a part of a hyphenated compound keeps its letters ("u-turn").
     pub fn respell(&self, words: &mut Vec<Word>) {
+        for word in words.iter_mut().filter(|w| !w.compound) {
+            if self.spellings.contains_key(&word.folded) {
+                continue;
+            }
+            if let Some(meant) = self.small_word_typo(&word.folded) {
+                word.folded = meant.to_string();
+            }
+        }
         if self.spellings.is_empty() {
             return;
         }
@@ -204,6 +212,41 @@ impl Vocabulary {
                 None => false,
             }
         });
+    }
+
+    /// The small word ("where", "find"…) a word that is neither English nor the corpus's is
+    /// one typing slip away from — a letter left out, added, swapped or mistyped, the first
+    /// letter kept — when exactly one is: "wher" is "where", "whta" is "what". Such a word is
+    /// not a subject the corpus lacks.
+    fn small_word_typo(&self, folded: &str) -> Option<&'static str> {
+        let chars = folded.chars().count();
+        if !(3..=8).contains(&chars)
+            || is_stop_word(folded)
+            || english_size(folded).is_some()
+            || self.knows(folded)
+            || !folded.chars().all(|c| c.is_ascii_lowercase())
+        {
+            return None;
+        }
+        let first = folded.as_bytes()[0];
+        let near: Vec<&'static str> = analysis::stop_words()
+            .iter()
+            .copied()
+            .filter(|w| {
+                w.len() + 1 >= chars
+                    && w.len() <= chars + 1
+                    && w.len() >= 3
+                    && w.as_bytes()[0] == first
+                    && strsim::damerau_levenshtein(folded, w) == 1
+            })
+            .collect();
+        // A letter left out is the commonest slip: "wher" is "where" before it is "when".
+        let left_out: Vec<&'static str> =
+            near.iter().copied().filter(|w| w.len() > chars).collect();
+        match (left_out.as_slice(), near.as_slice()) {
+            ([one], _) | ([], [one]) => Some(one),
+            _ => None,
+        }
     }
 
     fn add_text(&mut self, text: &str) {
@@ -521,6 +564,9 @@ mod tests {
             ("WOT is parsol lol", vec!["what", "is", "parsol"]),
             ("u-turn u", vec!["u", "uturn", "turn", "you"]),
             ("what about watford", vec!["what", "about", "watford"]),
+            // A slip in a small word is read as the word meant when only one is near.
+            ("wher is parsol", vec!["where", "is", "parsol"]),
+            ("whta is parsol", vec!["what", "is", "parsol"]),
         ];
         for (q, expected) in cases {
             let mut words = analysis::words(q);

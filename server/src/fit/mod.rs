@@ -16,8 +16,8 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::engine::model::{Model, CONFIDENCE_FEATURES, RANK_FEATURES};
-use crate::engine::{AskRequest, Engine, Settings, Trace};
+use crate::engine::model::{self, Model, CONFIDENCE_FEATURES, RANK_FEATURES};
+use crate::engine::{AskRequest, Engine, Settings, Trace, MAX_UNKNOWN_SHARE};
 use crate::eval::quality::Collection;
 use crate::eval::{self, Reliability, Tally};
 use optimize::{Labelled, RankGroup};
@@ -32,7 +32,7 @@ const CONFIDENCE_L2: f64 = 1e-3;
 /// answer less likely to be right, nor more of a bad one (unknown or corrected words) more
 /// likely. Length is free.
 const CONFIDENCE_SIGNS: [f64; CONFIDENCE_FEATURES.len()] =
-    [1.0, 1.0, -1.0, 1.0, 1.0, 0.0, 1.0, -1.0];
+    [1.0, 1.0, -1.0, 1.0, 1.0, 0.0, 1.0, -1.0, 1.0, -1.0];
 
 /// Where the data sets are, relative to the repository root.
 pub const SHIPPED_CASES: [&str; 2] = ["tests/data/dev.jsonl", "tests/data/reader-dev.jsonl"];
@@ -159,15 +159,20 @@ struct Figures {
     /// Out of scope: declined.
     rejection: Tally,
     reliability: Reliability,
+    /// At the threshold: in-scope questions answered rightly, and answers given that are right.
+    read_at_threshold: Tally,
+    precision_at_threshold: Tally,
 }
 
-fn figures(asked: &[Asked]) -> Figures {
+fn figures(asked: &[Asked], threshold: f32) -> Figures {
     let mut f = Figures {
         recall: Tally::default(),
         p_at_1: Tally::default(),
         read_at_1: Tally::default(),
         rejection: Tally::default(),
         reliability: Reliability::default(),
+        read_at_threshold: Tally::default(),
+        precision_at_threshold: Tally::default(),
     };
     for a in asked {
         if a.in_scope {
@@ -180,6 +185,17 @@ fn figures(asked: &[Asked]) -> Figures {
         }
         if a.answered {
             f.reliability.add(a.confidence, a.right);
+        }
+        // As served: the gate on unknown words, then the threshold.
+        let known = a.trace.confidence.is_some_and(|z| {
+            z[model::index_of(&CONFIDENCE_FEATURES, "unknown_share")] < MAX_UNKNOWN_SHARE
+        });
+        let given = a.answered && known && a.confidence >= threshold;
+        if a.in_scope {
+            f.read_at_threshold.add(given && a.right);
+        }
+        if given {
+            f.precision_at_threshold.add(a.right);
         }
     }
     f
@@ -299,29 +315,41 @@ pub fn fit(repo: &Path, corpus: &Path, base: Settings) -> anyhow::Result<FitRepo
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "{:<12} {:>7} {:>22} {:>22} {:>22} {:>16}",
+        "{:<12} {:>7} {:>22} {:>22} {:>22} {:>16} {:>24}",
         "data set",
         "recall",
         "P@1 before → after",
         "read@1 before → after",
         "ECE before → after",
-        "rejection after"
+        "rejection after",
+        format!("at {:.2}: read@1, precision", base.min_confidence)
     );
     let mut record_sets = serde_json::Map::new();
     let mut pooled = Reliability::default();
+    let mut pooled_pairs: Vec<(f32, bool)> = Vec::new();
     for ((set, b), a) in sets.iter().zip(&before).zip(&after) {
-        let (fb, fa) = (figures(b), figures(a));
+        let (fb, fa) = (
+            figures(b, base.min_confidence),
+            figures(a, base.min_confidence),
+        );
         let rate = |t: Tally| t.rate().map_or_else(|| "-".into(), |r| format!("{r:.3}"));
         let ece = |r: &Reliability| r.ece().map_or_else(|| "-".into(), |e| format!("{e:.3}"));
         let _ = writeln!(
             text,
-            "{:<12} {:>7} {:>22} {:>22} {:>22} {:>16}",
+            "{:<12} {:>7} {:>22} {:>22} {:>22} {:>16} {:>24}",
             set.name,
             rate(fa.recall),
             format!("{} → {}", rate(fb.p_at_1), rate(fa.p_at_1)),
             format!("{} → {}", rate(fb.read_at_1), rate(fa.read_at_1)),
             format!("{} → {}", ece(&fb.reliability), ece(&fa.reliability)),
             rate(fa.rejection),
+            format!(
+                "{} → {}, {} → {}",
+                rate(fb.read_at_threshold),
+                rate(fa.read_at_threshold),
+                rate(fb.precision_at_threshold),
+                rate(fa.precision_at_threshold)
+            ),
         );
         record_sets.insert(
             set.name.clone(),
@@ -334,11 +362,27 @@ pub fn fit(repo: &Path, corpus: &Path, base: Settings) -> anyhow::Result<FitRepo
         );
         for asked in a.iter().filter(|x| x.answered) {
             pooled.add(asked.confidence, asked.right);
+            pooled_pairs.push((asked.confidence, asked.right));
         }
     }
     let _ = writeln!(
         text,
         "\nreliability of every answer with no threshold, pooled:\n{pooled}"
+    );
+    let before_pairs: Vec<(f32, bool)> = before
+        .iter()
+        .flatten()
+        .filter(|a| a.answered)
+        .map(|a| (a.confidence, a.right))
+        .collect();
+    let _ = writeln!(
+        text,
+        "how well the confidence tells right from wrong, pooled: AUC {:.3} → {:.3}, \
+         log loss {:.3} → {:.3}",
+        auc(&before_pairs),
+        auc(&pooled_pairs),
+        log_loss(&before_pairs),
+        log_loss(&pooled_pairs)
     );
     let record = serde_json::json!({
         "command": "signpost-server fit",
@@ -356,4 +400,50 @@ pub fn fit(repo: &Path, corpus: &Path, base: Settings) -> anyhow::Result<FitRepo
         text,
         record,
     })
+}
+
+/// The chance that a right answer, picked at random, has a higher confidence than a wrong one
+/// (ties count half): 0.5 is a confidence that tells nothing, 1 one that always tells.
+fn auc(pairs: &[(f32, bool)]) -> f64 {
+    let mut sorted = pairs.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (mut wrong_below, mut sum, mut i) = (0.0f64, 0.0f64, 0);
+    while i < sorted.len() {
+        let j = i + sorted[i..]
+            .iter()
+            .take_while(|p| p.0 == sorted[i].0)
+            .count();
+        let right = sorted[i..j].iter().filter(|p| p.1).count() as f64;
+        let wrong = (j - i) as f64 - right;
+        sum += right * (wrong_below + wrong / 2.0);
+        wrong_below += wrong;
+        i = j;
+    }
+    let right_total = pairs.iter().filter(|p| p.1).count() as f64;
+    sum / (right_total * wrong_below).max(1.0)
+}
+
+/// The mean negative log-likelihood of the outcomes under the confidence.
+fn log_loss(pairs: &[(f32, bool)]) -> f64 {
+    let total: f64 = pairs
+        .iter()
+        .map(|(p, right)| {
+            let p = f64::from(*p).clamp(1e-6, 1.0 - 1e-6);
+            -if *right { p.ln() } else { (1.0 - p).ln() }
+        })
+        .sum();
+    total / pairs.len().max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auc_is_one_when_every_right_answer_is_surer_and_half_when_none_is() {
+        assert_eq!(auc(&[(0.9, true), (0.8, true), (0.2, false)]), 1.0);
+        assert_eq!(auc(&[(0.5, true), (0.5, false)]), 0.5);
+        assert_eq!(auc(&[(0.1, true), (0.9, false)]), 0.0);
+        assert!(log_loss(&[(0.9, true)]) < log_loss(&[(0.6, true)]));
+    }
 }

@@ -1,0 +1,53 @@
+//! `signpost-server explain "question"`: why a question gets the answer it gets — the entries
+//! ranked with each feature and score, and what the answer's confidence is made of, for
+//! whoever tunes the corpus or the model.
+
+use std::fmt::Write as _;
+
+use crate::engine::model::{Model, CONFIDENCE_FEATURES, RANK_FEATURES};
+use crate::engine::{AskRequest, Engine, QuestionError};
+
+/// The explanation of one question, as text.
+pub fn explain(engine: &Engine, question: &str, top: usize) -> Result<String, QuestionError> {
+    let request = AskRequest {
+        q: question.to_string(),
+        ..AskRequest::default()
+    };
+    let (response, trace) = engine.ask_traced(&request)?;
+    let model: &Model = &engine.settings().model;
+    let mut out = String::new();
+    let _ = writeln!(out, "question: {question}");
+    match &response.answer {
+        Some(a) => {
+            let _ = writeln!(
+                out,
+                "answer: {} {} (confidence {:.3})\n  {}",
+                a.kind, a.id, a.confidence, a.text
+            );
+        }
+        None => {
+            let _ = writeln!(out, "answer: none (declined)");
+        }
+    }
+    let _ = writeln!(out, "\nranked entries (score = Σ weight × feature):");
+    for (id, features) in trace.ranked.iter().take(top) {
+        let _ = writeln!(out, "  {id}: score {:.3}", model.score(features));
+        for ((name, w), x) in RANK_FEATURES.iter().zip(&model.rank).zip(features) {
+            if *x != 0.0 {
+                let _ = writeln!(out, "      {name:<24} {x:>7.3} × {w:>7.3} = {:>7.3}", x * w);
+            }
+        }
+    }
+    if let Some(z) = trace.confidence {
+        let _ = writeln!(
+            out,
+            "\nconfidence = sigmoid(bias {:.3} + Σ weight × feature) = {:.3}",
+            model.confidence_bias,
+            model.confidence(&z)
+        );
+        for ((name, w), x) in CONFIDENCE_FEATURES.iter().zip(&model.confidence).zip(&z) {
+            let _ = writeln!(out, "      {name:<24} {x:>7.3} × {w:>7.3} = {:>7.3}", x * w);
+        }
+    }
+    Ok(out)
+}
