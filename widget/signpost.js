@@ -210,7 +210,7 @@ color-scheme:light;font-family:var(--signpost-font,system-ui,-apple-system,"Sego
 h2{margin:0;font-size:1.125em;line-height:1.3}
 h3{margin:0 0 .25em;font-size:1em}
 .log{position:relative;flex:1 1 auto;min-height:6em;overflow-y:auto;padding:1em}
-.inline .log{max-height:28em}
+.inline .panel{height:var(--signpost-inline-height,30em)}
 .turn{margin:0 0 1em}
 .turn>:last-child,.turn li>:last-child{margin-bottom:0}
 .you{margin-left:auto;width:fit-content;max-width:85%;padding:.5em .75em;background:var(--us);border-radius:var(--r)}
@@ -650,9 +650,16 @@ button:disabled{cursor:default;opacity:.7}
       box.append(el);
     }
     if (!doc.querySelector(TAG) && defaults('launcher') !== 'off' && doc.body) {
-      const el = doc.createElement(TAG);
-      el.setAttribute('mode', 'launcher');
-      doc.body.append(el);
+      // The floating button is fixed, so adding it moves nothing: it waits for an idle moment,
+      // in a task of its own, rather than lengthening the one that runs this script.
+      const add = () => {
+        if (doc.querySelector(TAG)) return;
+        const el = doc.createElement(TAG);
+        el.setAttribute('mode', 'launcher');
+        doc.body.append(el);
+      };
+      if (win.requestIdleCallback) requestIdleCallback(add, { timeout: 500 });
+      else setTimeout(add);
     }
   }
   if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', mount);

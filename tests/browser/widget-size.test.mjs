@@ -64,3 +64,14 @@ test('the server sends exactly the file, gzipped on request', async () => {
     await server.stop();
   }
 });
+
+test('every --signpost-* property and text- key the README documents is the widget\'s, and the other way round', () => {
+  const readme = readFileSync(join(repoRoot, 'widget', 'README.md'), 'utf8');
+  const code = file.toString('utf8');
+  const names = (text, re) => [...new Set([...text.matchAll(re)].map((m) => m[0]))].sort();
+  const documented = names(readme, /--signpost-[a-z-]+[a-z]/g);
+  assert.deepEqual(names(code, /--signpost-[a-z-]+[a-z]/g), documented);
+  const keys = [...code.matchAll(/^ {4}'?([a-z-]+)'?: '/gm)].map((m) => m[1]);
+  assert.ok(keys.length > 30, `${keys.length} strings`);
+  for (const key of keys) assert.ok(readme.includes(`\`text-${key}\``), `text-${key} is not in widget/README.md`);
+});
