@@ -308,31 +308,16 @@ button:disabled{cursor:default;opacity:.7}
       const root = this.attachShadow({ mode: 'open' });
       styleRoot(root);
 
-      const closeBtn = this.launch && h('button', { type: 'button', class: 'close', on: { click: () => this.close(true) } },
-        h('span', { 'aria-hidden': 'true', text: '×' }), h('span', { class: 'sr', text: s.close }));
-      this.log = h('div', { class: 'log', role: 'log', 'aria-live': 'off', 'aria-label': s.conversation, tabindex: '0' });
-      if (s.greeting) this.log.append(h('div', { class: 'turn bot' }, h('p', { text: s.greeting })));
-      this.input = h('input', { id: 'q', name: 'q', type: 'text', autocomplete: 'off', enterkeyhint: 'send', maxlength: '500', placeholder: s.placeholder || null, on: { input: () => this.hint(false) } });
-      // Shown under the field, not only spoken, when the question is empty.
-      this.msg = h('p', { id: 'm', class: 'msg', hidden: true });
-      const form = h('form', { on: { submit: (e) => { e.preventDefault(); this.submit(); } } },
-        h('label', { for: 'q', text: s.label }),
-        h('div', { class: 'row' }, this.input, h('button', { type: 'submit', text: s.send })), this.msg);
-      // The transcript is not live: only the newest answer is spoken, through these regions,
-      // so a screen reader never reads the whole history or the user's own words back.
-      this.status = h('div', { class: 'sr', role: 'status' });
-      this.alert = h('div', { class: 'sr', role: 'alert' });
-      this.panel = h('section', { id: 'panel', class: 'panel', 'aria-labelledby': 'h', hidden: this.launch },
-        h('div', { class: 'head' }, h('h2', { id: 'h', text: s.heading }), closeBtn),
-        this.log, form, this.status, this.alert);
       const left = /left/.test(this.attr('position') || '');
       this.w = h('div', { class: `w ${this.launch ? 'launch' : 'inline'}${left ? ' left' : ''}` });
       if (this.launch) {
         this.launcher = h('button', { type: 'button', class: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'panel', text: s.launcher, on: { click: () => (this.isOpen ? this.close(false) : this.open()) } });
         this.w.append(this.launcher);
       }
-      this.w.append(this.panel);
       root.append(this.w);
+      // A launcher's panel is built when it is first needed, so loading the page costs only
+      // the button; an inline widget is built at once.
+      if (!this.launch) this.build();
       // Fixed against the visual viewport, not the layout one: on a phone showing a page wider
       // than the screen, the layout viewport is the page's width and `right: 16px` would be
       // off-screen. The box follows pinch-zoom, scrolling and the on-screen keyboard.
@@ -355,6 +340,30 @@ button:disabled{cursor:default;opacity:.7}
       });
     }
 
+    // The panel: heading, transcript, question form and the regions that speak.
+    build() {
+      if (this.panel) return;
+      const s = this.s;
+      const closeBtn = this.launch && h('button', { type: 'button', class: 'close', on: { click: () => this.close(true) } },
+        h('span', { 'aria-hidden': 'true', text: '×' }), h('span', { class: 'sr', text: s.close }));
+      this.log = h('div', { class: 'log', role: 'log', 'aria-live': 'off', 'aria-label': s.conversation, tabindex: '0' });
+      if (s.greeting) this.log.append(h('div', { class: 'turn bot' }, h('p', { text: s.greeting })));
+      this.input = h('input', { id: 'q', name: 'q', type: 'text', autocomplete: 'off', enterkeyhint: 'send', maxlength: '500', placeholder: s.placeholder || null, on: { input: () => this.hint(false) } });
+      // Shown under the field, not only spoken, when the question is empty.
+      this.msg = h('p', { id: 'm', class: 'msg', hidden: true });
+      const form = h('form', { on: { submit: (e) => { e.preventDefault(); this.submit(); } } },
+        h('label', { for: 'q', text: s.label }),
+        h('div', { class: 'row' }, this.input, h('button', { type: 'submit', text: s.send })), this.msg);
+      // The transcript is not live: only the newest answer is spoken, through these regions,
+      // so a screen reader never reads the whole history or the user's own words back.
+      this.status = h('div', { class: 'sr', role: 'status' });
+      this.alert = h('div', { class: 'sr', role: 'alert' });
+      this.panel = h('section', { id: 'panel', class: 'panel', 'aria-labelledby': 'h', hidden: this.launch },
+        h('div', { class: 'head' }, h('h2', { id: 'h', text: s.heading }), closeBtn),
+        this.log, form, this.status, this.alert);
+      this.w.append(this.panel);
+    }
+
     // Leaving the page cancels a question in flight; if the element comes back (a site that
     // moves it), the transcript shows no stuck loading indicator.
     disconnectedCallback() {
@@ -370,6 +379,7 @@ button:disabled{cursor:default;opacity:.7}
 
     open() {
       if (!this.launch || this.isOpen) return;
+      this.build();
       this.panel.hidden = false;
       this.w.classList.add('open');
       this.launcher.setAttribute('aria-expanded', 'true');
@@ -422,6 +432,7 @@ button:disabled{cursor:default;opacity:.7}
     async ask(question, retryOf) {
       const q = String(question || '').trim();
       if (!q || !this.w) return;
+      this.build();
       const s = this.s;
       const id = ++this.seq;
       if (this.ctrl) this.ctrl.abort();
