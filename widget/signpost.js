@@ -33,8 +33,8 @@
     bot: 'Signpost answered:',
     loading: 'Looking for an answer…',
     source: 'Source:',
-    passages: 'Where this comes from',
-    projects: 'Projects you may find useful',
+    passages: 'Where this comes from ({n})',
+    projects: 'Projects',
     lead: 'Led by {lead}',
     suggestions: 'You could also ask',
     'did-you-mean': 'Did you mean “{q}”?',
@@ -121,6 +121,29 @@
     return out;
   }
 
+  // Phone numbers (UK, as the corpus writes them) and web addresses in answer text, as
+  // [{start, end, href}] in UTF-16 offsets: the same ones the server's pages link.
+  function findLinks(text) {
+    const links = [];
+    for (const m of text.matchAll(/\bhttps?:\/\/[^\s<>"]+/gi)) {
+      let url = m[0];
+      while (/[.,;:!?'"’”\]]$/.test(url) || (url.endsWith(')') && !url.includes('('))) url = url.slice(0, -1);
+      links.push({ start: m.index, end: m.index + url.length, href: url });
+    }
+    for (const m of text.matchAll(/(?:\+44 ?|\b0)[0-9](?:[ -]?[0-9]){8,9}\b/g)) {
+      const end = m.index + m[0].length;
+      if (!links.some((l) => l.start < end && m.index < l.end)) links.push({ start: m.index, end, href: 'tel:+44' + m[0].replace(/\D/g, '').replace(/^44/, '').replace(/^0/, '') });
+    }
+    return links.sort((a, b) => a.start - b.start);
+  }
+
+  // With an answer, the passages that support it: not its own, and matching the question as
+  // well as the best one does (the lookup page keeps the same rule); at most three.
+  function supporting(passages, answer) {
+    const best = Math.max(0, ...passages.map((p) => +p.score || 0));
+    return passages.filter((p) => p.id !== answer.passage_id && +p.score >= best * 0.95).slice(0, 3);
+  }
+
   // The feedback endpoint, only when the response offers one on the API's own origin.
   function feedbackUrl(data, base) {
     const url = data && safeUrl(data.feedback_url, base);
@@ -176,15 +199,18 @@ color-scheme:light;font-family:var(--signpost-font,system-ui,-apple-system,"Sego
 @media (prefers-color-scheme:dark){:host(:not([theme=light])) .w{${DARK}}}
 :host([theme=dark]) .w{${DARK}}
 .panel{display:flex;flex-direction:column;background:var(--bg);color:var(--fg);border:1px solid var(--bd);border-radius:var(--r);overflow:hidden}
-.launch .panel{position:fixed;z-index:var(--z);right:var(--o);bottom:calc(var(--o) + 3.75em);width:min(var(--signpost-width,24em),calc(100vw - 2 * var(--o)));height:min(var(--signpost-height,36em),calc(100vh - 3.75em - 2 * var(--o)));box-shadow:0 4px 24px rgba(0,0,0,.25);animation:sp-in .15s ease-out}
-.launcher{position:fixed;z-index:var(--z);right:var(--o);bottom:var(--o);box-shadow:0 2px 8px rgba(0,0,0,.3)}
-.left .panel,.left .launcher{right:auto;left:var(--o)}
-@media (max-width:30em){.launch .panel{left:8px;right:8px;width:auto;bottom:calc(var(--o) + 3.75em);height:calc(100vh - 3.75em - var(--o) - 8px)}}
+.launch{position:fixed;z-index:var(--z);left:var(--vl,0);top:var(--vt,0);width:var(--vw,100%);height:var(--vh,100%);pointer-events:none}
+.launch>*{position:absolute;right:var(--o);bottom:var(--o);pointer-events:auto}
+.launch .panel{bottom:calc(var(--o) + 3.75em);width:min(var(--signpost-width,26em),calc(100% - 2 * var(--o)));height:min(var(--signpost-height,36em),calc(100% - 3.75em - 2 * var(--o)));box-shadow:0 4px 24px rgba(0,0,0,.25);animation:sp-in .15s ease-out}
+.launcher{box-shadow:0 2px 8px rgba(0,0,0,.3)}
+.launch.left>*{right:auto;left:var(--o)}
+@media (max-width:30em){.launch .panel{left:8px;right:8px;width:auto;height:calc(100% - 3.75em - var(--o) - 8px)}}
+@media (max-height:32em){.open .launcher{display:none}.launch .panel{top:8px;bottom:8px;height:auto;width:min(40em,calc(100% - 16px))}.launch .head{padding:.25em .25em .25em 1em}.launch form{padding:.5em 1em .75em}}
 .head{display:flex;align-items:center;justify-content:space-between;gap:.5em;padding:.5em .5em .5em 1em;border-bottom:1px solid var(--bd)}
 h2{margin:0;font-size:1.125em;line-height:1.3}
 h3{margin:0 0 .25em;font-size:1em}
 .log{position:relative;flex:1 1 auto;min-height:6em;overflow-y:auto;padding:1em}
-.inline .log{max-height:28em}
+.inline .panel{height:var(--signpost-inline-height,30em)}
 .turn{margin:0 0 1em}
 .turn>:last-child,.turn li>:last-child{margin-bottom:0}
 .you{margin-left:auto;width:fit-content;max-width:85%;padding:.5em .75em;background:var(--us);border-radius:var(--r)}
@@ -199,7 +225,9 @@ blockquote{margin:0;padding-left:.75em;border-left:3px solid var(--bd)}
 .chips{display:flex;flex-wrap:wrap;gap:.5em}
 .chips li{margin:0}
 .err{padding-left:.75em;border-left:4px solid var(--er)}
-.err p{color:var(--er);font-weight:600}
+.err p,.msg{color:var(--er);font-weight:600}
+.msg{margin:.5em 0 0}
+summary{cursor:pointer;min-height:2.75em;padding:.5em 0;color:var(--ln);font-weight:600}
 mark{background:var(--hl);color:inherit;border-radius:2px}
 a{color:var(--ln);text-decoration:underline;text-underline-offset:.15em}
 a:hover{text-decoration-thickness:.15em}
@@ -280,14 +308,52 @@ button:disabled{cursor:default;opacity:.7}
       const root = this.attachShadow({ mode: 'open' });
       styleRoot(root);
 
+      const left = /left/.test(this.attr('position') || '');
+      this.w = h('div', { class: `w ${this.launch ? 'launch' : 'inline'}${left ? ' left' : ''}` });
+      if (this.launch) {
+        this.launcher = h('button', { type: 'button', class: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'panel', text: s.launcher, on: { click: () => (this.isOpen ? this.close(false) : this.open()) } });
+        this.w.append(this.launcher);
+      }
+      root.append(this.w);
+      // A launcher's panel is built when it is first needed, so loading the page costs only
+      // the button; an inline widget is built at once.
+      if (!this.launch) this.build();
+      // Fixed against the visual viewport, not the layout one: on a phone showing a page wider
+      // than the screen, the layout viewport is the page's width and `right: 16px` would be
+      // off-screen. The box follows pinch-zoom, scrolling and the on-screen keyboard.
+      const vv = win.visualViewport;
+      if (this.launch && vv) {
+        try {
+          const own = new CSSStyleSheet();
+          root.adoptedStyleSheets = [...root.adoptedStyleSheets, own];
+          const place = () => own.replaceSync(`:host{--vl:${vv.offsetLeft}px;--vt:${vv.offsetTop}px;--vw:${vv.width}px;--vh:${vv.height}px}`);
+          vv.addEventListener('resize', place);
+          vv.addEventListener('scroll', place);
+          place();
+        } catch (_) { /* no constructable stylesheets: placed against the layout viewport */ }
+      }
+      root.addEventListener('keydown', (e) => {
+        if (e.key === 'Escape' && this.launch && this.isOpen) {
+          e.stopPropagation();
+          this.close(true);
+        }
+      });
+    }
+
+    // The panel: heading, transcript, question form and the regions that speak.
+    build() {
+      if (this.panel) return;
+      const s = this.s;
       const closeBtn = this.launch && h('button', { type: 'button', class: 'close', on: { click: () => this.close(true) } },
         h('span', { 'aria-hidden': 'true', text: '×' }), h('span', { class: 'sr', text: s.close }));
       this.log = h('div', { class: 'log', role: 'log', 'aria-live': 'off', 'aria-label': s.conversation, tabindex: '0' });
       if (s.greeting) this.log.append(h('div', { class: 'turn bot' }, h('p', { text: s.greeting })));
-      this.input = h('input', { id: 'q', name: 'q', type: 'text', autocomplete: 'off', enterkeyhint: 'send', maxlength: '500', placeholder: s.placeholder || null });
+      this.input = h('input', { id: 'q', name: 'q', type: 'text', autocomplete: 'off', enterkeyhint: 'send', maxlength: '500', placeholder: s.placeholder || null, on: { input: () => this.hint(false) } });
+      // Shown under the field, not only spoken, when the question is empty.
+      this.msg = h('p', { id: 'm', class: 'msg', hidden: true });
       const form = h('form', { on: { submit: (e) => { e.preventDefault(); this.submit(); } } },
         h('label', { for: 'q', text: s.label }),
-        h('div', { class: 'row' }, this.input, h('button', { type: 'submit', text: s.send })));
+        h('div', { class: 'row' }, this.input, h('button', { type: 'submit', text: s.send })), this.msg);
       // The transcript is not live: only the newest answer is spoken, through these regions,
       // so a screen reader never reads the whole history or the user's own words back.
       this.status = h('div', { class: 'sr', role: 'status' });
@@ -295,20 +361,7 @@ button:disabled{cursor:default;opacity:.7}
       this.panel = h('section', { id: 'panel', class: 'panel', 'aria-labelledby': 'h', hidden: this.launch },
         h('div', { class: 'head' }, h('h2', { id: 'h', text: s.heading }), closeBtn),
         this.log, form, this.status, this.alert);
-      const left = /left/.test(this.attr('position') || '');
-      this.w = h('div', { class: `w ${this.launch ? 'launch' : 'inline'}${left ? ' left' : ''}` });
-      if (this.launch) {
-        this.launcher = h('button', { type: 'button', class: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'panel', text: s.launcher, on: { click: () => (this.isOpen ? this.close(false) : this.open()) } });
-        this.w.append(this.launcher);
-      }
       this.w.append(this.panel);
-      root.append(this.w);
-      root.addEventListener('keydown', (e) => {
-        if (e.key === 'Escape' && this.launch && this.isOpen) {
-          e.stopPropagation();
-          this.close(true);
-        }
-      });
     }
 
     // Leaving the page cancels a question in flight; if the element comes back (a site that
@@ -326,7 +379,9 @@ button:disabled{cursor:default;opacity:.7}
 
     open() {
       if (!this.launch || this.isOpen) return;
+      this.build();
       this.panel.hidden = false;
+      this.w.classList.add('open');
       this.launcher.setAttribute('aria-expanded', 'true');
       this.input.focus();
       this.fire('open');
@@ -335,6 +390,7 @@ button:disabled{cursor:default;opacity:.7}
     close(returnFocus) {
       if (!this.launch || !this.isOpen) return;
       this.panel.hidden = true;
+      this.w.classList.remove('open');
       this.launcher.setAttribute('aria-expanded', 'false');
       if (returnFocus) this.launcher.focus();
       this.fire('close');
@@ -350,8 +406,18 @@ button:disabled{cursor:default;opacity:.7}
       setTimeout(() => { region.textContent = text; }, 50);
     }
 
+    // The empty-question message, under the field and tied to it, or gone.
+    hint(on) {
+      this.msg.hidden = !on;
+      this.msg.textContent = on ? this.s.empty : '';
+      this.input.toggleAttribute('aria-invalid', on);
+      if (on) this.input.setAttribute('aria-describedby', 'm');
+      else this.input.removeAttribute('aria-describedby');
+    }
+
     submit() {
       const q = this.input.value.trim();
+      this.hint(!q);
       if (!q) {
         this.say(this.alert, this.s.empty);
         this.input.focus();
@@ -366,6 +432,7 @@ button:disabled{cursor:default;opacity:.7}
     async ask(question, retryOf) {
       const q = String(question || '').trim();
       if (!q || !this.w) return;
+      this.build();
       const s = this.s;
       const id = ++this.seq;
       if (this.ctrl) this.ctrl.abort();
@@ -438,14 +505,36 @@ button:disabled{cursor:default;opacity:.7}
       this.log.scrollTop = toEnd ? this.log.scrollHeight : top.offsetTop - 8;
     }
 
+    // A link: tel: in place, web pages in a new tab (and said so); text when unsafe.
     link(text, url) {
-      const href = safeUrl(url, this.base);
+      const href = safeUrl(url, this.base, true);
       if (!href) return text;
+      if (href.startsWith('tel:')) return h('a', { href }, text);
       return h('a', { href, target: '_blank', rel: 'noopener' }, text, h('span', { class: 'sr', text: ' ' + this.s['new-tab'] }));
     }
 
+    // Text as nodes: highlights as <mark>, phone numbers and web addresses as links.
     marked(text, ranges) {
-      return splitHighlights(text, ranges).map(([t, hl]) => (hl ? h('mark', { text: t }) : t));
+      const links = findLinks(String(text == null ? '' : text));
+      const out = [];
+      let at = 0;
+      let a = null;
+      for (const [seg, hl] of splitHighlights(text, ranges)) {
+        for (let i = 0; i < seg.length;) {
+          const pos = at + i;
+          const l = links.find((x) => x.start <= pos && pos < x.end);
+          const stop = l ? l.end : Math.min(...links.map((x) => x.start).filter((x) => x > pos), Infinity);
+          const end = Math.min(seg.length, stop - at);
+          const t = seg.slice(i, end);
+          const node = hl ? h('mark', { text: t }) : t;
+          if (!l) a = null, out.push(node);
+          else if (a && a.l === l) a.sr ? a.sr.before(node) : a.el.append(node);
+          else a = { l, el: this.link(node, l.href) }, a.sr = a.el.querySelector('.sr'), out.push(a.el);
+          i = end;
+        }
+        at += seg.length;
+      }
+      return out;
     }
 
     chip(text, q) {
@@ -459,13 +548,25 @@ button:disabled{cursor:default;opacity:.7}
       const turn = h('div', { class: 'turn bot' }, h('span', { class: 'sr', text: s.bot + ' ' }));
       const a = data.answer && typeof data.answer === 'object' ? data.answer : null;
       const passages = list(data.passages);
+      const bot = a && a.kind === 'assistant';
+      let projects = list(data.projects).slice(0, 3);
+      let more = [];
       let say;
       if (a) {
         const own = passages.find((p) => p.id === a.passage_id && p.text === a.text);
         turn.append(h('p', {}, this.marked(str(a.text), own && own.highlights)));
-        if (a.kind !== 'assistant' && a.title) turn.append(h('p', { class: 'mu' }, s.source + ' ', this.link(str(a.title), a.url)));
+        if (!bot && a.title) turn.append(h('p', { class: 'mu' }, s.source + ' ', this.link(str(a.title), a.url)));
         say = str(a.text);
+        if (!bot) {
+          // Answer first: only the passages and projects that support it, behind a
+          // disclosure. A project supports it when it is the answer, a listed passage is
+          // its, or the answer or a listed passage names it.
+          more = supporting(passages, a);
+          const texts = [a.text, ...more.map((p) => p.text)].map(str);
+          projects = projects.filter((p) => p.id === a.id || more.some((x) => x.entry_id === p.id) || texts.some((t) => t.includes(str(p.short_name) || '\0')));
+        }
       } else {
+        projects = [];
         const fb = data.fallback && typeof data.fallback === 'object' ? data.fallback : {};
         const message = str(fb.message);
         turn.append(h('p', { text: message }));
@@ -480,24 +581,24 @@ button:disabled{cursor:default;opacity:.7}
         const dir = safeUrl(fb.directory_url, this.base);
         if (dir) turn.append(h('p', {}, this.link(s.directory, dir)));
       }
-      const support = passages.filter((p) => !a || p.id !== a.passage_id).slice(0, 3);
-      if (support.length) {
-        turn.append(h('p', { class: 'label', text: s.passages }), h('ul', {}, support.map((p) =>
-          h('li', {},
-            h('p', { class: 'cite' }, this.link(str(p.title), p.url), p.section ? ' — ' + str(p.section) : ''),
-            h('blockquote', {}, h('p', {}, this.marked(str(p.text), p.highlights)))))));
+      const cards = projects.length ? [h('p', { class: 'label', text: s.projects }), h('ul', {}, projects.map((p) => {
+        const name = str(p.short_name) && str(p.short_name) !== str(p.name) ? `${str(p.short_name)} — ${str(p.name)}` : str(p.name);
+        return h('li', { class: 'card' },
+          h('h3', {}, this.link(name, p.url)),
+          p.summary ? h('p', { text: str(p.summary) }) : null,
+          p.lead ? h('p', { class: 'mu', text: fill(s.lead, { lead: str(p.lead) }) }) : null);
+      }))] : [];
+      if (bot) turn.append(...cards);
+      else if (more.length + projects.length) {
+        turn.append(h('details', {}, h('summary', { text: fill(s.passages, { n: more.length + projects.length }) }),
+          more.length ? h('ul', {}, more.map((p) =>
+            h('li', {},
+              h('p', { class: 'cite' }, this.link(str(p.title), p.url), p.section ? ' — ' + str(p.section) : ''),
+              h('blockquote', {}, h('p', {}, this.marked(str(p.text), p.highlights)))))) : null,
+          cards));
       }
-      const projects = list(data.projects).slice(0, 3);
-      if (projects.length) {
-        turn.append(h('p', { class: 'label', text: s.projects }), h('ul', {}, projects.map((p) => {
-          const name = str(p.short_name) && str(p.short_name) !== str(p.name) ? `${str(p.short_name)} — ${str(p.name)}` : str(p.name);
-          return h('li', { class: 'card' },
-            h('h3', {}, this.link(name, p.url)),
-            p.summary ? h('p', { text: str(p.summary) }) : null,
-            p.lead ? h('p', { class: 'mu', text: fill(s.lead, { lead: str(p.lead) }) }) : null);
-        })));
-      }
-      const fbUrl = a && feedbackUrl(data, this.base);
+      // No "Was this helpful?" under a greeting or a thank-you.
+      const fbUrl = a && !bot && feedbackUrl(data, this.base);
       if (fbUrl) turn.append(this.feedback(fbUrl, a.id, q));
       const chips = [];
       if (typeof data.did_you_mean === 'string' && data.did_you_mean) chips.push(this.chip(fill(s['did-you-mean'], { q: data.did_you_mean }), data.did_you_mean));
@@ -510,7 +611,7 @@ button:disabled{cursor:default;opacity:.7}
     feedback(url, answerId, question) {
       const s = this.s;
       const box = h('div', { class: 'feedback', role: 'group', 'aria-label': s.helpful });
-      const send = async (helpful) => {
+      const send = async (helpful, button) => {
         for (const b of box.querySelectorAll('button')) b.disabled = true;
         let ok = false;
         try {
@@ -524,24 +625,28 @@ button:disabled{cursor:default;opacity:.7}
           });
           ok = res.ok;
         } catch (_) { /* reported below */ }
+        // The vote's button is gone or was disabled: focus goes to what replaced it, never
+        // back to the page's <body>. The thanks is read out as it takes focus.
         if (ok) {
-          box.replaceChildren(h('p', { text: s.thanks }));
-          this.say(this.status, s.thanks);
+          const t = h('p', { tabindex: '-1', text: s.thanks });
+          box.replaceChildren(t);
+          t.focus();
           this.fire('feedback', { answerId, helpful });
         } else {
           for (const b of box.querySelectorAll('button')) b.disabled = false;
+          button.focus();
           this.say(this.alert, s['feedback-error']);
         }
       };
       box.append(h('p', { text: s.helpful }),
-        h('button', { type: 'button', class: 'ghost', text: s.yes, on: { click: () => send(true) } }),
-        h('button', { type: 'button', class: 'ghost', text: s.no, on: { click: () => send(false) } }));
+        h('button', { type: 'button', class: 'ghost', text: s.yes, on: { click: (e) => send(true, e.currentTarget) } }),
+        h('button', { type: 'button', class: 'ghost', text: s.no, on: { click: (e) => send(false, e.currentTarget) } }));
       return box;
     }
   }
 
   // Not a public API: lets the unit tests reach the pure helpers.
-  SignpostChat.__test = { fill, safeUrl, apiBase, splitHighlights, feedbackUrl, retrySeconds, describeError, readStrings, STRINGS };
+  SignpostChat.__test = { fill, safeUrl, apiBase, splitHighlights, findLinks, supporting, feedbackUrl, retrySeconds, describeError, readStrings, STRINGS };
   customElements.define(TAG, SignpostChat);
 
   // Containers marked `data-signpost` get an inline widget configured by their data-
@@ -556,9 +661,16 @@ button:disabled{cursor:default;opacity:.7}
       box.append(el);
     }
     if (!doc.querySelector(TAG) && defaults('launcher') !== 'off' && doc.body) {
-      const el = doc.createElement(TAG);
-      el.setAttribute('mode', 'launcher');
-      doc.body.append(el);
+      // The floating button is fixed, so adding it moves nothing: it waits for an idle moment,
+      // in a task of its own, rather than lengthening the one that runs this script.
+      const add = () => {
+        if (doc.querySelector(TAG)) return;
+        const el = doc.createElement(TAG);
+        el.setAttribute('mode', 'launcher');
+        doc.body.append(el);
+      };
+      if (win.requestIdleCallback) requestIdleCallback(add, { timeout: 500 });
+      else setTimeout(add);
     }
   }
   if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', mount);

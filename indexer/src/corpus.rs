@@ -158,19 +158,20 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The public page for the entry, when it has one.
+    /// The public page for the entry, when it has one: `/projects/{slug}` for a project,
+    /// `/faq/{id}` for an FAQ question (ids are slugs, so neither needs escaping); an
+    /// assistant reply has none.
     pub fn url(&self) -> Option<String> {
-        match self.kind {
-            Kind::Project => {
-                // Joined by hand, as `passage_id` is: `format!` cost several times the copy.
-                const PREFIX: &str = "/projects/";
-                let mut url = String::with_capacity(PREFIX.len() + self.id.len());
-                url.push_str(PREFIX);
-                url.push_str(&self.id);
-                Some(url)
-            }
-            Kind::Faq | Kind::Assistant => None,
-        }
+        // Joined by hand, as `passage_id` is: `format!` cost several times the copy.
+        let prefix = match self.kind {
+            Kind::Project => "/projects/",
+            Kind::Faq => "/faq/",
+            Kind::Assistant => return None,
+        };
+        let mut url = String::with_capacity(prefix.len() + self.id.len());
+        url.push_str(prefix);
+        url.push_str(&self.id);
+        Some(url)
     }
 
     /// The id of the entry's passage at `index` (from 0): `entry-id#pN`, N counting from 1.
@@ -981,6 +982,7 @@ mod tests {
             assert_eq!(parsed.is_ok(), ok, "{id}: {parsed:?}");
             if let Ok(entry) = parsed {
                 assert_eq!(entry.id, id);
+                assert_eq!(entry.url(), Some(format!("/faq/{id}")), "its own page");
             }
         }
     }

@@ -30,26 +30,84 @@
     return node;
   }
 
-  /** Text with [start, end) code-point ranges wrapped in <mark>, as DOM nodes. */
-  function marked(text, ranges) {
-    const chars = Array.from(text);
-    const sorted = (ranges || []).map((r) => [r[0], r[1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    const nodes = [];
-    let done = 0;
-    for (const [rawFrom, rawTo] of sorted) {
-      const from = Math.max(Math.min(rawFrom, chars.length), done);
-      const to = Math.min(rawTo, chars.length);
-      if (from >= to) continue;
-      if (from > done) nodes.push(chars.slice(done, from).join(''));
-      nodes.push(el('mark', { text: chars.slice(from, to).join('') }));
-      done = to;
+  // Phone numbers and web addresses in text, found as the server's html::find_links finds
+  // them (a browser test holds the two equal).
+  const PHONE = /(?:\+44 ?|\b0)[0-9](?:[ -]?[0-9]){8,9}\b/g;
+  const WEB = /\bhttps?:\/\/[^\s<>"]+/gi;
+
+  /** [{start, end, href}] in UTF-16 offsets, in order. */
+  function findLinks(text) {
+    const links = [];
+    for (const m of text.matchAll(WEB)) {
+      let url = m[0];
+      while (url && (/[.,;:!?'"’”\]]$/.test(url) || (url.endsWith(')') && !url.includes('(')))) url = url.slice(0, -1);
+      links.push({ start: m.index, end: m.index + url.length, href: url });
     }
-    if (done < chars.length) nodes.push(chars.slice(done).join(''));
+    for (const m of text.matchAll(PHONE)) {
+      const end = m.index + m[0].length;
+      if (links.some((l) => l.start < end && m.index < l.end)) continue;
+      const digits = m[0].replace(/\D/g, '').replace(/^44/, '').replace(/^0/, '');
+      links.push({ start: m.index, end, href: `tel:+44${digits}` });
+    }
+    return links.sort((a, b) => a.start - b.start);
+  }
+
+  /** Text with [start, end) code-point ranges wrapped in <mark> and phone numbers and web
+   *  addresses as links, as DOM nodes: the markup the server's html::Marked writes. */
+  function marked(text, ranges) {
+    const offsets = [];
+    let unit = 0;
+    for (const ch of text) {
+      offsets.push(unit);
+      unit += ch.length;
+    }
+    offsets.push(unit);
+    const at = (c) => offsets[Math.max(0, Math.min(offsets.length - 1, c))];
+    const marks = (ranges || []).map((r) => [at(r[0]), at(r[1])]).filter(([a, b]) => a < b);
+    const links = findLinks(text);
+    const cuts = [...new Set([0, text.length, ...marks.flat(), ...links.flatMap((l) => [l.start, l.end])])]
+      .sort((a, b) => a - b);
+    const nodes = [];
+    let anchor = null;
+    let mark = null;
+    for (let i = 0; i + 1 < cuts.length; i += 1) {
+      const [from, to] = [cuts[i], cuts[i + 1]];
+      const link = links.find((l) => l.start <= from && to <= l.end);
+      if (!link || link.start === from) {
+        mark = null;
+        anchor = link ? el('a', { href: link.href }) : null;
+        if (anchor) nodes.push(anchor);
+      }
+      const piece = text.slice(from, to);
+      const into = anchor ? anchor : { append: (n) => nodes.push(n) };
+      if (marks.some(([a, b]) => a <= from && to <= b)) {
+        if (mark) mark.append(piece);
+        else into.append((mark = el('mark', { text: piece })));
+      } else {
+        mark = null;
+        into.append(piece);
+      }
+    }
     return nodes;
   }
 
   function paragraphs(text) {
-    return text.split('\n\n').map((p) => p.trim()).filter(Boolean).map((p) => el('p', { text: p }));
+    return text.split('\n\n').map((p) => p.trim()).filter(Boolean).map((p) => el('p', {}, marked(p)));
+  }
+
+  // With a best answer only the passages that support it are listed: those matching the
+  // question as well as the best passage (SUPPORT_SCORE of its score), at most SUPPORT_MAX,
+  // never the answer's own. The server's lookup page keeps the same rule.
+  const SUPPORT_SCORE = 0.95;
+  const SUPPORT_MAX = 5;
+  function listedPassages(data) {
+    const answer = data.answer;
+    if (!answer) return data.passages;
+    const best = Math.max(0, ...data.passages.map((p) => p.score));
+    return data.passages
+      .filter((p) => !answer.passage_id || p.id !== answer.passage_id)
+      .filter((p) => p.score >= best * SUPPORT_SCORE)
+      .slice(0, SUPPORT_MAX);
   }
 
   function plural(n, one, many) {
@@ -301,8 +359,10 @@
       if (document.activeElement === input) renderSuggestions(reply.data.suggestions || []);
     }
 
+    // The box takes the words of the option chosen (as a combobox does), not the entry's
+    // title, which can be a long question; the entry itself is pinned by its id.
     function choose(suggestion) {
-      const q = suggestion.kind === 'faq' ? suggestion.title : suggestion.title || suggestion.text;
+      const q = suggestion.text || suggestion.title;
       input.value = q;
       closeList();
       suggestMessage = '';
@@ -352,7 +412,7 @@
         const faq = await cachedJson('/api/v1/faq');
         const entry = faq && faq.faq.find((f) => f.id === id);
         if (entry) {
-          answer = { id, kind: 'faq', title: entry.title, text: entry.passages.map((p) => p.text).join('\n\n'), url: null };
+          answer = { id, kind: 'faq', title: entry.title, text: entry.passages.map((p) => p.text).join('\n\n'), url: `/faq/${encodeURIComponent(id)}` };
           data.passages = data.passages.filter((p) => p.entry_id !== id);
         }
       } else {
@@ -376,7 +436,7 @@
 
     function renderResults(data) {
       const answer = data.answer;
-      const passages = data.passages.filter((p) => !answer || !answer.passage_id || p.id !== answer.passage_id);
+      const passages = listedPassages(data);
       const summary = summaryText(Boolean(answer), passages.length, data.projects.length);
       resultsMessage = `${summary}.`;
       announce();
@@ -391,7 +451,7 @@
       nodes.push(answer ? answerSection(answer) : fallbackSection(data.fallback));
       if (passages.length) {
         nodes.push(el('section', { 'aria-labelledby': 'passages-heading' }, [
-          el('h2', { id: 'passages-heading', text: `Matching passages (${passages.length})` }),
+          el('h2', { id: 'passages-heading', text: `${answer ? 'Supporting' : 'Matching'} passages (${passages.length})` }),
           el('ol', { className: 'passages' }, passages.map(passageItem)),
         ]));
       }
@@ -416,9 +476,10 @@
       const source = fromDirectory
         ? `National Projects Directory: ${answer.title}`
         : `National Projects FAQ: “${answer.title}”`;
-      const sourceLine = fromDirectory && answer.url
-        ? ['From the project directory: ', el('a', { href: answer.url, text: answer.title })]
-        : ['From the FAQ: ', el('q', { text: answer.title })];
+      const from = fromDirectory ? 'From the project directory: ' : 'From the FAQ: ';
+      const sourceLine = answer.url
+        ? [from, el('a', { href: answer.url, text: answer.title })]
+        : [from, el('q', { text: answer.title })];
       return el('section', {
         className: 'answer',
         'aria-labelledby': 'answer-heading',
@@ -458,7 +519,8 @@
       if (p.section) heading.append(' ', el('span', { className: 'section', text: `· ${p.section}` }));
       const meta = el('p', { className: 'meta' }, [p.kind === 'project' ? 'Project directory' : 'FAQ']);
       if (p.url) {
-        meta.append(' · ', el('a', { href: p.url }, ['Project page', el('span', { className: 'visually-hidden', text: `: ${p.title}` })]));
+        const page = p.kind === 'project' ? 'Project page' : 'FAQ page';
+        meta.append(' · ', el('a', { href: p.url }, [page, el('span', { className: 'visually-hidden', text: `: ${p.title}` })]));
       }
       return el('li', {}, [el('article', { className: 'passage' }, [heading, el('p', {}, marked(p.text, p.highlights)), meta])]);
     }

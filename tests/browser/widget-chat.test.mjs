@@ -1,6 +1,6 @@
 // The widget's conversation in real Chromium against the real server and fixture corpus, on
-// the demo page Signpost serves: ask → answer with source, highlighted passages, project cards
-// and chips; a chip asks with the previous turn's context; "Did you mean"; no answer → the
+// the demo page Signpost serves: ask → answer with source, then highlighted passages and
+// project cards behind "Where this comes from (N)", and chips; a chip asks with the previous turn's context; "Did you mean"; no answer → the
 // helpline as a tel: link; stale responses dropped; errors (server down, offline, refused
 // question) with a retry; feedback hidden while the API offers none; the events it fires.
 import { test, before, after } from 'node:test';
@@ -69,8 +69,10 @@ test('a suggestion chip asks a follow-up with the previous context', async () =>
     context: { answer_id: 'faq-01', projects: [] },
   });
   assert.match(await reply.locator('p').first().textContent(), /produced toolkits, guidance and software/);
-  // At most three supporting passages, each with its highlights, none repeating the answer.
-  const quotes = reply.locator('blockquote');
+  // At most three supporting passages, each with its highlights, none repeating the answer,
+  // behind the closed "Where this comes from (N)".
+  assert.match(await reply.locator('details > summary').textContent(), /^Where this comes from \(\d+\)$/);
+  const quotes = reply.locator('details blockquote');
   const count = await quotes.count();
   assert.ok(count >= 1 && count <= 3, `passages shown: ${count}`);
   assert.ok((await quotes.locator('mark').count()) >= count);
@@ -82,6 +84,7 @@ test('a suggestion chip asks a follow-up with the previous context', async () =>
   // Project cards (the projects a question is about) link to the project's page on the
   // Signpost server, in a new tab.
   const planning = await w.ask('planning permission online');
+  await planning.locator('details > summary').click();
   const card = planning.locator('.card').filter({ hasText: 'PLANIT' });
   assert.match(await card.textContent(), /PLANIT — Planning Information Online/);
   assert.match(await card.textContent(), /Led by Exampleton Council/);

@@ -182,3 +182,33 @@ test('every string can be replaced by an attribute; templates fill their placeho
   const all = t.readStrings((name) => (name.startsWith('text-') ? `X:${name}` : null));
   for (const key of Object.keys(t.STRINGS)) assert.equal(all[key], `X:text-${key}`, key);
 });
+
+test('phone numbers and web addresses are found as the server finds them', () => {
+  const cases = [
+    ['Call the line (tel: 0870 777 0011) today.', [['0870 777 0011', 'tel:+448707770011']]],
+    ['Ring +44 20 7946 0000, or 020-7946-0000.', [['+44 20 7946 0000', 'tel:+442079460000'], ['020-7946-0000', 'tel:+442079460000']]],
+    ['See https://www.example.org/a?b=1&c=2.', [['https://www.example.org/a?b=1&c=2', 'https://www.example.org/a?b=1&c=2']]],
+    ['(see https://example.org/x)', [['https://example.org/x', 'https://example.org/x']]],
+    ['From 2003 to 2005, £80m; 0870 777; javascript:alert(1); www.example.org', []],
+    ['😀 0800 123 4567', [['0800 123 4567', 'tel:+448001234567']]],
+  ];
+  for (const [text, expected] of cases) {
+    const found = plain(t.findLinks(text)).map((l) => [text.slice(l.start, l.end), l.href]);
+    assert.deepEqual(found, expected, text);
+  }
+});
+
+test('with an answer, only passages as strong as the best support it, never its own, at most three', () => {
+  const p = (id, score) => ({ id, score });
+  const answer = { passage_id: 'a#p1' };
+  const cases = [
+    ['own passage left out', [p('a#p1', 1), p('a#p2', 1)], ['a#p2']],
+    ['weaker ones left out', [p('a#p1', 1), p('a#p2', 0.96), p('b#p1', 0.9), p('c#p1', 0.4)], ['a#p2']],
+    ['at most three', [p('a#p1', 1), p('a#p2', 1), p('a#p3', 1), p('a#p4', 1), p('a#p5', 1)], ['a#p2', 'a#p3', 'a#p4']],
+    ['junk scores count as zero', [p('a#p1', 1), p('x', 'high'), p('y', null)], []],
+    ['no passages', [], []],
+  ];
+  for (const [name, passages, expected] of cases) {
+    assert.deepEqual(plain(t.supporting(passages, answer)).map((x) => x.id), expected, name);
+  }
+});

@@ -64,7 +64,8 @@ div { --bg: #f00 !important; --a: #0f0 !important; }`;
 
 /**
  * Serves host pages on 127.0.0.1 under a strict CSP.
- * `pages` maps a path to `{html, trustedTypes?, csp?}`; `/host.css` and `/hostile.css` exist.
+ * `pages` maps a path to `{html, trustedTypes?, csp?}` or `{css}` (a stylesheet of the page's
+ * own); `/host.css` and `/hostile.css` exist.
  */
 export async function startHostServer(signpost, pages) {
   const server = createServer((req, res) => {
@@ -75,6 +76,10 @@ export async function startHostServer(signpost, pages) {
       return res.end(css);
     }
     const page = pages[path];
+    if (page && page.css) {
+      res.writeHead(200, { 'Content-Type': 'text/css; charset=utf-8' });
+      return res.end(page.css);
+    }
     if (!page) {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       return res.end('not found');

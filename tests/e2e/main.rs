@@ -14,6 +14,7 @@ mod hostile; // any string through the engine and the HTTP app: 200 or 4xx, neve
 mod keepalive; // twenty asks on one kept-alive connection, accepted with TCP_NODELAY
 mod limits; // configurable limits and request timeout; the README lists every error code
 mod openapi; // /api/v1/openapi.json covers every public endpoint; its question schema is exactly what the server accepts
+mod pages_faq_widget; // /faq/{id} pages the API's url points at, /widget rendered from widget/README.md, the favicon
 mod pages_lookup; // /lookup, /projects and project pages: no-JS results, escaping, filters, 404
 mod process; // the real binary: SIGTERM/Ctrl-C drain in flight, SIGHUP reindex, full disk, corrupt index at start
 mod quality; // the dev sets and the external FAQ collections stay above their floors

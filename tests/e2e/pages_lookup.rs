@@ -6,7 +6,7 @@
 use signpost_e2e::{encode, Reply, TestApp};
 
 /// Asserts an HTML page with the site frame: helpline as a `tel:` link, directory link.
-fn assert_page(reply: &Reply, status: u16) {
+pub(crate) fn assert_page(reply: &Reply, status: u16) {
     assert_eq!(reply.status, status, "{}", reply.text);
     let content_type = reply.headers["content-type"].to_str().unwrap();
     assert_eq!(content_type, "text/html; charset=utf-8");
@@ -106,13 +106,15 @@ async fn the_lookup_form_submits_to_server_rendered_results() {
     assert_page(&helpline, 200);
     let answer = section(&helpline.text, "class=\"answer\"");
     assert!(answer.contains("0800 123 4567"), "{answer}");
+    // The source links to the question's own page; the number in the answer is a tel: link.
     assert!(
-        answer.contains("From the FAQ: <q>Is there a helpline?</q>"),
+        answer.contains("From the FAQ: <a href=\"/faq/faq-01\">Is there a helpline?</a>"),
         "{answer}"
     );
-    assert!(helpline
-        .text
-        .contains("href=\"tel:+448001234567\">0800 123 4567</a>"));
+    assert!(
+        answer.contains("(tel: <a href=\"tel:+448001234567\">0800 123 4567</a>)"),
+        "{answer}"
+    );
 
     // Passages come with highlights; projects with lead authority and what they produced.
     assert!(reply.text.contains("<mark>PARSOL</mark>"));
@@ -138,7 +140,8 @@ async fn a_chosen_entry_is_the_answer_whatever_the_ranking() {
     let answer = section(&reply.text, "class=\"answer\"");
     assert!(answer.contains("Initiated by the ODPM"), "{answer}");
     assert!(
-        answer.contains("From the FAQ: <q>What are the National Projects?</q>"),
+        answer
+            .contains("From the FAQ: <a href=\"/faq/faq-01\">What are the National Projects?</a>"),
         "{answer}"
     );
     // The whole FAQ answer is shown, one paragraph per passage.

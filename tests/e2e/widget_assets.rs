@@ -40,7 +40,7 @@ async fn widget_js_is_javascript_revalidated_with_an_etag() {
         "cross-origin"
     );
     assert_eq!(header(&reply, "x-content-type-options"), "nosniff");
-    assert_eq!(reply.text, WIDGET_JS);
+    assert_eq!(reply.text, *WIDGET_JS);
     let etag = header(&reply, "etag").to_owned();
     assert!(etag.starts_with("W/\"") && etag.len() == 20, "{etag}");
 
@@ -71,7 +71,7 @@ async fn the_hashed_widget_url_is_immutable_and_old_hashes_still_work() {
         "text/javascript; charset=utf-8"
     );
     assert_eq!(header(&reply, "access-control-allow-origin"), "*");
-    assert_eq!(reply.text, WIDGET_JS);
+    assert_eq!(reply.text, *WIDGET_JS);
     // The hash in the URL is the one in the ETag: both name these bytes.
     let hash = path.trim_start_matches("/widget/").trim_end_matches(".js");
     assert_eq!(header(&reply, "etag"), format!("W/\"{hash}\""));

@@ -34,6 +34,8 @@ pub struct Answer {
     /// The best passage, plain text.
     pub text: String,
     pub passage_id: Option<String>,
+    /// The entry's own page on this server: `/faq/{id}` for an FAQ question,
+    /// `/projects/{slug}` for a project; `null` for an assistant reply.
     pub url: Option<String>,
     /// 0..1: how much of the question the answer accounts for.
     #[schema(minimum = 0.0, maximum = 1.0)]
@@ -51,6 +53,7 @@ pub struct PassageHit {
     pub section: Option<String>,
     #[schema(value_type = Vec<Vec<u32>>)]
     pub highlights: Vec<[usize; 2]>,
+    /// The page of the passage's entry: `/faq/{id}` or `/projects/{slug}`.
     pub url: Option<String>,
     pub score: f32,
 }

@@ -239,6 +239,7 @@ pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"robots\" content=\"noindex, nofollow\">\n\
          <title>Signpost report</title>\n<link rel=\"stylesheet\" href=\"/admin/admin.css\">\n\
+         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n\
          </head>\n<body>\n<header>\n<h1>Signpost report</h1>\n",
     );
     let _ = write!(

@@ -8,9 +8,12 @@
 //! `default-src 'self'` fits them as they are.
 
 use std::fmt::{self, Display, Write};
+use std::sync::LazyLock;
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+
+use regex::Regex;
 
 use crate::engine::Helpline;
 
@@ -35,8 +38,10 @@ impl Display for Esc<'_> {
     }
 }
 
-/// Text with `[start, end)` character ranges wrapped in `<mark>`, everything escaped.
-/// Ranges out of order, overlapping or past the end are tolerated.
+/// Text with `[start, end)` character ranges wrapped in `<mark>`, phone numbers and web
+/// addresses made links (see [`find_links`]), everything escaped. Ranges out of order,
+/// overlapping or past the end are tolerated; a highlight that crosses a link's edge is
+/// split there, so the elements always nest.
 pub struct Marked<'a>(pub &'a str, pub &'a [[usize; 2]]);
 
 impl Display for Marked<'_> {
@@ -46,27 +51,109 @@ impl Display for Marked<'_> {
         let mut bytes: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
         bytes.push(text.len());
         let at = |c: usize| bytes[c.min(bytes.len() - 1)];
-        let mut done = 0;
-        let mut sorted = ranges.to_vec();
-        sorted.sort_unstable();
-        for [from, to] in sorted {
-            let (from, to) = (at(from).max(done), at(to));
-            if from >= to {
-                continue;
+        let marks: Vec<(usize, usize)> = ranges
+            .iter()
+            .map(|[from, to]| (at(*from), at(*to)))
+            .filter(|(from, to)| from < to)
+            .collect();
+        let links = find_links(text);
+        let mut cuts: Vec<usize> = vec![0, text.len()];
+        cuts.extend(marks.iter().flat_map(|(a, b)| [*a, *b]));
+        cuts.extend(links.iter().flat_map(|l| [l.start, l.end]));
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut open_mark = false;
+        for piece in cuts.windows(2) {
+            let (from, to) = (piece[0], piece[1]);
+            let link = links.iter().find(|l| l.start <= from && to <= l.end);
+            let marked = marks.iter().any(|(a, b)| *a <= from && to <= *b);
+            if open_mark && (!marked || link.is_some_and(|l| l.start == from)) {
+                f.write_str("</mark>")?;
+                open_mark = false;
             }
-            write!(
-                f,
-                "{}<mark>{}</mark>",
-                Esc(&text[done..from]),
-                Esc(&text[from..to])
-            )?;
-            done = to;
+            if let Some(l) = link.filter(|l| l.start == from) {
+                write!(f, "<a href=\"{}\">", Esc(&l.href))?;
+            }
+            if marked && !open_mark {
+                f.write_str("<mark>")?;
+                open_mark = true;
+            }
+            write!(f, "{}", Esc(&text[from..to]))?;
+            if link.is_some_and(|l| l.end == to) {
+                if open_mark {
+                    f.write_str("</mark>")?;
+                    open_mark = false;
+                }
+                f.write_str("</a>")?;
+            }
         }
-        write!(f, "{}", Esc(&text[done..]))
+        if open_mark {
+            f.write_str("</mark>")?;
+        }
+        Ok(())
     }
 }
 
-/// Text split at blank lines into escaped `<p>` paragraphs.
+/// A phone number or web address found in plain text: `start..end` in bytes, and where it
+/// leads (`tel:+44…` or the address itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub start: usize,
+    pub end: usize,
+    pub href: String,
+}
+
+/// UK phone numbers as the corpus writes them ("0870 777 0011", "+44 20 7946 0000": 10 or 11
+/// digits, spaces or hyphens between groups).
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+44 ?|\b0)[0-9](?:[ -]?[0-9]){8,9}\b").expect("a valid pattern")
+});
+/// Web addresses starting `http://` or `https://`.
+static WEB: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)\bhttps?://[^\s<>"]+"#).expect("a valid pattern"));
+
+/// The phone numbers and web addresses in `text`, in order, as links. The widget and
+/// `lookup.js` find the same ones (a browser test holds them equal); trailing punctuation is
+/// the sentence's, not the address's. A bare `www.` address is left as text.
+pub fn find_links(text: &str) -> Vec<Link> {
+    let mut links: Vec<Link> = Vec::new();
+    for m in WEB.find_iter(text) {
+        let mut url = m.as_str();
+        while let Some(last) = url.chars().last() {
+            let unbalanced = last == ')' && !url.contains('(');
+            if ".,;:!?'\"’”]".contains(last) || unbalanced {
+                url = &url[..url.len() - last.len_utf8()];
+            } else {
+                break;
+            }
+        }
+        if is_web_link(url) {
+            links.push(Link {
+                start: m.start(),
+                end: m.start() + url.len(),
+                href: url.to_string(),
+            });
+        }
+    }
+    for m in PHONE.find_iter(text) {
+        if links.iter().any(|l| l.start < m.end() && m.start() < l.end) {
+            continue;
+        }
+        let digits: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
+        let national = digits.strip_prefix("44").unwrap_or(&digits);
+        let national = national.strip_prefix('0').unwrap_or(national);
+        links.push(Link {
+            start: m.start(),
+            end: m.end(),
+            href: format!("tel:+44{national}"),
+        });
+    }
+    links.sort_by_key(|l| l.start);
+    links
+}
+
+/// Text split at blank lines into escaped `<p>` paragraphs, phone numbers and web addresses
+/// linked.
 pub struct Paragraphs<'a>(pub &'a str);
 
 impl Display for Paragraphs<'_> {
@@ -77,7 +164,7 @@ impl Display for Paragraphs<'_> {
             .map(str::trim)
             .filter(|p| !p.is_empty())
         {
-            write!(f, "<p>{}</p>", Esc(paragraph))?;
+            write!(f, "<p>{}</p>", Marked(paragraph, &[]))?;
         }
         Ok(())
     }
@@ -117,6 +204,7 @@ pub fn is_web_link(url: &str) -> bool {
 pub enum Section {
     Lookup,
     Directory,
+    Webmasters,
 }
 
 /// A whole page: frame plus the page's own `<main>` content.
@@ -130,6 +218,8 @@ pub struct Page {
     pub helpline: Option<Helpline>,
     /// Load `/lookup.js` (the search box and shortcuts).
     pub script: bool,
+    /// Further scripts of this server to load (deferred), by path.
+    pub scripts: Vec<String>,
     /// The content of `<main>`, already escaped.
     pub main: String,
 }
@@ -141,11 +231,15 @@ impl Page {
             out,
             "<!doctype html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <title>{} — Signpost</title>\n<link rel=\"stylesheet\" href=\"/lookup.css\">\n",
+             <title>{} — Signpost</title>\n<link rel=\"stylesheet\" href=\"/lookup.css\">\n\
+             <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n",
             Esc(&self.title)
         );
         if self.script {
             out.push_str("<script src=\"/lookup.js\" defer></script>\n");
+        }
+        for src in &self.scripts {
+            let _ = writeln!(out, "<script src=\"{}\" defer></script>", Esc(src));
         }
         out.push_str(
             "</head>\n<body>\n<a class=\"skip-link\" href=\"#main\">Skip to main content</a>\n\
@@ -156,6 +250,7 @@ impl Page {
         for (section, href, label) in [
             (Section::Lookup, "/lookup", "Helpline lookup"),
             (Section::Directory, "/projects", "Project directory"),
+            (Section::Webmasters, "/widget", "Widget for websites"),
         ] {
             let current = match (section == self.section, self.is_section_home) {
                 (true, true) => " aria-current=\"page\"",
@@ -239,7 +334,48 @@ mod tests {
         );
         // Overlapping, reversed and out-of-range ranges never panic or duplicate text.
         let out = Marked("abcdef", &[[4, 99], [1, 3], [2, 5], [9, 1]]).to_string();
-        assert_eq!(out, "a<mark>bc</mark><mark>de</mark><mark>f</mark>");
+        assert_eq!(out, "a<mark>bcdef</mark>");
+    }
+
+    #[test]
+    fn phone_numbers_and_web_addresses_become_links() {
+        let cases = [
+            (
+                "Call the line (tel: 0870 777 0011) today.",
+                "Call the line (tel: <a href=\"tel:+448707770011\">0870 777 0011</a>) today.",
+            ),
+            (
+                "Ring +44 20 7946 0000, or 020-7946-0000.",
+                "Ring <a href=\"tel:+442079460000\">+44 20 7946 0000</a>, or \
+                 <a href=\"tel:+442079460000\">020-7946-0000</a>.",
+            ),
+            (
+                "See https://www.example.org/a?b=1&c=2.",
+                "See <a href=\"https://www.example.org/a?b=1&amp;c=2\">https://www.example.org/a?b=1&amp;c=2</a>.",
+            ),
+            (
+                "(see https://example.org/x)",
+                "(see <a href=\"https://example.org/x\">https://example.org/x</a>)",
+            ),
+            // Years, money and short numbers stay text; so does a javascript: address.
+            (
+                "From 2003 to 2005, £80m; 0870 777; javascript:alert(1)",
+                "From 2003 to 2005, £80m; 0870 777; javascript:alert(1)",
+            ),
+        ];
+        for (text, html) in cases {
+            assert_eq!(Marked(text, &[]).to_string(), html, "{text}");
+        }
+    }
+
+    #[test]
+    fn highlights_split_at_a_links_edges() {
+        // "line 0870" highlighted: the mark closes before the link opens and reopens inside.
+        let text = "the line 0870 777 0011 now";
+        assert_eq!(
+            Marked(text, &[[4, 13]]).to_string(),
+            "the <mark>line </mark><a href=\"tel:+448707770011\"><mark>0870</mark> 777 0011</a> now"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ use signpost_indexer::passages::{OUTCOMES_SECTION, PRODUCTS_SECTION};
 use super::api::PROGRAMME_PROJECTS;
 use super::html::{is_web_link, lookup_href, query_value, Esc, Marked, Page, Paragraphs, Section};
 use super::AppState;
-use crate::engine::{Answer, AskRequest, AskResponse, Engine};
+use crate::engine::{Answer, AskRequest, AskResponse, Engine, PassageHit};
 
 pub const LOOKUP_JS: &str = include_str!("../../assets/lookup.js");
 pub const LOOKUP_CSS: &str = include_str!("../../assets/lookup.css");
@@ -223,18 +223,35 @@ fn render_start(out: &mut String, engine: &Engine) {
     );
 }
 
-/// Results in the markup `lookup.js` also builds: summary, best answer, passages, projects.
-fn render_results(out: &mut String, engine: &Engine, response: &AskResponse) {
-    let passages: Vec<_> = response
+/// With a best answer, how many other passages are shown: those that match the question as
+/// well as the best passage does (`SUPPORT_SCORE` of its score), at most `SUPPORT_MAX`.
+/// `lookup.js` keeps the same rule.
+const SUPPORT_SCORE: f32 = 0.95;
+const SUPPORT_MAX: usize = 5;
+
+/// The passages to list: with a best answer, only those that support it (see
+/// [`SUPPORT_SCORE`]), never the answer's own; without one, every match, for staff to search.
+fn listed_passages(response: &AskResponse) -> Vec<&PassageHit> {
+    let Some(answer) = &response.answer else {
+        return response.passages.iter().collect();
+    };
+    let best = response
         .passages
         .iter()
-        .filter(|p| {
-            response
-                .answer
-                .as_ref()
-                .is_none_or(|a| a.passage_id.as_deref() != Some(p.id.as_str()))
-        })
-        .collect();
+        .map(|p| p.score)
+        .fold(0.0, f32::max);
+    response
+        .passages
+        .iter()
+        .filter(|p| answer.passage_id.as_deref() != Some(p.id.as_str()))
+        .filter(|p| p.score >= best * SUPPORT_SCORE)
+        .take(SUPPORT_MAX)
+        .collect()
+}
+
+/// Results in the markup `lookup.js` also builds: summary, best answer, passages, projects.
+fn render_results(out: &mut String, engine: &Engine, response: &AskResponse) {
+    let passages = listed_passages(response);
     let _ = writeln!(
         out,
         "<p class=\"summary\" id=\"results-summary\">{} for <q>{}</q>.</p>",
@@ -270,17 +287,22 @@ fn render_results(out: &mut String, engine: &Engine, response: &AskResponse) {
                 Esc(&source),
                 Esc(answer.url.as_deref().unwrap_or(""))
             );
-            match (&answer.url, from_directory) {
-                (Some(url), true) => {
+            let from = if from_directory {
+                "From the project directory: "
+            } else {
+                "From the FAQ: "
+            };
+            match &answer.url {
+                Some(url) => {
                     let _ = write!(
                         out,
-                        "From the project directory: <a href=\"{}\">{}</a>",
+                        "{from}<a href=\"{}\">{}</a>",
                         Esc(url),
                         Esc(&answer.title)
                     );
                 }
-                _ => {
-                    let _ = write!(out, "From the FAQ: <q>{}</q>", Esc(&answer.title));
+                None => {
+                    let _ = write!(out, "{from}<q>{}</q>", Esc(&answer.title));
                 }
             }
             let _ = write!(
@@ -317,7 +339,12 @@ fn render_results(out: &mut String, engine: &Engine, response: &AskResponse) {
         let _ = write!(
             out,
             "<section aria-labelledby=\"passages-heading\">\n\
-             <h2 id=\"passages-heading\">Matching passages ({})</h2>\n<ol class=\"passages\">\n",
+             <h2 id=\"passages-heading\">{} ({})</h2>\n<ol class=\"passages\">\n",
+            if response.answer.is_some() {
+                "Supporting passages"
+            } else {
+                "Matching passages"
+            },
             passages.len()
         );
         for p in passages {
@@ -342,8 +369,13 @@ fn render_results(out: &mut String, engine: &Engine, response: &AskResponse) {
             if let Some(url) = &p.url {
                 let _ = write!(
                     out,
-                    " · <a href=\"{}\">Project page<span class=\"visually-hidden\">: {}</span></a>",
+                    " · <a href=\"{}\">{}<span class=\"visually-hidden\">: {}</span></a>",
                     Esc(url),
+                    if p.kind == "project" {
+                        "Project page"
+                    } else {
+                        "FAQ page"
+                    },
                     Esc(&p.title)
                 );
             }
@@ -893,7 +925,7 @@ fn bad_address(engine: &Engine) -> Page {
 }
 
 /// Frames `main` as a page with the engine's helpline in the header.
-fn page(
+pub(super) fn page(
     engine: &Engine,
     status: StatusCode,
     title: String,
@@ -909,6 +941,7 @@ fn page(
         is_section_home,
         helpline: engine.helpline().cloned(),
         script,
+        scripts: Vec::new(),
         main,
     }
 }

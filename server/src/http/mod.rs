@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod faq_page;
 pub mod feedback;
 pub mod html;
 pub mod layers;
@@ -15,6 +16,7 @@ pub mod pages;
 pub mod ratelimit;
 pub mod reindex;
 pub mod suggest;
+pub mod webmaster;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -228,6 +230,11 @@ pub fn app(state: AppState) -> Router {
         .route("/lookup.css", get(lookup::lookup_css))
         .route("/projects", get(lookup::directory))
         .route("/projects/{slug}", get(lookup::project))
+        .route("/faq/{id}", get(faq_page::faq_page))
+        .route("/widget", get(webmaster::widget_page))
+        .route("/widget-page.js", get(webmaster::widget_page_js))
+        .route("/favicon.svg", get(webmaster::favicon))
+        .route("/favicon.ico", get(webmaster::favicon))
         .route("/healthz", get(api::healthz))
         .route("/admin/reindex", post(reindex::reindex))
         .merge(pages::routes())
