@@ -959,7 +959,9 @@ impl Engine {
         const RANK_PROBABILITY: usize = index_of(&NAMES, "rank_probability");
         const UNCOVERED: usize = index_of(&NAMES, "uncovered");
         let (top, second) = (&ranked[0], ranked.get(1));
-        let searched = analyzed.terms.iter().filter(|t| !t.rewritten).count();
+        // A phrase read as its meaning ("pays for" as funding) is searched as one term.
+        let searched = analyzed.terms.iter().filter(|t| !t.rewritten).count()
+            + analyzed.expansions.iter().filter(|e| e.rewrite).count();
         let corrected = analyzed.terms.iter().filter(|t| t.corrected).count();
         let mut z = [0.0f32; NAMES.len()];
         z[MARGIN] = second.map_or(MAX_MARGIN, |s| (top.score - s.score).min(MAX_MARGIN));

@@ -139,7 +139,10 @@ impl Engine {
             features[STATES_FACT] = f32::from(u8::from(c.typed));
             features[NAMED] = f32::from(u8::from(named));
             // Wording shared in small words only ("what is …") says nothing of the subject.
-            let shares_content = c.coverage > 0.0 || features[ENTRY_COVERAGE] > 0.0;
+            let shares_content = c.coverage > 0.0
+                || features[ENTRY_COVERAGE] > 0.0
+                || c.bm25 > 0.0
+                || features[ENTRY_RELEVANCE] > 0.0;
             features[WORDING_SIMILARITY] = if shares_content {
                 info.wordings
                     .iter()
