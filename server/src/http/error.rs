@@ -78,8 +78,9 @@ pub enum ApiError {
     ReindexInProgress,
     #[error("the corpus has problems, so the index was not rebuilt and the previous one is still serving: {0}")]
     CorpusInvalid(String),
-    #[error("the new index could not be built, so the previous one is still serving: {0}")]
-    ReindexFailed(String),
+    /// `detail` (the whole error, with the server's paths) is logged, never sent.
+    #[error("the new index could not be built ({stage} failed; the server log has the details), so the previous one is still serving")]
+    ReindexFailed { stage: &'static str, detail: String },
     #[error("something went wrong on our side; please try again")]
     Internal(String),
 }
@@ -144,7 +145,7 @@ impl ApiError {
             ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, "origin_not_allowed"),
             ApiError::ReindexInProgress => (StatusCode::CONFLICT, "reindex_in_progress"),
             ApiError::CorpusInvalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "corpus_invalid"),
-            ApiError::ReindexFailed(_) => (StatusCode::INTERNAL_SERVER_ERROR, "reindex_failed"),
+            ApiError::ReindexFailed { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "reindex_failed"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -187,7 +188,10 @@ impl ApiError {
             ApiError::StoreUnavailable("…".into()),
             ApiError::ReindexInProgress,
             ApiError::CorpusInvalid("…".into()),
-            ApiError::ReindexFailed("…".into()),
+            ApiError::ReindexFailed {
+                stage: "writing the index",
+                detail: "…".into(),
+            },
             ApiError::Internal("…".into()),
         ];
         // A new variant does not compile until it is named here, and so listed above.
@@ -229,7 +233,7 @@ impl ApiError {
                 | ApiError::OriginNotAllowed
                 | ApiError::ReindexInProgress
                 | ApiError::CorpusInvalid(_)
-                | ApiError::ReindexFailed(_)
+                | ApiError::ReindexFailed { .. }
                 | ApiError::Internal(_) => {}
             }
         }
@@ -301,7 +305,7 @@ impl ApiError {
             ApiError::CorpusInvalid(_) => {
                 "`POST /admin/reindex` on a corpus with mistakes (each file and line listed); the old index keeps serving"
             }
-            ApiError::ReindexFailed(_) => {
+            ApiError::ReindexFailed { .. } => {
                 "`POST /admin/reindex` could not write or check the new index (a full disk); the old index keeps serving"
             }
             ApiError::Internal(_) => "a bug; details are logged, never sent",
@@ -351,8 +355,8 @@ impl IntoResponse for ApiError {
                 tracing::warn!(detail, "analytics store unavailable");
                 self.to_string()
             }
-            ApiError::ReindexFailed(detail) => {
-                tracing::error!(detail, "reindex failed");
+            ApiError::ReindexFailed { stage, detail } => {
+                tracing::error!(stage, detail, "reindex failed");
                 self.to_string()
             }
             other => other.to_string(),
@@ -397,6 +401,16 @@ mod tests {
         );
         let err = ApiError::StoreUnavailable("/data/signpost.sqlite3: disk I/O error".into());
         assert!(!err.to_string().contains("data"));
+        let err = ApiError::ReindexFailed {
+            stage: "writing the index",
+            detail: "search engine: /srv/signpost/data/index.gen-3/meta.json: File too large (os error 27)".into(),
+        };
+        let message = err.to_string();
+        assert!(message.contains("writing the index failed"), "{message}");
+        assert!(
+            !message.contains("/srv") && !message.contains("os error"),
+            "{message}"
+        );
     }
 
     #[test]
