@@ -197,6 +197,16 @@ pub struct Options {
         global = true
     )]
     pub trusted_proxies: Vec<String>,
+    /// The header the trusted proxies write the client's address into: `x-forwarded-for`
+    /// (nginx, HAProxy, Caddy, Traefik, cloud load balancers) or `forwarded` (RFC 7239). Only
+    /// this one is read; the other is ignored even when present.
+    #[arg(
+        long,
+        env = "SIGNPOST_FORWARDED_HEADER",
+        default_value = "x-forwarded-for",
+        global = true
+    )]
+    pub forwarded_header: String,
     /// How many searches may run at once; more are refused at once with 503 `busy`.
     #[arg(
         long,
@@ -296,6 +306,12 @@ impl Options {
         if self.request_timeout_ms == 0 {
             anyhow::bail!("--request-timeout-ms must be at least 1");
         }
+        let forwarded_header = self.forwarded_header.parse().map_err(|e| {
+            anyhow::anyhow!(
+                "SIGNPOST_FORWARDED_HEADER / --forwarded-header `{}`: {e}",
+                self.forwarded_header
+            )
+        })?;
         if self.max_concurrent_searches == 0 {
             anyhow::bail!("--max-concurrent-searches must be at least 1");
         }
@@ -391,6 +407,7 @@ impl Options {
                 request_timeout: Duration::from_millis(self.request_timeout_ms),
                 rate_limit,
                 trusted_proxies,
+                forwarded_header,
                 max_concurrent_searches: self.max_concurrent_searches,
                 write_origins,
             },
@@ -416,6 +433,7 @@ fn is_origin(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::ratelimit::ForwardedHeader;
 
     fn options(args: &[&str]) -> Options {
         let mut all = vec!["signpost-server"];
@@ -488,6 +506,8 @@ mod tests {
             "3",
             "--write-origins",
             "https://council.example/",
+            "--forwarded-header",
+            "forwarded",
         ])
         .validate()
         .unwrap();
@@ -514,6 +534,8 @@ mod tests {
         assert_eq!(http.trusted_proxies.len(), 2);
         assert_eq!(http.max_concurrent_searches, 3);
         assert_eq!(http.write_origins, ["https://council.example"]);
+        assert_eq!(http.forwarded_header, ForwardedHeader::Forwarded);
+        assert!(options(&["--forwarded-header", "via"]).validate().is_err());
         assert!(config.admin_token.is_none());
         let off = options(&["--rate-limit-per-minute", "0"])
             .validate()

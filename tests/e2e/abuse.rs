@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use signpost_e2e::{Reply, TestApp};
-use signpost_server::http::ratelimit::RateLimit;
+use signpost_server::http::ratelimit::{ForwardedHeader, RateLimit};
 use signpost_server::http::HttpSettings;
 
 fn limited(burst: u32, trusted_proxies: &[&str]) -> TestApp {
@@ -151,15 +151,65 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance() {
     // A different client behind the same proxy is not held back.
     let (peer, headers) = via_proxy("198.51.100.8");
     assert_eq!(get_from(&app, ASK, peer, &headers).await.status, 200);
-    // RFC 7239 works the same way.
-    let reply = get_from(
-        &app,
-        ASK,
-        Some("10.0.0.1"),
-        &[("forwarded", "for=\"[2001:db8::1]:1234\"")],
-    )
-    .await;
-    assert_eq!(reply.status, 200);
+}
+
+/// Issue 17: behind nginx (which appends X-Forwarded-For and passes a client's own
+/// `Forwarded` through), 30 requests with `X-Forwarded-For: 5.5.5.5` and a made-up
+/// `Forwarded: for=10.0.0.N` each got 200; the client is 5.5.5.5 every time.
+#[tokio::test]
+async fn a_clients_own_forwarded_header_behind_nginx_buys_no_allowance() {
+    let app = limited(5, &["127.0.0.1"]);
+    let mut statuses = Vec::new();
+    for n in 0..30 {
+        let forwarded = format!("for=10.0.0.{n}");
+        let reply = get_from(
+            &app,
+            ASK,
+            Some("127.0.0.1"),
+            &[("x-forwarded-for", "5.5.5.5"), ("forwarded", &forwarded)],
+        )
+        .await;
+        statuses.push(reply.status.as_u16());
+    }
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    assert_eq!(ok, 5, "{statuses:?}");
+    assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+}
+
+/// A proxy set up to write RFC 7239 `Forwarded` (SIGNPOST_FORWARDED_HEADER=forwarded): each
+/// client behind it has its own allowance, and a client's own X-Forwarded-For is ignored.
+#[tokio::test]
+async fn behind_a_proxy_writing_forwarded_each_client_has_its_own_allowance() {
+    let http = HttpSettings {
+        rate_limit: Some(RateLimit {
+            per_minute: 1,
+            burst: 2,
+        }),
+        trusted_proxies: vec!["10.0.0.1".parse().unwrap()],
+        forwarded_header: ForwardedHeader::Forwarded,
+        ..HttpSettings::default()
+    };
+    let app = TestApp::fixture().configure(|s| s.with_http(http));
+    let from = |client: &'static str, spoof: &'static str| {
+        [("forwarded", client), ("x-forwarded-for", spoof)]
+    };
+    for spoof in ["1.1.1.1", "2.2.2.2"] {
+        let headers = from("for=\"[2001:db8::1]:1234\"", spoof);
+        assert_eq!(
+            get_from(&app, ASK, Some("10.0.0.1"), &headers).await.status,
+            200
+        );
+    }
+    let headers = from("for=\"[2001:db8::1]:1234\"", "3.3.3.3");
+    assert_limited(
+        &get_from(&app, ASK, Some("10.0.0.1"), &headers).await,
+        "third from one client",
+    );
+    let headers = from("for=192.0.2.9", "3.3.3.3");
+    assert_eq!(
+        get_from(&app, ASK, Some("10.0.0.1"), &headers).await.status,
+        200
+    );
 }
 
 #[tokio::test]

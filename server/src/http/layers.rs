@@ -195,7 +195,12 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
                 .extensions()
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|c| c.0);
-            let client = client_ip(peer, request.headers(), &state.http.trusted_proxies);
+            let client = client_ip(
+                peer,
+                request.headers(),
+                &state.http.trusted_proxies,
+                state.http.forwarded_header,
+            );
             if let Err(retry_after) = limiter.check(client, Instant::now()) {
                 return ApiError::RateLimited { retry_after }.into_response();
             }

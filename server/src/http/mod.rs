@@ -33,7 +33,7 @@ use crate::store::Store;
 use admin::AdminToken;
 use error::ApiError;
 use metrics::Metrics;
-use ratelimit::{IpNet, RateLimit, RateLimiter};
+use ratelimit::{ForwardedHeader, IpNet, RateLimit, RateLimiter};
 
 /// The largest request body a public endpoint accepts, unless configured otherwise.
 pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
@@ -56,6 +56,8 @@ pub struct HttpSettings {
     pub rate_limit: Option<RateLimit>,
     /// Proxies whose forwarded-for headers are believed.
     pub trusted_proxies: Vec<IpNet>,
+    /// The header those proxies write the client's address into; the other is never read.
+    pub forwarded_header: ForwardedHeader,
     /// How many searches may run at once before more are refused with 503 `busy`.
     pub max_concurrent_searches: usize,
     /// Origins allowed to call write endpoints from a browser; empty allows any.
@@ -69,6 +71,7 @@ impl Default for HttpSettings {
             request_timeout: Duration::from_secs(10),
             rate_limit: None,
             trusted_proxies: Vec::new(),
+            forwarded_header: ForwardedHeader::default(),
             max_concurrent_searches: 64,
             write_origins: Vec::new(),
         }
