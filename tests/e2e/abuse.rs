@@ -337,3 +337,72 @@ async fn under_a_flood_every_ask_is_answered_or_refused_busy_and_health_keeps_an
     assert!(health.iter().all(|s| *s == 200), "health: {health:?}");
     assert!(answered > 0);
 }
+
+/// Issue 17: `/lookup?q=` bypassed both the search cap and the rate limit, and
+/// `/projects?q=` searched on the async threads outside both. Every route that searches now
+/// takes a search place and counts against the client's allowance; pages show refusals as the
+/// site's error page.
+#[tokio::test]
+async fn every_route_that_searches_takes_a_search_place() {
+    let app = TestApp::fixture().configure(|s| {
+        s.with_http(HttpSettings {
+            max_concurrent_searches: 1,
+            ..HttpSettings::default()
+        })
+    });
+    let held = app.state.search_permit().expect("the one place");
+    for uri in [ASK, "/api/v1/suggest?q=help"] {
+        let reply = app.get(uri).await;
+        assert_eq!(
+            (reply.status.as_u16(), reply.error_code()),
+            (503, "busy"),
+            "{uri}"
+        );
+    }
+    for uri in ["/lookup?q=helpline", "/projects?q=planning"] {
+        let reply = app.get(uri).await;
+        assert_eq!(reply.status, 503, "{uri}: {}", reply.text);
+        assert_eq!(reply.headers["retry-after"], "1", "{uri}");
+        assert!(
+            reply.text.contains("<h1>Busy right now</h1>"),
+            "{uri}: {}",
+            reply.text
+        );
+    }
+    // Pages that do not search are not held back.
+    for uri in ["/lookup", "/projects", "/projects/planit", "/healthz"] {
+        assert_eq!(app.get(uri).await.status, 200, "{uri}");
+    }
+    drop(held);
+    for uri in [
+        "/lookup?q=helpline",
+        "/projects?q=planning",
+        "/api/v1/suggest?q=help",
+    ] {
+        assert_eq!(app.get(uri).await.status, 200, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn a_client_over_its_allowance_is_refused_on_every_route_that_searches() {
+    let app = limited(2, &[]);
+    for _ in 0..2 {
+        assert_eq!(
+            get_from(&app, ASK, Some("203.0.113.5"), &[]).await.status,
+            200
+        );
+    }
+    assert_limited(
+        &get_from(&app, "/api/v1/suggest?q=help", Some("203.0.113.5"), &[]).await,
+        "suggest",
+    );
+    for uri in ["/lookup?q=helpline", "/projects?q=planning"] {
+        let reply = get_from(&app, uri, Some("203.0.113.5"), &[]).await;
+        assert_eq!(reply.status, 429, "{uri}: {}", reply.text);
+        assert!(reply.headers.contains_key("retry-after"), "{uri}");
+        assert!(reply.text.contains("<h1>Too many requests</h1>"), "{uri}");
+    }
+    // Another client is not held back.
+    let reply = get_from(&app, "/lookup?q=helpline", Some("203.0.113.6"), &[]).await;
+    assert_eq!(reply.status, 200);
+}

@@ -160,6 +160,7 @@ fn the_soft_open_file_limit_is_raised_to_the_hard_limit() {
         ],
     )
     .unwrap_or_else(|(status, log)| panic!("did not start ({status}):\n{log}"));
+    server.wait_for_log("accepting up to", 1);
     let log = server.log();
     assert!(log.contains("open-file limit raised from 256 to"), "{log}");
     let cap: usize = log

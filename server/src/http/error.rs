@@ -27,6 +27,15 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
+/// What an error response said, kept on the response so a page route can show it as the
+/// site's HTML error page instead (see [`super::policy::Errors`]).
+#[derive(Debug, Clone)]
+pub struct ShownError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
 /// Every error an endpoint can answer with.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -40,6 +49,10 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the query string is not valid for this endpoint: {0}")]
     BadQueryString(String),
+    #[error("the address is not valid: {0}")]
+    BadPath(String),
+    #[error("the question contains a NUL character")]
+    NulInQuestion,
     #[error("the request body is too large")]
     PayloadTooLarge,
     #[error("no project has the id `{0}`")]
@@ -126,6 +139,8 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             ApiError::BadQueryString(_) => (StatusCode::BAD_REQUEST, "bad_query_string"),
+            ApiError::BadPath(_) => (StatusCode::BAD_REQUEST, "bad_path"),
+            ApiError::NulInQuestion => (StatusCode::BAD_REQUEST, "control_characters"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnknownProject(_) => (StatusCode::NOT_FOUND, "unknown_project"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
@@ -159,6 +174,8 @@ impl ApiError {
             ApiError::Question(QuestionError::TooManyWords { max: 80 }),
             ApiError::Question(QuestionError::BadLimit { max: 20 }),
             ApiError::BadQueryString("…".into()),
+            ApiError::BadPath("…".into()),
+            ApiError::NulInQuestion,
             ApiError::MalformedJson("…".into()),
             ApiError::UnsupportedMediaType,
             ApiError::PayloadTooLarge,
@@ -214,6 +231,8 @@ impl ApiError {
                 | ApiError::MalformedJson(_)
                 | ApiError::UnsupportedMediaType
                 | ApiError::BadQueryString(_)
+                | ApiError::BadPath(_)
+                | ApiError::NulInQuestion
                 | ApiError::PayloadTooLarge
                 | ApiError::UnknownProject(_)
                 | ApiError::NotFound
@@ -261,13 +280,17 @@ impl ApiError {
             }
             ApiError::Suggest(SuggestError::TooLong { .. }) => "suggest text over 100 characters",
             ApiError::Suggest(SuggestError::ControlCharacters) => {
-                "suggest text with control characters"
+                "suggest text with control characters, or a question with a NUL character"
             }
             ApiError::MalformedJson(_) => "a POST body that is not the expected JSON",
             ApiError::UnsupportedMediaType => {
                 "a POST body without `Content-Type: application/json`"
             }
             ApiError::BadQueryString(_) => "a query parameter of the wrong type",
+            ApiError::BadPath(_) => {
+                "a path parameter that is not valid UTF-8 once decoded, e.g. `/api/v1/projects/%FF`"
+            }
+            ApiError::NulInQuestion => "a question with a NUL character, or suggest text with control characters",
             ApiError::PayloadTooLarge => {
                 "a body over 16 KiB (configurable), refused from `Content-Length` before it is read"
             }
@@ -293,10 +316,10 @@ impl ApiError {
                 "a request, reading its body included, took over 10 s (configurable)"
             }
             ApiError::RateLimited { .. } => {
-                "a client over its allowance on `/api/` or `/admin/` (300 a minute, bursts of 60; configurable); `Retry-After` says when to try again"
+                "a client over its allowance on the API, `/admin/` or a page that searches (`/lookup`, `/projects`) (300 a minute, bursts of 60; configurable); `Retry-After` says when to try again; pages show it as the site's error page"
             }
             ApiError::Busy { .. } => {
-                "every search place is taken (64 at once, configurable); `Retry-After: 1`"
+                "every search place is taken (64 at once, configurable; ask, suggest, `/lookup?q=` and `/projects?q=` all take one); `Retry-After: 1`"
             }
             ApiError::OriginNotAllowed => {
                 "a browser write (feedback) from an origin not in `SIGNPOST_WRITE_ORIGINS`"
@@ -361,6 +384,11 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
+        let shown = ShownError {
+            status,
+            code,
+            message: message.clone(),
+        };
         let mut response = (
             status,
             Json(ErrorBody {
@@ -368,6 +396,7 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
+        response.extensions_mut().insert(shown);
         let headers = response.headers_mut();
         if let Some(wait) = self.retry_after() {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_secs(&wait)));

@@ -1,15 +1,15 @@
 //! `GET /api/v1/suggest?q=PARTIAL[&limit=N]`: as-you-type completions for the lookup page.
-//! The work is a few microseconds over an index built at load, so it runs on the async
-//! thread rather than paying for a hop to the blocking pool on every keystroke.
+//! It goes through the search service like every search (a search place, the rate limit);
+//! the work is a few microseconds over an index built at load, so it runs on the async thread
+//! rather than paying for a hop to the blocking pool on every keystroke.
 
-use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiQuery;
-use super::AppState;
+use super::search::Search;
 use crate::engine::SuggestResponse;
 
 /// `GET /api/v1/suggest` parameters.
@@ -37,10 +37,9 @@ pub struct SuggestParams {
     )
 )]
 pub async fn suggest(
-    State(state): State<AppState>,
+    search: Search,
     ApiQuery(params): ApiQuery<SuggestParams>,
 ) -> Result<Json<SuggestResponse>, ApiError> {
-    let engine = state.engine();
     let q = params.q.as_deref().unwrap_or("");
-    Ok(Json(engine.suggest(q, params.limit)?))
+    Ok(Json(search.suggest(q, params.limit).await?))
 }
