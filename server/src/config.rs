@@ -182,11 +182,12 @@ pub struct Options {
         global = true
     )]
     pub header_read_timeout_ms: u64,
-    /// How long a kept-alive connection may stay idle between requests, in milliseconds.
+    /// How long a kept-alive connection may stay idle between requests, in milliseconds (at
+    /// most the header-read timeout in effect).
     #[arg(
         long,
         env = "SIGNPOST_KEEP_ALIVE_TIMEOUT_MS",
-        default_value_t = 15_000,
+        default_value_t = 5_000,
         global = true
     )]
     pub keep_alive_timeout_ms: u64,

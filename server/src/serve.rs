@@ -39,6 +39,8 @@ pub struct ConnectionLimits {
     /// How long a new connection may take to deliver a whole request head.
     pub header_read_timeout: Duration,
     /// How long a kept-alive connection may wait for its next request (the head included).
+    /// Hyper's header-read timeout also runs from the end of each answer, so a keep-alive
+    /// timeout longer than the header-read timeout acts as the header-read timeout.
     pub keep_alive_timeout: Duration,
     /// The most connections open at once; `None`: the file limit less [`RESERVED_FILES`].
     pub max_connections: Option<usize>,
@@ -48,7 +50,7 @@ impl Default for ConnectionLimits {
     fn default() -> ConnectionLimits {
         ConnectionLimits {
             header_read_timeout: Duration::from_secs(10),
-            keep_alive_timeout: Duration::from_secs(15),
+            keep_alive_timeout: Duration::from_secs(5),
             max_connections: None,
         }
     }
