@@ -252,6 +252,7 @@ pub async fn projects(State(state): State<AppState>) -> Json<ProjectList> {
     params(("slug" = String, Path, description = "The project's slug, e.g. `parsol`")),
     responses(
         (status = 200, description = "The project", body = ProjectDetail),
+        (status = 400, description = "The slug is not valid UTF-8 once decoded", body = ErrorBody),
         (status = 404, description = "No project has this slug", body = ErrorBody),
         (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
     )

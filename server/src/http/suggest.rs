@@ -34,6 +34,7 @@ pub struct SuggestParams {
         (status = 200, description = "Up to `limit` completions, best first", body = SuggestResponse),
         (status = 400, description = "The text is empty, too short or long, or has control characters; or `limit` is out of range", body = ErrorBody),
         (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
+        (status = 503, description = "Every search place is taken; see `Retry-After`", body = ErrorBody),
     )
 )]
 pub async fn suggest(
