@@ -108,8 +108,16 @@ def idle_connections():
     server = Server("idle", prefix="ulimit -n 128;", args=["--rate-limit-per-minute", "0"])
     try:
         socks, trickle = [], []
+        unanswered = 0
         for i in range(500):
-            s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            try:
+                s = socket.create_connection(("127.0.0.1", server.port), timeout=2)
+            except OSError:
+                # A server that stopped accepting: stop after three, and count it.
+                unanswered += 1
+                if unanswered >= 3:
+                    break
+                continue
             s.setblocking(False)
             (socks if i % 2 == 0 else trickle).append(s)
         head = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"x" * 64 + b"\r\n\r\n"
@@ -141,10 +149,11 @@ def idle_connections():
             s.close()
         status, after_ms = timed_health(server)
         asks = [get(server, "/api/v1/ask?q=" + q("is there a helpline"))[0] for _ in range(20)]
-        failed += (status != 200) + sum(a != 200 for a in asks) + (closed < 490)
+        failed += (status != 200) + sum(a != 200 for a in asks) + (closed < 490) + (unanswered > 0)
         log = server.log()
-        report("idle/trickling connections", probes + 1 + len(asks) + 1, failed,
-               f"500 held 30 s at ulimit -n 128: {closed}/500 closed by the server; /healthz during "
+        opened = len(socks) + len(trickle)
+        report("idle/trickling connections", probes + 1 + len(asks) + 2, failed,
+               f"{opened} of 500 opened, held 30 s at ulimit -n 128: {closed} closed by the server; /healthz during "
                f"median {statistics.median(during_ms):.1f} ms, max {max(during_ms):.1f} ms; after "
                f"{after_ms:.1f} ms; cap log lines {log.count('the most allowed')}, "
                f"'Too many open files' {log.count('Too many open files')}")
@@ -306,8 +315,9 @@ def redaction_and_report():
         "\x1b" in s or "\x07" in s for s in stored)
     report("escape sequences in the report", 2, int(raw > 0), f"{raw} raw control characters printed or stored")
     guarded = "\"hi;'=cmd" in outputs[1]
+    cell = re.search(r'"?hi;[^\r\n]*', outputs[1])
     report("CSV guard for ;-split locales", 1, int(not guarded),
-           "cell written as " + (re.search(r'"hi;[^\r\n]*', outputs[1]).group(0)[:24] if "hi;" in outputs[1] else "(missing)"))
+           "cell written as " + (cell.group(0)[:24] if cell else "(missing)"))
 
 
 # 6. Reindex failures name no path.
