@@ -11,6 +11,7 @@ use crate::engine::{Limits, Settings};
 use crate::eval;
 use crate::http::ratelimit::{IpNet, RateLimit};
 use crate::http::HttpSettings;
+use crate::serve::ConnectionLimits;
 use crate::store::Period;
 
 #[derive(Debug, Parser)]
@@ -181,7 +182,31 @@ pub struct Options {
         global = true
     )]
     pub request_timeout_ms: u64,
-    /// Requests per minute one client may make to /api/ (0 turns rate limiting off).
+    /// How long a new connection may take to send a whole request head, in milliseconds;
+    /// a client that sends nothing or trickles its headers is disconnected after it.
+    #[arg(
+        long,
+        env = "SIGNPOST_HEADER_READ_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub header_read_timeout_ms: u64,
+    /// How long a kept-alive connection may stay idle between requests, in milliseconds (at
+    /// most the header-read timeout in effect).
+    #[arg(
+        long,
+        env = "SIGNPOST_KEEP_ALIVE_TIMEOUT_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub keep_alive_timeout_ms: u64,
+    /// The most connections open at once [default: the file limit less a reserve for the
+    /// index, the store and reindexing]. At the cap new connections wait and idle ones are
+    /// closed.
+    #[arg(long, env = "SIGNPOST_MAX_CONNECTIONS", global = true)]
+    pub max_connections: Option<usize>,
+    /// Requests per minute one client may make to the API, the admin pages and every route
+    /// that searches (0 turns rate limiting off).
     #[arg(
         long,
         env = "SIGNPOST_RATE_LIMIT_PER_MINUTE",
@@ -206,6 +231,16 @@ pub struct Options {
         global = true
     )]
     pub trusted_proxies: Vec<String>,
+    /// The header the trusted proxies write the client's address into: `x-forwarded-for`
+    /// (nginx, HAProxy, Caddy, Traefik, cloud load balancers) or `forwarded` (RFC 7239). Only
+    /// this one is read; the other is ignored even when present.
+    #[arg(
+        long,
+        env = "SIGNPOST_FORWARDED_HEADER",
+        default_value = "x-forwarded-for",
+        global = true
+    )]
+    pub forwarded_header: String,
     /// How many searches may run at once; more are refused at once with 503 `busy`.
     #[arg(
         long,
@@ -268,6 +303,8 @@ pub struct Config {
     /// `None`: `/admin` is off.
     pub admin_token: Option<Secret>,
     pub http: HttpSettings,
+    /// Timeouts and the cap on open connections.
+    pub connections: ConnectionLimits,
     pub shutdown_timeout: Duration,
 }
 
@@ -305,6 +342,20 @@ impl Options {
         if self.request_timeout_ms == 0 {
             anyhow::bail!("--request-timeout-ms must be at least 1");
         }
+        if self.header_read_timeout_ms == 0 || self.keep_alive_timeout_ms == 0 {
+            anyhow::bail!(
+                "--header-read-timeout-ms and --keep-alive-timeout-ms must be at least 1"
+            );
+        }
+        if self.max_connections == Some(0) {
+            anyhow::bail!("--max-connections must be at least 1");
+        }
+        let forwarded_header = self.forwarded_header.parse().map_err(|e| {
+            anyhow::anyhow!(
+                "SIGNPOST_FORWARDED_HEADER / --forwarded-header `{}`: {e}",
+                self.forwarded_header
+            )
+        })?;
         if self.max_concurrent_searches == 0 {
             anyhow::bail!("--max-concurrent-searches must be at least 1");
         }
@@ -400,8 +451,14 @@ impl Options {
                 request_timeout: Duration::from_millis(self.request_timeout_ms),
                 rate_limit,
                 trusted_proxies,
+                forwarded_header,
                 max_concurrent_searches: self.max_concurrent_searches,
                 write_origins,
+            },
+            connections: ConnectionLimits {
+                header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
+                keep_alive_timeout: Duration::from_millis(self.keep_alive_timeout_ms),
+                max_connections: self.max_connections,
             },
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
         })
@@ -425,6 +482,7 @@ fn is_origin(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::ratelimit::ForwardedHeader;
 
     fn options(args: &[&str]) -> Options {
         let mut all = vec!["signpost-server"];
@@ -497,6 +555,14 @@ mod tests {
             "3",
             "--write-origins",
             "https://council.example/",
+            "--forwarded-header",
+            "forwarded",
+            "--header-read-timeout-ms",
+            "1500",
+            "--keep-alive-timeout-ms",
+            "2500",
+            "--max-connections",
+            "40",
         ])
         .validate()
         .unwrap();
@@ -523,6 +589,17 @@ mod tests {
         assert_eq!(http.trusted_proxies.len(), 2);
         assert_eq!(http.max_concurrent_searches, 3);
         assert_eq!(http.write_origins, ["https://council.example"]);
+        assert_eq!(http.forwarded_header, ForwardedHeader::Forwarded);
+        assert_eq!(
+            config.connections,
+            ConnectionLimits {
+                header_read_timeout: Duration::from_millis(1500),
+                keep_alive_timeout: Duration::from_millis(2500),
+                max_connections: Some(40),
+            }
+        );
+        assert!(options(&["--forwarded-header", "via"]).validate().is_err());
+        assert!(options(&["--max-connections", "0"]).validate().is_err());
         assert!(config.admin_token.is_none());
         let off = options(&["--rate-limit-per-minute", "0"])
             .validate()

@@ -5,8 +5,8 @@
 //! sibling `data/index.gen-N` with the next N. A build never writes into or renames anything a
 //! reader may have open, so the index being served stays whole until the swap, and readers of
 //! the old generation finish undisturbed after it. After a swap the previous generation is
-//! kept (for requests still using it) and older ones are deleted; `data/index` itself is never
-//! deleted, since a person or `signpost-indexer build` may have put it there.
+//! kept (for requests still using it) and older ones are deleted, `data/index` included once
+//! two newer generations exist: at most two copies of the index stay on disk.
 //!
 //! At start-up the newest generation that opens, passes its checksums and was built from the
 //! current corpus is served. When none is, the index is rebuilt from the corpus and the log
@@ -105,14 +105,17 @@ impl IndexLayout {
         })
     }
 
-    /// Deletes generations other than `keep` (never generation 0). Failures are logged: a
+    /// Deletes generations other than `keep`. Generation 0, the configured directory, goes
+    /// only once two newer generations exist: until then it may be the one a person or
+    /// `signpost-indexer build` put there and the only fallback. Failures are logged: a
     /// leftover directory costs disk space, not correctness.
     pub fn prune(&self, keep: &[u64]) {
         let Ok(present) = self.generations() else {
             return;
         };
+        let newer_than_first = present.iter().filter(|n| **n > 0).count();
         for n in present {
-            if n == 0 || keep.contains(&n) {
+            if keep.contains(&n) || (n == 0 && newer_than_first < 2) {
                 continue;
             }
             let dir = self.dir(n);
@@ -272,7 +275,24 @@ mod tests {
         assert_eq!(layout.generations().unwrap(), [0, 1, 2, 3]);
         assert_eq!(layout.next_generation().unwrap(), 4);
         layout.prune(&[3, 2]);
-        assert_eq!(layout.generations().unwrap(), [0, 2, 3]);
+        // The first build goes too once two newer ones exist.
+        assert_eq!(layout.generations().unwrap(), [2, 3]);
+        assert!(!base.exists());
+        assert_eq!(layout.next_generation().unwrap(), 4);
+    }
+
+    #[test]
+    fn the_first_build_stays_while_it_is_one_of_the_two_newest() {
+        let data = tempfile::tempdir().unwrap();
+        let base = data.path().join("index");
+        let layout = IndexLayout::new(&base);
+        ensure_index(&fixture_corpus(), &base).unwrap();
+        std::fs::create_dir(layout.dir(1)).unwrap();
+        layout.prune(&[1]);
+        assert_eq!(layout.generations().unwrap(), [0, 1]);
+        std::fs::create_dir(layout.dir(2)).unwrap();
+        layout.prune(&[2, 1]);
+        assert_eq!(layout.generations().unwrap(), [1, 2]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Signpost's server library: the answer engine, the HTTP application around it, the
 //! evaluation command, configuration, getting an index ready at start-up, rebuilding it
 //! while serving, serving until a signal says stop, and the privacy-safe analytics store with
-//! the redaction it relies on.
+//! the redaction it relies on; log lines that could repeat are throttled.
 
 pub mod config;
 pub mod engine;
@@ -13,5 +13,6 @@ pub mod redact;
 pub mod reindex;
 pub mod serve;
 pub mod store;
+pub mod throttle;
 
 pub use http::{app, AppState};

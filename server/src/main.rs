@@ -112,6 +112,11 @@ fn report_command(
 }
 
 async fn serve(config: &Config, engine: Engine) -> anyhow::Result<()> {
+    if let Some((before, after)) = serve::raise_file_limit() {
+        if after > before {
+            tracing::info!("open-file limit raised from {before} to {after} (the hard limit)");
+        }
+    }
     let addr = config.addr;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -145,10 +150,11 @@ async fn serve(config: &Config, engine: Engine) -> anyhow::Result<()> {
     #[cfg(unix)]
     tokio::spawn(serve::reindex_on_sighup(state.clone()));
     serve::serve_until(
-        listener,
+        signpost_server::http::nodelay(listener),
         state,
         serve::shutdown_signal(),
         config.shutdown_timeout,
+        config.connections,
     )
     .await?;
     if let Some(store) = store {

@@ -42,16 +42,17 @@ impl std::fmt::Display for ReindexReport {
     }
 }
 
-/// Why a reindex did not happen. Messages name files relative to the corpus folder and
-/// never the server's own paths.
+/// Why a reindex did not happen. Corpus problems name files relative to the corpus folder;
+/// a failed build says which stage failed and, in `detail` (for the log only, never for a
+/// client), the whole error with the server's paths.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ReindexError {
     #[error("a reindex is already running")]
     InProgress,
     #[error("{0}")]
     Corpus(String),
-    #[error("{0}")]
-    Build(String),
+    #[error("{stage}: {detail}")]
+    Build { stage: &'static str, detail: String },
 }
 
 /// Rebuilds the served index from a corpus folder; one build at a time.
@@ -91,7 +92,10 @@ impl Reindexer {
         let (generation, engine) =
             tokio::task::spawn_blocking(move || build(&corpus, &layout, settings))
                 .await
-                .map_err(|e| ReindexError::Build(format!("the build task failed: {e}")))??;
+                .map_err(|e| ReindexError::Build {
+                    stage: "the build task",
+                    detail: e.to_string(),
+                })??;
         let entries = engine.entries().len();
         let passages = engine.index().manifest.corpus.passage_count();
         let previous = state.swap_engine(engine);
@@ -119,15 +123,17 @@ fn build(
     layout: &IndexLayout,
     settings: crate::engine::Settings,
 ) -> Result<(u64, Engine), ReindexError> {
-    let failed =
-        |what: &str, err: &dyn std::fmt::Display| ReindexError::Build(format!("{what}: {err}"));
+    let failed = |stage: &'static str, err: &dyn std::fmt::Display| ReindexError::Build {
+        stage,
+        detail: format!("{err:#}"),
+    };
     if !corpus_dir.is_dir() {
         return Err(ReindexError::Corpus(
             "the corpus folder does not exist".into(),
         ));
     }
-    let fingerprint = signpost_indexer::fingerprint(corpus_dir)
-        .map_err(|e| failed("reading the corpus", &describe(&e)))?;
+    let fingerprint =
+        signpost_indexer::fingerprint(corpus_dir).map_err(|e| failed("reading the corpus", &e))?;
     let corpus = corpus::load(corpus_dir).map_err(|problems| {
         let list: Vec<String> = problems
             .0
@@ -144,18 +150,10 @@ fn build(
         .map_err(|e| failed("listing the index generations", &e))?;
     let dir = layout.dir(generation);
     signpost_indexer::build_index(&corpus, &dir, &fingerprint)
-        .map_err(|e| failed("writing the index", &describe(&e)))?;
+        .map_err(|e| failed("writing the index", &e))?;
     let open = open_checked(&dir).map_err(|e| {
         let _ = std::fs::remove_dir_all(&dir);
-        failed("checking the new index", &format!("{e:#}"))
+        failed("checking the new index", &e)
     })?;
     Ok((generation, Engine::new(open, settings)))
-}
-
-/// An indexer error without the server's paths in it.
-fn describe(err: &signpost_indexer::Error) -> String {
-    match err {
-        signpost_indexer::Error::Io { source, .. } => source.to_string(),
-        other => other.to_string(),
-    }
 }

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use signpost_e2e::{Reply, TestApp};
-use signpost_server::http::ratelimit::RateLimit;
+use signpost_server::http::ratelimit::{ForwardedHeader, RateLimit};
 use signpost_server::http::HttpSettings;
 
 fn limited(burst: u32, trusted_proxies: &[&str]) -> TestApp {
@@ -151,15 +151,65 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance() {
     // A different client behind the same proxy is not held back.
     let (peer, headers) = via_proxy("198.51.100.8");
     assert_eq!(get_from(&app, ASK, peer, &headers).await.status, 200);
-    // RFC 7239 works the same way.
-    let reply = get_from(
-        &app,
-        ASK,
-        Some("10.0.0.1"),
-        &[("forwarded", "for=\"[2001:db8::1]:1234\"")],
-    )
-    .await;
-    assert_eq!(reply.status, 200);
+}
+
+/// Issue 17: behind nginx (which appends X-Forwarded-For and passes a client's own
+/// `Forwarded` through), 30 requests with `X-Forwarded-For: 5.5.5.5` and a made-up
+/// `Forwarded: for=10.0.0.N` each got 200; the client is 5.5.5.5 every time.
+#[tokio::test]
+async fn a_clients_own_forwarded_header_behind_nginx_buys_no_allowance() {
+    let app = limited(5, &["127.0.0.1"]);
+    let mut statuses = Vec::new();
+    for n in 0..30 {
+        let forwarded = format!("for=10.0.0.{n}");
+        let reply = get_from(
+            &app,
+            ASK,
+            Some("127.0.0.1"),
+            &[("x-forwarded-for", "5.5.5.5"), ("forwarded", &forwarded)],
+        )
+        .await;
+        statuses.push(reply.status.as_u16());
+    }
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    assert_eq!(ok, 5, "{statuses:?}");
+    assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+}
+
+/// A proxy set up to write RFC 7239 `Forwarded` (SIGNPOST_FORWARDED_HEADER=forwarded): each
+/// client behind it has its own allowance, and a client's own X-Forwarded-For is ignored.
+#[tokio::test]
+async fn behind_a_proxy_writing_forwarded_each_client_has_its_own_allowance() {
+    let http = HttpSettings {
+        rate_limit: Some(RateLimit {
+            per_minute: 1,
+            burst: 2,
+        }),
+        trusted_proxies: vec!["10.0.0.1".parse().unwrap()],
+        forwarded_header: ForwardedHeader::Forwarded,
+        ..HttpSettings::default()
+    };
+    let app = TestApp::fixture().configure(|s| s.with_http(http));
+    let from = |client: &'static str, spoof: &'static str| {
+        [("forwarded", client), ("x-forwarded-for", spoof)]
+    };
+    for spoof in ["1.1.1.1", "2.2.2.2"] {
+        let headers = from("for=\"[2001:db8::1]:1234\"", spoof);
+        assert_eq!(
+            get_from(&app, ASK, Some("10.0.0.1"), &headers).await.status,
+            200
+        );
+    }
+    let headers = from("for=\"[2001:db8::1]:1234\"", "3.3.3.3");
+    assert_limited(
+        &get_from(&app, ASK, Some("10.0.0.1"), &headers).await,
+        "third from one client",
+    );
+    let headers = from("for=192.0.2.9", "3.3.3.3");
+    assert_eq!(
+        get_from(&app, ASK, Some("10.0.0.1"), &headers).await.status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -286,4 +336,73 @@ async fn under_a_flood_every_ask_is_answered_or_refused_busy_and_health_keeps_an
     }
     assert!(health.iter().all(|s| *s == 200), "health: {health:?}");
     assert!(answered > 0);
+}
+
+/// Issue 17: `/lookup?q=` bypassed both the search cap and the rate limit, and
+/// `/projects?q=` searched on the async threads outside both. Every route that searches now
+/// takes a search place and counts against the client's allowance; pages show refusals as the
+/// site's error page.
+#[tokio::test]
+async fn every_route_that_searches_takes_a_search_place() {
+    let app = TestApp::fixture().configure(|s| {
+        s.with_http(HttpSettings {
+            max_concurrent_searches: 1,
+            ..HttpSettings::default()
+        })
+    });
+    let held = app.state.search_permit().expect("the one place");
+    for uri in [ASK, "/api/v1/suggest?q=help"] {
+        let reply = app.get(uri).await;
+        assert_eq!(
+            (reply.status.as_u16(), reply.error_code()),
+            (503, "busy"),
+            "{uri}"
+        );
+    }
+    for uri in ["/lookup?q=helpline", "/projects?q=planning"] {
+        let reply = app.get(uri).await;
+        assert_eq!(reply.status, 503, "{uri}: {}", reply.text);
+        assert_eq!(reply.headers["retry-after"], "1", "{uri}");
+        assert!(
+            reply.text.contains("<h1>Busy right now</h1>"),
+            "{uri}: {}",
+            reply.text
+        );
+    }
+    // Pages that do not search are not held back.
+    for uri in ["/lookup", "/projects", "/projects/planit", "/healthz"] {
+        assert_eq!(app.get(uri).await.status, 200, "{uri}");
+    }
+    drop(held);
+    for uri in [
+        "/lookup?q=helpline",
+        "/projects?q=planning",
+        "/api/v1/suggest?q=help",
+    ] {
+        assert_eq!(app.get(uri).await.status, 200, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn a_client_over_its_allowance_is_refused_on_every_route_that_searches() {
+    let app = limited(2, &[]);
+    for _ in 0..2 {
+        assert_eq!(
+            get_from(&app, ASK, Some("203.0.113.5"), &[]).await.status,
+            200
+        );
+    }
+    assert_limited(
+        &get_from(&app, "/api/v1/suggest?q=help", Some("203.0.113.5"), &[]).await,
+        "suggest",
+    );
+    for uri in ["/lookup?q=helpline", "/projects?q=planning"] {
+        let reply = get_from(&app, uri, Some("203.0.113.5"), &[]).await;
+        assert_eq!(reply.status, 429, "{uri}: {}", reply.text);
+        assert!(reply.headers.contains_key("retry-after"), "{uri}");
+        assert!(reply.text.contains("<h1>Too many requests</h1>"), "{uri}");
+    }
+    // Another client is not held back.
+    let reply = get_from(&app, "/lookup?q=helpline", Some("203.0.113.6"), &[]).await;
+    assert_eq!(reply.status, 200);
 }

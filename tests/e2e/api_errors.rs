@@ -187,3 +187,68 @@ async fn hostile_strings_never_cause_a_server_error() {
         assert!(reply.json.is_object(), "{q:?} → {}", reply.text);
     }
 }
+
+/// Issue 17: a path parameter that does not decode answered `400 text/plain`. Under `/api/`,
+/// `/admin/export/` and the widget's files it is the JSON shape; on a page, the site's error
+/// page.
+#[tokio::test]
+async fn undecodable_path_parameters_get_the_one_error_shape() {
+    const TOKEN: &str = "test-admin-token-0123456789";
+    let app = TestApp::fixture().configure(|s| s.with_admin_token(TOKEN));
+    for uri in [
+        "/api/v1/projects/%FF",
+        "/widget/%c0%ae.js",
+        "/admin/export/%FF.csv",
+    ] {
+        let request = Request::get(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .body(Body::empty())
+            .unwrap();
+        let reply = app.send(request).await;
+        assert_eq!(reply.status, 400, "{uri}: {}", reply.text);
+        assert_eq!(reply.error_code(), "bad_path", "{uri}: {}", reply.text);
+        assert_eq!(
+            reply.headers[header::CONTENT_TYPE],
+            "application/json",
+            "{uri}"
+        );
+    }
+    let reply = app.get("/projects/%FF").await;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    assert!(
+        reply.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "{:?}",
+        reply.headers
+    );
+    assert!(
+        reply.text.contains("<h1>Request not understood</h1>"),
+        "{}",
+        reply.text
+    );
+    assert!(reply.text.contains("href=\"/lookup\""), "{}", reply.text);
+    // And the server keeps serving.
+    assert_eq!(app.get("/api/v1/projects/planit").await.status, 200);
+}
+
+/// Issue 17: `/api/v1/ask` accepted a NUL inside a question.
+#[tokio::test]
+async fn a_nul_in_a_question_is_400() {
+    let app = TestApp::fixture();
+    let reply = app.get("/api/v1/ask?q=is%20there%00a%20helpline").await;
+    assert_eq!(
+        (reply.status.as_u16(), reply.error_code()),
+        (400, "control_characters"),
+        "{}",
+        reply.text
+    );
+    let reply = app
+        .post_json("/api/v1/ask", r#"{"q": "is there\u0000 a helpline"}"#)
+        .await;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    let reply = app.get("/lookup?q=helpline%00").await;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    assert_eq!(app.get("/api/v1/ask?q=helpline").await.status, 200);
+}

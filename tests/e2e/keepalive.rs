@@ -57,8 +57,18 @@ async fn twenty_asks_on_one_kept_alive_connection() {
             .unwrap()
             .push(stream.nodelay().unwrap_or(false));
     });
-    let router = app.router();
-    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    let state = app.state.clone();
+    tokio::spawn(async move {
+        signpost_server::serve::serve_until(
+            listener,
+            state,
+            std::future::pending(),
+            std::time::Duration::from_secs(1),
+            Default::default(),
+        )
+        .await
+        .expect("serve")
+    });
 
     let answers = tokio::task::spawn_blocking(move || {
         let stream = TcpStream::connect(addr).expect("connect");

@@ -8,6 +8,7 @@ mod api_ask; // the answer endpoint: shape, answers, refusals and conversation
 mod api_errors; // every malformed or hostile request gets the one JSON error shape
 mod api_reference; // projects, FAQ and health endpoints
 mod api_suggest; // as-you-type suggestions: prefixes, typos, limits, bad and hostile input
+mod connections; // idle, trickling and kept-alive connections closed; 500 of them at a low file limit; shutdown with a half-sent head
 mod corpus; // the shipped corpus passes `check`; a broken one is refused with file and line
 mod headers; // CORS for the read API, write and admin endpoints; CSP and security headers; generation header
 mod hostile; // any string through the engine and the HTTP app: 200 or 4xx, never a panic; limits before the engine

@@ -203,8 +203,16 @@ fn a_full_disk_during_reindex_leaves_the_old_index_serving() {
         "{message}"
     );
     assert!(
-        !message.contains(data.to_str().unwrap()),
-        "no server paths: {message}"
+        !message.contains(data.to_str().unwrap()) && !message.contains("os error"),
+        "no server paths or system errors: {message}"
+    );
+    assert!(message.contains("writing the index failed"), "{message}");
+    // The log has the whole error.
+    server.wait_for_log("reindex failed", 1);
+    assert!(
+        server.log().contains("detail=") && server.log().contains("writing the index"),
+        "{}",
+        server.log()
     );
     let health = http(server.addr, "GET", "/healthz", &[], None);
     assert_eq!(

@@ -10,6 +10,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use signpost_server::engine::{Engine, Settings};
+use signpost_server::serve::ConnectionLimits;
 use signpost_server::{app, AppState};
 use tower::ServiceExt;
 
@@ -122,12 +123,26 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("address");
-        let listener = signpost_server::http::nodelay(listener);
-        let service = self
-            .router()
-            .into_make_service_with_connect_info::<SocketAddr>();
-        tokio::spawn(async move { axum::serve(listener, service).await.expect("serve") });
+        self.serve_on(listener, ConnectionLimits::default());
         addr
+    }
+
+    /// Serves on `listener` as the server does (TCP_NODELAY, the connection timeouts and cap
+    /// of `limits`) until the test ends.
+    pub fn serve_on(&self, listener: tokio::net::TcpListener, limits: ConnectionLimits) {
+        let listener = signpost_server::http::nodelay(listener);
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            signpost_server::serve::serve_until(
+                listener,
+                state,
+                std::future::pending(),
+                std::time::Duration::from_secs(1),
+                limits,
+            )
+            .await
+            .expect("serve")
+        });
     }
 
     /// Changes the application state (limits, admin token, reindexing) before serving.

@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use super::error::ApiError;
-use super::extract::ApiQuery;
+use super::extract::{ApiPath, ApiQuery};
 use super::html::Esc;
 use super::AppState;
 use crate::store::report::{date, timestamp, List, QuestionGroup};
@@ -162,7 +162,7 @@ pub async fn page(
 pub async fn export(
     _admin: Admin,
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    ApiPath(file): ApiPath<String>,
     ApiQuery(params): ApiQuery<ReportParams>,
 ) -> Result<Response, ApiError> {
     let list = file

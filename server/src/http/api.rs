@@ -1,10 +1,10 @@
 //! The JSON API handlers under `/api/v1/` and `/healthz`. Each handler validates its input,
-//! runs the engine off the async threads where the work is a search, and answers in the
-//! shapes DESIGN.md gives.
+//! searches only through the search service ([`Search`]), and answers in the shapes
+//! DESIGN.md gives.
 
 use std::time::Instant;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,10 +13,11 @@ use signpost_indexer::corpus::{Entry, Kind};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::feedback::FEEDBACK_PATH;
+use super::search::Search;
 use super::AppState;
-use crate::engine::{question, AskRequest, AskResponse, Context, Engine, QuestionError};
+use crate::engine::{AskRequest, AskResponse, Context, Engine};
 use crate::store::{now_unix, AskRecord};
 
 /// `GET /api/v1/ask` parameters.
@@ -65,6 +66,7 @@ pub struct AskBody {
 )]
 pub async fn ask_get(
     State(state): State<AppState>,
+    search: Search,
     ApiQuery(params): ApiQuery<AskParams>,
 ) -> Result<AnswerJson, ApiError> {
     let request = AskRequest {
@@ -72,7 +74,7 @@ pub async fn ask_get(
         limit: params.limit,
         context: None,
     };
-    ask(state, request, params.site).await
+    ask(state, search, request, params.site).await
 }
 
 /// Answers a question sent as JSON, optionally as a follow-up to a previous answer.
@@ -93,6 +95,7 @@ pub async fn ask_get(
 )]
 pub async fn ask_post(
     State(state): State<AppState>,
+    search: Search,
     ApiJson(body): ApiJson<AskBody>,
 ) -> Result<AnswerJson, ApiError> {
     let request = AskRequest {
@@ -100,7 +103,7 @@ pub async fn ask_post(
         limit: body.limit,
         context: body.context,
     };
-    ask(state, request, body.site).await
+    ask(state, search, request, body.site).await
 }
 
 /// Answers, then counts the answer and hands a redacted record of it to the store. Recording
@@ -108,30 +111,12 @@ pub async fn ask_post(
 /// state.
 async fn ask(
     state: AppState,
+    search: Search,
     request: AskRequest,
     site: Option<String>,
 ) -> Result<AnswerJson, ApiError> {
-    let engine = state.engine();
-    // Over-limit questions are refused here, before they take a search place or a thread.
-    check_limits(&engine, &request)?;
-    let permit = state.search_permit()?;
     let started = Instant::now();
-    let quick = engine.answers_quickly();
-    let answer = move || {
-        let _permit = permit;
-        engine.ask(&request)
-    };
-    let mut response = if quick {
-        // Cheaper than the two thread switches handing it to a blocking thread would cost.
-        // Yielding once after it keeps a caller asking in a loop from starving other tasks.
-        let answered = answer();
-        tokio::task::yield_now().await;
-        answered?
-    } else {
-        tokio::task::spawn_blocking(answer)
-            .await
-            .map_err(|e| ApiError::Internal(format!("answer task failed: {e}")))??
-    };
+    let mut response = search.ask(request).await?;
     state
         .metrics()
         .observe_answer(started.elapsed(), response.answer.is_some());
@@ -164,26 +149,6 @@ impl IntoResponse for AnswerJson {
             self.0.to_json(),
         )
             .into_response()
-    }
-}
-
-/// The engine's own limits, checked without doing any of its work.
-fn check_limits(engine: &Engine, request: &AskRequest) -> Result<(), ApiError> {
-    let limits = &engine.settings().limits;
-    // The length as sent, spaces included, as the OpenAPI description's `maxLength` counts.
-    if request.q.chars().count() > limits.max_chars {
-        return Err(QuestionError::TooLong {
-            max: limits.max_chars,
-        }
-        .into());
-    }
-    question::validate(&request.q, limits)?;
-    match request.limit {
-        Some(n) if !(1..=limits.max_results).contains(&n) => Err(QuestionError::BadLimit {
-            max: limits.max_results,
-        }
-        .into()),
-        _ => Ok(()),
     }
 }
 
@@ -287,13 +252,14 @@ pub async fn projects(State(state): State<AppState>) -> Json<ProjectList> {
     params(("slug" = String, Path, description = "The project's slug, e.g. `parsol`")),
     responses(
         (status = 200, description = "The project", body = ProjectDetail),
+        (status = 400, description = "The slug is not valid UTF-8 once decoded", body = ErrorBody),
         (status = 404, description = "No project has this slug", body = ErrorBody),
         (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
     )
 )]
 pub async fn project(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<ProjectDetail>, ApiError> {
     let engine = state.engine();
     let entry = engine

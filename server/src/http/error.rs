@@ -27,6 +27,15 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
+/// What an error response said, kept on the response so a page route can show it as the
+/// site's HTML error page instead (see [`super::policy::Errors`]).
+#[derive(Debug, Clone)]
+pub struct ShownError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
 /// Every error an endpoint can answer with.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -40,6 +49,10 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the query string is not valid for this endpoint: {0}")]
     BadQueryString(String),
+    #[error("the address is not valid: {0}")]
+    BadPath(String),
+    #[error("the question contains a NUL character")]
+    NulInQuestion,
     #[error("the request body is too large")]
     PayloadTooLarge,
     #[error("no project has the id `{0}`")]
@@ -78,8 +91,9 @@ pub enum ApiError {
     ReindexInProgress,
     #[error("the corpus has problems, so the index was not rebuilt and the previous one is still serving: {0}")]
     CorpusInvalid(String),
-    #[error("the new index could not be built, so the previous one is still serving: {0}")]
-    ReindexFailed(String),
+    /// `detail` (the whole error, with the server's paths) is logged, never sent.
+    #[error("the new index could not be built ({stage} failed; the server log has the details), so the previous one is still serving")]
+    ReindexFailed { stage: &'static str, detail: String },
     #[error("something went wrong on our side; please try again")]
     Internal(String),
 }
@@ -125,6 +139,8 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             ApiError::BadQueryString(_) => (StatusCode::BAD_REQUEST, "bad_query_string"),
+            ApiError::BadPath(_) => (StatusCode::BAD_REQUEST, "bad_path"),
+            ApiError::NulInQuestion => (StatusCode::BAD_REQUEST, "control_characters"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnknownProject(_) => (StatusCode::NOT_FOUND, "unknown_project"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
@@ -144,7 +160,7 @@ impl ApiError {
             ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, "origin_not_allowed"),
             ApiError::ReindexInProgress => (StatusCode::CONFLICT, "reindex_in_progress"),
             ApiError::CorpusInvalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "corpus_invalid"),
-            ApiError::ReindexFailed(_) => (StatusCode::INTERNAL_SERVER_ERROR, "reindex_failed"),
+            ApiError::ReindexFailed { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "reindex_failed"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -158,6 +174,8 @@ impl ApiError {
             ApiError::Question(QuestionError::TooManyWords { max: 80 }),
             ApiError::Question(QuestionError::BadLimit { max: 20 }),
             ApiError::BadQueryString("…".into()),
+            ApiError::BadPath("…".into()),
+            ApiError::NulInQuestion,
             ApiError::MalformedJson("…".into()),
             ApiError::UnsupportedMediaType,
             ApiError::PayloadTooLarge,
@@ -187,7 +205,10 @@ impl ApiError {
             ApiError::StoreUnavailable("…".into()),
             ApiError::ReindexInProgress,
             ApiError::CorpusInvalid("…".into()),
-            ApiError::ReindexFailed("…".into()),
+            ApiError::ReindexFailed {
+                stage: "writing the index",
+                detail: "…".into(),
+            },
             ApiError::Internal("…".into()),
         ];
         // A new variant does not compile until it is named here, and so listed above.
@@ -210,6 +231,8 @@ impl ApiError {
                 | ApiError::MalformedJson(_)
                 | ApiError::UnsupportedMediaType
                 | ApiError::BadQueryString(_)
+                | ApiError::BadPath(_)
+                | ApiError::NulInQuestion
                 | ApiError::PayloadTooLarge
                 | ApiError::UnknownProject(_)
                 | ApiError::NotFound
@@ -229,7 +252,7 @@ impl ApiError {
                 | ApiError::OriginNotAllowed
                 | ApiError::ReindexInProgress
                 | ApiError::CorpusInvalid(_)
-                | ApiError::ReindexFailed(_)
+                | ApiError::ReindexFailed { .. }
                 | ApiError::Internal(_) => {}
             }
         }
@@ -257,13 +280,17 @@ impl ApiError {
             }
             ApiError::Suggest(SuggestError::TooLong { .. }) => "suggest text over 100 characters",
             ApiError::Suggest(SuggestError::ControlCharacters) => {
-                "suggest text with control characters"
+                "suggest text with control characters, or a question with a NUL character"
             }
             ApiError::MalformedJson(_) => "a POST body that is not the expected JSON",
             ApiError::UnsupportedMediaType => {
                 "a POST body without `Content-Type: application/json`"
             }
             ApiError::BadQueryString(_) => "a query parameter of the wrong type",
+            ApiError::BadPath(_) => {
+                "a path parameter that is not valid UTF-8 once decoded, e.g. `/api/v1/projects/%FF`"
+            }
+            ApiError::NulInQuestion => "a question with a NUL character, or suggest text with control characters",
             ApiError::PayloadTooLarge => {
                 "a body over 16 KiB (configurable), refused from `Content-Length` before it is read"
             }
@@ -289,10 +316,10 @@ impl ApiError {
                 "a request, reading its body included, took over 10 s (configurable)"
             }
             ApiError::RateLimited { .. } => {
-                "a client over its allowance on `/api/` or `/admin/` (300 a minute, bursts of 60; configurable); `Retry-After` says when to try again"
+                "a client over its allowance on the API, `/admin/` or a page that searches (`/lookup`, `/projects`) (300 a minute, bursts of 60; configurable); `Retry-After` says when to try again; pages show it as the site's error page"
             }
             ApiError::Busy { .. } => {
-                "every search place is taken (64 at once, configurable); `Retry-After: 1`"
+                "every search place is taken (64 at once, configurable; ask, suggest, `/lookup?q=` and `/projects?q=` all take one); `Retry-After: 1`"
             }
             ApiError::OriginNotAllowed => {
                 "a browser write (feedback) from an origin not in `SIGNPOST_WRITE_ORIGINS`"
@@ -301,7 +328,7 @@ impl ApiError {
             ApiError::CorpusInvalid(_) => {
                 "`POST /admin/reindex` on a corpus with mistakes (each file and line listed); the old index keeps serving"
             }
-            ApiError::ReindexFailed(_) => {
+            ApiError::ReindexFailed { .. } => {
                 "`POST /admin/reindex` could not write or check the new index (a full disk); the old index keeps serving"
             }
             ApiError::Internal(_) => "a bug; details are logged, never sent",
@@ -351,11 +378,16 @@ impl IntoResponse for ApiError {
                 tracing::warn!(detail, "analytics store unavailable");
                 self.to_string()
             }
-            ApiError::ReindexFailed(detail) => {
-                tracing::error!(detail, "reindex failed");
+            ApiError::ReindexFailed { stage, detail } => {
+                tracing::error!(stage, detail, "reindex failed");
                 self.to_string()
             }
             other => other.to_string(),
+        };
+        let shown = ShownError {
+            status,
+            code,
+            message: message.clone(),
         };
         let mut response = (
             status,
@@ -364,6 +396,7 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
+        response.extensions_mut().insert(shown);
         let headers = response.headers_mut();
         if let Some(wait) = self.retry_after() {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_secs(&wait)));
@@ -397,6 +430,16 @@ mod tests {
         );
         let err = ApiError::StoreUnavailable("/data/signpost.sqlite3: disk I/O error".into());
         assert!(!err.to_string().contains("data"));
+        let err = ApiError::ReindexFailed {
+            stage: "writing the index",
+            detail: "search engine: /srv/signpost/data/index.gen-3/meta.json: File too large (os error 27)".into(),
+        };
+        let message = err.to_string();
+        assert!(message.contains("writing the index failed"), "{message}");
+        assert!(
+            !message.contains("/srv") && !message.contains("os error"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Extractors that turn axum's own rejections (bad JSON, wrong content type, bad query
 //! string, oversized body) into [`ApiError`]s, so even malformed requests get the one shape.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -48,6 +48,29 @@ where
                 Err(ApiError::BadQueryString(e.body_text()))
             }
             Err(other) => Err(ApiError::BadQueryString(other.body_text())),
+        }
+    }
+}
+
+/// `Path<T>` with Signpost's error shape: a parameter that does not decode (`%FF`, an
+/// overlong `%c0%ae`) is 400 `bad_path`, shown as JSON or as the site's error page by the
+/// route's policy.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                Err(ApiError::BadPath(e.body_text()))
+            }
+            Err(other) => Err(ApiError::BadPath(other.body_text())),
         }
     }
 }

@@ -11,16 +11,18 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use signpost_indexer::analysis;
 use signpost_indexer::corpus::{Entry, Kind, Strand};
 use signpost_indexer::passages::{OUTCOMES_SECTION, PRODUCTS_SECTION};
 
 use super::api::PROGRAMME_PROJECTS;
+use super::error::ApiError;
+use super::extract::ApiPath;
 use super::html::{is_web_link, lookup_href, query_value, Esc, Marked, Page, Paragraphs, Section};
+use super::search::Search;
 use super::AppState;
 use crate::engine::{Answer, AskRequest, AskResponse, Engine, PassageHit};
 
@@ -69,14 +71,17 @@ pub struct LookupParams {
     pub id: Option<String>,
 }
 
-/// `GET /lookup[?q=…]`: the lookup page, with results when a question was sent.
+/// `GET /lookup[?q=…]`: the lookup page, with results when a question was sent. The answer
+/// comes through the search service, under the same limits as `/api/v1/ask`; a question over
+/// them is shown on the page, anything else (busy, rate limited) as the site's error page.
 pub async fn lookup(
     State(state): State<AppState>,
+    search: Search,
     params: Result<Query<LookupParams>, QueryRejection>,
-) -> Page {
+) -> Result<Page, ApiError> {
     let engine = state.engine();
     let Ok(Query(params)) = params else {
-        return bad_address(&engine);
+        return Ok(bad_address(&engine));
     };
     let q = params.q.unwrap_or_default();
     let outcome = if q.trim().is_empty() {
@@ -87,19 +92,17 @@ pub async fn lookup(
             limit: Some(engine.settings().limits.max_results),
             context: None,
         };
-        let asking = engine.clone();
-        match tokio::task::spawn_blocking(move || asking.ask(&request)).await {
-            Ok(Ok(mut response)) => {
+        match search.ask(request).await {
+            Ok(mut response) => {
                 if let Some(entry) = params.id.as_deref().and_then(|id| engine.entry(id)) {
                     pin(&mut response, &engine, entry);
                 }
                 Ok(Some(response))
             }
-            Ok(Err(refused)) => Err(refused.to_string()),
-            Err(e) => {
-                tracing::error!(detail = %e, "lookup answer task failed");
-                Err("Something went wrong on our side; please try again.".to_string())
+            Err(refused @ (ApiError::Question(_) | ApiError::NulInQuestion)) => {
+                Err(refused.to_string())
             }
+            Err(other) => return Err(other),
         }
     };
     let status = if outcome.is_err() {
@@ -112,7 +115,7 @@ pub async fn lookup(
         _ => "Helpline lookup".to_string(),
     };
     let main = lookup_main(&engine, q.trim(), &outcome);
-    page(
+    Ok(page(
         &engine,
         status,
         title,
@@ -120,7 +123,7 @@ pub async fn lookup(
         q.is_empty(),
         true,
         main,
-    )
+    ))
 }
 
 fn lookup_main(engine: &Engine, q: &str, outcome: &Result<Option<AskResponse>, String>) -> String {
@@ -489,14 +492,16 @@ pub struct DirectoryParams {
     pub lead: Option<String>,
 }
 
-/// `GET /projects[?q=…][&strand=…][&lead=…]`: the directory.
+/// `GET /projects[?q=…][&strand=…][&lead=…]`: the directory; a search (`q`) goes through
+/// the search service, over words prepared once per index.
 pub async fn directory(
     State(state): State<AppState>,
+    search: Search,
     params: Result<Query<DirectoryParams>, QueryRejection>,
-) -> Page {
+) -> Result<Page, ApiError> {
     let engine = state.engine();
     let Ok(Query(params)) = params else {
-        return bad_address(&engine);
+        return Ok(bad_address(&engine));
     };
     let q = params.q.as_deref().unwrap_or("").trim();
     let strand = params.strand.as_deref().unwrap_or("").trim();
@@ -515,7 +520,11 @@ pub async fn directory(
             .unwrap_or_default()
     });
     let total = projects.len();
-    let wanted = query_words(q);
+    let found = if q.is_empty() {
+        None
+    } else {
+        Some(search.directory(q).await?)
+    };
     let shown: Vec<&Entry> = projects
         .iter()
         .copied()
@@ -525,7 +534,7 @@ pub async fn directory(
                 && (lead.is_empty()
                     || p.lead.as_deref() == Some(lead)
                     || (lead == LEAD_UNRECORDED && p.lead.is_none()))
-                && matches_words(&engine, e, &wanted)
+                && found.as_ref().is_none_or(|ids| ids.contains(&e.id))
         })
         .collect();
 
@@ -688,7 +697,7 @@ pub async fn directory(
     } else {
         "Project directory".to_string()
     };
-    page(
+    Ok(page(
         &engine,
         StatusCode::OK,
         title,
@@ -696,7 +705,7 @@ pub async fn directory(
         !filtered,
         true,
         out,
-    )
+    ))
 }
 
 fn selected(yes: bool) -> &'static str {
@@ -707,44 +716,8 @@ fn selected(yes: bool) -> &'static str {
     }
 }
 
-/// The folded words of a directory search, stop words dropped.
-fn query_words(q: &str) -> Vec<String> {
-    analysis::words(q)
-        .into_iter()
-        .filter(|w| !w.compound && !analysis::is_stop_word(&w.folded))
-        .map(|w| w.folded)
-        .collect()
-}
-
-/// Does every searched word start a word of the project's names, facts or text?
-fn matches_words(engine: &Engine, entry: &Entry, wanted: &[String]) -> bool {
-    if wanted.is_empty() {
-        return true;
-    }
-    let Some(p) = entry.project.as_ref() else {
-        return false;
-    };
-    let texts = [p.name.as_str(), p.short_name.as_str(), p.summary.as_str()]
-        .into_iter()
-        .chain(p.aliases.iter().map(String::as_str))
-        .chain(p.keywords.iter().map(String::as_str))
-        .chain(p.lead.as_deref())
-        .chain(p.partners.iter().map(String::as_str))
-        .map(Cow::Borrowed)
-        .chain(engine.passage_texts(entry));
-    let mut words: Vec<String> = texts
-        .flat_map(|t| analysis::words(&t).into_iter().map(|w| w.folded))
-        .collect();
-    words.sort_unstable();
-    words.dedup();
-    wanted.iter().all(|want| {
-        let at = words.partition_point(|w| w.as_str() < want.as_str());
-        words.get(at).is_some_and(|w| w.starts_with(want.as_str()))
-    })
-}
-
 /// `GET /projects/{slug}`: one project, or a 404 page.
-pub async fn project(State(state): State<AppState>, Path(slug): Path<String>) -> Page {
+pub async fn project(State(state): State<AppState>, ApiPath(slug): ApiPath<String>) -> Page {
     let engine = state.engine();
     let Some((entry, p)) = engine
         .entry(&slug)
@@ -906,6 +879,52 @@ pub async fn project(State(state): State<AppState>, Path(slug): Path<String>) ->
         false,
         out,
     )
+}
+
+/// `response` shown as the site's error page when it is an [`ApiError`]: the same status and
+/// headers (`Retry-After`, `WWW-Authenticate`), the message in the page frame. Other
+/// responses pass unchanged.
+pub fn as_error_page(state: &AppState, response: Response) -> Response {
+    let Some(shown) = super::policy::shown_error(&response) else {
+        return response;
+    };
+    let (status, message) = (shown.status, shown.message.clone());
+    let engine = state.engine();
+    let heading = match status {
+        StatusCode::TOO_MANY_REQUESTS => "Too many requests",
+        StatusCode::SERVICE_UNAVAILABLE => "Busy right now",
+        StatusCode::NOT_FOUND => "Nothing at this address",
+        s if s.is_server_error() => "Something went wrong",
+        _ => "Request not understood",
+    };
+    let main = format!(
+        "<h1>{heading}</h1>\n<p>{}.</p>\n<p>Start again from the <a href=\"/lookup\">helpline \
+         lookup</a> or the <a href=\"/projects\">project directory</a>.</p>\n",
+        Esc(&capitalised(message.trim_end_matches('.')))
+    );
+    let kept: Vec<(header::HeaderName, HeaderValue)> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| {
+            [header::RETRY_AFTER, header::WWW_AUTHENTICATE].contains(name)
+                || name.as_str() == super::GENERATION_HEADER
+        })
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    let mut page = page(
+        &engine,
+        status,
+        heading.to_string(),
+        Section::Lookup,
+        false,
+        false,
+        main,
+    )
+    .into_response();
+    for (name, value) in kept {
+        page.headers_mut().append(name, value);
+    }
+    page
 }
 
 /// A page for a query string that could not be read at all.

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod directory;
 pub mod error;
 pub mod extract;
 pub mod faq_page;
@@ -13,8 +14,10 @@ pub mod lookup;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod policy;
 pub mod ratelimit;
 pub mod reindex;
+pub mod search;
 pub mod suggest;
 pub mod webmaster;
 
@@ -35,7 +38,7 @@ use crate::store::Store;
 use admin::AdminToken;
 use error::ApiError;
 use metrics::Metrics;
-use ratelimit::{IpNet, RateLimit, RateLimiter};
+use ratelimit::{ForwardedHeader, IpNet, RateLimit, RateLimiter};
 
 /// The largest request body a public endpoint accepts, unless configured otherwise.
 pub const BODY_LIMIT_BYTES: usize = 16 * 1024;
@@ -58,6 +61,8 @@ pub struct HttpSettings {
     pub rate_limit: Option<RateLimit>,
     /// Proxies whose forwarded-for headers are believed.
     pub trusted_proxies: Vec<IpNet>,
+    /// The header those proxies write the client's address into; the other is never read.
+    pub forwarded_header: ForwardedHeader,
     /// How many searches may run at once before more are refused with 503 `busy`.
     pub max_concurrent_searches: usize,
     /// Origins allowed to call write endpoints from a browser; empty allows any.
@@ -71,6 +76,7 @@ impl Default for HttpSettings {
             request_timeout: Duration::from_secs(10),
             rate_limit: None,
             trusted_proxies: Vec::new(),
+            forwarded_header: ForwardedHeader::default(),
             max_concurrent_searches: 64,
             write_origins: Vec::new(),
         }
@@ -95,6 +101,7 @@ pub struct AppState {
     store: Option<Store>,
     admin_token: Option<Arc<AdminToken>>,
     metrics: Arc<Metrics>,
+    directory: Arc<search::PreparedDirectory>,
 }
 
 impl AppState {
@@ -112,6 +119,7 @@ impl AppState {
             store: None,
             admin_token: None,
             metrics: Arc::new(Metrics::default()),
+            directory: Arc::default(),
         }
     }
 
@@ -213,53 +221,69 @@ pub fn nodelay(
     listener.tap_io(set_nodelay as fn(&mut tokio::net::TcpStream))
 }
 
-/// The whole application.
+/// The whole application. Each route declares its policy where it is defined
+/// ([`policy::declare`]): rate limit, searching, timeout, CORS and error shape.
 pub fn app(state: AppState) -> Router {
+    use policy::{declare, Policy};
     let http = state.http.clone();
+    let on = |policy: Policy, route| declare(&state, policy, route);
     Router::new()
-        // CORS for every route is one layer below (`layers::cors`): the read API from any
-        // origin, so the widget can ask from council sites.
-        .route("/api/v1/ask", get(api::ask_get).post(api::ask_post))
-        .route("/api/v1/projects", get(api::projects))
-        .route("/api/v1/projects/{slug}", get(api::project))
-        .route("/api/v1/faq", get(api::faq))
-        .route("/api/v1/openapi.json", get(openapi::openapi_json))
-        .route("/api/v1/suggest", get(suggest::suggest))
-        .route("/lookup", get(lookup::lookup))
-        .route("/lookup.js", get(lookup::lookup_js))
-        .route("/lookup.css", get(lookup::lookup_css))
-        .route("/projects", get(lookup::directory))
-        .route("/projects/{slug}", get(lookup::project))
-        .route("/faq/{id}", get(faq_page::faq_page))
-        .route("/widget", get(webmaster::widget_page))
-        .route("/widget-page.js", get(webmaster::widget_page_js))
-        .route("/favicon.svg", get(webmaster::favicon))
-        .route("/favicon.ico", get(webmaster::favicon))
-        .route("/healthz", get(api::healthz))
-        .route("/admin/reindex", post(reindex::reindex))
-        .merge(pages::routes())
+        .route(
+            "/api/v1/ask",
+            on(Policy::SEARCH_API, get(api::ask_get).post(api::ask_post)),
+        )
+        .route(
+            "/api/v1/suggest",
+            on(Policy::SEARCH_API, get(suggest::suggest)),
+        )
+        .route("/api/v1/projects", on(Policy::API, get(api::projects)))
+        .route(
+            "/api/v1/projects/{slug}",
+            on(Policy::API, get(api::project)),
+        )
+        .route("/api/v1/faq", on(Policy::API, get(api::faq)))
+        .route(
+            "/api/v1/openapi.json",
+            on(Policy::API, get(openapi::openapi_json)),
+        )
+        // The widget sends votes from council sites, like its questions: from any origin,
+        // or only from SIGNPOST_WRITE_ORIGINS when that is set.
         .route(
             feedback::FEEDBACK_PATH,
-            // The widget sends votes from council sites, like its questions.
-            // CORS (layers::cors) lets it be called from any origin, or only from
-            // SIGNPOST_WRITE_ORIGINS when that is set.
-            post(feedback::feedback),
+            on(Policy::WRITE_API, post(feedback::feedback)),
         )
-        .route("/admin", get(admin::page))
-        .route("/admin/admin.css", get(admin::css))
-        .route("/admin/export/{file}", get(admin::export))
-        .route("/metrics", get(metrics::metrics))
-        .fallback(|| async { ApiError::NotFound })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        // Innermost first: body limits, timeout, write-origin check, rate limit, CORS,
-        // security headers, metrics (so refusals are counted too), then the engine pin and
-        // generation header around everything.
+        .route("/lookup", on(Policy::SEARCH_PAGE, get(lookup::lookup)))
+        .route("/projects", on(Policy::SEARCH_PAGE, get(lookup::directory)))
+        .route("/projects/{slug}", on(Policy::PAGE, get(lookup::project)))
+        .route("/faq/{id}", on(Policy::PAGE, get(faq_page::faq_page)))
+        .route("/widget", on(Policy::PAGE, get(webmaster::widget_page)))
+        .route(
+            "/widget-page.js",
+            on(Policy::PAGE, get(webmaster::widget_page_js)),
+        )
+        .route("/favicon.svg", on(Policy::PAGE, get(webmaster::favicon)))
+        .route("/favicon.ico", on(Policy::PAGE, get(webmaster::favicon)))
+        .route("/lookup.js", on(Policy::PAGE, get(lookup::lookup_js)))
+        .route("/lookup.css", on(Policy::PAGE, get(lookup::lookup_css)))
+        .route("/healthz", on(Policy::OPEN, get(api::healthz)))
+        .route("/metrics", on(Policy::OPEN, get(metrics::metrics)))
+        .route("/admin", on(Policy::ADMIN, get(admin::page)))
+        .route("/admin/admin.css", on(Policy::ADMIN, get(admin::css)))
+        .route(
+            "/admin/export/{file}",
+            on(Policy::ADMIN, get(admin::export)),
+        )
+        .route(
+            "/admin/reindex",
+            on(Policy::ADMIN_LONG, post(reindex::reindex)),
+        )
+        // The widget's files and the demo page set their own CORS and caching.
+        .merge(pages::routes())
+        .fallback_service(policy::unmatched(&state, Policy::API).with_state(state.clone()))
+        // Innermost first: body limits, then security headers, metrics (so refusals are
+        // counted too), then the engine pin and generation header around everything.
         .layer(DefaultBodyLimit::max(http.body_limit))
         .layer(from_fn_with_state(state.clone(), layers::announced_length))
-        .layer(from_fn_with_state(http.request_timeout, layers::timeout))
-        .layer(from_fn_with_state(state.clone(), layers::write_origins))
-        .layer(from_fn_with_state(state.clone(), layers::rate_limit))
-        .layer(from_fn_with_state(state.clone(), layers::cors))
         .layer(axum::middleware::from_fn(layers::security_headers))
         .layer(from_fn_with_state(state.clone(), metrics::track))
         .layer(from_fn_with_state(state.clone(), layers::pin_generation))

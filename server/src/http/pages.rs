@@ -10,7 +10,6 @@
 
 use std::sync::LazyLock;
 
-use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,6 +17,7 @@ use axum::Router;
 use tower_http::compression::CompressionLayer;
 
 use super::error::ApiError;
+use super::extract::ApiPath;
 
 /// The widget as written, comments and all.
 pub const WIDGET_SOURCE: &str = include_str!("../../../widget/signpost.js");
@@ -157,7 +157,7 @@ pub async fn widget_js(request: HeaderMap) -> Response {
 /// `/widget/<hash>.js`. This build's hash is cached for a year. Another hash (a page pinned
 /// to an older build) still gets today's widget, uncached, rather than a broken page; a page
 /// that pinned it with Subresource Integrity will refuse it, which is what it asked for.
-pub async fn widget_versioned(Path(file): Path<String>, request: HeaderMap) -> Response {
+pub async fn widget_versioned(ApiPath(file): ApiPath<String>, request: HeaderMap) -> Response {
     match file.strip_suffix(".js") {
         Some(version) if version == WIDGET.version => WIDGET.respond(&request, IMMUTABLE_CACHE),
         Some(version) if !version.is_empty() && version.bytes().all(|b| b.is_ascii_hexdigit()) => {

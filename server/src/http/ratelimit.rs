@@ -1,9 +1,15 @@
-//! Per-client rate limiting for the public API: who the client is (the socket peer, or what a
-//! trusted proxy says it forwarded for) and a token bucket per client with bounded memory.
+//! Per-client rate limiting: who the client is (the socket peer, or what a trusted proxy says
+//! it forwarded for) and a token bucket per client with bounded memory.
 //!
-//! Forwarded headers are believed only when the socket peer is one of the configured proxies,
-//! and then only back to the first hop that is not itself a trusted proxy: anything a client
-//! writes into `X-Forwarded-For` before it reaches our proxy stays to the left of that hop and
+//! Forwarded headers are believed only when the socket peer is one of the configured proxies.
+//! Exactly one header is read, the one the proxies are configured to write
+//! ([`ForwardedHeader`]: `X-Forwarded-For` unless told otherwise, since nginx, HAProxy, Caddy,
+//! Traefik, Envoy and the cloud load balancers append it). When a request carries both, the
+//! other one is ignored whole and never used as a fallback: a proxy that appends only
+//! `X-Forwarded-For` passes a client's own `Forwarded` through untouched, so believing it would
+//! let every client pick its own address (issue 17). The chain is walked from the right, the
+//! entry the nearest proxy added, leftwards only while the entry is itself a trusted proxy:
+//! whatever a client wrote before our proxies stays to the left of the first untrusted hop and
 //! is never used, so a spoofed header does not buy a fresh allowance.
 
 use std::collections::HashMap;
@@ -19,6 +25,37 @@ use axum::http::HeaderMap;
 pub struct RateLimit {
     pub per_minute: u32,
     pub burst: u32,
+}
+
+/// Which header trusted proxies write the client's address into; the other is never read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1, …`: what almost every proxy appends by default.
+    #[default]
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=client, for=proxy1`, for proxies set up to write it.
+    Forwarded,
+}
+
+impl ForwardedHeader {
+    pub fn name(self) -> &'static str {
+        match self {
+            ForwardedHeader::XForwardedFor => "x-forwarded-for",
+            ForwardedHeader::Forwarded => "forwarded",
+        }
+    }
+}
+
+impl FromStr for ForwardedHeader {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ForwardedHeader, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Ok(ForwardedHeader::XForwardedFor),
+            "forwarded" => Ok(ForwardedHeader::Forwarded),
+            _ => Err("expected `x-forwarded-for` or `forwarded`".into()),
+        }
+    }
 }
 
 /// The client of a request that arrived without a socket address (in-process tests).
@@ -98,15 +135,20 @@ fn canonical(ip: IpAddr) -> IpAddr {
 }
 
 /// The client a request is from: the socket peer, unless the peer is a trusted proxy, in which
-/// case the nearest forwarded hop that is not a trusted proxy.
-pub fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+/// case the nearest hop in `header` that is not a trusted proxy.
+pub fn client_ip(
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+    trusted: &[IpNet],
+    header: ForwardedHeader,
+) -> IpAddr {
     let peer = canonical(peer.map_or(LOCAL_CLIENT, |p| p.ip()));
     let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(peer) {
         return peer;
     }
     let mut client = peer;
-    for hop in forwarded_hops(headers).into_iter().rev() {
+    for hop in forwarded_hops(headers, header).into_iter().rev() {
         match hop {
             Some(ip) => {
                 client = canonical(ip);
@@ -121,19 +163,20 @@ pub fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap, trusted: &[IpNet
     client
 }
 
-/// The forwarded-for chain, nearest hop last: from `Forwarded` (RFC 7239) when present,
-/// otherwise from `X-Forwarded-For`.
-fn forwarded_hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
-    let joined = |name: &str| {
-        let values: Vec<&str> = headers
-            .get_all(name)
-            .iter()
-            .map(|v| v.to_str().unwrap_or("\u{0}"))
-            .collect();
-        (!values.is_empty()).then(|| values.join(","))
-    };
-    if let Some(forwarded) = joined("forwarded") {
-        return forwarded
+/// The forwarded-for chain in `header`, nearest hop last; several header lines are one list,
+/// in order.
+fn forwarded_hops(headers: &HeaderMap, header: ForwardedHeader) -> Vec<Option<IpAddr>> {
+    let values: Vec<&str> = headers
+        .get_all(header.name())
+        .iter()
+        .map(|v| v.to_str().unwrap_or("\u{0}"))
+        .collect();
+    let joined = values.join(",");
+    if values.is_empty() {
+        return Vec::new();
+    }
+    match header {
+        ForwardedHeader::Forwarded => joined
             .split(',')
             .map(|element| {
                 element.split(';').find_map(|pair| {
@@ -143,11 +186,11 @@ fn forwarded_hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
                         .then(|| parse_hop(value.trim().trim_matches('"')))
                 })?
             })
-            .collect();
+            .collect(),
+        ForwardedHeader::XForwardedFor => {
+            joined.split(',').map(|hop| parse_hop(hop.trim())).collect()
+        }
     }
-    joined("x-forwarded-for")
-        .map(|xff| xff.split(',').map(|hop| parse_hop(hop.trim())).collect())
-        .unwrap_or_default()
 }
 
 /// `1.2.3.4`, `1.2.3.4:80`, `[2001:db8::1]:80`, `2001:db8::1`.
@@ -321,40 +364,86 @@ mod tests {
     /// The socket peer, the request's headers, the client expected.
     type Case<'a> = (Option<SocketAddr>, &'a [(&'a str, &'a str)], &'a str);
 
+    /// One proxy set-up of the README: what is trusted, which header the proxies write, and
+    /// requests as they arrive with the client each is counted as.
+    struct SetUp<'a> {
+        name: &'a str,
+        trusted: &'a [&'a str],
+        header: ForwardedHeader,
+        cases: &'a [Case<'a>],
+    }
+
     #[test]
-    fn the_client_is_the_peer_unless_the_peer_is_a_trusted_proxy() {
-        let trusted = nets(&["10.0.0.1", "10.9.0.0/16"]);
+    fn each_proxy_set_up_counts_the_real_client() {
         let peer = |s: &str| Some(SocketAddr::new(ip(s), 4000));
         #[rustfmt::skip]
-        let table: &[Case] = &[
-            // No proxy: headers are ignored, whatever they say.
-            (peer("203.0.113.5"), &[("x-forwarded-for", "1.2.3.4")], "203.0.113.5"),
-            (peer("203.0.113.5"), &[("forwarded", "for=1.2.3.4")], "203.0.113.5"),
-            // From a trusted proxy: the nearest untrusted hop.
-            (peer("10.0.0.1"), &[("x-forwarded-for", "198.51.100.7")], "198.51.100.7"),
-            (peer("10.0.0.1"), &[("x-forwarded-for", "6.6.6.6, 198.51.100.7")], "198.51.100.7"),
-            (peer("10.0.0.1"), &[("x-forwarded-for", "198.51.100.7, 10.9.3.3")], "198.51.100.7"),
-            (peer("10.0.0.1"), &[("x-forwarded-for", "6.6.6.6"), ("x-forwarded-for", "198.51.100.7")], "198.51.100.7"),
-            (peer("10.0.0.1"), &[("x-forwarded-for", "198.51.100.7:5555")], "198.51.100.7"),
-            (peer("10.0.0.1"), &[("x-forwarded-for", "[2001:db8::7]:5555")], "2001:db8::7"),
-            // Garbage or nothing forwarded: the proxy itself is the client.
-            (peer("10.0.0.1"), &[("x-forwarded-for", "nonsense")], "10.0.0.1"),
-            (peer("10.0.0.1"), &[("x-forwarded-for", "6.6.6.6, unknown")], "10.0.0.1"),
-            (peer("10.0.0.1"), &[], "10.0.0.1"),
-            // RFC 7239, which wins over X-Forwarded-For when both are present.
-            (peer("10.0.0.1"), &[("forwarded", "for=192.0.2.60;proto=http;by=10.0.0.1")], "192.0.2.60"),
-            (peer("10.0.0.1"), &[("forwarded", r#"for=6.6.6.6, For="[2001:db8:cafe::17]:4711""#)], "2001:db8:cafe::17"),
-            (peer("10.0.0.1"), &[("forwarded", "for=192.0.2.60"), ("x-forwarded-for", "6.6.6.6")], "192.0.2.60"),
-            (peer("10.0.0.1"), &[("forwarded", "for=_hidden")], "10.0.0.1"),
-            // IPv4-mapped peers count as their IPv4 address.
-            (peer("::ffff:10.0.0.1"), &[("x-forwarded-for", "198.51.100.7")], "198.51.100.7"),
-            // No socket address at all: the fixed local client.
-            (None, &[("x-forwarded-for", "1.2.3.4")], "127.0.0.1"),
+        let set_ups = [
+            SetUp {
+                name: "no proxy: headers are ignored, whatever they say",
+                trusted: &[],
+                header: ForwardedHeader::XForwardedFor,
+                cases: &[
+                    (peer("203.0.113.5"), &[("x-forwarded-for", "1.2.3.4")], "203.0.113.5"),
+                    (peer("203.0.113.5"), &[("forwarded", "for=1.2.3.4")], "203.0.113.5"),
+                    (None, &[("x-forwarded-for", "1.2.3.4")], "127.0.0.1"),
+                ],
+            },
+            SetUp {
+                name: "nginx appending X-Forwarded-For (its default)",
+                trusted: &["10.0.0.1"],
+                header: ForwardedHeader::XForwardedFor,
+                cases: &[
+                    (peer("10.0.0.1"), &[("x-forwarded-for", "198.51.100.7")], "198.51.100.7"),
+                    // What the client wrote itself stays on the left.
+                    (peer("10.0.0.1"), &[("x-forwarded-for", "6.6.6.6, 198.51.100.7")], "198.51.100.7"),
+                    (peer("10.0.0.1"), &[("x-forwarded-for", "6.6.6.6"), ("x-forwarded-for", "198.51.100.7")], "198.51.100.7"),
+                    // Issue 17: a client's own Forwarded header passes nginx untouched.
+                    (peer("10.0.0.1"), &[("x-forwarded-for", "5.5.5.5"), ("forwarded", "for=10.0.0.7")], "5.5.5.5"),
+                    (peer("10.0.0.1"), &[("forwarded", "for=192.0.2.60")], "10.0.0.1"),
+                    (peer("10.0.0.1"), &[("x-forwarded-for", "198.51.100.7:5555")], "198.51.100.7"),
+                    (peer("10.0.0.1"), &[("x-forwarded-for", "[2001:db8::7]:5555")], "2001:db8::7"),
+                    (peer("::ffff:10.0.0.1"), &[("x-forwarded-for", "198.51.100.7")], "198.51.100.7"),
+                    // Garbage or nothing forwarded: the proxy itself is the client.
+                    (peer("10.0.0.1"), &[("x-forwarded-for", "nonsense")], "10.0.0.1"),
+                    (peer("10.0.0.1"), &[("x-forwarded-for", "6.6.6.6, unknown")], "10.0.0.1"),
+                    (peer("10.0.0.1"), &[], "10.0.0.1"),
+                    // Anyone else sending the header gains nothing.
+                    (peer("203.0.113.5"), &[("x-forwarded-for", "198.51.100.7")], "203.0.113.5"),
+                ],
+            },
+            SetUp {
+                name: "a CDN in front of nginx, both trusted",
+                trusted: &["10.0.0.1", "10.9.0.0/16"],
+                header: ForwardedHeader::XForwardedFor,
+                cases: &[
+                    (peer("10.0.0.1"), &[("x-forwarded-for", "198.51.100.7, 10.9.3.3")], "198.51.100.7"),
+                    (peer("10.0.0.1"), &[("x-forwarded-for", "6.6.6.6, 198.51.100.7, 10.9.3.3")], "198.51.100.7"),
+                    (peer("10.0.0.1"), &[("x-forwarded-for", "10.9.3.3")], "10.9.3.3"),
+                ],
+            },
+            SetUp {
+                name: "a proxy writing RFC 7239 Forwarded",
+                trusted: &["10.0.0.1"],
+                header: ForwardedHeader::Forwarded,
+                cases: &[
+                    (peer("10.0.0.1"), &[("forwarded", "for=192.0.2.60;proto=http;by=10.0.0.1")], "192.0.2.60"),
+                    (peer("10.0.0.1"), &[("forwarded", r#"for=6.6.6.6, For="[2001:db8:cafe::17]:4711""#)], "2001:db8:cafe::17"),
+                    // The client's own X-Forwarded-For is ignored whole.
+                    (peer("10.0.0.1"), &[("forwarded", "for=192.0.2.60"), ("x-forwarded-for", "6.6.6.6")], "192.0.2.60"),
+                    (peer("10.0.0.1"), &[("x-forwarded-for", "6.6.6.6")], "10.0.0.1"),
+                    (peer("10.0.0.1"), &[("forwarded", "for=_hidden")], "10.0.0.1"),
+                ],
+            },
         ];
-        for (peer, pairs, expected) in table {
-            let got = client_ip(*peer, &headers(pairs), &trusted);
-            assert_eq!(got, ip(expected), "{peer:?} {pairs:?}");
+        for set_up in set_ups {
+            let trusted = nets(set_up.trusted);
+            for (peer, pairs, expected) in set_up.cases {
+                let got = client_ip(*peer, &headers(pairs), &trusted, set_up.header);
+                assert_eq!(got, ip(expected), "{}: {peer:?} {pairs:?}", set_up.name);
+            }
         }
+        assert_eq!("Forwarded".parse(), Ok(ForwardedHeader::Forwarded));
+        assert!("via".parse::<ForwardedHeader>().is_err());
     }
 
     #[test]

@@ -25,7 +25,10 @@ pub async fn reindex(
         reindexer.reindex(&task_state, false).await
     })
     .await
-    .map_err(|e| ApiError::Internal(format!("reindex task failed: {e}")))?;
+    .map_err(|e| ApiError::ReindexFailed {
+        stage: "the reindex task",
+        detail: e.to_string(),
+    })?;
     match outcome {
         Ok(report) => {
             tracing::info!("reindex: {report}");
@@ -36,6 +39,8 @@ pub async fn reindex(
             tracing::warn!("reindex refused, the corpus has problems: {problems}");
             Err(ApiError::CorpusInvalid(problems))
         }
-        Err(ReindexError::Build(message)) => Err(ApiError::ReindexFailed(message)),
+        Err(ReindexError::Build { stage, detail }) => {
+            Err(ApiError::ReindexFailed { stage, detail })
+        }
     }
 }

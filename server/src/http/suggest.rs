@@ -1,15 +1,15 @@
 //! `GET /api/v1/suggest?q=PARTIAL[&limit=N]`: as-you-type completions for the lookup page.
-//! The work is a few microseconds over an index built at load, so it runs on the async
-//! thread rather than paying for a hop to the blocking pool on every keystroke.
+//! It goes through the search service like every search (a search place, the rate limit);
+//! the work is a few microseconds over an index built at load, so it runs on the async thread
+//! rather than paying for a hop to the blocking pool on every keystroke.
 
-use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiQuery;
-use super::AppState;
+use super::search::Search;
 use crate::engine::SuggestResponse;
 
 /// `GET /api/v1/suggest` parameters.
@@ -34,13 +34,13 @@ pub struct SuggestParams {
         (status = 200, description = "Up to `limit` completions, best first", body = SuggestResponse),
         (status = 400, description = "The text is empty, too short or long, or has control characters; or `limit` is out of range", body = ErrorBody),
         (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
+        (status = 503, description = "Every search place is taken; see `Retry-After`", body = ErrorBody),
     )
 )]
 pub async fn suggest(
-    State(state): State<AppState>,
+    search: Search,
     ApiQuery(params): ApiQuery<SuggestParams>,
 ) -> Result<Json<SuggestResponse>, ApiError> {
-    let engine = state.engine();
     let q = params.q.as_deref().unwrap_or("");
-    Ok(Json(engine.suggest(q, params.limit)?))
+    Ok(Json(search.suggest(q, params.limit).await?))
 }

@@ -11,7 +11,9 @@
 //!
 //! Nothing that identifies a person is ever recorded: no IP address, user agent, cookie or
 //! session. Questions, comments and site ids are redacted ([`crate::redact`]) when a record is
-//! made, so the writer, the log and the file only ever see the redacted text.
+//! made, so the writer, the log and the file only ever see the redacted text; nothing stored
+//! keeps a control character (an escape sequence in a question cannot reach a terminal that
+//! prints the report).
 
 pub mod report;
 pub mod schema;
@@ -114,7 +116,7 @@ impl AskRecord {
             at,
             site: site.and_then(clean_site),
             question: redact(question),
-            answer_id: answer.map(|(id, _)| truncate_chars(id, MAX_ANSWER_ID_CHARS).to_string()),
+            answer_id: answer.map(|(id, _)| clean_id(id)),
             confidence: answer.map(|(_, c)| f64::from(c)),
             passages: passages.min(u32::MAX as usize) as u32,
         }
@@ -144,18 +146,17 @@ impl FeedbackRecord {
         helpful: bool,
         comment: Option<&str>,
     ) -> FeedbackRecord {
+        // Redaction also drops control characters: line breaks become spaces.
         let comment = comment
             .map(|c| {
-                let c: String = c
-                    .chars()
-                    .filter(|ch| !ch.is_control() || *ch == '\n')
-                    .collect();
                 redact(truncate_chars(c.trim(), MAX_COMMENT_CHARS))
+                    .trim()
+                    .to_string()
             })
             .filter(|c| !c.is_empty());
         FeedbackRecord {
             at,
-            answer_id: truncate_chars(answer_id, MAX_ANSWER_ID_CHARS).to_string(),
+            answer_id: clean_id(answer_id),
             question: redact(question.trim()),
             helpful,
             comment,
@@ -169,6 +170,12 @@ impl FeedbackRecord {
     pub fn comment(&self) -> Option<&str> {
         self.comment.as_deref()
     }
+}
+
+/// An answer id as stored: no control characters, at most 100 characters.
+fn clean_id(id: &str) -> String {
+    let clean: String = id.chars().filter(|c| !c.is_control()).collect();
+    truncate_chars(&clean, MAX_ANSWER_ID_CHARS).to_string()
 }
 
 /// A site id as stored: redacted, then only letters, digits and `. _ - :`, at most 64.
@@ -464,6 +471,38 @@ mod tests {
             FeedbackRecord::new(1, "x", "q", true, Some("  ")).comment(),
             None
         );
+    }
+
+    #[test]
+    fn no_control_character_is_ever_stored() {
+        let ask = AskRecord::new(
+            1,
+            Some("leeds\u{1b}[2J"),
+            "clear \u{1b}[2J the \u{1b}]0;title\u{7} screen\u{0}",
+            Some(("faq\u{1b}-01", 0.5)),
+            0,
+        );
+        let fb = FeedbackRecord::new(
+            1,
+            "faq\u{1b}[31m",
+            "q\u{1b}[2J",
+            false,
+            Some("one\ntwo\u{1b}[2J\u{202E}"),
+        );
+        let stored = [
+            ask.question(),
+            ask.site.as_deref().unwrap_or(""),
+            ask.answer_id.as_deref().unwrap_or(""),
+            fb.question(),
+            fb.comment().unwrap_or(""),
+            &fb.answer_id,
+        ];
+        for text in stored {
+            assert!(!text.chars().any(char::is_control), "{text:?}");
+            assert!(!text.contains('\u{202E}'), "{text:?}");
+        }
+        assert_eq!(ask.question(), "clear [2J the ]0;title screen");
+        assert_eq!(fb.comment(), Some("one two[2J"));
     }
 
     #[test]

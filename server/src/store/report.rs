@@ -3,6 +3,7 @@
 //! wording), the answers with the most "not helpful" votes. The same [`Report`] feeds the
 //! `/admin` page, its CSV exports and `signpost-server report` in the terminal.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -346,12 +347,14 @@ impl Report {
             let title = v
                 .title
                 .as_deref()
-                .map(|t| format!(" — {t}"))
+                .map(|t| format!(" — {}", one_line(t)))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "  {:>6} not helpful, {} helpful  {}{title}",
-                v.not_helpful, v.helpful, v.answer_id
+                v.not_helpful,
+                v.helpful,
+                one_line(&v.answer_id)
             );
             for c in &v.comments {
                 let _ = writeln!(out, "          “{}”", one_line(c));
@@ -511,23 +514,59 @@ fn cells(names: &[&str]) -> Vec<String> {
     names.iter().map(|n| text_cell(n)).collect()
 }
 
-/// A text cell: neutralized against spreadsheet formula injection (a leading `=`, `+`, `-`,
-/// `@`, tab or carriage return gets a `'` in front), then quoted when it needs to be.
+/// A text cell: neutralized against spreadsheet formula injection, then quoted when it needs
+/// to be. A `'` goes in front of a leading `=`, `+`, `-` or `@`, and in front of one that
+/// starts a piece after a `;` or a tab: a spreadsheet in a locale that splits on `;` (or one
+/// pasting tab-separated text) reads `hi;=cmd…` as two cells, the second a formula. Cells with
+/// a `;` are quoted as well, so such a reader keeps them whole. Control characters other than
+/// a line break are shown escaped, never raw.
 pub fn text_cell(text: &str) -> String {
-    let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
+    let text = visible(text, true);
+    let mut guarded = String::with_capacity(text.len() + 2);
+    let mut piece_start = true;
+    for c in text.chars() {
+        if piece_start && matches!(c, '=' | '+' | '-' | '@') {
+            guarded.push('\'');
+        }
+        guarded.push(c);
+        piece_start = matches!(c, ';' | '\t') || (piece_start && c == ' ');
+    }
+    if guarded.contains([',', '"', '\n', '\r', ';']) {
         format!("\"{}\"", guarded.replace('"', "\"\""))
     } else {
         guarded
     }
 }
 
+/// Text as a terminal may safely print it: control characters (escape sequences, bells) and
+/// the invisible characters that reorder text (bidirectional overrides and isolates) shown as
+/// `\u{1b}`-style escapes; line breaks kept when `keep_lines`.
+pub fn visible(text: &str, keep_lines: bool) -> Cow<'_, str> {
+    let hidden = |c: char| {
+        (c.is_control() && !(keep_lines && c == '\n'))
+            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// One line of visible text: runs of whitespace (line breaks included) become one space.
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    visible(
+        &text.split_whitespace().collect::<Vec<_>>().join(" "),
+        false,
+    )
+    .into_owned()
 }
 
 /// `YYYY-MM-DD` (UTC) of a unix time.
@@ -693,6 +732,37 @@ mod tests {
     }
 
     #[test]
+    fn the_report_prints_no_escape_sequence_raw() {
+        // Rows written before control characters were stripped when stored.
+        let conn = store_with(&[], &[]);
+        conn.execute(
+            "INSERT INTO asks (at, site, question, answer_id, confidence, passages, topic)
+             VALUES (?1, NULL, ?2, NULL, NULL, 0, 'x')",
+            rusqlite::params![NOW, "clear \u{1b}[2J \u{1b}]0;title\u{7} \u{202E}evil"],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO feedback (at, answer_id, question, helpful, comment, topic)
+             VALUES (?1, ?2, 'q', 0, ?3, 'q')",
+            rusqlite::params![NOW, "faq\u{1b}[31m", "bad\u{1b}[2J\nline"],
+        )
+        .unwrap();
+        let mut report = Report::load(&conn, Period { days: 7 }, NOW, 10).unwrap();
+        report.fill_titles(|_| Some("title \u{1b}]0;x\u{7}".into()));
+        let mut printed = report.text();
+        for list in List::ALL {
+            printed.push_str(&report.csv(list));
+        }
+        let raw: Vec<char> = printed
+            .chars()
+            .filter(|c| c.is_control() && !matches!(c, '\n' | '\r'))
+            .collect();
+        assert!(raw.is_empty(), "{raw:?} in\n{printed}");
+        assert!(!printed.contains('\u{202E}'), "{printed}");
+        assert!(printed.contains("\\u{1b}[2J"), "{printed}");
+    }
+
+    #[test]
     fn csv_is_escaped_and_formula_safe() {
         assert_eq!(text_cell("plain"), "plain");
         assert_eq!(text_cell("a, b"), "\"a, b\"");
@@ -703,6 +773,17 @@ mod tests {
         assert_eq!(text_cell("-2"), "'-2");
         assert_eq!(text_cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(text_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        // Locales that split cells on `;`, and pasted tab-separated text.
+        assert_eq!(
+            text_cell("hi;=cmd|' /C calc'!A0"),
+            "\"hi;'=cmd|' /C calc'!A0\""
+        );
+        assert_eq!(text_cell("a; @SUM(A1)"), "\"a; '@SUM(A1)\"");
+        assert_eq!(text_cell("a;b"), "\"a;b\"");
+        assert_eq!(text_cell("x\t=1"), "x\\u{9}=1");
+        assert_eq!(text_cell("2003-2005"), "2003-2005");
+        // Nothing raw reaches a terminal.
+        assert_eq!(text_cell("\u{1b}[2J"), "\\u{1b}[2J");
 
         let feedback = [FeedbackRecord::new(
             NOW,

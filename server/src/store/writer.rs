@@ -1,7 +1,7 @@
 //! The store's writer thread: the one owner of the read-write connection. It takes records
 //! off the queue in batches, writes each batch in one transaction, deletes expired rows on
-//! start and every `purge_every`, and answers flushes. Every failure is counted; logging is
-//! throttled so a broken disk cannot flood the log. After a failure the connection is
+//! start and every `purge_every`, and answers flushes. Every failure is counted; each cause
+//! is logged at most once a minute ([`LogThrottle`]) so a broken disk cannot flood the log. After a failure the connection is
 //! dropped and reopened with the next batch, so a store that was missing, locked or
 //! read-only starts working again by itself once the cause is gone.
 
@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
+
+use crate::throttle::{held_back, LogThrottle};
 
 use super::{
     marked_read_only, now_unix, open_for_writing, purge, write, AskRecord, FeedbackRecord, Message,
@@ -25,39 +27,10 @@ const MAX_BATCH: usize = 2048;
 /// at 100 ms 6%. The queue ([`super::StoreConfig::queue`]) holds a window's records up to
 /// about 160,000 asks a second.
 const BATCH_WINDOW: Duration = Duration::from_millis(100);
-/// At most one warning per this period; the rest are counted and summarized.
-const LOG_EVERY: Duration = Duration::from_secs(60);
-
 /// The open connection and whether it was opened read-only.
 struct Db {
     conn: Connection,
     read_only: bool,
-}
-
-/// Logs a failure at most once per [`LOG_EVERY`], saying how many were not logged.
-struct Throttle {
-    last: Option<Instant>,
-    suppressed: u64,
-}
-
-impl Throttle {
-    fn warn(&mut self, what: &str, error: &dyn std::fmt::Display) {
-        let due = self.last.is_none_or(|t| t.elapsed() >= LOG_EVERY);
-        if due {
-            if self.suppressed > 0 {
-                tracing::warn!(
-                    "store: {what}: {error} ({} similar failures not logged)",
-                    self.suppressed
-                );
-            } else {
-                tracing::warn!("store: {what}: {error}");
-            }
-            self.last = Some(Instant::now());
-            self.suppressed = 0;
-        } else {
-            self.suppressed += 1;
-        }
-    }
 }
 
 pub(super) fn run(receiver: Receiver<Message>, config: StoreConfig, stats: Arc<StoreStats>) {
@@ -65,10 +38,7 @@ pub(super) fn run(receiver: Receiver<Message>, config: StoreConfig, stats: Arc<S
         config,
         stats,
         db: None,
-        throttle: Throttle {
-            last: None,
-            suppressed: 0,
-        },
+        log: LogThrottle::default(),
     };
     let mut next_purge = Instant::now();
     loop {
@@ -111,7 +81,9 @@ struct Writer {
     config: StoreConfig,
     stats: Arc<StoreStats>,
     db: Option<Db>,
-    throttle: Throttle,
+    /// Every line the writer logs about a failure goes through this, one per cause a minute:
+    /// a read-only or broken store fails every batch, about ten times a second under traffic.
+    log: LogThrottle,
 }
 
 impl Writer {
@@ -152,16 +124,23 @@ impl Writer {
             match open_for_writing(path, self.config.busy_timeout) {
                 Ok((conn, read_only)) => {
                     if read_only {
-                        tracing::warn!(path = %path.display(), "the store file is marked read-only: nothing will be recorded until it is writable");
-                    } else {
-                        tracing::info!(path = %path.display(), retention_days = self.config.retention_days, "recording redacted questions and feedback");
+                        if let Some(n) = self.log.allow_now("read-only") {
+                            tracing::warn!(path = %path.display(), "the store file is marked read-only: nothing will be recorded until it is writable{}", held_back(n));
+                        }
+                    } else if let Some(n) = self.log.allow_now("opened") {
+                        tracing::info!(path = %path.display(), retention_days = self.config.retention_days, "recording redacted questions and feedback{}", held_back(n));
                     }
                     self.db = Some(Db { conn, read_only });
                 }
                 Err(e) => {
                     self.stats.open_errors.fetch_add(1, Ordering::Relaxed);
-                    let what = format!("cannot open {}", path.display());
-                    self.throttle.warn(&what, &e);
+                    if let Some(n) = self.log.allow_now("cannot open") {
+                        tracing::warn!(
+                            "store: cannot open {}: {e}{}",
+                            path.display(),
+                            held_back(n)
+                        );
+                    }
                     return None;
                 }
             }
@@ -186,8 +165,13 @@ impl Writer {
             }
             Err(e) => {
                 self.stats.write_errors.fetch_add(lost, Ordering::Relaxed);
-                self.throttle
-                    .warn(&format!("{lost} records not written"), &e);
+                let read_only = self.db.as_ref().is_some_and(|db| db.read_only);
+                // A read-only store fails every write: its one line (above) says why.
+                if !read_only {
+                    if let Some(n) = self.log.allow_now("not written") {
+                        tracing::warn!("store: {lost} records not written: {e}{}", held_back(n));
+                    }
+                }
                 self.db = None;
             }
         }
@@ -211,9 +195,69 @@ impl Writer {
                     return;
                 }
                 self.stats.purge_errors.fetch_add(1, Ordering::Relaxed);
-                self.throttle.warn("retention failed", &e);
+                if let Some(n) = self.log.allow_now("retention") {
+                    tracing::warn!("store: retention failed: {e}{}", held_back(n));
+                }
                 self.db = None;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Log output gathered in memory.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_read_only_store_under_traffic_logs_one_line_a_minute() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("signpost.sqlite3");
+        drop(super::super::open_for_writing(&path, Duration::from_secs(1)).unwrap());
+        let mut perms = std::fs::metadata(&path).unwrap().permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&path, perms).unwrap();
+
+        let captured = Captured::default();
+        let sink = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || sink.clone())
+            .with_ansi(false)
+            .finish();
+        let stats = Arc::new(StoreStats::default());
+        let mut writer = Writer {
+            config: StoreConfig::new(&path),
+            stats: stats.clone(),
+            db: None,
+            log: LogThrottle::default(),
+        };
+        tracing::subscriber::with_default(subscriber, || {
+            // Batches every 100 ms under traffic; the throttle reads the clock, so the test
+            // just sends many.
+            for i in 0..50 {
+                let ask = AskRecord::new(now_unix(), None, &format!("q{i}"), None, 0);
+                writer.write(&[ask], &[]);
+            }
+        });
+        assert_eq!(stats.write_errors.load(Ordering::Relaxed), 50);
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(log.lines().count(), 1, "{log}");
+        assert!(log.contains("read-only"), "{log}");
     }
 }
