@@ -7,7 +7,9 @@ use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 use signpost_e2e::{encode, TestApp};
 use signpost_server::engine::{question, Limits};
-use signpost_server::http::openapi::{question_schema, words_pattern, VISIBLE_PATTERN};
+use signpost_server::http::openapi::{
+    question_schema, words_pattern, NO_NUL_PATTERN, VISIBLE_PATTERN,
+};
 
 /// Every public operation: the JSON API and health. Pages, the widget's files, `/metrics`
 /// and `/admin` are not part of the public API description.
@@ -138,6 +140,7 @@ async fn the_description_carries_the_configured_limits_and_real_answer_ids() {
 struct Described {
     words: Regex,
     visible: Regex,
+    no_nul: Regex,
     max_chars: usize,
 }
 
@@ -146,24 +149,31 @@ impl Described {
         let schema = question_schema(limits);
         assert_eq!(schema["pattern"], words_pattern(limits.max_words));
         assert_eq!(schema["allOf"][0]["pattern"], VISIBLE_PATTERN);
+        assert_eq!(schema["allOf"][1]["pattern"], NO_NUL_PATTERN);
         let build = |p: &str| RegexBuilder::new(p).size_limit(64 << 20).build().unwrap();
         Described {
             words: build(&words_pattern(limits.max_words)),
             visible: build(VISIBLE_PATTERN),
+            no_nul: build(NO_NUL_PATTERN),
             max_chars: limits.max_chars,
         }
     }
 
     fn accepts(&self, q: &str) -> bool {
         let chars = q.chars().count();
-        (1..=self.max_chars).contains(&chars) && self.words.is_match(q) && self.visible.is_match(q)
+        (1..=self.max_chars).contains(&chars)
+            && self.words.is_match(q)
+            && self.visible.is_match(q)
+            && self.no_nul.is_match(q)
     }
 }
 
-/// What the server accepts: the HTTP layer's length check on the text as sent, then the
-/// engine's own validation.
+/// What the server accepts: the HTTP layer's length check on the text as sent, the engine's
+/// own validation, then the HTTP layer's refusal of a NUL.
 fn served(q: &str, limits: &Limits) -> bool {
-    q.chars().count() <= limits.max_chars && question::validate(q, limits).is_ok()
+    q.chars().count() <= limits.max_chars
+        && question::validate(q, limits).is_ok()
+        && !q.contains('\0')
 }
 
 fn limits() -> Limits {

@@ -157,15 +157,19 @@ pub const VISIBLE_PATTERN: &str = concat!(
     "]"
 );
 
+/// No NUL anywhere: a question with one is refused (400 `control_characters`).
+pub const NO_NUL_PATTERN: &str = r"^[^\x00]*$";
+
 /// A question the answer endpoint accepts, exactly: at most `max_chars` characters, at most
-/// `max_words` words, and at least one character that is neither whitespace nor a control
-/// character. (Two patterns, since JSON Schema patterns have no lookahead in common.)
+/// `max_words` words, no NUL, and at least one character that is neither whitespace nor a
+/// control character. (Several patterns, since JSON Schema patterns have no lookahead in
+/// common.)
 pub fn question_schema(limits: &Limits) -> Value {
     json!({
         "type": "string",
         "minLength": 1,
         "maxLength": limits.max_chars,
         "pattern": words_pattern(limits.max_words),
-        "allOf": [{ "pattern": VISIBLE_PATTERN }],
+        "allOf": [{ "pattern": VISIBLE_PATTERN }, { "pattern": NO_NUL_PATTERN }],
     })
 }
