@@ -247,6 +247,11 @@ async fn feedback_is_validated_with_the_one_error_shape() {
             "question_too_long",
         ),
         (
+            json!({ "answer_id": "faq-01", "question": "is there\u{0} a helpline", "helpful": true }),
+            400,
+            "control_characters",
+        ),
+        (
             json!({ "answer_id": "faq-01", "question": "q" }),
             400,
             "invalid_feedback",

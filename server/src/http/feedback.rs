@@ -90,6 +90,10 @@ pub async fn feedback(
         .into());
     }
     let q = question::validate(q, limits)?;
+    // Refused as the question itself is when asked.
+    if q.contains('\0') {
+        return Err(ApiError::NulInQuestion);
+    }
     let helpful = body
         .helpful
         .ok_or_else(|| ApiError::InvalidFeedback("`helpful` is required: true or false".into()))?;
