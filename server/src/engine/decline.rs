@@ -19,15 +19,15 @@ use signpost_indexer::corpus::{Entry, Intent};
 const WINDOW: usize = 6;
 
 /// A word no rule uses.
-const OTHER: u16 = u16::MAX;
+const OTHER: u32 = u32::MAX;
 
 /// One decline entry's phrasings, compiled: each word as its number in [`Declines::words`].
 struct Rule {
     entry: usize,
     /// Each trigger's stemmed words.
-    triggers: Vec<Vec<u16>>,
+    triggers: Vec<Vec<u32>>,
     /// Stems that keep a question from being declined.
-    unless: Vec<u16>,
+    unless: Vec<u32>,
 }
 
 /// Every decline rule of a corpus.
@@ -35,7 +35,7 @@ struct Rule {
 pub struct Declines {
     rules: Vec<Rule>,
     /// Every stem the rules use, numbered, so a question's words are looked up once.
-    words: HashMap<String, u16>,
+    words: HashMap<String, u32>,
 }
 
 fn stems(text: &str) -> Vec<String> {
@@ -47,9 +47,10 @@ fn stems(text: &str) -> Vec<String> {
 
 impl Declines {
     pub fn compile(entries: &[Entry]) -> Declines {
-        let mut words: HashMap<String, u16> = HashMap::default();
+        let mut words: HashMap<String, u32> = HashMap::default();
         let mut number = |stem: String| {
-            let next = u16::try_from(words.len()).unwrap_or(OTHER);
+            // A corpus has far fewer than u32::MAX distinct trigger words.
+            let next = words.len() as u32;
             *words.entry(stem).or_insert(next)
         };
         let rules = entries
@@ -83,7 +84,7 @@ impl Declines {
         if self.rules.is_empty() {
             return None;
         }
-        let said: Vec<u16> = words
+        let said: Vec<u32> = words
             .iter()
             .map(|w| analysis::with_stem(w, |stem| self.words.get(stem).copied().unwrap_or(OTHER)))
             .collect();
@@ -103,7 +104,7 @@ impl Declines {
 }
 
 /// Do all of `trigger`'s words occur within [`WINDOW`] words of each other in `words`?
-fn occurs_close(trigger: &[u16], words: &[u16]) -> bool {
+fn occurs_close(trigger: &[u32], words: &[u32]) -> bool {
     let Some(first) = trigger.first() else {
         return false;
     };
