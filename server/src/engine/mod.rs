@@ -78,7 +78,15 @@ const READ_PASSAGES: usize = 48;
 const MAX_MARGIN: f32 = 5.0;
 /// A question whose words the corpus lacks carry this share of its weight or more is not
 /// answered.
-pub const MAX_UNKNOWN_SHARE: f32 = 0.4;
+const MAX_UNKNOWN_SHARE: f32 = 0.4;
+
+/// Is an answer with this confidence, to a question with this share of unknown words, given
+/// under the `min_confidence` threshold? With no threshold at all every ranked answer is
+/// (what measures the ranking).
+pub fn is_served(min_confidence: f32, confidence: f32, unknown_share: f32) -> bool {
+    (min_confidence <= 0.0 || unknown_share < MAX_UNKNOWN_SHARE) && confidence >= min_confidence
+}
+
 /// How many suggested projects and follow-up questions an answer carries.
 const MAX_PROJECTS: usize = 3;
 const MAX_SUGGESTIONS: usize = 3;
@@ -972,9 +980,9 @@ impl Engine {
         z[LENGTH] = (1.0 + searched as f32).ln();
         z[NAMED] = f32::from(u8::from(top.named()));
         z[CORRECTED_SHARE] = corrected as f32 / searched.max(1) as f32;
+        z[UNCOVERED] = searched as f32 * (1.0 - top.coverage()).max(0.0);
         // The ranking's own chance for the top entry among those ranked: its scores are
         // fitted as a softmax over each question's candidates.
-        z[UNCOVERED] = searched as f32 * (1.0 - top.coverage()).max(0.0);
         z[RANK_PROBABILITY] = 1.0
             / ranked
                 .iter()
@@ -1047,8 +1055,8 @@ impl Engine {
         // words the corpus has never seen ("who won the football last night") is about
         // something else, however well one word of it matched.
         // With no threshold at all, every ranked answer is given (what measures the ranking).
-        let known = self.settings.min_confidence <= 0.0 || unknown_share < MAX_UNKNOWN_SHARE;
-        let confident = chosen.filter(|(_, p)| known && *p >= self.settings.min_confidence);
+        let confident =
+            chosen.filter(|(_, p)| is_served(self.settings.min_confidence, *p, unknown_share));
         let answer = confident.zip(top).map(|((chosen, confidence), top)| {
             let entry = &entries[top.entry];
             let c = &candidates[chosen];

@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::engine::model::{self, Model, CONFIDENCE_FEATURES, RANK_FEATURES};
-use crate::engine::{AskRequest, Engine, Settings, Trace, MAX_UNKNOWN_SHARE};
+use crate::engine::{self, AskRequest, Engine, Settings, Trace};
 use crate::eval::quality::Collection;
 use crate::eval::{self, Reliability, Tally};
 use optimize::{Labelled, RankGroup};
@@ -187,10 +187,11 @@ fn figures(asked: &[Asked], threshold: f32) -> Figures {
             f.reliability.add(a.confidence, a.right);
         }
         // As served: the gate on unknown words, then the threshold.
-        let known = a.trace.confidence.is_some_and(|z| {
-            z[model::index_of(&CONFIDENCE_FEATURES, "unknown_share")] < MAX_UNKNOWN_SHARE
-        });
-        let given = a.answered && known && a.confidence >= threshold;
+        const UNKNOWN_SHARE: usize = model::index_of(&CONFIDENCE_FEATURES, "unknown_share");
+        let given = a.answered
+            && a.trace
+                .confidence
+                .is_some_and(|z| engine::is_served(threshold, a.confidence, z[UNKNOWN_SHARE]));
         if a.in_scope {
             f.read_at_threshold.add(given && a.right);
         }
