@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use signpost_indexer::corpus::Kind;
 
 use super::html::{lookup_href, query_value, Esc, Page, Paragraphs, Section};
-use super::lookup::page;
+use super::lookup::{page, render_related};
 use super::AppState;
 
 /// `GET /faq/{id}`: the question, its whole answer (phone numbers and web addresses linked),
@@ -59,27 +59,7 @@ pub async fn faq_page(State(state): State<AppState>, Path(id): Path<String>) -> 
         }
         out.push_str("</ul>\n</section>\n");
     }
-    let related: Vec<_> = entry
-        .related
-        .iter()
-        .filter_map(|id| engine.entry(id))
-        .collect();
-    if !related.is_empty() {
-        out.push_str(
-            "<section aria-labelledby=\"related-heading\">\n\
-             <h2 id=\"related-heading\">Related</h2>\n<ul class=\"related\">\n",
-        );
-        for r in related {
-            let href = r.url().unwrap_or_else(|| lookup_href(&r.title));
-            let _ = writeln!(
-                out,
-                "<li><a href=\"{}\">{}</a></li>",
-                Esc(&href),
-                Esc(&r.title)
-            );
-        }
-        out.push_str("</ul>\n</section>\n");
-    }
+    render_related(&mut out, &engine, entry);
     let _ = writeln!(
         out,
         "<p class=\"ask\"><a href=\"{}&amp;id={}\">Open this question in the helpline lookup</a></p>",

@@ -848,27 +848,7 @@ pub async fn project(State(state): State<AppState>, ApiPath(slug): ApiPath<Strin
     }
     out.push_str("</ul>\n</section>\n");
 
-    let related: Vec<&Entry> = entry
-        .related
-        .iter()
-        .filter_map(|id| engine.entry(id))
-        .collect();
-    if !related.is_empty() {
-        out.push_str(
-            "<section aria-labelledby=\"related-heading\">\n\
-             <h2 id=\"related-heading\">Related</h2>\n<ul class=\"related\">\n",
-        );
-        for r in related {
-            let href = r.url().unwrap_or_else(|| lookup_href(&r.title));
-            let _ = writeln!(
-                out,
-                "<li><a href=\"{}\">{}</a></li>",
-                Esc(&href),
-                Esc(&r.title)
-            );
-        }
-        out.push_str("</ul>\n</section>\n");
-    }
+    render_related(&mut out, &engine, entry);
     out.push_str("<p><a href=\"/projects\">Back to the project directory</a></p>\n");
     page(
         &engine,
@@ -884,6 +864,33 @@ pub async fn project(State(state): State<AppState>, ApiPath(slug): ApiPath<Strin
 /// `response` shown as the site's error page when it is an [`ApiError`]: the same status and
 /// headers (`Retry-After`, `WWW-Authenticate`), the message in the page frame. Other
 /// responses pass unchanged.
+/// An entry's "Related" section (its `related` entries, each linked to its own page or else
+/// to the lookup), for a project's page and an FAQ's alike; nothing when it has none.
+pub(super) fn render_related(out: &mut String, engine: &Engine, entry: &Entry) {
+    let related: Vec<&Entry> = entry
+        .related
+        .iter()
+        .filter_map(|id| engine.entry(id))
+        .collect();
+    if related.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<section aria-labelledby=\"related-heading\">\n\
+         <h2 id=\"related-heading\">Related</h2>\n<ul class=\"related\">\n",
+    );
+    for r in related {
+        let href = r.url().unwrap_or_else(|| lookup_href(&r.title));
+        let _ = writeln!(
+            out,
+            "<li><a href=\"{}\">{}</a></li>",
+            Esc(&href),
+            Esc(&r.title)
+        );
+    }
+    out.push_str("</ul>\n</section>\n");
+}
+
 pub fn as_error_page(state: &AppState, response: Response) -> Response {
     let Some(shown) = super::policy::shown_error(&response) else {
         return response;
