@@ -355,6 +355,9 @@ impl Engine {
             .map(Locators::read)
             .collect();
         let vocabulary = Vocabulary::from_corpus(corpus, &open.texts);
+        // Compiled here, at load, rather than by the first question: every question is read
+        // with personal details blanked out.
+        crate::redact::prepare();
         let synonyms = Synonyms::compile(&corpus.synonyms);
         let entry_index: HashMap<String, usize> = corpus
             .entries

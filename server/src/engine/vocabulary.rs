@@ -261,8 +261,6 @@ impl Vocabulary {
     fn finish(&mut self) {
         // Parsed here, at load, rather than by the first question with an unknown word.
         LazyLock::force(&ENGLISH);
-        // So are the recognisers that blank personal details out of every question.
-        crate::redact::prepare();
         self.stems = self.counts.keys().map(|w| analysis::stem(w)).collect();
         for (word, count) in &self.counts {
             let len = word.chars().count();
