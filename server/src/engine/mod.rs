@@ -365,7 +365,7 @@ impl Engine {
             .enumerate()
             .map(|(i, e)| (e.id.clone(), i))
             .collect();
-        let info = corpus
+        let mut info = corpus
             .entries
             .iter()
             .map(|e| entry_info(e, &stats))
@@ -433,6 +433,9 @@ impl Engine {
         };
         let declines = Declines::compile(&corpus.entries);
         let wordings = wording::WordingIndex::build(info.iter().map(|i| &i.wordings[..]));
+        for wording in info.iter_mut().flat_map(|i| i.wordings.iter_mut()) {
+            wordings.weigh(wording);
+        }
         let clarify = entry_index.get(CLARIFY_ENTRY).copied();
         Engine {
             declines,
@@ -584,6 +587,7 @@ impl Engine {
             }
         }
         analyzed.ids = QuestionIds::new(&analyzed, &self.stats);
+        self.wordings.weigh(&mut analyzed.wording);
         if let Some(entry) = self.declines.matching(&analyzed.words) {
             return Ok(self.assistant_response(q, entry));
         }

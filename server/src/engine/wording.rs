@@ -6,16 +6,23 @@
 //! it is.
 //!
 //! A wording is the set of a text's word stems and pairs of neighbouring stems, hashed; two
-//! wordings compare by their Dice coefficient.
+//! wordings compare by their Dice coefficient, each stem and pair weighted by how few of the
+//! entries' questions use it (its IDF), so that "how long" shared with every question counts
+//! for less than "on paper" shared with one.
 
 use std::hash::{Hash, Hasher};
 
 use rustc_hash::{FxHashMap as HashMap, FxHasher};
 use signpost_indexer::analysis;
 
-/// A text's stems and stem pairs, hashed, sorted and distinct.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Wording(Box<[u32]>);
+/// A text's stems and stem pairs, hashed, sorted and distinct, each with its weight: 1 until
+/// [`WordingIndex::weigh`] gives it how rare it is among the entries' questions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Wording {
+    hashes: Box<[u32]>,
+    weights: Box<[f32]>,
+    total: f32,
+}
 
 impl Wording {
     /// The wording of a text's folded words, in order (stop words included).
@@ -37,36 +44,40 @@ impl Wording {
             .collect();
         hashes.sort_unstable();
         hashes.dedup();
-        Wording(hashes.into_boxed_slice())
+        Wording {
+            weights: vec![1.0; hashes.len()].into_boxed_slice(),
+            total: hashes.len() as f32,
+            hashes: hashes.into_boxed_slice(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.hashes.is_empty()
     }
 
     fn hashes(&self) -> &[u32] {
-        &self.0
+        &self.hashes
     }
 
-    /// The Dice coefficient of the two wordings: 0 (nothing shared) to 1 (the same).
+    /// The weighted Dice coefficient of the two wordings: 0 (nothing shared) to 1 (the same).
     pub fn similarity(&self, other: &Wording) -> f32 {
-        let (a, b) = (&self.0, &other.0);
+        let (a, b) = (&self.hashes, &other.hashes);
         if a.is_empty() || b.is_empty() {
             return 0.0;
         }
-        let (mut i, mut j, mut shared) = (0, 0, 0);
+        let (mut i, mut j, mut shared) = (0, 0, 0.0f32);
         while i < a.len() && j < b.len() {
             match a[i].cmp(&b[j]) {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
-                    shared += 1;
+                    shared += self.weights[i] + other.weights[j];
                     i += 1;
                     j += 1;
                 }
             }
         }
-        2.0 * shared as f32 / (a.len() + b.len()) as f32
+        shared / (self.total + other.total)
     }
 }
 
@@ -76,6 +87,10 @@ impl Wording {
 #[derive(Debug, Default)]
 pub struct WordingIndex {
     postings: HashMap<u32, Box<[u32]>>,
+    /// Each stem's and pair's weight: its inverse document frequency over the entries.
+    weights: HashMap<u32, f32>,
+    /// The weight of one the entries' questions never use.
+    unseen: f32,
 }
 
 /// A stem or pair in more entries' questions than this ("what", "how do") picks out nothing
@@ -94,13 +109,29 @@ impl WordingIndex {
                 }
             }
         }
+        let entries = postings
+            .values()
+            .flat_map(|l| l.last())
+            .max()
+            .map_or(0, |e| e + 1);
+        let idf = |df: usize| (1.0 + (entries as f32 - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
         WordingIndex {
+            weights: postings.iter().map(|(h, l)| (*h, idf(l.len()))).collect(),
+            unseen: idf(0),
             postings: postings
                 .into_iter()
                 .filter(|(_, list)| list.len() <= MAX_POSTINGS)
                 .map(|(hash, list)| (hash, list.into_boxed_slice()))
                 .collect(),
         }
+    }
+
+    /// Gives each of the wording's stems and pairs its weight.
+    pub fn weigh(&self, wording: &mut Wording) {
+        for (hash, weight) in wording.hashes.iter().zip(wording.weights.iter_mut()) {
+            *weight = self.weights.get(hash).copied().unwrap_or(self.unseen);
+        }
+        wording.total = wording.weights.iter().sum();
     }
 
     /// Up to `k` entries sharing the most stems and pairs with the question (at least two),
@@ -154,6 +185,28 @@ mod tests {
             [1]
         );
         assert!(index.closest(&wording("parking permits"), 3).is_empty());
+    }
+
+    #[test]
+    fn once_weighed_a_rare_shared_word_counts_for_more_than_a_common_one() {
+        let mut entries = [
+            vec![wording("How long does the virus live on paper?")],
+            vec![wording("How long do I isolate?")],
+            vec![wording("How long is the incubation?")],
+            vec![wording("How long will schools close?")],
+        ];
+        let index = WordingIndex::build(entries.iter().map(Vec::as_slice));
+        let ratio =
+            |q: &Wording, e: &[Vec<Wording>]| q.similarity(&e[0][0]) / q.similarity(&e[1][0]);
+        let mut q = wording("how long on paper");
+        let unweighed = ratio(&q, &entries);
+        for wording in entries.iter_mut().flatten().chain([&mut q]) {
+            index.weigh(wording);
+        }
+        // "how long" is in every question; "paper" in one: it is what the question is about.
+        let weighed = ratio(&q, &entries);
+        assert!(weighed > 3.0 * unweighed, "{weighed} vs {unweighed}");
+        assert!((q.similarity(&q) - 1.0).abs() < 1e-6);
     }
 
     #[test]
