@@ -601,6 +601,7 @@ mod tests {
             did_you_mean: None,
             fallback: None,
             feedback_url: None,
+            declined: None,
         }
     }
 

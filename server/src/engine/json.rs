@@ -214,6 +214,7 @@ mod tests {
                 projects: vec![s(), s()],
             },
             feedback_url: Some(s()),
+            declined: None,
         }
     }
 

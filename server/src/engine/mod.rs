@@ -1136,6 +1136,7 @@ impl Engine {
             fallback,
             context,
             feedback_url: None,
+            declined: None,
         };
         (response, features)
     }
@@ -1188,6 +1189,7 @@ impl Engine {
             did_you_mean: None,
             fallback,
             feedback_url: None,
+            declined: (intent == Some(Intent::Decline)).then(|| e.id.clone()),
         }
     }
 

@@ -20,6 +20,11 @@ pub struct AskResponse {
     /// does not collect feedback. The engine leaves it `None`; the HTTP layer sets it.
     #[serde(default)]
     pub feedback_url: Option<String>,
+    /// The assistant entry that declined the question on purpose (a resident's own council
+    /// business, or a question an editor marked out of scope). Not part of the API: it is
+    /// recorded so the report can keep deliberate declines apart from genuine gaps.
+    #[serde(skip)]
+    pub declined: Option<String>,
 }
 
 /// The single best answer.

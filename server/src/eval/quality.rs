@@ -414,6 +414,7 @@ mod tests {
             fallback: None,
             context: Context::default(),
             feedback_url: None,
+            declined: None,
         }
     }
 

@@ -230,18 +230,26 @@ fn export_link(out: &mut String, list: List, period: Period) {
     );
 }
 
+/// The start of every admin page, up to and including its `<h1>` inside `<header>`: the
+/// admin pages share one frame and one stylesheet, with no scripts and no inline styles.
+pub fn page_start(out: &mut String, title: &str) {
+    let title = escape(title);
+    let _ = write!(
+        out,
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"robots\" content=\"noindex, nofollow\">\n\
+         <title>{title}</title>\n<link rel=\"stylesheet\" href=\"/admin/admin.css\">\n\
+         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n\
+         </head>\n<body>\n<header>\n<h1>{title}</h1>\n"
+    );
+}
+
 /// The whole page.
 pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option<&str>) -> String {
     let period = report.period;
     let mut out = String::new();
-    out.push_str(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"robots\" content=\"noindex, nofollow\">\n\
-         <title>Signpost report</title>\n<link rel=\"stylesheet\" href=\"/admin/admin.css\">\n\
-         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n\
-         </head>\n<body>\n<header>\n<h1>Signpost report</h1>\n",
-    );
+    page_start(&mut out, "Signpost report");
     let _ = write!(
         out,
         "<p class=\"period\">The last {} days: {} to {} (UTC).</p>\n<nav aria-label=\"Period\"><ul>",

@@ -121,16 +121,22 @@ async fn ask(
         .metrics()
         .observe_answer(started.elapsed(), response.answer.is_some());
     if let Some(store) = state.store() {
-        store.record_ask(AskRecord::new(
-            now_unix(),
-            site.as_deref(),
-            &response.query,
-            response
-                .answer
-                .as_ref()
-                .map(|a| (a.id.as_str(), a.confidence)),
-            response.passages.len(),
-        ));
+        store.record_ask(
+            AskRecord::new(
+                now_unix(),
+                site.as_deref(),
+                &response.query,
+                response
+                    .answer
+                    .as_ref()
+                    .map(|a| (a.id.as_str(), a.confidence)),
+                response.passages.len(),
+            )
+            .with_outcome(
+                response.answer.as_ref().map(|a| a.kind.as_str()),
+                response.declined.as_deref(),
+            ),
+        );
         response.feedback_url = Some(FEEDBACK_PATH.to_string());
     }
     Ok(AnswerJson(response))

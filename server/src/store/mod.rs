@@ -100,6 +100,10 @@ pub struct AskRecord {
     pub(crate) answer_id: Option<String>,
     pub(crate) confidence: Option<f64>,
     pub(crate) passages: u32,
+    /// `faq`, `project` or `assistant`; `None` when there was no answer.
+    pub(crate) answer_kind: Option<String>,
+    /// The assistant entry that declined the question on purpose (`your-council`).
+    pub(crate) declined: Option<String>,
 }
 
 impl AskRecord {
@@ -119,7 +123,17 @@ impl AskRecord {
             answer_id: answer.map(|(id, _)| clean_id(id)),
             confidence: answer.map(|(_, c)| f64::from(c)),
             passages: passages.min(u32::MAX as usize) as u32,
+            answer_kind: None,
+            declined: None,
         }
+    }
+
+    /// What kind of entry answered, and which assistant entry declined on purpose, if one
+    /// did: the report keeps deliberate declines apart from questions nobody could answer.
+    pub fn with_outcome(mut self, answer_kind: Option<&str>, declined: Option<&str>) -> AskRecord {
+        self.answer_kind = answer_kind.map(clean_id);
+        self.declined = declined.map(clean_id);
+        self
     }
 
     /// The question as it will be stored.
@@ -410,8 +424,9 @@ pub(crate) fn write(
     let tx = conn.transaction()?;
     {
         let mut insert = tx.prepare_cached(
-            "INSERT INTO asks (at, site, question, answer_id, confidence, passages, topic)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO asks (at, site, question, answer_id, confidence, passages, topic,
+                               answer_kind, declined)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         for a in asks {
             insert.execute(rusqlite::params![
@@ -422,6 +437,8 @@ pub(crate) fn write(
                 a.confidence,
                 a.passages,
                 topic::topic_key(&a.question),
+                a.answer_kind,
+                a.declined,
             ])?;
         }
         let mut insert = tx.prepare_cached(
