@@ -449,7 +449,7 @@ fn allowed_keys(kind: Kind) -> (&'static [&'static str], &'static [&'static str]
             &["id", "name", "short_name", "strand", "summary", "sources"],
         ),
         Kind::Assistant => (
-            &["id", "intent", "triggers", "unless", "related"],
+            &["id", "intent", "triggers", "unless", "alternates", "related"],
             &["id", "intent", "triggers"],
         ),
     }

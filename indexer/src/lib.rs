@@ -9,6 +9,7 @@ pub mod frontmatter;
 pub mod generate;
 pub mod import;
 pub mod index;
+pub mod overlay;
 pub mod passages;
 pub mod schema;
 pub mod spelling;
@@ -51,6 +52,16 @@ pub fn build_from_dir(
     corpus_dir: &std::path::Path,
     out: &std::path::Path,
 ) -> Result<BuildSummary, Error> {
+    build_from_dir_with(corpus_dir, out, &overlay::Overlay::default())
+}
+
+/// Loads and validates the corpus in `corpus_dir`, applies what editors taught (`learned`),
+/// then builds it into `out`. The index's fingerprint covers both.
+pub fn build_from_dir_with(
+    corpus_dir: &std::path::Path,
+    out: &std::path::Path,
+    learned: &overlay::Overlay,
+) -> Result<BuildSummary, Error> {
     // Both read every file: hashing them on a second thread while the corpus is parsed
     // saves a second of a million-passage build.
     let (fingerprint, corpus) = std::thread::scope(|scope| {
@@ -59,5 +70,7 @@ pub fn build_from_dir(
         (fingerprint.join(), corpus)
     });
     let fingerprint = fingerprint.map_err(|_| Error::Panicked("fingerprinting the corpus"))??;
-    build_index(&corpus?, out, &fingerprint)
+    let mut corpus = corpus?;
+    learned.apply(&mut corpus);
+    build_index(&corpus, out, &learned.corpus_fingerprint(&fingerprint))
 }

@@ -1,11 +1,12 @@
-//! `signpost-indexer`: checks the corpus, builds the index the server reads, and imports an
-//! FAQ from a JSON Lines or CSV file into the corpus.
+//! `signpost-indexer`: checks the corpus, builds the index the server reads, imports an FAQ
+//! from a JSON Lines or CSV file into the corpus, and folds the phrasings editors taught the
+//! server into the corpus files.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use signpost_indexer::{corpus, generate, import, Error};
+use signpost_indexer::{corpus, generate, import, overlay, Error};
 
 #[derive(Parser)]
 #[command(
@@ -20,6 +21,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write the phrasings editors taught the server (the admin pages' "Learned phrasings",
+    /// downloaded as /admin/export/learned.json or printed by `signpost-server learned`) into
+    /// the corpus files as `alternates:` items, for review like the rest of the corpus.
+    /// Phrasings an entry already has are skipped; nothing is written unless the corpus with
+    /// all of them loads cleanly.
+    Fold {
+        /// The learned phrasings: {"phrasings": [{"entry_id", "phrasing"}, ...]}.
+        learned: PathBuf,
+        /// The corpus folder.
+        #[arg(long, default_value = "corpus")]
+        corpus: PathBuf,
+    },
     /// Validate the corpus and list every problem with its file and line.
     Check {
         /// The corpus folder.
@@ -103,6 +116,21 @@ fn run(cli: Cli) -> Result<(), Error> {
                 loaded.synonyms.len(),
                 loaded.spelling.len()
             );
+            Ok(())
+        }
+        Command::Fold { learned, corpus } => {
+            let io = |source| Error::Io {
+                path: learned.clone(),
+                source,
+            };
+            let text = std::fs::read_to_string(&learned).map_err(io)?;
+            let overlay: overlay::Overlay = serde_json::from_str(&text)
+                .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+            let folded = overlay::fold(&overlay, &corpus)?;
+            println!("{}: {folded}", corpus.display());
+            for file in &folded.files {
+                println!("  {file}");
+            }
             Ok(())
         }
         Command::Build { corpus, out } => {

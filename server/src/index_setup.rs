@@ -15,6 +15,7 @@
 
 use std::path::{Path, PathBuf};
 
+use signpost_indexer::overlay::Overlay;
 use signpost_indexer::{index::FORMAT_VERSION, OpenIndex};
 
 /// The generation an index directory holds: N for `….gen-N`, otherwise 0.
@@ -183,10 +184,20 @@ fn check_files(dir: &Path) -> anyhow::Result<()> {
 /// `corpus_dir` into a new generation first when none was built from the current corpus by
 /// this version. Fails only when no usable index can be had.
 pub fn ensure_index(corpus_dir: &Path, index_dir: &Path) -> anyhow::Result<OpenIndex> {
+    ensure_index_with(corpus_dir, index_dir, &Overlay::default())
+}
+
+/// [`ensure_index`] with the phrasings editors taught applied over the corpus: an index
+/// built from the same corpus with other learned phrasings is rebuilt.
+pub fn ensure_index_with(
+    corpus_dir: &Path,
+    index_dir: &Path,
+    learned: &Overlay,
+) -> anyhow::Result<OpenIndex> {
     let layout = IndexLayout::new(index_dir);
     layout.remove_leftovers();
     let fingerprint = if corpus_dir.is_dir() {
-        Some(signpost_indexer::fingerprint(corpus_dir)?)
+        Some(learned.corpus_fingerprint(&signpost_indexer::fingerprint(corpus_dir)?))
     } else {
         None
     };
@@ -233,7 +244,7 @@ pub fn ensure_index(corpus_dir: &Path, index_dir: &Path) -> anyhow::Result<OpenI
     let n = layout.next_generation()?;
     let dir = layout.dir(n);
     tracing::info!(index = %dir.display(), generation = n, "building the index because {reason}");
-    let summary = signpost_indexer::build_from_dir(corpus_dir, &dir)?;
+    let summary = signpost_indexer::build_from_dir_with(corpus_dir, &dir, learned)?;
     tracing::info!(index = %dir.display(), generation = n, "{summary}");
     let open = open_checked(&dir)?;
     layout.prune(&[n]);

@@ -9,6 +9,7 @@ pub mod eval;
 pub mod fit;
 pub mod http;
 pub mod index_setup;
+pub mod preview;
 pub mod redact;
 pub mod reindex;
 pub mod serve;

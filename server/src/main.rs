@@ -37,9 +37,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.options.validate()?;
     let command = cli.command.unwrap_or(Command::Serve);
     match command {
-        Command::Report { since, top, csv } => {
-            return report_command(&config, since, top, csv.as_deref())
-        }
+        Command::Report {
+            since,
+            site,
+            top,
+            csv,
+        } => return report_command(&config, since, site.as_deref(), top, csv.as_deref()),
         // The collections are indexed on their own: the corpus's index is not needed.
         Command::Quality { dirs } => {
             print!("{}", eval::quality::run(&dirs, config.settings)?);
@@ -59,7 +62,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Eval { .. } | Command::Explain { .. } | Command::Serve => {}
     }
-    let open = index_setup::ensure_index(&config.corpus, &config.index)?;
+    // What editors taught is applied over the corpus; a store that cannot be read is logged
+    // and the corpus served as it is rather than not at all.
+    let learned = match &config.store {
+        Some(path) => signpost_server::store::learned::read_overlay(path).unwrap_or_else(|e| {
+            tracing::error!("cannot read the learned phrasings from the store, serving the corpus without them: {e:#}");
+            Default::default()
+        }),
+        None => Default::default(),
+    };
+    let open = index_setup::ensure_index_with(&config.corpus, &config.index, &learned)?;
     let engine = Engine::new(open, config.settings);
     match command {
         Command::Eval { file } => {
@@ -86,11 +98,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `signpost-server report`: reads the store read-only; answer titles come from the index
-/// when there is one.
+/// `signpost-server report`: reads the store read-only (for one site with `--site`); answer
+/// titles come from the index when there is one.
 fn report_command(
     config: &Config,
     since: Period,
+    site: Option<&str>,
     top: usize,
     csv: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
@@ -106,7 +119,7 @@ fn report_command(
     };
     print!(
         "{}",
-        report::terminal(path, Some(&config.index), since, top, list)?
+        report::terminal(path, Some(&config.index), since, site, top, list)?
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -124,7 +137,10 @@ async fn serve(config: &Config, engine: Engine) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     let mut state = AppState::new(engine)
         .with_http(config.http.clone())
-        .with_reindexer(Reindexer::new(&config.corpus, &config.index));
+        .with_reindexer(match &config.store {
+            Some(path) => Reindexer::new(&config.corpus, &config.index).with_store(path),
+            None => Reindexer::new(&config.corpus, &config.index),
+        });
     let store = config.store.as_ref().map(|path| {
         let mut store_config = StoreConfig::new(path);
         store_config.retention_days = config.retention_days;

@@ -3,12 +3,19 @@
 //! atomic step. Requests already running finish on the engine they started with. A build that
 //! fails — an invalid corpus, a full disk — changes nothing: the old index keeps serving and
 //! the error is reported.
+//!
+//! Every build applies the phrasings editors taught (the overlay kept in the store) over the
+//! corpus. An editor's change is built *before* it is recorded ([`Reindexer::apply`]): the
+//! store is written only once the new index is ready, then the index is swapped in, all under
+//! the one build lock, so two editors' changes are applied one after the other and neither
+//! is lost, and a change that cannot be built is never half-applied.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use signpost_indexer::corpus;
+use signpost_indexer::overlay::{LearnedPhrasing, Overlay};
 
 use crate::engine::Engine;
 use crate::http::AppState;
@@ -55,10 +62,36 @@ pub enum ReindexError {
     Build { stage: &'static str, detail: String },
 }
 
+/// A change to what was learned, built into the index before it is recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OverlayChange {
+    None,
+    Add(LearnedPhrasing),
+    Remove(LearnedPhrasing),
+}
+
+impl OverlayChange {
+    /// The overlay with this change made.
+    pub fn applied_to(&self, mut overlay: Overlay) -> Overlay {
+        match self {
+            OverlayChange::None => {}
+            OverlayChange::Add(learned) => overlay.phrasings.push(learned.clone()),
+            OverlayChange::Remove(learned) => {
+                if let Some(at) = overlay.phrasings.iter().position(|p| p == learned) {
+                    overlay.phrasings.remove(at);
+                }
+            }
+        }
+        overlay
+    }
+}
+
 /// Rebuilds the served index from a corpus folder; one build at a time.
 pub struct Reindexer {
     corpus: PathBuf,
     layout: IndexLayout,
+    /// The store holding the learned phrasings, when there is one.
+    store: Option<PathBuf>,
     running: tokio::sync::Mutex<()>,
 }
 
@@ -67,8 +100,24 @@ impl Reindexer {
         Reindexer {
             corpus: corpus.into(),
             layout: IndexLayout::new(index),
+            store: None,
             running: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Applies the learned phrasings in the store at `path` to every build.
+    pub fn with_store(mut self, path: impl Into<PathBuf>) -> Reindexer {
+        self.store = Some(path.into());
+        self
+    }
+
+    pub fn corpus(&self) -> &Path {
+        &self.corpus
+    }
+
+    /// The learned phrasings in force.
+    pub fn overlay(&self) -> Result<Overlay, ReindexError> {
+        read_overlay(self.store.as_deref())
     }
 
     /// Rebuilds and swaps. With `wait`, queues behind a build already running (SIGHUP);
@@ -78,6 +127,22 @@ impl Reindexer {
         state: &AppState,
         wait: bool,
     ) -> Result<ReindexReport, ReindexError> {
+        let (report, ()) = self
+            .apply(state, wait, OverlayChange::None, || Ok(()))
+            .await?;
+        Ok(report)
+    }
+
+    /// Builds the index with `change` made to the learned phrasings, then runs `record`
+    /// (which writes the change to the store) and swaps the new index in. Nothing is
+    /// recorded when the build fails, and nothing is swapped when recording fails.
+    pub async fn apply<T: Send + 'static>(
+        &self,
+        state: &AppState,
+        wait: bool,
+        change: OverlayChange,
+        record: impl FnOnce() -> Result<T, String> + Send + 'static,
+    ) -> Result<(ReindexReport, T), ReindexError> {
         let _running = if wait {
             self.running.lock().await
         } else {
@@ -89,13 +154,27 @@ impl Reindexer {
         let settings = *state.engine().settings();
         let corpus = self.corpus.clone();
         let layout = self.layout.clone();
-        let (generation, engine) =
-            tokio::task::spawn_blocking(move || build(&corpus, &layout, settings))
-                .await
-                .map_err(|e| ReindexError::Build {
-                    stage: "the build task",
-                    detail: e.to_string(),
-                })??;
+        let store = self.store.clone();
+        let (generation, engine, recorded) = tokio::task::spawn_blocking(move || {
+            let overlay = change.applied_to(read_overlay(store.as_deref())?);
+            let (generation, engine) = build(&corpus, &layout, settings, &overlay)?;
+            match record() {
+                Ok(recorded) => Ok((generation, engine, recorded)),
+                Err(detail) => {
+                    drop(engine);
+                    let _ = std::fs::remove_dir_all(layout.dir(generation));
+                    Err(ReindexError::Build {
+                        stage: "recording the change",
+                        detail,
+                    })
+                }
+            }
+        })
+        .await
+        .map_err(|e| ReindexError::Build {
+            stage: "the build task",
+            detail: e.to_string(),
+        })??;
         let entries = engine.entries().len();
         let passages = engine.index().manifest.corpus.passage_count();
         let previous = state.swap_engine(engine);
@@ -107,14 +186,47 @@ impl Reindexer {
             layout.prune(&[generation, previous_generation]);
         })
         .await;
-        Ok(ReindexReport {
+        let report = ReindexReport {
             generation,
             previous_generation,
             entries,
             passages,
             elapsed: started.elapsed(),
-        })
+        };
+        Ok((report, recorded))
     }
+}
+
+/// The learned phrasings in the store at `path` (none without a store).
+fn read_overlay(path: Option<&Path>) -> Result<Overlay, ReindexError> {
+    match path {
+        None => Ok(Overlay::default()),
+        Some(path) => crate::store::learned::read_overlay(path).map_err(|e| ReindexError::Build {
+            stage: "reading the learned phrasings",
+            detail: format!("{e:#}"),
+        }),
+    }
+}
+
+/// An engine built from the corpus with `overlay` into a scratch folder, for a preview: it
+/// never serves. The folder goes when the returned guard is dropped (after the engine).
+pub fn build_scratch(
+    corpus_dir: &Path,
+    overlay: &Overlay,
+    settings: crate::engine::Settings,
+) -> Result<(Engine, tempfile::TempDir), ReindexError> {
+    let failed = |stage: &'static str, err: &dyn std::fmt::Display| ReindexError::Build {
+        stage,
+        detail: format!("{err:#}"),
+    };
+    let scratch = tempfile::tempdir().map_err(|e| failed("making a scratch folder", &e))?;
+    let dir = scratch.path().join("index");
+    signpost_indexer::build_from_dir_with(corpus_dir, &dir, overlay).map_err(|e| match e {
+        signpost_indexer::Error::Corpus(problems) => ReindexError::Corpus(problems.to_string()),
+        other => failed("writing the index", &other),
+    })?;
+    let open = open_checked(&dir).map_err(|e| failed("checking the new index", &e))?;
+    Ok((Engine::new(open, settings), scratch))
 }
 
 /// Builds the corpus into the next generation and opens it.
@@ -122,6 +234,7 @@ fn build(
     corpus_dir: &Path,
     layout: &IndexLayout,
     settings: crate::engine::Settings,
+    overlay: &Overlay,
 ) -> Result<(u64, Engine), ReindexError> {
     let failed = |stage: &'static str, err: &dyn std::fmt::Display| ReindexError::Build {
         stage,
@@ -134,7 +247,7 @@ fn build(
     }
     let fingerprint =
         signpost_indexer::fingerprint(corpus_dir).map_err(|e| failed("reading the corpus", &e))?;
-    let corpus = corpus::load(corpus_dir).map_err(|problems| {
+    let mut corpus = corpus::load(corpus_dir).map_err(|problems| {
         let list: Vec<String> = problems
             .0
             .iter()
@@ -149,7 +262,8 @@ fn build(
         .next_generation()
         .map_err(|e| failed("listing the index generations", &e))?;
     let dir = layout.dir(generation);
-    signpost_indexer::build_index(&corpus, &dir, &fingerprint)
+    overlay.apply(&mut corpus);
+    signpost_indexer::build_index(&corpus, &dir, &overlay.corpus_fingerprint(&fingerprint))
         .map_err(|e| failed("writing the index", &e))?;
     let open = open_checked(&dir).map_err(|e| {
         let _ = std::fs::remove_dir_all(&dir);

@@ -1,7 +1,10 @@
-//! The content editors' report at `/admin`: for a chosen period (`?since=7d|30d|90d`),
-//! questions per day as an inline SVG chart, the share answered, the top unanswered
-//! questions grouped by similar wording, the answers with the most "not helpful" votes and
-//! the most asked questions, each list downloadable as CSV from `/admin/export/{list}.csv`.
+//! The content editors' report at `/admin`: for a chosen period (`?since=7d|30d|90d`) and
+//! optionally one site (`?site=leeds`, picked with a plain GET form), questions per day as
+//! an inline SVG chart; how many were answered, declined on purpose and left unanswered;
+//! figures per site; the top unanswered questions and, apart from them, the ones declined
+//! on purpose (grouped by similar wording); the confident answers voted "not helpful" and
+//! the answers with the most such votes; the most asked questions with the answer each got
+//! and its mean confidence. Each list downloads as CSV from `/admin/export/{list}.csv`.
 //!
 //! Access needs the admin token from configuration, sent as `Authorization: Bearer TOKEN`
 //! (scripts) or as the password of HTTP Basic authentication (so a browser can ask for it);
@@ -23,7 +26,10 @@ use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery};
 use super::html::Esc;
 use super::AppState;
-use crate::store::report::{date, timestamp, List, QuestionGroup};
+use crate::store::report::{
+    confidence, date, parse_site, timestamp, GroupAnswer, List, Outcome, QuestionGroup,
+    SiteCount, CONFIDENT,
+};
 use crate::store::{now_unix, Period, Report, StoreStats};
 
 /// Rows per list on the page; exports carry every row up to [`EXPORT_ROWS`].
@@ -45,6 +51,11 @@ impl AdminToken {
 
     pub fn matches(&self, presented: &[u8]) -> bool {
         constant_time_eq(&self.0, presented)
+    }
+
+    /// The token itself: the key of the admin forms' tokens ([`super::csrf`]).
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
     }
 }
 
@@ -103,10 +114,11 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-/// `?since=30d`.
+/// `?since=30d&site=leeds`.
 #[derive(Debug, Deserialize)]
 pub struct ReportParams {
     pub since: Option<String>,
+    pub site: Option<String>,
 }
 
 fn period(params: &ReportParams) -> Result<Period, ApiError> {
@@ -116,14 +128,30 @@ fn period(params: &ReportParams) -> Result<Period, ApiError> {
     }
 }
 
-async fn load(state: &AppState, period: Period, top: usize) -> Result<Report, ApiError> {
+/// The site to report on: none (every site) when absent or empty; a value that is not a
+/// site id as stored is refused (400 `bad_query_string`), never cleaned into another one.
+fn site(params: &ReportParams) -> Result<Option<String>, ApiError> {
+    match params.site.as_deref() {
+        None | Some("") => Ok(None),
+        Some(text) => parse_site(text)
+            .map(Some)
+            .map_err(|e| ApiError::BadQueryString(format!("`site`: {e}"))),
+    }
+}
+
+async fn load(
+    state: &AppState,
+    period: Period,
+    site: Option<String>,
+    top: usize,
+) -> Result<Report, ApiError> {
     let store = state.store().cloned().ok_or_else(|| {
         ApiError::StoreUnavailable("the store is off (SIGNPOST_STORE=off)".into())
     })?;
     let engine = state.engine();
     tokio::task::spawn_blocking(move || {
         let mut report = store
-            .report(period, now_unix(), top)
+            .report_for_site(period, site.as_deref(), now_unix(), top)
             .map_err(|e| ApiError::StoreUnavailable(format!("{e:#}")))?;
         report.fill_titles(|id| engine.entry(id).map(|e| e.title.clone()));
         Ok(report)
@@ -147,7 +175,8 @@ pub async fn page(
     ApiQuery(params): ApiQuery<ReportParams>,
 ) -> Result<Response, ApiError> {
     let period = period(&params)?;
-    let report = load(&state, period, PAGE_ROWS).await?;
+    let site = site(&params)?;
+    let report = load(&state, period, site, PAGE_ROWS).await?;
     let retention = state.store().map(|s| s.config().retention_days);
     let warning = state.store().and_then(|s| store_warning(s.stats()));
     Ok((
@@ -170,9 +199,16 @@ pub async fn export(
         .and_then(List::from_name)
         .ok_or_else(|| ApiError::UnknownExport(file.chars().take(64).collect()))?;
     let period = period(&params)?;
-    let report = load(&state, period, EXPORT_ROWS).await?;
+    let site = site(&params)?;
+    let report = load(&state, period, site, EXPORT_ROWS).await?;
+    // A site id holds only letters, digits and `. _ - :`: safe in a quoted file name.
+    let for_site = report
+        .site
+        .as_deref()
+        .map(|s| format!("-{}", s.replace(':', "_")))
+        .unwrap_or_default();
     let disposition = format!(
-        "attachment; filename=\"signpost-{}-{}-{}.csv\"",
+        "attachment; filename=\"signpost-{}{for_site}-{}-{}.csv\"",
         list.name(),
         period,
         date(report.to)
@@ -222,11 +258,34 @@ fn escape(text: &str) -> String {
     Esc(text).to_string()
 }
 
-fn export_link(out: &mut String, list: List, period: Period) {
+/// A site id percent-encoded for a query string (a stored site id needs none; this keeps
+/// the link right whatever it holds).
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'~') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// The report's query string for `period` and `site`, escaped for an HTML attribute.
+fn query(period: Period, site: Option<&str>) -> String {
+    match site {
+        Some(site) => format!("since={period}&amp;site={}", escape(&encode(site))),
+        None => format!("since={period}"),
+    }
+}
+
+fn export_link(out: &mut String, list: List, report: &Report) {
     let _ = write!(
         out,
-        "<p class=\"export\"><a href=\"/admin/export/{}.csv?since={period}\" download>Download as CSV</a></p>",
-        list.name()
+        "<p class=\"export\"><a href=\"/admin/export/{}.csv?{}\" download>Download as CSV</a></p>",
+        list.name(),
+        query(report.period, report.site.as_deref())
     );
 }
 
@@ -248,29 +307,43 @@ pub fn page_start(out: &mut String, title: &str) {
 /// The whole page.
 pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option<&str>) -> String {
     let period = report.period;
+    let site = report.site.as_deref();
     let mut out = String::new();
     page_start(&mut out, "Signpost report");
     let _ = write!(
         out,
-        "<p class=\"period\">The last {} days: {} to {} (UTC).</p>\n<nav aria-label=\"Period\"><ul>",
+        "<p class=\"period\">The last {} days: {} to {} (UTC), ",
         period.days,
         date(report.from),
         date(report.to)
     );
-    for days in PERIODS {
-        if days == period.days {
+    match site {
+        Some(s) => {
             let _ = write!(
                 out,
-                "<li><a href=\"/admin?since={days}d\" aria-current=\"page\">{days} days</a></li>"
-            );
-        } else {
-            let _ = write!(
-                out,
-                "<li><a href=\"/admin?since={days}d\">{days} days</a></li>"
+                "site <strong>{}</strong> (<a href=\"/admin?{}\">show every site</a>).</p>\n",
+                escape(s),
+                query(period, None)
             );
         }
+        None => out.push_str("every site.</p>\n"),
     }
-    out.push_str("</ul></nav>\n</header>\n<main>\n");
+    out.push_str("<nav aria-label=\"Period\"><ul>");
+    for days in PERIODS {
+        let current = if days == period.days {
+            " aria-current=\"page\""
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<li><a href=\"/admin?{}\"{current}>{days} days</a></li>",
+            query(Period { days }, site)
+        );
+    }
+    out.push_str("</ul></nav>\n");
+    site_picker(&mut out, report);
+    out.push_str("</header>\n<main>\n");
     if let Some(warning) = warning {
         let _ = writeln!(
             out,
@@ -279,17 +352,29 @@ pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option
         );
     }
 
+    let small_talk = if report.small_talk > 0 {
+        format!(
+            "<span class=\"detail\"> ({} small talk)</span>",
+            report.small_talk
+        )
+    } else {
+        String::new()
+    };
     let _ = write!(
         out,
         "<section aria-labelledby=\"summary\"><h2 id=\"summary\">Summary</h2>\n<dl class=\"figures\">\
          <div><dt>Questions asked</dt><dd>{}</dd></div>\
          <div><dt>Answered</dt><dd>{:.0}%<span class=\"detail\"> ({} of {})</span></dd></div>\
+         <div><dt>Declined on purpose</dt><dd>{}{small_talk}</dd></div>\
+         <div><dt>Unanswered</dt><dd>{}</dd></div>\
          <div><dt>“Helpful” votes</dt><dd>{}</dd></div>\
          <div><dt>“Not helpful” votes</dt><dd>{}</dd></div></dl></section>\n",
         report.questions,
         report.answered_share() * 100.0,
         report.answered,
         report.questions,
+        report.declined_count,
+        report.unanswered_count,
         report.helpful_votes,
         report.not_helpful_votes
     );
@@ -298,16 +383,75 @@ pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option
         "<section aria-labelledby=\"per-day\"><h2 id=\"per-day\">Questions per day</h2>\n",
     );
     out.push_str(&chart(report));
-    export_link(&mut out, List::QuestionsPerDay, period);
+    export_link(&mut out, List::QuestionsPerDay, report);
+    out.push_str("</section>\n");
+
+    out.push_str(
+        "<section aria-labelledby=\"sites\"><h2 id=\"sites\">Sites</h2>\n\
+         <p>Questions and votes by the site the widget was on (the <code>site</code> it was \
+         given); “No site” is the API called directly and Signpost’s own pages.</p>\n",
+    );
+    site_table(&mut out, report);
+    export_link(&mut out, List::Sites, report);
     out.push_str("</section>\n");
 
     out.push_str(
         "<section aria-labelledby=\"unanswered\"><h2 id=\"unanswered\">Top unanswered questions</h2>\n\
-         <p>Questions Signpost had no confident answer for, grouped by similar wording: \
-         candidates for new or better content.</p>\n",
+         <p>Questions Signpost had no confident answer for and did not decline on purpose, \
+         grouped by similar wording: candidates for new or better content.</p>\n",
     );
-    group_table(&mut out, &report.unanswered, false);
-    export_link(&mut out, List::Unanswered, period);
+    group_table(&mut out, &report.unanswered, Columns::Unanswered);
+    export_link(&mut out, List::Unanswered, report);
+    out.push_str("</section>\n");
+
+    out.push_str(
+        "<section aria-labelledby=\"declined\"><h2 id=\"declined\">Declined on purpose</h2>\n\
+         <p>Questions Signpost declined on purpose (a resident’s own council business, \
+         pointed to their council) and small talk it replied to, grouped by similar wording. \
+         Not gaps: listed so you can check each got the right reply.</p>\n",
+    );
+    group_table(&mut out, &report.declined, Columns::Declined);
+    export_link(&mut out, List::Declined, report);
+    out.push_str("</section>\n");
+
+    let _ = write!(
+        out,
+        "<section aria-labelledby=\"confident-not-helpful\"><h2 id=\"confident-not-helpful\">\
+         Confident but voted not helpful</h2>\n<p>Answers given with a confidence of {CONFIDENT} \
+         or more that people voted “not helpful”: likely wrong answers Signpost did not doubt. \
+         A vote counts here when the latest ask of the same question (same words, in any \
+         order or case) with the same answer, in the day before the vote, had that \
+         confidence.</p>\n"
+    );
+    if report.confident_not_helpful.is_empty() {
+        out.push_str(
+            "<p class=\"empty\">No confident answer was voted “not helpful” in this period.</p>\n",
+        );
+    } else {
+        out.push_str(
+            "<table><thead><tr><th scope=\"col\">Answer</th>\
+             <th scope=\"col\" class=\"num\">Not helpful</th>\
+             <th scope=\"col\" class=\"num\">Mean confidence</th><th scope=\"col\">Asked as</th>\
+             <th scope=\"col\">Latest comments</th><th scope=\"col\">Sites</th></tr></thead><tbody>\n",
+        );
+        for v in &report.confident_not_helpful {
+            let title = v.title.as_deref().unwrap_or("(no longer in the corpus)");
+            let _ = writeln!(
+                out,
+                "<tr><td>{}<span class=\"id\">{}</span></td><td class=\"num\">{}</td>\
+                 <td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(title),
+                escape(&v.answer_id),
+                v.votes,
+                confidence(v.confidence),
+                list_items(&v.questions),
+                list_items(&v.comments),
+                site_items(&v.sites),
+            );
+        }
+        out.push_str("</tbody></table>\n");
+    }
+    export_link(&mut out, List::ConfidentNotHelpful, report);
     out.push_str("</section>\n");
 
     out.push_str(
@@ -336,14 +480,16 @@ pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option
         }
         out.push_str("</tbody></table>\n");
     }
-    export_link(&mut out, List::NotHelpful, period);
+    export_link(&mut out, List::NotHelpful, report);
     out.push_str("</section>\n");
 
     out.push_str(
-        "<section aria-labelledby=\"most-asked\"><h2 id=\"most-asked\">Most asked questions</h2>\n",
+        "<section aria-labelledby=\"most-asked\"><h2 id=\"most-asked\">Most asked questions</h2>\n\
+         <p>With the answer each group got most often and the mean confidence it was given \
+         with.</p>\n",
     );
-    group_table(&mut out, &report.most_asked, true);
-    export_link(&mut out, List::MostAsked, period);
+    group_table(&mut out, &report.most_asked, Columns::MostAsked);
+    export_link(&mut out, List::MostAsked, report);
     out.push_str("</section>\n</main>\n<footer><p>");
     out.push_str(
         "Questions and comments are stored after e-mail addresses, phone numbers, postcodes, \
@@ -355,6 +501,76 @@ pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option
     }
     out.push_str("</p></footer>\n</body>\n</html>\n");
     out
+}
+
+/// The site picker: a plain GET form (no script), every site seen in the period.
+fn site_picker(out: &mut String, report: &Report) {
+    let current = report.site.as_deref();
+    if report.site_names.is_empty() && current.is_none() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<form class=\"site-picker\" method=\"get\" action=\"/admin\">\
+         <input type=\"hidden\" name=\"since\" value=\"{}\">\
+         <label for=\"site-choice\">Site</label> <select id=\"site-choice\" name=\"site\">\
+         <option value=\"\"{}>Every site</option>",
+        report.period,
+        if current.is_none() { " selected" } else { "" }
+    );
+    let mut names: Vec<&str> = report.site_names.iter().map(String::as_str).collect();
+    if let Some(site) = current.filter(|s| !names.contains(s)) {
+        names.insert(0, site);
+    }
+    for name in names {
+        let selected = if Some(name) == current {
+            " selected"
+        } else {
+            ""
+        };
+        let name = escape(name);
+        let _ = write!(out, "<option value=\"{name}\"{selected}>{name}</option>");
+    }
+    out.push_str("</select> <button type=\"submit\">Show</button></form>\n");
+}
+
+/// Figures per site; each site's name opens the report for that site.
+fn site_table(out: &mut String, report: &Report) {
+    if report.sites.is_empty() {
+        out.push_str("<p class=\"empty\">No questions or votes in this period.</p>\n");
+        return;
+    }
+    out.push_str(
+        "<table><thead><tr><th scope=\"col\">Site</th><th scope=\"col\" class=\"num\">Questions</th>\
+         <th scope=\"col\" class=\"num\">Answered</th><th scope=\"col\" class=\"num\">Declined on purpose</th>\
+         <th scope=\"col\" class=\"num\">Unanswered</th><th scope=\"col\" class=\"num\">“Helpful” votes</th>\
+         <th scope=\"col\" class=\"num\">“Not helpful” votes</th></tr></thead><tbody>\n",
+    );
+    for s in &report.sites {
+        let name = match &s.site {
+            Some(site) if report.site.is_none() => format!(
+                "<a href=\"/admin?{}\">{}</a>",
+                query(report.period, Some(site)),
+                escape(site)
+            ),
+            Some(site) => escape(site),
+            None => "No site".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "<tr><th scope=\"row\">{name}</th><td class=\"num\">{}</td>\
+             <td class=\"num\">{:.0}%<span class=\"detail\"> ({})</span></td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            s.questions,
+            s.answered_share() * 100.0,
+            s.answered,
+            s.declined,
+            s.unanswered,
+            s.helpful_votes,
+            s.not_helpful_votes,
+        );
+    }
+    out.push_str("</tbody></table>\n");
 }
 
 fn list_items(items: &[String]) -> String {
@@ -369,16 +585,70 @@ fn list_items(items: &[String]) -> String {
     out
 }
 
-fn group_table(out: &mut String, groups: &[QuestionGroup], with_answered: bool) {
+/// The sites a group or vote came from, the three biggest named and the rest counted.
+fn site_items(sites: &[SiteCount]) -> String {
+    const SHOWN: usize = 3;
+    let mut items: Vec<String> = sites
+        .iter()
+        .take(SHOWN)
+        .map(|s| {
+            format!(
+                "{} ({})",
+                s.site.as_deref().unwrap_or("no site"),
+                s.count
+            )
+        })
+        .collect();
+    if sites.len() > SHOWN {
+        items.push(format!("{} more", sites.len() - SHOWN));
+    }
+    list_items(&items)
+}
+
+/// Which columns a question group table has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Columns {
+    Unanswered,
+    Declined,
+    MostAsked,
+}
+
+/// The answer, reply or decline a group got most often, and how often.
+fn answer_cell(answer: &GroupAnswer, group_count: u64) -> String {
+    let title = answer.title.as_deref().unwrap_or("(no longer in the corpus)");
+    let label = match answer.outcome {
+        Outcome::Answer => "",
+        Outcome::Reply => "Reply: ",
+        Outcome::Declined => "Declined: ",
+    };
+    let id = if answer.title.as_deref() == Some(answer.id.as_str()) {
+        String::new()
+    } else {
+        format!("{} · ", escape(&answer.id))
+    };
+    format!(
+        "{label}{}<span class=\"id\">{id}{} of {}</span>",
+        escape(title),
+        answer.count,
+        group_count
+    )
+}
+
+fn group_table(out: &mut String, groups: &[QuestionGroup], columns: Columns) {
     if groups.is_empty() {
         out.push_str("<p class=\"empty\">No questions in this period.</p>\n");
         return;
     }
     out.push_str("<table><thead><tr><th scope=\"col\">Question</th><th scope=\"col\" class=\"num\">Times asked</th>");
-    if with_answered {
-        out.push_str("<th scope=\"col\" class=\"num\">Answered</th>");
+    match columns {
+        Columns::Unanswered => {}
+        Columns::Declined => out.push_str("<th scope=\"col\">Declined or replied by</th>"),
+        Columns::MostAsked => out.push_str(
+            "<th scope=\"col\" class=\"num\">Answered</th><th scope=\"col\">Answer given most</th>\
+             <th scope=\"col\" class=\"num\">Mean confidence</th>",
+        ),
     }
-    out.push_str("<th scope=\"col\" class=\"num\">Wordings</th><th scope=\"col\">Last asked (UTC)</th></tr></thead><tbody>\n");
+    out.push_str("<th scope=\"col\" class=\"num\">Wordings</th><th scope=\"col\">Sites</th><th scope=\"col\">Last asked (UTC)</th></tr></thead><tbody>\n");
     for g in groups {
         let _ = write!(
             out,
@@ -386,13 +656,33 @@ fn group_table(out: &mut String, groups: &[QuestionGroup], with_answered: bool) 
             escape(&g.wording),
             g.count
         );
-        if with_answered {
-            let _ = write!(out, "<td class=\"num\">{}</td>", g.answered);
+        let answer = g
+            .answer
+            .as_ref()
+            .map_or("No answer".to_string(), |a| answer_cell(a, g.count));
+        match columns {
+            Columns::Unanswered => {}
+            Columns::Declined => {
+                let _ = write!(out, "<td>{answer}</td>");
+            }
+            Columns::MostAsked => {
+                let mean = g
+                    .answer
+                    .as_ref()
+                    .and_then(|a| a.confidence)
+                    .map_or("none".to_string(), confidence);
+                let _ = write!(
+                    out,
+                    "<td class=\"num\">{}</td><td>{answer}</td><td class=\"num\">{mean}</td>",
+                    g.answered
+                );
+            }
         }
         let _ = writeln!(
             out,
-            "<td class=\"num\">{}</td><td>{}</td></tr>",
+            "<td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
             g.wordings,
+            site_items(&g.sites),
             timestamp(g.last_asked)
         );
     }
@@ -486,7 +776,7 @@ fn chart(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::report::{AnswerVotes, DayCount};
+    use crate::store::report::{AnswerVotes, ConfidentVotes, DayCount, SiteFigures};
 
     #[test]
     fn constant_time_eq_compares_exactly() {
@@ -528,14 +818,36 @@ mod tests {
         assert_eq!(presented_token(&HeaderMap::new()), None);
     }
 
-    #[test]
-    fn the_page_escapes_everything_and_has_no_inline_script_or_style() {
-        let report = Report {
+    /// A report with hostile text in every field a person or client can fill.
+    fn hostile_report(site: Option<&str>) -> Report {
+        let group = |wording: &str, answer: Option<GroupAnswer>| QuestionGroup {
+            wording: wording.into(),
+            count: 2,
+            answered: 0,
+            wordings: 1,
+            last_asked: 0,
+            answer,
+            sites: vec![
+                SiteCount {
+                    site: Some("<b>leeds</b>".into()),
+                    count: 1,
+                },
+                SiteCount {
+                    site: None,
+                    count: 1,
+                },
+            ],
+        };
+        Report {
             period: Period { days: 2 },
             from: 0,
             to: 86_400,
-            questions: 3,
-            answered: 1,
+            site: site.map(str::to_string),
+            questions: 6,
+            answered: 2,
+            declined_count: 2,
+            small_talk: 1,
+            unanswered_count: 2,
             helpful_votes: 0,
             not_helpful_votes: 1,
             per_day: vec![
@@ -543,21 +855,36 @@ mod tests {
                     date: "1970-01-01".into(),
                     questions: 1,
                     answered: 0,
+                    declined: 0,
                 },
                 DayCount {
                     date: "1970-01-02".into(),
-                    questions: 2,
-                    answered: 1,
+                    questions: 5,
+                    answered: 2,
+                    declined: 2,
                 },
             ],
-            most_asked: vec![],
-            unanswered: vec![QuestionGroup {
-                wording: "<script>alert('x')</script> & \"more\"".into(),
-                count: 2,
-                answered: 0,
-                wordings: 1,
-                last_asked: 0,
-            }],
+            most_asked: vec![group(
+                "most <i>asked</i>",
+                Some(GroupAnswer {
+                    id: "faq-01".into(),
+                    outcome: Outcome::Answer,
+                    title: Some("Is there a <helpline>?".into()),
+                    count: 2,
+                    confidence: Some(0.8123),
+                }),
+            )],
+            unanswered: vec![group("<script>alert('x')</script> & \"more\"", None)],
+            declined: vec![group(
+                "when is my <bin> collection",
+                Some(GroupAnswer {
+                    id: "your-council".into(),
+                    outcome: Outcome::Declined,
+                    title: Some("your-council".into()),
+                    count: 2,
+                    confidence: None,
+                }),
+            )],
             not_helpful: vec![AnswerVotes {
                 answer_id: "faq-01".into(),
                 title: Some("Is there a <helpline>?".into()),
@@ -566,10 +893,46 @@ mod tests {
                 questions: vec!["q".into()],
                 comments: vec!["<img src=x onerror=alert(1)>".into()],
             }],
-        };
-        let html = render_page(&report, Some(90), Some("<lost>"));
-        assert!(!html.contains("<script"), "{html}");
-        assert!(!html.contains("<img"), "{html}");
+            confident_not_helpful: vec![ConfidentVotes {
+                answer_id: "faq-<01>".into(),
+                title: None,
+                votes: 1,
+                confidence: 0.9,
+                questions: vec!["<iframe>".into()],
+                comments: vec!["<svg onload=alert(1)>".into()],
+                sites: vec![],
+            }],
+            sites: vec![
+                SiteFigures {
+                    site: Some("<u>york</u>".into()),
+                    questions: 4,
+                    answered: 1,
+                    declined: 2,
+                    unanswered: 1,
+                    helpful_votes: 0,
+                    not_helpful_votes: 1,
+                },
+                SiteFigures {
+                    site: None,
+                    questions: 2,
+                    answered: 1,
+                    declined: 0,
+                    unanswered: 1,
+                    helpful_votes: 0,
+                    not_helpful_votes: 0,
+                },
+            ],
+            site_names: vec!["<u>york</u>".into(), "leeds".into()],
+        }
+    }
+
+    #[test]
+    fn the_page_escapes_everything_and_has_no_inline_script_or_style() {
+        let html = render_page(&hostile_report(None), Some(90), Some("<lost>"));
+        for tag in ["<script", "<img", "<iframe", "<b>", "<u>", "<i>", "<bin>", "<01>"] {
+            assert!(!html.contains(tag), "{tag} unescaped in {html}");
+        }
+        assert_eq!(html.matches("<svg").count(), 1, "only the chart's");
         assert!(!html.contains("style="), "no inline styles (CSP)");
         assert!(!html.contains("<style"), "no inline styles (CSP)");
         assert!(
@@ -577,10 +940,91 @@ mod tests {
         );
         assert!(html.contains("Is there a &lt;helpline&gt;?"));
         assert!(html.contains("<svg"));
-        assert!(html.contains("1970-01-02: 2 questions, 1 answered"));
+        assert!(html.contains("1970-01-02: 5 questions, 2 answered"));
         assert!(html.contains("href=\"/admin/export/unanswered.csv?since=2d\""));
         assert!(html.contains("deleted after 90 days"));
         assert!(html.contains("33%"), "share answered");
         assert!(html.contains("role=\"alert\">&lt;lost&gt;</p>"));
+    }
+
+    #[test]
+    fn the_page_has_the_new_lists_as_accessible_tables() {
+        let html = render_page(&hostile_report(None), None, None);
+        // Summary: answered, declined on purpose, unanswered.
+        assert!(
+            html.contains("<dt>Declined on purpose</dt><dd>2<span class=\"detail\"> (1 small talk)"),
+            "{html}"
+        );
+        assert!(html.contains("<dt>Unanswered</dt><dd>2</dd>"), "{html}");
+        for heading in [
+            "<h2 id=\"sites\">Sites</h2>",
+            "<h2 id=\"declined\">Declined on purpose</h2>",
+            "<h2 id=\"confident-not-helpful\">\n",
+        ] {
+            assert!(
+                html.contains(heading.trim_end_matches('\n')),
+                "{heading} in {html}"
+            );
+        }
+        // Every table's columns have scope; sites are row headers.
+        let tables = html.matches("<table>").count();
+        assert_eq!(tables, 7, "{html}");
+        assert_eq!(html.matches("<th>").count(), 0, "every th has a scope");
+        assert!(html.contains("<th scope=\"row\"><a href=\"/admin?since=2d&amp;site=%3Cu%3Eyork%3C%2Fu%3E\">&lt;u&gt;york&lt;/u&gt;</a></th>"), "{html}");
+        assert!(html.contains("<th scope=\"row\">No site</th>"), "{html}");
+        // The answer and its confidence next to a most asked question; the decline.
+        assert!(
+            html.contains("<th scope=\"col\" class=\"num\">Mean confidence</th>"),
+            "{html}"
+        );
+        assert!(html.contains("Is there a &lt;helpline&gt;?<span class=\"id\">faq-01 · 2 of 2</span></td><td class=\"num\">0.81</td>"), "{html}");
+        assert!(
+            html.contains("Declined: your-council<span class=\"id\">2 of 2</span>"),
+            "{html}"
+        );
+        assert!(html.contains("<li>&lt;b&gt;leeds&lt;/b&gt; (1)</li><li>no site (1)</li>"));
+        // Confident but voted not helpful.
+        assert!(html.contains("(no longer in the corpus)<span class=\"id\">faq-&lt;01&gt;</span></td><td class=\"num\">1</td><td class=\"num\">0.90</td>"), "{html}");
+        // The site picker: a GET form, no script.
+        assert!(html.contains("<form class=\"site-picker\" method=\"get\" action=\"/admin\">"));
+        assert!(html.contains("<label for=\"site-choice\">Site</label>"));
+        assert!(html.contains("<option value=\"\" selected>Every site</option><option value=\"&lt;u&gt;york&lt;/u&gt;\">&lt;u&gt;york&lt;/u&gt;</option><option value=\"leeds\">leeds</option>"), "{html}");
+        for list in List::ALL {
+            assert!(
+                html.contains(&format!("href=\"/admin/export/{}.csv?since=2d\"", list.name())),
+                "{} export linked",
+                list.name()
+            );
+        }
+    }
+
+    #[test]
+    fn a_site_filter_carries_through_every_link() {
+        let html = render_page(&hostile_report(Some("leeds")), None, None);
+        assert!(html.contains("site <strong>leeds</strong> (<a href=\"/admin?since=2d\">show every site</a>)"), "{html}");
+        assert!(html.contains("<a href=\"/admin?since=7d&amp;site=leeds\">7 days</a>"), "{html}");
+        assert!(html.contains("href=\"/admin/export/sites.csv?since=2d&amp;site=leeds\""));
+        assert!(html.contains("<option value=\"leeds\" selected>leeds</option>"), "{html}");
+        assert!(html.contains("<option value=\"\">Every site</option>"), "{html}");
+        // A chosen site nobody asked from in this period is still offered, selected.
+        let mut report = hostile_report(Some("quiet-site"));
+        report.site_names.clear();
+        let html = render_page(&report, None, None);
+        assert!(html.contains("<option value=\"quiet-site\" selected>quiet-site</option>"), "{html}");
+        assert_eq!(encode("a b/&<"), "a%20b%2F%26%3C");
+    }
+
+    #[test]
+    fn a_site_param_must_be_a_site_id() {
+        let params = |site: &str| ReportParams {
+            since: None,
+            site: Some(site.into()),
+        };
+        assert_eq!(site(&params("")).unwrap(), None);
+        assert_eq!(site(&params("leeds.gov.uk")).unwrap().as_deref(), Some("leeds.gov.uk"));
+        for bad in ["<script>", "leeds council", " leeds", "a@b.com", &"x".repeat(65), "\u{0}"] {
+            let err = site(&params(bad)).unwrap_err();
+            assert!(matches!(err, ApiError::BadQueryString(_)), "{bad}: {err:?}");
+        }
     }
 }

@@ -94,6 +94,16 @@ pub enum ApiError {
     /// `detail` (the whole error, with the server's paths) is logged, never sent.
     #[error("the new index could not be built ({stage} failed; the server log has the details), so the previous one is still serving")]
     ReindexFailed { stage: &'static str, detail: String },
+    #[error("this change was sent from another site: admin changes are accepted only from the admin pages themselves")]
+    CrossSiteWrite,
+    #[error("the form is out of date or was not issued by this server: reload the page and try again")]
+    BadFormToken,
+    #[error("{0}")]
+    BadFix(String),
+    #[error("this change makes {0} questions that were answered right answer wrongly: confirm it to go ahead")]
+    ConfirmBreaks(usize),
+    #[error("there is no learned phrasing {0} in force to undo")]
+    NothingToUndo(i64),
     #[error("something went wrong on our side; please try again")]
     Internal(String),
 }
@@ -161,6 +171,11 @@ impl ApiError {
             ApiError::ReindexInProgress => (StatusCode::CONFLICT, "reindex_in_progress"),
             ApiError::CorpusInvalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "corpus_invalid"),
             ApiError::ReindexFailed { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "reindex_failed"),
+            ApiError::CrossSiteWrite => (StatusCode::FORBIDDEN, "cross_site_write"),
+            ApiError::BadFormToken => (StatusCode::FORBIDDEN, "bad_form_token"),
+            ApiError::BadFix(_) => (StatusCode::BAD_REQUEST, "bad_fix"),
+            ApiError::ConfirmBreaks(_) => (StatusCode::CONFLICT, "confirm_breaks"),
+            ApiError::NothingToUndo(_) => (StatusCode::NOT_FOUND, "nothing_to_undo"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -209,6 +224,11 @@ impl ApiError {
                 stage: "writing the index",
                 detail: "…".into(),
             },
+            ApiError::CrossSiteWrite,
+            ApiError::BadFormToken,
+            ApiError::BadFix("…".into()),
+            ApiError::ConfirmBreaks(1),
+            ApiError::NothingToUndo(1),
             ApiError::Internal("…".into()),
         ];
         // A new variant does not compile until it is named here, and so listed above.
@@ -253,6 +273,11 @@ impl ApiError {
                 | ApiError::ReindexInProgress
                 | ApiError::CorpusInvalid(_)
                 | ApiError::ReindexFailed { .. }
+                | ApiError::CrossSiteWrite
+                | ApiError::BadFormToken
+                | ApiError::BadFix(_)
+                | ApiError::ConfirmBreaks(_)
+                | ApiError::NothingToUndo(_)
                 | ApiError::Internal(_) => {}
             }
         }
@@ -331,6 +356,19 @@ impl ApiError {
             ApiError::ReindexFailed { .. } => {
                 "`POST /admin/reindex` could not write or check the new index (a full disk); the old index keeps serving"
             }
+            ApiError::CrossSiteWrite => {
+                "an admin change whose `Sec-Fetch-Site` or `Origin` says a page on another site sent it"
+            }
+            ApiError::BadFormToken => {
+                "an admin change without a form token this server issued in the last 2 hours (`GET /admin/form-token` gives scripts one)"
+            }
+            ApiError::BadFix(_) => {
+                "a fix with no question, an unknown entry or action, or one the entry already has"
+            }
+            ApiError::ConfirmBreaks(_) => {
+                "a fix that makes questions answered right answer wrongly, sent without `confirm_breaks=yes`"
+            }
+            ApiError::NothingToUndo(_) => "undoing a learned phrasing that is not in force",
             ApiError::Internal(_) => "a bug; details are logged, never sent",
         }
     }

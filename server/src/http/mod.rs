@@ -2,6 +2,7 @@
 //! what both `main` and the tests serve.
 
 pub mod admin;
+pub mod csrf;
 pub mod api;
 pub mod directory;
 pub mod error;

@@ -15,6 +15,7 @@
 //! keeps a control character (an escape sequence in a question cannot reach a terminal that
 //! prints the report).
 
+pub mod learned;
 pub mod report;
 pub mod schema;
 pub mod topic;
@@ -150,6 +151,8 @@ pub struct FeedbackRecord {
     pub(crate) question: String,
     pub(crate) helpful: bool,
     pub(crate) comment: Option<String>,
+    /// The site the vote came from, cleaned as an ask's site is.
+    pub(crate) site: Option<String>,
 }
 
 impl FeedbackRecord {
@@ -174,11 +177,23 @@ impl FeedbackRecord {
             question: redact(question.trim()),
             helpful,
             comment,
+            site: None,
         }
+    }
+
+    /// The site the vote came from (the widget sends the one it sends with its asks),
+    /// redacted and cleaned as an ask's site is: the report filters both by it.
+    pub fn with_site(mut self, site: Option<&str>) -> FeedbackRecord {
+        self.site = site.and_then(clean_site);
+        self
     }
 
     pub fn question(&self) -> &str {
         &self.question
+    }
+
+    pub fn site(&self) -> Option<&str> {
+        self.site.as_deref()
     }
 
     pub fn comment(&self) -> Option<&str> {
@@ -193,7 +208,7 @@ fn clean_id(id: &str) -> String {
 }
 
 /// A site id as stored: redacted, then only letters, digits and `. _ - :`, at most 64.
-fn clean_site(site: &str) -> Option<String> {
+pub(crate) fn clean_site(site: &str) -> Option<String> {
     let redacted = redact(site.trim());
     let clean: String = redacted
         .chars()
@@ -332,6 +347,17 @@ impl Store {
     /// The report for `period` ending at `now`, read through its own read-only connection.
     /// Before the writer has created the file there is simply nothing to report yet.
     pub fn report(&self, period: Period, now: i64, top: usize) -> Result<Report, StoreError> {
+        self.report_for_site(period, None, now, top)
+    }
+
+    /// The report for `period` ending at `now` for one `site` (every site when `None`).
+    pub fn report_for_site(
+        &self,
+        period: Period,
+        site: Option<&str>,
+        now: i64,
+        top: usize,
+    ) -> Result<Report, StoreError> {
         let conn = match open_read_only(self.path()) {
             Err(StoreError::Missing(_)) => {
                 let mut empty = Connection::open_in_memory()?;
@@ -340,7 +366,7 @@ impl Store {
             }
             other => other?,
         };
-        Report::load(&conn, period, now, top)
+        Report::load_site(&conn, period, site, now, top)
     }
 }
 
@@ -442,8 +468,8 @@ pub(crate) fn write(
             ])?;
         }
         let mut insert = tx.prepare_cached(
-            "INSERT INTO feedback (at, answer_id, question, helpful, comment, topic)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO feedback (at, answer_id, question, helpful, comment, topic, site)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for f in feedback {
             insert.execute(rusqlite::params![
@@ -453,6 +479,7 @@ pub(crate) fn write(
                 f.helpful,
                 f.comment,
                 topic::topic_key(&f.question),
+                f.site,
             ])?;
         }
     }
@@ -488,6 +515,17 @@ mod tests {
             FeedbackRecord::new(1, "x", "q", true, Some("  ")).comment(),
             None
         );
+        // A vote's site is cleaned exactly as an ask's is, so the report can match them.
+        let vote = |site| FeedbackRecord::new(1, "x", "q", true, None).with_site(site);
+        assert_eq!(vote(None).site(), None);
+        assert_eq!(vote(Some(" leeds ")).site(), Some("leeds"));
+        assert_eq!(vote(Some("jane@example.com")).site(), Some("email"));
+        assert_eq!(vote(Some("<script>")).site(), Some("script"));
+        assert_eq!(vote(Some("  \u{1b} ")).site(), None);
+        for site in ["leeds", " leeds ", "jane@example.com", "<b>x</b>", &"s".repeat(100)] {
+            let ask = AskRecord::new(1, Some(site), "q", None, 0);
+            assert_eq!(vote(Some(site)).site(), ask.site.as_deref(), "{site}");
+        }
     }
 
     #[test]
@@ -542,7 +580,8 @@ mod tests {
             "Who led PARSOL?",
             false,
             Some("vague")
-        )));
+        )
+        .with_site(Some("leeds"))));
         assert!(store.flush(Duration::from_secs(10)));
 
         let conn = open_read_only(&path).unwrap();
@@ -556,6 +595,10 @@ mod tests {
             )
             .unwrap();
         assert_eq!(stored, "bins on [phone]");
+        let site: Option<String> = conn
+            .query_row("SELECT site FROM feedback", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(site.as_deref(), Some("leeds"));
         let mode: String = conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
