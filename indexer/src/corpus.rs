@@ -449,8 +449,17 @@ fn allowed_keys(kind: Kind) -> (&'static [&'static str], &'static [&'static str]
             &["id", "name", "short_name", "strand", "summary", "sources"],
         ),
         Kind::Assistant => (
-            &["id", "intent", "triggers", "unless", "alternates", "related"],
-            &["id", "intent", "triggers"],
+            &[
+                "id",
+                "intent",
+                "triggers",
+                "unless",
+                "alternates",
+                "related",
+            ],
+            // A reply with neither triggers nor alternates is never given by itself: it
+            // waits for the phrasings editors point to it (`out-of-scope`).
+            &["id", "intent"],
         ),
     }
 }

@@ -2,9 +2,10 @@
 //! what both `main` and the tests serve.
 
 pub mod admin;
-pub mod csrf;
 pub mod api;
+pub mod csrf;
 pub mod directory;
+pub mod editor;
 pub mod error;
 pub mod extract;
 pub mod faq_page;
@@ -22,6 +23,7 @@ pub mod search;
 pub mod suggest;
 pub mod webmaster;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -90,6 +92,9 @@ tokio::task_local! {
     static PINNED: (usize, Arc<Engine>);
 }
 
+/// The evaluation sets a preview checks unless told otherwise, from the working directory.
+pub const DEFAULT_PREVIEW_SETS: [&str; 2] = ["tests/data/dev.jsonl", "tests/data/reader-dev.jsonl"];
+
 /// State shared by every handler: the engine, swappable as a whole, and the guards around
 /// it; the analytics store and admin token when configured; the metrics registry.
 #[derive(Clone)]
@@ -103,6 +108,8 @@ pub struct AppState {
     admin_token: Option<Arc<AdminToken>>,
     metrics: Arc<Metrics>,
     directory: Arc<search::PreparedDirectory>,
+    /// The evaluation sets a fix's preview checks (those missing are skipped).
+    preview_sets: Arc<Vec<PathBuf>>,
 }
 
 impl AppState {
@@ -121,7 +128,18 @@ impl AppState {
             admin_token: None,
             metrics: Arc::new(Metrics::default()),
             directory: Arc::default(),
+            preview_sets: Arc::new(DEFAULT_PREVIEW_SETS.iter().map(PathBuf::from).collect()),
         }
+    }
+
+    /// The evaluation sets a fix's preview asks besides the stored questions.
+    pub fn with_preview_sets(mut self, sets: Vec<PathBuf>) -> AppState {
+        self.preview_sets = Arc::new(sets);
+        self
+    }
+
+    pub fn preview_sets(&self) -> &[PathBuf] {
+        &self.preview_sets
     }
 
     /// Replaces the HTTP limits and protections.
@@ -277,6 +295,32 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/admin/reindex",
             on(Policy::ADMIN_LONG, post(reindex::reindex)),
+        )
+        .route(
+            "/admin/form-token",
+            on(Policy::ADMIN, get(csrf::form_token)),
+        )
+        .route("/admin/queue", on(Policy::ADMIN, get(editor::queue_page)))
+        .route(
+            "/admin/preview",
+            on(Policy::ADMIN_LONG, post(editor::preview_fix)),
+        )
+        .route(
+            "/admin/fixes",
+            on(Policy::ADMIN_LONG, post(editor::apply_fix)),
+        )
+        .route("/admin/dismiss", on(Policy::ADMIN, post(editor::dismiss)))
+        .route(
+            "/admin/learned",
+            on(Policy::ADMIN, get(editor::learned_page)),
+        )
+        .route(
+            "/admin/learned.json",
+            on(Policy::ADMIN, get(editor::learned_json)),
+        )
+        .route(
+            "/admin/learned/{id}/undo",
+            on(Policy::ADMIN_LONG, post(editor::undo)),
         )
         // The widget's files and the demo page set their own CORS and caching.
         .merge(pages::routes())

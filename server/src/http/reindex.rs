@@ -1,20 +1,21 @@
-//! `POST /admin/reindex`, behind the admin token (`SIGNPOST_ADMIN_TOKEN`, checked by
-//! [`Admin`](super::admin::Admin) as for the report): rebuilds the index from the corpus and
-//! swaps it in while serving.
+//! `POST /admin/reindex`, an admin write ([`AdminWrite`]: the admin token, the same origin and
+//! a form token, sent by scripts as the `x-signpost-form-token` header): rebuilds the index
+//! from the corpus and swaps it in while serving.
 
+use axum::extract::State;
 use axum::Json;
 
-use super::admin::Admin;
+use super::csrf::AdminWrite;
 use super::error::ApiError;
 use super::AppState;
 use crate::reindex::{ReindexError, ReindexReport};
-use axum::extract::State;
 
 /// `POST /admin/reindex`: rebuild from the corpus into a new generation and swap it in.
 pub async fn reindex(
-    _admin: Admin,
+    write: AdminWrite,
     State(state): State<AppState>,
 ) -> Result<Json<ReindexReport>, ApiError> {
+    write.check_form_token(&state, None)?;
     if state.reindexer().is_none() {
         return Err(ApiError::NotFound);
     }
@@ -29,18 +30,19 @@ pub async fn reindex(
         stage: "the reindex task",
         detail: e.to_string(),
     })?;
-    match outcome {
-        Ok(report) => {
-            tracing::info!("reindex: {report}");
-            Ok(Json(report))
+    let report = outcome.map_err(api_error)?;
+    tracing::info!("reindex: {report}");
+    Ok(Json(report))
+}
+
+/// The API's error for a failed rebuild.
+pub fn api_error(error: ReindexError) -> ApiError {
+    match error {
+        ReindexError::InProgress => ApiError::ReindexInProgress,
+        ReindexError::Corpus(problems) => {
+            tracing::warn!("rebuild refused, the corpus has problems: {problems}");
+            ApiError::CorpusInvalid(problems)
         }
-        Err(ReindexError::InProgress) => Err(ApiError::ReindexInProgress),
-        Err(ReindexError::Corpus(problems)) => {
-            tracing::warn!("reindex refused, the corpus has problems: {problems}");
-            Err(ApiError::CorpusInvalid(problems))
-        }
-        Err(ReindexError::Build { stage, detail }) => {
-            Err(ApiError::ReindexFailed { stage, detail })
-        }
+        ReindexError::Build { stage, detail } => ApiError::ReindexFailed { stage, detail },
     }
 }
