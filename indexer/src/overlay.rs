@@ -39,9 +39,7 @@ pub struct Applied {
 /// A phrasing as compared for duplicates: lower case, single spaces, no closing `?`.
 fn normal(text: &str) -> String {
     let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    joined
-        .trim_end_matches(['?', '.', '!', ' '])
-        .to_lowercase()
+    joined.trim_end_matches(['?', '.', '!', ' ']).to_lowercase()
 }
 
 /// A phrasing as written into an entry: one line, single spaces.
@@ -63,7 +61,13 @@ impl Overlay {
         }
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         for p in &self.phrasings {
-            for byte in p.entry_id.bytes().chain([0]).chain(p.phrasing.bytes()).chain([0]) {
+            for byte in p
+                .entry_id
+                .bytes()
+                .chain([0])
+                .chain(p.phrasing.bytes())
+                .chain([0])
+            {
                 hash ^= u64::from(byte);
                 hash = hash.wrapping_mul(0x0100_0000_01b3);
             }
@@ -374,7 +378,10 @@ mod tests {
             phrasings: vec![learned("faq-01", "y")],
         };
         assert_ne!(one.corpus_fingerprint("abc"), "abc");
-        assert_ne!(one.corpus_fingerprint("abc"), other.corpus_fingerprint("abc"));
+        assert_ne!(
+            one.corpus_fingerprint("abc"),
+            other.corpus_fingerprint("abc")
+        );
     }
 
     #[test]
@@ -398,7 +405,11 @@ mod tests {
         let corpus = corpus::load(dir.path()).unwrap();
         assert_eq!(
             corpus.entry("faq-01").unwrap().alternates,
-            ["who funded it", "where did the money come from", "who footed the bill"]
+            [
+                "who funded it",
+                "where did the money come from",
+                "who footed the bill"
+            ]
         );
         assert_eq!(corpus.entry("faq-01").unwrap().related, ["faq-02"]);
         assert_eq!(

@@ -139,6 +139,8 @@ impl Default for Settings {
 #[derive(Debug, Clone, Default)]
 pub struct Trace {
     pub ranked: Vec<(String, RankFeatures)>,
+    /// Each ranked entry's best passage, by ordinal (read with [`Engine::passage_text`]).
+    pub passages: Vec<usize>,
     pub confidence: Option<ConfidenceFeatures>,
 }
 
@@ -502,6 +504,16 @@ impl Engine {
         ordinals.map(|ordinal| self.text_at(ordinal).unwrap_or_default())
     }
 
+    /// The id and text of the passage with this ordinal (as a [`Trace`] gives it).
+    pub fn passage_text(&self, ordinal: usize) -> Option<(String, Cow<'_, str>)> {
+        let slot = self.passages.get(ordinal)?;
+        let entry = self.entries().get(slot.entry as usize)?;
+        Some((
+            entry.passage_id(slot.passage as usize),
+            self.text_at(ordinal)?,
+        ))
+    }
+
     /// The text of the passage with this ordinal, or `None` (logged) if it cannot be read.
     fn text_at(&self, ordinal: usize) -> Option<Cow<'_, str>> {
         self.open
@@ -632,6 +644,14 @@ impl Engine {
                 tracing::trace!(q, score = r.score, features = ?r.features, passage = %self.entries()[c.entry].passage_id(c.number), "candidate");
             }
         }
+        let best_passages: Vec<usize> = match &trace {
+            Some(_) => ranking
+                .entries
+                .iter()
+                .map(|r| candidates[r.best].ordinal)
+                .collect(),
+            None => Vec::new(),
+        };
         let (response, confidence) =
             self.respond(q, &analyzed, &weights, candidates, &ranking, limit);
         if let Some(trace) = trace {
@@ -640,6 +660,7 @@ impl Engine {
                 .iter()
                 .map(|r| (self.entries()[r.entry].id.clone(), r.features))
                 .collect();
+            trace.passages = best_passages;
             trace.confidence = confidence;
         }
         Ok(response)

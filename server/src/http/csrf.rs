@@ -86,15 +86,15 @@ pub fn actor(parts: &Parts) -> Actor {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().strip_prefix("Basic "))
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
         .and_then(|d| {
             let text = String::from_utf8(d).ok()?;
             let (user, _) = text.split_once(':')?;
-            let user: String = user
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(64)
-                .collect();
+            let user: String = user.chars().filter(|c| !c.is_control()).take(64).collect();
             (!user.trim().is_empty()).then(|| user.trim().to_string())
         })
         .unwrap_or_else(|| "admin".to_string());
@@ -102,7 +102,12 @@ pub fn actor(parts: &Parts) -> Actor {
         .headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .map(|id| id.chars().filter(|c| !c.is_control()).take(64).collect::<String>());
+        .map(|id| {
+            id.chars()
+                .filter(|c| !c.is_control())
+                .take(64)
+                .collect::<String>()
+        });
     let request = format!("{} {}", parts.method, parts.uri.path());
     Actor {
         editor,
@@ -218,7 +223,10 @@ mod tests {
             host,
             ("origin", "https://signpost.example.gov.uk")
         ])));
-        assert!(cross_site(&headers(&[host, ("origin", "https://evil.example")])));
+        assert!(cross_site(&headers(&[
+            host,
+            ("origin", "https://evil.example")
+        ])));
         assert!(cross_site(&headers(&[host, ("origin", "null")])));
         // Sec-Fetch-Site, when sent, is what counts.
         assert!(cross_site(&headers(&[

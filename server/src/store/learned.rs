@@ -89,7 +89,13 @@ fn audit(
 ) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO audit (at, editor, request_id, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![at, actor.editor, actor.request_id, action, detail.to_string()],
+        params![
+            at,
+            actor.editor,
+            actor.request_id,
+            action,
+            detail.to_string()
+        ],
     )?;
     Ok(())
 }
@@ -211,18 +217,15 @@ fn one(conn: &Connection, id: i64) -> rusqlite::Result<Option<Learned>> {
 
 /// Every learned phrasing, newest first, undone ones included.
 pub fn history(conn: &Connection) -> Result<Vec<Learned>, StoreError> {
-    let mut statement = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM learned ORDER BY id DESC"
-    ))?;
+    let mut statement = conn.prepare(&format!("SELECT {COLUMNS} FROM learned ORDER BY id DESC"))?;
     let rows = statement.query_map([], row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The phrasings in force, oldest first, as the overlay an index build applies.
 pub fn overlay(conn: &Connection) -> Result<Overlay, StoreError> {
-    let mut statement = conn.prepare(
-        "SELECT entry_id, phrasing FROM learned WHERE undone_at IS NULL ORDER BY id",
-    )?;
+    let mut statement =
+        conn.prepare("SELECT entry_id, phrasing FROM learned WHERE undone_at IS NULL ORDER BY id")?;
     let rows = statement.query_map([], |r| {
         Ok(LearnedPhrasing {
             entry_id: r.get(0)?,
@@ -334,7 +337,9 @@ pub fn queue(conn: &Connection, from: i64, limit: usize) -> Result<Vec<QueueItem
         if skip.contains(&topic) {
             continue;
         }
-        let best = wordings.entry(topic.clone()).or_insert((question.clone(), 0));
+        let best = wordings
+            .entry(topic.clone())
+            .or_insert((question.clone(), 0));
         if count > best.1 {
             *best = (question.clone(), count);
         }
@@ -425,7 +430,8 @@ pub fn queue(conn: &Connection, from: i64, limit: usize) -> Result<Vec<QueueItem
         }
         item.answer = latest
             .query_row(params![item.topic, from], |r| {
-                Ok(r.get::<_, Option<String>>(0)?.zip(r.get::<_, Option<f64>>(1)?))
+                Ok(r.get::<_, Option<String>>(0)?
+                    .zip(r.get::<_, Option<f64>>(1)?))
             })
             .optional()?
             .flatten();
@@ -448,9 +454,8 @@ fn low_confidence(conn: &Connection, from: i64, topic: &str) -> rusqlite::Result
 /// The last `limit` distinct questions asked (redacted, as stored), newest first: what a
 /// preview checks a fix against besides the evaluation sets.
 pub fn recent_questions(conn: &Connection, limit: usize) -> Result<Vec<String>, StoreError> {
-    let mut statement = conn.prepare(
-        "SELECT question FROM asks GROUP BY question ORDER BY MAX(id) DESC LIMIT ?1",
-    )?;
+    let mut statement =
+        conn.prepare("SELECT question FROM asks GROUP BY question ORDER BY MAX(id) DESC LIMIT ?1")?;
     let rows = statement.query_map([limit as i64], |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -507,8 +512,7 @@ mod tests {
     }
 
     fn ask(at: i64, site: Option<&str>, q: &str, answer: Option<(&str, f32)>) -> AskRecord {
-        AskRecord::new(at, site, q, answer, 0)
-            .with_outcome(answer.map(|_| "faq"), None)
+        AskRecord::new(at, site, q, answer, 0).with_outcome(answer.map(|_| "faq"), None)
     }
 
     #[test]
@@ -525,16 +529,16 @@ mod tests {
                 .with_outcome(None, Some("your-council")),
             ask(107, None, "can I get a grant", None),
         ];
-        let votes = [FeedbackRecord::new(
-            108,
-            "crm",
-            "who ran crm",
-            false,
-            None,
-        )];
+        let votes = [FeedbackRecord::new(108, "crm", "who ran crm", false, None)];
         write(&mut conn, &asks, &votes).unwrap();
-        dismiss(&mut conn, 109, &topic_key("can I get a grant"), "can I get a grant", &editor())
-            .unwrap();
+        dismiss(
+            &mut conn,
+            109,
+            &topic_key("can I get a grant"),
+            "can I get a grant",
+            &editor(),
+        )
+        .unwrap();
 
         let queue = queue(&conn, 0, 10).unwrap();
         let found: Vec<(&str, Reason, u64)> = queue
