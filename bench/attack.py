@@ -320,6 +320,13 @@ def redaction_and_report():
            "cell written as " + (cell.group(0)[:24] if cell else "(missing)"))
 
 
+def admin_write_headers(server):
+    """The admin token and a form token the server issued: what an admin write needs."""
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    issued = json.loads(get(server, "/admin/form-token", auth)[2] or "{}")
+    return {**auth, "x-signpost-form-token": issued.get("form_token", "")}
+
+
 # 6. Reindex failures name no path.
 def reindex_leak():
     corpus = os.path.join(WORK, "leak-corpus")
@@ -332,7 +339,7 @@ def reindex_leak():
     server = Server("leak", data=data, corpus=corpus, prefix="trap '' XFSZ; ulimit -f 8;",
                     env={"SIGNPOST_ADMIN_TOKEN": TOKEN, "SIGNPOST_STORE": "off"})
     try:
-        status, _, body = get(server, "/admin/reindex", {"Authorization": f"Bearer {TOKEN}"}, method="POST")
+        status, _, body = get(server, "/admin/reindex", admin_write_headers(server), method="POST")
         message = json.loads(body or "{}").get("error", {}).get("message", "")
         leaks = data in message or WORK in message or "os error" in message
         health = get(server, "/healthz")[0]
@@ -389,7 +396,7 @@ def read_only_store():
 def generations():
     server = Server("generations", env={"SIGNPOST_ADMIN_TOKEN": TOKEN})
     try:
-        statuses = [get(server, "/admin/reindex", {"Authorization": f"Bearer {TOKEN}"}, method="POST")[0]
+        statuses = [get(server, "/admin/reindex", admin_write_headers(server), method="POST")[0]
                     for _ in range(2)]
         left = sorted(d for d in os.listdir(server.data) if d.startswith("index"))
         failed = statuses != [200, 200] or left != ["index.gen-1", "index.gen-2"]

@@ -10,6 +10,7 @@ mod api_reference; // projects, FAQ and health endpoints
 mod api_suggest; // as-you-type suggestions: prefixes, typos, limits, bad and hostile input
 mod connections; // idle, trickling and kept-alive connections closed; 500 of them at a low file limit; shutdown with a half-sent head
 mod corpus; // the shipped corpus passes `check`; a broken one is refused with file and line
+mod editor; // the editors' loop: a gap taught live, previewed, undone; out of scope; CSRF and cross-site writes refused; bad fixes
 mod headers; // CORS for the read API, write and admin endpoints; CSP and security headers; generation header
 mod hostile; // any string through the engine and the HTTP app: 200 or 4xx, never a panic; limits before the engine
 mod keepalive; // twenty asks on one kept-alive connection, accepted with TCP_NODELAY
@@ -21,6 +22,7 @@ mod process; // the real binary: SIGTERM/Ctrl-C drain in flight, SIGHUP reindex,
 mod quality; // the dev sets and the external FAQ collections stay above their floors
 mod reader; // what a reader sees: the passage that answers, follow-ups that keep to their subject, which project, council business
 mod reindex; // POST /admin/reindex under continuous questions: zero failures, answers match their generation
+mod report; // declined on purpose apart from gaps, answers and confidence by question, confident answers voted not helpful, the site filter in the page, exports and `report --site`
 mod socket; // a real server on 127.0.0.1 answers over HTTP
 mod widget_assets; // widget.js, its hashed URL, the demo page: types, caching, gzip, CORS, CSP
 mod words; // words as people write them: personal details ignored, English words kept, texting forms read

@@ -185,11 +185,22 @@ fn a_full_disk_during_reindex_leaves_the_old_index_serving() {
         Err((status, log)) => panic!("did not start ({status}):\n{log}"),
     };
     let auth = format!("Bearer {TOKEN}");
+    let issued = http(
+        server.addr,
+        "GET",
+        "/admin/form-token",
+        &[("Authorization", &auth)],
+        None,
+    );
+    let form_token = issued.json()["form_token"].as_str().unwrap().to_string();
     let reply = http(
         server.addr,
         "POST",
         "/admin/reindex",
-        &[("Authorization", &auth)],
+        &[
+            ("Authorization", &auth),
+            ("x-signpost-form-token", &form_token),
+        ],
         None,
     );
     assert_eq!(reply.status, 500, "{reply:?}");

@@ -13,6 +13,7 @@ use signpost_e2e::{copy_dir, fixture_corpus, Reply, TestApp};
 use signpost_server::engine::{Engine, Settings};
 use signpost_server::index_setup::{ensure_index, IndexLayout};
 use signpost_server::reindex::Reindexer;
+use signpost_server::store::now_unix;
 use signpost_server::AppState;
 
 const TOKEN: &str = "test-admin-token-0123456789";
@@ -69,6 +70,9 @@ async fn reindex(app: &TestApp, token: Option<&str>) -> Reply {
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
+    // An admin write needs a form token the server issued (under the right admin token).
+    let form_token = signpost_server::http::csrf::issue(TOKEN.as_bytes(), now_unix());
+    request = request.header(signpost_server::http::csrf::HEADER, form_token);
     app.send(request.body(Body::empty()).unwrap()).await
 }
 

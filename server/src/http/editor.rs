@@ -507,7 +507,9 @@ fn preview_fix_blocking(state: &AppState, fix: &Fix) -> Result<Preview, ApiError
         *current.settings(),
     )
     .map_err(api_error)?;
-    let mut questions = vec![Question::this_fix(&fix.phrasing, &fix.entry_id)];
+    // The evaluation sets first: where the fix's own question is one of theirs, what they
+    // say is right counts, so a fix against them shows as broken.
+    let mut questions = Vec::new();
     let mut cases = Vec::new();
     for set in state.preview_sets() {
         let Ok(read) = crate::eval::read_cases(set) else {
@@ -520,6 +522,7 @@ fn preview_fix_blocking(state: &AppState, fix: &Fix) -> Result<Preview, ApiError
         questions.extend(asked);
         cases.extend(singles);
     }
+    questions.push(Question::this_fix(&fix.phrasing, &fix.entry_id));
     questions.extend(
         overlay
             .phrasings
