@@ -63,17 +63,21 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Print the analytics report: questions per day, share answered, top unanswered
-    /// questions, answers voted "not helpful", most asked questions.
+    /// Print the analytics report: questions per day, share answered, declined on purpose
+    /// and unanswered, top unanswered and declined questions, answers voted "not helpful"
+    /// (and confident ones voted so), most asked questions with their answers, sites.
     Report {
         /// The period: the last N days, today included (7d, 30d, 90d…).
         #[arg(long, default_value = "30d")]
         since: Period,
+        /// Only the questions and votes from this site (its id as the widget sends it).
+        #[arg(long, value_name = "SITE", value_parser = crate::store::report::parse_site)]
+        site: Option<String>,
         /// Rows per list.
         #[arg(long, default_value_t = 10)]
         top: usize,
-        /// Print one whole list as CSV instead: questions-per-day, unanswered, not-helpful
-        /// or most-asked.
+        /// Print one whole list as CSV instead: questions-per-day, unanswered, declined,
+        /// not-helpful, confident-not-helpful, most-asked or sites.
         #[arg(long, value_name = "LIST")]
         csv: Option<String>,
     },
@@ -279,6 +283,16 @@ pub struct Options {
         global = true
     )]
     pub admin_token: Option<Secret>,
+    /// The evaluation sets (JSONL) a fix's preview on /admin/queue checks besides the stored
+    /// questions, comma-separated; missing files are skipped.
+    #[arg(
+        long,
+        env = "SIGNPOST_PREVIEW_SETS",
+        value_delimiter = ',',
+        default_value = "tests/data/dev.jsonl,tests/data/reader-dev.jsonl",
+        global = true
+    )]
+    pub preview_sets: Vec<PathBuf>,
     /// How long shutdown waits for requests in flight before giving up, in seconds.
     #[arg(
         long,
@@ -302,6 +316,8 @@ pub struct Config {
     pub retention_days: u32,
     /// `None`: `/admin` is off.
     pub admin_token: Option<Secret>,
+    /// What a fix's preview checks.
+    pub preview_sets: Vec<PathBuf>,
     pub http: HttpSettings,
     /// Timeouts and the cap on open connections.
     pub connections: ConnectionLimits,
@@ -446,6 +462,7 @@ impl Options {
             store,
             retention_days: self.retention_days,
             admin_token,
+            preview_sets: self.preview_sets,
             http: HttpSettings {
                 body_limit: self.max_body_bytes,
                 request_timeout: Duration::from_millis(self.request_timeout_ms),
@@ -650,5 +667,17 @@ mod tests {
             })
         ));
         assert!(Cli::try_parse_from(["signpost-server", "report", "--since", "7w"]).is_err());
+        let cli =
+            Cli::try_parse_from(["signpost-server", "report", "--site", "leeds.gov.uk"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Report { site: Some(ref s), .. }) if s == "leeds.gov.uk"
+        ));
+        for bad in ["<script>", "leeds council", ""] {
+            assert!(
+                Cli::try_parse_from(["signpost-server", "report", "--site", bad]).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

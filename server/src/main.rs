@@ -137,6 +137,7 @@ async fn serve(config: &Config, engine: Engine) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     let mut state = AppState::new(engine)
         .with_http(config.http.clone())
+        .with_preview_sets(config.preview_sets.clone())
         .with_reindexer(match &config.store {
             Some(path) => Reindexer::new(&config.corpus, &config.index).with_store(path),
             None => Reindexer::new(&config.corpus, &config.index),

@@ -92,7 +92,8 @@ tokio::task_local! {
     static PINNED: (usize, Arc<Engine>);
 }
 
-/// The evaluation sets a preview checks unless told otherwise, from the working directory.
+/// The evaluation sets a preview checks unless told otherwise (`SIGNPOST_PREVIEW_SETS`), from
+/// the working directory.
 pub const DEFAULT_PREVIEW_SETS: [&str; 2] = ["tests/data/dev.jsonl", "tests/data/reader-dev.jsonl"];
 
 /// State shared by every handler: the engine, swappable as a whole, and the guards around
