@@ -1,0 +1,128 @@
+"""The editor loop's targets (issue 16), measured against a release server on 127.0.0.1 with the
+shipped corpus: the store is seeded with 1,000 distinct questions asked through the API, then
+20 gaps are fixed one after the other, each previewed (POST /admin/preview: the evaluation
+sets, the learned phrasings and the last 1,000 distinct stored questions, asked of the serving
+engine and of one built with the fix) and applied (POST /admin/fixes), and the time from the
+apply click to the new answer being served is taken by asking until it is. A plain reindex
+(POST /admin/reindex) is timed in the same run as the baseline. Run through bench/editor.sh.
+Bounded: 1,000 asks, 20 previews, 20 fixes, 5 reindexes.
+"""
+
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+
+import benchserver
+from benchserver import get
+
+TOKEN = "editor-bench-admin-token-0123"
+WORK = tempfile.mkdtemp(prefix="signpost-editor-", dir=os.path.join(benchserver.REPO, "target"))
+STORED = 1000
+# Words, not digits: each gap stays distinct after redaction.
+NUMBERS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+           "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+           "seventeenth", "eighteenth", "nineteenth", "twentieth"]
+FIXES = len(NUMBERS)
+
+
+def ask(server, q):
+    status, _, body = get(server, "/api/v1/ask?q=" + urllib.parse.quote(q))
+    assert status == 200, (status, body)
+    return json.loads(body)
+
+
+def stored_questions():
+    """1,000 distinct questions made of the corpus's own words, as people string them."""
+    words = []
+    for folder in ("faq", "projects"):
+        for name in sorted(os.listdir(os.path.join(benchserver.REPO, "corpus", folder))):
+            with open(os.path.join(benchserver.REPO, "corpus", folder, name)) as f:
+                words += [w.strip(".,;:()?!\"'").lower() for w in f.read().split()]
+    words = sorted({w for w in words if w.isalpha() and 3 < len(w) < 14})
+    openings = ["what is", "who ran", "how do i", "where can i find", "does the", "tell me about",
+                "is there a", "when did the", "why was the", "can my council use the"]
+    rng = random.Random(16)
+    questions = set()
+    while len(questions) < STORED:
+        questions.add(f"{rng.choice(openings)} {' '.join(rng.sample(words, rng.randint(1, 3)))}")
+    return sorted(questions)
+
+
+def post_form(server, path, fields):
+    headers = benchserver.admin_write_headers(server, TOKEN)
+    headers.update({"Accept": "application/json",
+                    "Content-Type": "application/x-www-form-urlencoded"})
+    body = urllib.parse.urlencode(fields).encode()
+    started = time.perf_counter()
+    status, _, text = get(server, path, headers, method="POST", body=body, timeout=60)
+    return status, json.loads(text or "{}"), time.perf_counter() - started
+
+
+def figures(name, seconds):
+    ms = sorted(s * 1000 for s in seconds)
+    return (f"{name:<34} n={len(ms):>2}  median {statistics.median(ms):7.0f} ms  "
+            f"p90 {ms[int(0.9 * (len(ms) - 1))]:7.0f} ms  max {ms[-1]:7.0f} ms")
+
+
+def main():
+    server = benchserver.Server(
+        "editor", WORK, args=["--rate-limit-per-minute", "0"],
+        env={"SIGNPOST_ADMIN_TOKEN": TOKEN,
+             "SIGNPOST_PREVIEW_SETS": ",".join(os.path.join(benchserver.REPO, "tests/data", f)
+                                               for f in ("dev.jsonl", "reader-dev.jsonl"))})
+    try:
+        started = time.perf_counter()
+        for q in stored_questions():
+            ask(server, q)
+        print(f"seeded {STORED} distinct stored questions in {time.perf_counter() - started:.1f} s")
+        time.sleep(1.5)  # the store's writer batches; the preview reads what it has written
+
+        reindex = []
+        for _ in range(5):
+            status, body, seconds = post_form(server, "/admin/reindex", {})
+            assert status == 200, body
+            reindex.append(seconds)
+
+        previews, applies, served = [], [], []
+        checked = []
+        for n in range(FIXES):
+            gap = f"can the {NUMBERS[n]} parish council join in with the shared toolkits"
+            fix = {"action": "phrasing", "entry": "faq-05", "question": gap}
+            status, body, seconds = post_form(server, "/admin/preview", fix)
+            assert status == 200, body
+            previews.append(seconds)
+            checked.append(body["checked"])
+            click = time.perf_counter()
+            status, body, seconds = post_form(server, "/admin/fixes", fix)
+            assert status == 200, body
+            applies.append(seconds)
+            deadline = click + 10
+            while (ask(server, gap).get("answer") or {}).get("id") != "faq-05":
+                assert time.perf_counter() < deadline, f"{gap!r} not served within 10 s"
+            served.append(time.perf_counter() - click)
+
+        print(f"each preview asked {min(checked)}–{max(checked)} distinct questions "
+              f"(evaluation sets, learned phrasings, {STORED} stored)")
+        print(figures("baseline: POST /admin/reindex", reindex))
+        print(figures("preview (POST /admin/preview)", previews))
+        print(figures("apply (POST /admin/fixes)", applies))
+        print(figures("click to new answer served", served))
+        base = statistics.median(reindex)
+        print(f"ratios to the reindex baseline (medians): preview {statistics.median(previews) / base:.1f}x, "
+              f"click to served {statistics.median(served) / base:.1f}x")
+        ok = max(served) <= 2.0 and statistics.median(previews) <= 1.0
+        print("targets (click to served ≤ 2 s every time; preview ≤ 1 s): " + ("met" if ok else "NOT met"))
+        return 0 if ok else 1
+    finally:
+        server.stop()
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
