@@ -257,9 +257,9 @@ async fn a_gap_taught_as_a_phrasing_is_answered_at_once_and_undo_restores_it() {
     assert_eq!(exported["phrasings"][0]["entry_id"], "faq-05");
     let conn = signpost_server::store::open_read_only(&editor.store_path).unwrap();
     let audit = learned::audit_log(&conn, 10).unwrap();
-    assert_eq!(audit[0].1, "jo");
-    assert_eq!(audit[0].2.as_deref(), Some("POST /admin/fixes"));
-    assert_eq!(audit[0].3, "learn");
+    assert_eq!(audit[0].editor, "jo");
+    assert_eq!(audit[0].request_id.as_deref(), Some("POST /admin/fixes"));
+    assert_eq!(audit[0].action, "learn");
 
     // Undo: the old answer is back, at once.
     let undone = editor.post(&format!("/admin/learned/{id}/undo"), &[]).await;

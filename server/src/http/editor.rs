@@ -170,7 +170,7 @@ fn choices(engine: &Engine, decline: bool) -> Vec<(&str, String)> {
         })
         .map(|e| (e.id.as_str(), entry_label(e)))
         .collect();
-    list.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    list.sort_by_key(|(_, label)| label.to_lowercase());
     list
 }
 
@@ -365,7 +365,7 @@ fn queue_item(
             hidden(out, "entry", &c.id);
             let _ = write!(
                 out,
-                "<button type=\"submit\">This means: {}</button></form></li>",
+                "<button type=\"submit\" aria-describedby=\"{heading}\">This means: {}</button></form></li>",
                 Esc(&c.label)
             );
         }
@@ -381,7 +381,10 @@ fn queue_item(
     }
     out.push_str("</select>");
     fields(out, "phrasing");
-    out.push_str("<button type=\"submit\">Preview</button></form>\n<div class=\"row\">");
+    let _ = write!(
+        out,
+        "<button type=\"submit\" aria-describedby=\"{heading}\">Preview</button></form>\n<div class=\"row\">"
+    );
     for (entry, label) in [
         ("your-council", "Out of scope: the resident’s council"),
         ("out-of-scope", "Out of scope: not something Signpost knows"),
@@ -394,15 +397,16 @@ fn queue_item(
         hidden(out, "entry", entry);
         let _ = write!(
             out,
-            "<button type=\"submit\" class=\"secondary\">{label}</button></form>"
+            "<button type=\"submit\" class=\"secondary\" aria-describedby=\"{heading}\">{label}</button></form>"
         );
     }
     out.push_str("<form method=\"post\" action=\"/admin/dismiss\">");
     hidden(out, csrf::FIELD, token);
     hidden(out, "topic", &item.topic);
     hidden(out, "question", &item.wording);
-    out.push_str(
-        "<button type=\"submit\" class=\"secondary\">Dismiss</button></form></div>\n</article>\n",
+    let _ = writeln!(
+        out,
+        "<button type=\"submit\" class=\"secondary\" aria-describedby=\"{heading}\">Dismiss</button></form></div>\n</article>"
     );
 }
 
@@ -818,7 +822,7 @@ pub async fn learned_page(
         out.push_str("<p class=\"empty\">Nothing learned yet.</p>\n");
     } else {
         out.push_str(
-            "<table><caption>Learned phrasings, newest first</caption><thead><tr><th scope=\"col\">Phrasing</th>\
+            "<table class=\"learned\"><caption>Learned phrasings, newest first</caption><thead><tr><th scope=\"col\">Phrasing</th>\
              <th scope=\"col\">Goes to</th><th scope=\"col\">Taught</th><th scope=\"col\">State</th></tr></thead><tbody>\n",
         );
         for row in &rows {

@@ -246,16 +246,32 @@ pub fn read_overlay(path: &Path) -> Result<Overlay, StoreError> {
     }
 }
 
-/// The latest audit rows, newest first: (at, editor, request id, action, detail).
-pub fn audit_log(
-    conn: &Connection,
-    limit: usize,
-) -> Result<Vec<(i64, String, Option<String>, String, String)>, StoreError> {
+/// One admin write, as the audit log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub at: i64,
+    pub editor: String,
+    /// Which request made it (`POST /admin/fixes`, and a proxy's request id).
+    pub request_id: Option<String>,
+    /// `learn`, `undo` or `dismiss`.
+    pub action: String,
+    /// What was done, as JSON.
+    pub detail: String,
+}
+
+/// The latest audit rows, newest first.
+pub fn audit_log(conn: &Connection, limit: usize) -> Result<Vec<AuditRow>, StoreError> {
     let mut statement = conn.prepare(
         "SELECT at, editor, request_id, action, detail FROM audit ORDER BY id DESC LIMIT ?1",
     )?;
     let rows = statement.query_map([limit as i64], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        Ok(AuditRow {
+            at: r.get(0)?,
+            editor: r.get(1)?,
+            request_id: r.get(2)?,
+            action: r.get(3)?,
+            detail: r.get(4)?,
+        })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -502,9 +518,10 @@ mod tests {
         assert!(undo(&mut conn, 30, id, &editor()).unwrap().is_none());
         assert_eq!(history(&conn).unwrap().len(), 1, "kept for the record");
         let log = audit_log(&conn, 10).unwrap();
-        let actions: Vec<&str> = log.iter().map(|r| r.3.as_str()).collect();
+        let actions: Vec<&str> = log.iter().map(|r| r.action.as_str()).collect();
         assert_eq!(actions, ["undo", "learn"]);
-        assert_eq!(log[1].2.as_deref(), Some("req-1"));
+        assert_eq!(log[1].request_id.as_deref(), Some("req-1"));
+        assert!(log[1].detail.contains("[email]"), "{}", log[1].detail);
     }
 
     fn overlay_of(conn: &Connection) -> Vec<LearnedPhrasing> {
