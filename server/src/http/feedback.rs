@@ -1,6 +1,7 @@
 //! `POST /api/v1/feedback`: the widget's "Was this helpful?" vote, with an optional comment.
 //! The body is validated (a known answer id, a question within the question limits, a
-//! yes/no vote, a comment of at most [`MAX_COMMENT_CHARS`]), redacted when the record is made,
+//! yes/no vote, a comment of at most [`MAX_COMMENT_CHARS`]; an optional site id, cleaned as
+//! an ask's is, so the report can show votes per site), redacted when the record is made,
 //! and queued for the store; the reply is 202 whether or not the store manages to write it,
 //! because the person voting can do nothing about a full disk.
 
@@ -34,6 +35,10 @@ pub struct FeedbackBody {
     /// What was wrong or missing, at most 500 characters.
     #[serde(default)]
     pub comment: Option<String>,
+    /// Which council site the widget is on, as sent with the question (recorded with the
+    /// vote, nothing else).
+    #[serde(default)]
+    pub site: Option<String>,
 }
 
 /// The reply to accepted feedback.
@@ -104,13 +109,10 @@ pub async fn feedback(
         });
     }
 
-    store.record_feedback(FeedbackRecord::new(
-        now_unix(),
-        answer_id,
-        q,
-        helpful,
-        comment,
-    ));
+    store.record_feedback(
+        FeedbackRecord::new(now_unix(), answer_id, q, helpful, comment)
+            .with_site(body.site.as_deref()),
+    );
     state.metrics().observe_feedback(helpful);
     Ok((
         StatusCode::ACCEPTED,

@@ -522,7 +522,13 @@ mod tests {
         assert_eq!(vote(Some("jane@example.com")).site(), Some("email"));
         assert_eq!(vote(Some("<script>")).site(), Some("script"));
         assert_eq!(vote(Some("  \u{1b} ")).site(), None);
-        for site in ["leeds", " leeds ", "jane@example.com", "<b>x</b>", &"s".repeat(100)] {
+        for site in [
+            "leeds",
+            " leeds ",
+            "jane@example.com",
+            "<b>x</b>",
+            &"s".repeat(100),
+        ] {
             let ask = AskRecord::new(1, Some(site), "q", None, 0);
             assert_eq!(vote(Some(site)).site(), ask.site.as_deref(), "{site}");
         }
@@ -574,14 +580,10 @@ mod tests {
             3
         )));
         assert!(store.record_ask(AskRecord::new(now, None, "bins on 0161 496 0000", None, 0)));
-        assert!(store.record_feedback(FeedbackRecord::new(
-            now,
-            "parsol",
-            "Who led PARSOL?",
-            false,
-            Some("vague")
-        )
-        .with_site(Some("leeds"))));
+        assert!(store.record_feedback(
+            FeedbackRecord::new(now, "parsol", "Who led PARSOL?", false, Some("vague"))
+                .with_site(Some("leeds"))
+        ));
         assert!(store.flush(Duration::from_secs(10)));
 
         let conn = open_read_only(&path).unwrap();
