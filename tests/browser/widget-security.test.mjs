@@ -262,6 +262,11 @@ test('a data-signpost container becomes an inline widget configured by its data-
   await w.log.getByText('There is a Fixture Information Phone Line').waitFor();
   const body = JSON.parse(requests.find((r) => r.url().endsWith('/api/v1/ask') && r.method() === 'POST').postData());
   assert.equal(body.site, 'exampleton');
+  // The vote carries the site its question did, so the report counts votes per site.
+  const posted = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/feedback'));
+  await w.log.getByRole('group', { name: 'Was this helpful?' }).getByRole('button', { name: 'No' }).click();
+  const vote = JSON.parse((await posted).postData());
+  assert.deepEqual(vote, { answer_id: 'faq-01', question: 'is there a helpline', helpful: false, site: 'exampleton' });
   await context.close();
 });
 

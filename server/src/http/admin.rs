@@ -400,7 +400,12 @@ pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option
          <p>Questions Signpost had no confident answer for and did not decline on purpose, \
          grouped by similar wording: candidates for new or better content.</p>\n",
     );
-    group_table(&mut out, &report.unanswered, Columns::Unanswered);
+    group_table(
+        &mut out,
+        &report.unanswered,
+        Columns::Unanswered,
+        "Top unanswered questions",
+    );
     export_link(&mut out, List::Unanswered, report);
     out.push_str("</section>\n");
 
@@ -410,7 +415,12 @@ pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option
          pointed to their council) and small talk it replied to, grouped by similar wording. \
          Not gaps: listed so you can check each got the right reply.</p>\n",
     );
-    group_table(&mut out, &report.declined, Columns::Declined);
+    group_table(
+        &mut out,
+        &report.declined,
+        Columns::Declined,
+        "Declined on purpose",
+    );
     export_link(&mut out, List::Declined, report);
     out.push_str("</section>\n");
 
@@ -428,8 +438,9 @@ pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option
             "<p class=\"empty\">No confident answer was voted “not helpful” in this period.</p>\n",
         );
     } else {
+        table_start(&mut out, "Confident but voted not helpful");
         out.push_str(
-            "<table><thead><tr><th scope=\"col\">Answer</th>\
+            "<thead><tr><th scope=\"col\">Answer</th>\
              <th scope=\"col\" class=\"num\">Not helpful</th>\
              <th scope=\"col\" class=\"num\">Mean confidence</th><th scope=\"col\">Asked as</th>\
              <th scope=\"col\">Latest comments</th><th scope=\"col\">Sites</th></tr></thead><tbody>\n",
@@ -449,7 +460,7 @@ pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option
                 site_items(&v.sites),
             );
         }
-        out.push_str("</tbody></table>\n");
+        out.push_str(TABLE_END);
     }
     export_link(&mut out, List::ConfidentNotHelpful, report);
     out.push_str("</section>\n");
@@ -460,8 +471,9 @@ pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option
     if report.not_helpful.is_empty() {
         out.push_str("<p class=\"empty\">No “not helpful” votes in this period.</p>\n");
     } else {
+        table_start(&mut out, "Answers with the most “not helpful” votes");
         out.push_str(
-            "<table><thead><tr><th scope=\"col\">Answer</th><th scope=\"col\" class=\"num\">Not helpful</th>\
+            "<thead><tr><th scope=\"col\">Answer</th><th scope=\"col\" class=\"num\">Not helpful</th>\
              <th scope=\"col\" class=\"num\">Helpful</th><th scope=\"col\">Asked as</th>\
              <th scope=\"col\">Latest comments</th></tr></thead><tbody>\n",
         );
@@ -478,7 +490,7 @@ pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option
                 list_items(&v.comments),
             );
         }
-        out.push_str("</tbody></table>\n");
+        out.push_str(TABLE_END);
     }
     export_link(&mut out, List::NotHelpful, report);
     out.push_str("</section>\n");
@@ -488,7 +500,12 @@ pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option
          <p>With the answer each group got most often and the mean confidence it was given \
          with.</p>\n",
     );
-    group_table(&mut out, &report.most_asked, Columns::MostAsked);
+    group_table(
+        &mut out,
+        &report.most_asked,
+        Columns::MostAsked,
+        "Most asked questions",
+    );
     export_link(&mut out, List::MostAsked, report);
     out.push_str("</section>\n</main>\n<footer><p>");
     out.push_str(
@@ -540,8 +557,9 @@ fn site_table(out: &mut String, report: &Report) {
         out.push_str("<p class=\"empty\">No questions or votes in this period.</p>\n");
         return;
     }
+    table_start(out, "Sites");
     out.push_str(
-        "<table><thead><tr><th scope=\"col\">Site</th><th scope=\"col\" class=\"num\">Questions</th>\
+        "<thead><tr><th scope=\"col\">Site</th><th scope=\"col\" class=\"num\">Questions</th>\
          <th scope=\"col\" class=\"num\">Answered</th><th scope=\"col\" class=\"num\">Declined on purpose</th>\
          <th scope=\"col\" class=\"num\">Unanswered</th><th scope=\"col\" class=\"num\">“Helpful” votes</th>\
          <th scope=\"col\" class=\"num\">“Not helpful” votes</th></tr></thead><tbody>\n",
@@ -570,8 +588,20 @@ fn site_table(out: &mut String, report: &Report) {
             s.not_helpful_votes,
         );
     }
-    out.push_str("</tbody></table>\n");
+    out.push_str(TABLE_END);
 }
+
+/// A table opens inside a box that scrolls sideways on a narrow screen (rather than the whole
+/// page): focusable, so it scrolls by keyboard, and named, so that focus says what it is.
+fn table_start(out: &mut String, label: &str) {
+    let _ = write!(
+        out,
+        "<div class=\"table-scroll\" role=\"region\" aria-label=\"{} (table)\" tabindex=\"0\"><table>",
+        escape(label)
+    );
+}
+
+const TABLE_END: &str = "</tbody></table></div>\n";
 
 fn list_items(items: &[String]) -> String {
     if items.is_empty() {
@@ -596,7 +626,7 @@ fn site_items(sites: &[SiteCount]) -> String {
     if sites.len() > SHOWN {
         items.push(format!("{} more", sites.len() - SHOWN));
     }
-    list_items(&items)
+    list_items(&items).replacen("<ul>", "<ul class=\"sites\">", 1)
 }
 
 /// Which columns a question group table has.
@@ -631,12 +661,13 @@ fn answer_cell(answer: &GroupAnswer, group_count: u64) -> String {
     )
 }
 
-fn group_table(out: &mut String, groups: &[QuestionGroup], columns: Columns) {
+fn group_table(out: &mut String, groups: &[QuestionGroup], columns: Columns, label: &str) {
     if groups.is_empty() {
         out.push_str("<p class=\"empty\">No questions in this period.</p>\n");
         return;
     }
-    out.push_str("<table><thead><tr><th scope=\"col\">Question</th><th scope=\"col\" class=\"num\">Times asked</th>");
+    table_start(out, label);
+    out.push_str("<thead><tr><th scope=\"col\">Question</th><th scope=\"col\" class=\"num\">Times asked</th>");
     match columns {
         Columns::Unanswered => {}
         Columns::Declined => out.push_str("<th scope=\"col\">Declined or replied by</th>"),
@@ -677,13 +708,13 @@ fn group_table(out: &mut String, groups: &[QuestionGroup], columns: Columns) {
         }
         let _ = writeln!(
             out,
-            "<td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<td class=\"num\">{}</td><td>{}</td><td class=\"when\">{}</td></tr>",
             g.wordings,
             site_items(&g.sites),
             timestamp(g.last_asked)
         );
     }
-    out.push_str("</tbody></table>\n");
+    out.push_str(TABLE_END);
 }
 
 /// Questions per day as an SVG bar chart: the grey bar is every question, the blue part the
