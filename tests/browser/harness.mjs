@@ -19,12 +19,14 @@ function serverBinary() {
 
 /**
  * Starts the server on a free port with its own data directory.
- * @param {{corpus?: string, env?: Record<string,string>}} options
+ * @param {{corpus?: string, env?: Record<string,string>, cwd?: string}} options `cwd`: where
+ *   the server runs (relative paths such as the preview's evaluation sets resolve there)
  * @returns {Promise<{url: string, stop: () => Promise<void>}>}
  */
 export async function startServer(options = {}) {
   const data = mkdtempSync(join(tmpdir(), 'signpost-browser-'));
   const child = spawn(serverBinary(), [], {
+    cwd: options.cwd,
     env: {
       ...process.env,
       SIGNPOST_ADDR: '127.0.0.1:0',
