@@ -185,6 +185,8 @@ pub struct Preview {
     pub checked: usize,
     /// Broken first, then fixed, then changed.
     pub changes: Vec<Change>,
+    /// The evaluation sets asked (file names); the caller fills it in.
+    pub sets: Vec<String>,
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -276,6 +278,7 @@ pub fn preview(
     Preview {
         checked,
         changes,
+        sets: Vec::new(),
         elapsed: started.elapsed(),
     }
 }

@@ -237,7 +237,7 @@ test('a fix that breaks a right answer shows it in red and needs the confirmatio
   assert.deepEqual(look, { border: 'solid rgb(212, 53, 28)', background: 'rgb(251, 233, 231)', color: 'rgb(11, 12, 12)' });
   const fixed = page.locator('table.changes tr.fixed');
   assert.match(await fixed.first().textContent(), /tell me about parsol.*this fix/);
-  assert.match(await page.locator('p.warning').textContent(), /answer wrongly/);
+  assert.match(await page.locator('p.warning').textContent(), /breaks 2 questions answered right today/);
   const confirm = page.locator('#confirm-breaks');
   assert.equal(await confirm.getAttribute('required'), '');
   assert.equal(await page.getByLabel(/I have read the \d+ broken questions? and want to apply this fix anyway/).count(), 1);

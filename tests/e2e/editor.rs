@@ -223,6 +223,7 @@ async fn a_gap_taught_as_a_phrasing_is_answered_at_once_and_undo_restores_it() {
         preview.json()["checked"].as_u64().unwrap() > 40,
         "the dev set was asked"
     );
+    assert_eq!(preview.json()["sets"], serde_json::json!(["dev.jsonl"]));
     assert!(
         changes.iter().all(|c| c["verdict"] != "broken"),
         "{changes:?}"

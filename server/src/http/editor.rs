@@ -325,7 +325,12 @@ fn queue_item(
         ("Why it is here", item.reason.label().to_string()),
         (
             "Asked",
-            format!("{} times, last {}", item.asked, timestamp(item.last_asked)),
+            format!(
+                "{} time{}, last {}",
+                item.asked,
+                if item.asked == 1 { "" } else { "s" },
+                timestamp(item.last_asked)
+            ),
         ),
         ("“Not helpful” votes", item.not_helpful_votes.to_string()),
         ("Sites", sites),
@@ -515,9 +520,14 @@ fn preview_fix_blocking(state: &AppState, fix: &Fix) -> Result<Preview, ApiError
     // say is right counts, so a fix against them shows as broken.
     let mut questions = Vec::new();
     let mut cases = Vec::new();
+    let mut sets = Vec::new();
     for set in state.preview_sets() {
-        let Ok(read) = crate::eval::read_cases(set) else {
-            continue;
+        let read = match crate::eval::read_cases(set) {
+            Ok(read) => read,
+            Err(e) => {
+                tracing::warn!(set = %set.display(), "a preview set cannot be read, so previews skip it: {e}");
+                continue;
+            }
         };
         let name = set
             .file_name()
@@ -525,6 +535,7 @@ fn preview_fix_blocking(state: &AppState, fix: &Fix) -> Result<Preview, ApiError
         let (asked, singles) = preview::eval_questions(&name, &read, cases.len());
         questions.extend(asked);
         cases.extend(singles);
+        sets.push(name);
     }
     questions.push(Question::this_fix(&fix.phrasing, &fix.entry_id));
     questions.extend(
@@ -543,7 +554,9 @@ fn preview_fix_blocking(state: &AppState, fix: &Fix) -> Result<Preview, ApiError
         Err(crate::store::StoreError::Missing(_)) => {}
         Err(e) => return Err(store_error(e)),
     }
-    Ok(preview::preview(&current, &candidate, &questions, &cases))
+    let mut preview = preview::preview(&current, &candidate, &questions, &cases);
+    preview.sets = sets;
+    Ok(preview)
 }
 
 async fn run_preview(state: &AppState, fix: Fix) -> Result<(Fix, Preview), ApiError> {
@@ -588,8 +601,13 @@ fn render_preview(state: &AppState, engine: &Engine, fix: &Fix, preview: &Previe
     let broken = preview.broken();
     let _ = writeln!(
         out,
-        "<p role=\"status\">Checked {} questions (the evaluation sets, learned phrasings and the last {PREVIEW_STORED} distinct questions asked) in {} ms: {} fixed, {} broken, {} otherwise changed.</p>",
+        "<p role=\"status\">Checked {} questions ({}, the learned phrasings and the last {PREVIEW_STORED} distinct questions asked) in {} ms: {} fixed, {} broken, {} otherwise changed.</p>",
         preview.checked,
+        Esc(&if preview.sets.is_empty() {
+            "no evaluation set: none of SIGNPOST_PREVIEW_SETS could be read".to_string()
+        } else {
+            format!("the evaluation sets {}", preview.sets.join(" and "))
+        }),
         preview.elapsed.as_millis(),
         preview.fixed(),
         broken,
@@ -598,9 +616,9 @@ fn render_preview(state: &AppState, engine: &Engine, fix: &Fix, preview: &Previe
     if broken > 0 {
         let _ = writeln!(
             out,
-            "<p class=\"warning\">This fix makes {broken} question{} that {} answered right answer wrongly (in red below). Apply it only if that is what you want.</p>",
+            "<p class=\"warning\">This fix breaks {broken} question{} answered right today: {} would get a wrong answer (in red below). Apply it only if that is what you want.</p>",
             if broken == 1 { "" } else { "s" },
-            if broken == 1 { "was" } else { "were" }
+            if broken == 1 { "it" } else { "they" }
         );
     }
     if preview.changes.is_empty() {

@@ -96,7 +96,9 @@ pub enum ApiError {
     ReindexFailed { stage: &'static str, detail: String },
     #[error("this change was sent from another site: admin changes are accepted only from the admin pages themselves")]
     CrossSiteWrite,
-    #[error("the form is out of date or was not issued by this server: reload the page and try again")]
+    #[error(
+        "the form is out of date or was not issued by this server: reload the page and try again"
+    )]
     BadFormToken,
     #[error("{0}")]
     BadFix(String),
