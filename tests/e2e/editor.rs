@@ -202,6 +202,13 @@ async fn a_gap_taught_as_a_phrasing_is_answered_at_once_and_undo_restores_it() {
     assert_eq!(editor.answer_id(GAP).await, None, "a gap to start with");
     editor.flush().await;
 
+    // The report leads to the queue: report, queue, "This means", "Apply fix" is three clicks.
+    let report = editor.get_admin("/admin").await;
+    assert!(
+        report.body.contains("href=\"/admin/queue\""),
+        "{}",
+        report.body
+    );
     // The queue lists it, with the engine's candidates and a way to pick FAQ 5.
     let queue = editor.get_admin("/admin/queue").await;
     assert_eq!(queue.status, 200);

@@ -304,12 +304,32 @@ pub fn page_start(out: &mut String, title: &str) {
     );
 }
 
+/// The admin pages' navigation, the page at `current` marked: the report, the work queue
+/// where editors fix what it shows, and what they have taught.
+pub fn admin_nav(out: &mut String, current: &str) {
+    out.push_str("<nav aria-label=\"Admin\"><ul>");
+    for (href, label) in [
+        ("/admin", "Report"),
+        ("/admin/queue", "Work queue"),
+        ("/admin/learned", "Learned phrasings"),
+    ] {
+        let mark = if href == current {
+            " aria-current=\"page\""
+        } else {
+            ""
+        };
+        let _ = write!(out, "<li><a href=\"{href}\"{mark}>{label}</a></li>");
+    }
+    out.push_str("</ul></nav>\n");
+}
+
 /// The whole page.
 pub fn render_page(report: &Report, retention_days: Option<u32>, warning: Option<&str>) -> String {
     let period = report.period;
     let site = report.site.as_deref();
     let mut out = String::new();
     page_start(&mut out, "Signpost report");
+    admin_nav(&mut out, "/admin");
     let _ = write!(
         out,
         "<p class=\"period\">The last {} days: {} to {} (UTC), ",

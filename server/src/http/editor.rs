@@ -24,7 +24,7 @@ use signpost_indexer::corpus::Intent;
 use signpost_indexer::overlay::LearnedPhrasing;
 use signpost_indexer::Kind;
 
-use super::admin::{page_start, Admin};
+use super::admin::{admin_nav as nav, page_start, Admin};
 use super::csrf::{self, AdminWrite};
 use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery};
@@ -117,26 +117,6 @@ fn clip(text: &str, max: usize) -> String {
     } else {
         clipped
     }
-}
-
-/// The admin pages' navigation, `current` marked.
-fn nav(out: &mut String, current: &str) {
-    out.push_str("<nav aria-label=\"Admin\"><ul>");
-    for (href, label) in [
-        ("/admin", "Report"),
-        ("/admin/queue", "Work queue"),
-        ("/admin/learned", "Learned phrasings"),
-    ] {
-        if href == current {
-            let _ = write!(
-                out,
-                "<li><a href=\"{href}\" aria-current=\"page\">{label}</a></li>"
-            );
-        } else {
-            let _ = write!(out, "<li><a href=\"{href}\">{label}</a></li>");
-        }
-    }
-    out.push_str("</ul></nav>\n");
 }
 
 fn page_end(out: &mut String) {
