@@ -434,10 +434,14 @@ impl Engine {
             Box::default()
         };
         let declines = Declines::compile(&corpus.entries);
-        let wordings = wording::WordingIndex::build(info.iter().map(|i| &i.wordings[..]));
+        let mut wordings = wording::WordingIndex::build(info.iter().map(|i| &i.wordings[..]));
+        let (mut total, mut count) = (0.0f32, 0usize);
         for wording in info.iter_mut().flat_map(|i| i.wordings.iter_mut()) {
             wordings.weigh(wording);
+            total += wording.total();
+            count += 1;
         }
+        wordings.average = total / count.max(1) as f32;
         let clarify = entry_index.get(CLARIFY_ENTRY).copied();
         Engine {
             declines,

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// What an entry's ranking score is made of, each from 0 to about 1.
-pub const RANK_FEATURES: [&str; 11] = [
+pub const RANK_FEATURES: [&str; 12] = [
     // BM25 of the entry document (title, alternate phrasings, names, keywords), over the best.
     "entry_relevance",
     // BM25 of the entry's best passage, over the best passage's.
@@ -38,6 +38,9 @@ pub const RANK_FEATURES: [&str; 11] = [
     // How closely the question is worded like the entry's title or an alternate, small words
     // and word pairs included (see `wording`).
     "wording_similarity",
+    // BM25 of the question's stems and stem pairs, small words included, against the entry's
+    // closest title or alternate, over the best entry's: how a published question is matched.
+    "wording_bm25",
 ];
 
 /// What the confidence in an answer is computed from.

@@ -42,6 +42,7 @@ const SIMILARITY: usize = model::index_of(&model::RANK_FEATURES, "similarity");
 const STATES_FACT: usize = model::index_of(&model::RANK_FEATURES, "states_fact");
 const TITLE_SIMILARITY: usize = model::index_of(&model::RANK_FEATURES, "title_similarity");
 const WORDING_SIMILARITY: usize = model::index_of(&model::RANK_FEATURES, "wording_similarity");
+const WORDING_BM25: usize = model::index_of(&model::RANK_FEATURES, "wording_bm25");
 
 /// The ranked programme entries, best first, and the assistant reply that matches the
 /// question most closely with its similarity, if any does.
@@ -151,12 +152,29 @@ impl Engine {
             } else {
                 0.0
             };
+            features[WORDING_BM25] = if shares_content {
+                info.wordings
+                    .iter()
+                    .map(|w| w.bm25(&analyzed.wording, self.wordings.average))
+                    .fold(0.0, f32::max)
+            } else {
+                0.0
+            };
             entries.push(Ranked {
                 entry,
                 best: i,
-                score: self.settings.model.score(&features),
+                score: 0.0,
                 features,
             });
+        }
+        // BM25 is on no fixed scale: each entry's is taken over the best entry's.
+        let top_bm25 = entries
+            .iter()
+            .map(|r| r.features[WORDING_BM25])
+            .fold(f32::EPSILON, f32::max);
+        for r in &mut entries {
+            r.features[WORDING_BM25] /= top_bm25;
+            r.score = self.settings.model.score(&r.features);
         }
         entries.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         Ranking { entries, assistant }

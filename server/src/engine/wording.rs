@@ -55,8 +55,35 @@ impl Wording {
         self.hashes.is_empty()
     }
 
+    /// The sum of its weights.
+    pub fn total(&self) -> f32 {
+        self.total
+    }
+
     fn hashes(&self) -> &[u32] {
         &self.hashes
+    }
+
+    /// BM25 of `question`'s stems and pairs in this wording (each once), with their weights as
+    /// IDF and `average` the mean total weight of the entries' wordings.
+    pub fn bm25(&self, question: &Wording, average: f32) -> f32 {
+        const K1: f32 = 1.2;
+        const B: f32 = 0.75;
+        let norm = K1 * (1.0 - B + B * self.total / average.max(f32::EPSILON));
+        let (a, b) = (&self.hashes, &question.hashes);
+        let (mut i, mut j, mut score) = (0, 0, 0.0f32);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    score += self.weights[i] * (K1 + 1.0) / (1.0 + norm);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        score
     }
 
     /// The weighted Dice coefficient of the two wordings: 0 (nothing shared) to 1 (the same).
@@ -91,6 +118,8 @@ pub struct WordingIndex {
     weights: HashMap<u32, f32>,
     /// The weight of one the entries' questions never use.
     unseen: f32,
+    /// The mean total weight of the entries' wordings, once weighed.
+    pub average: f32,
 }
 
 /// A stem or pair in more entries' questions than this ("what", "how do") picks out nothing
@@ -118,6 +147,7 @@ impl WordingIndex {
         WordingIndex {
             weights: postings.iter().map(|(h, l)| (*h, idf(l.len()))).collect(),
             unseen: idf(0),
+            average: 1.0,
             postings: postings
                 .into_iter()
                 .filter(|(_, list)| list.len() <= MAX_POSTINGS)
@@ -207,6 +237,34 @@ mod tests {
         let weighed = ratio(&q, &entries);
         assert!(weighed > 3.0 * unweighed, "{weighed} vs {unweighed}");
         assert!((q.similarity(&q) - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn bm25_rewards_the_rare_shared_words_of_a_short_question() {
+        let mut entries = [
+            vec![wording("How does COVID-19 spread?")],
+            vec![wording("What is a coronavirus?")],
+            vec![wording(
+                "Can COVID-19 be spread through food, packages or surfaces at home?",
+            )],
+            vec![wording("How do I protect myself?")],
+        ];
+        let mut index = WordingIndex::build(entries.iter().map(Vec::as_slice));
+        let mut q = wording("how does coronavirus spread");
+        for wording in entries.iter_mut().flatten().chain([&mut q]) {
+            index.weigh(wording);
+        }
+        index.average = entries.iter().flatten().map(Wording::total).sum::<f32>() / 4.0;
+        let score = |e: usize| entries[e][0].bm25(&q, index.average);
+        // "how does … spread" shares a pair and two words with the first; the second only
+        // "coronavirus"; the long third says "spread" too, but among many other words.
+        assert!(score(0) > score(1), "{} vs {}", score(0), score(1));
+        assert!(score(0) > score(2));
+        assert!(score(3) < score(0));
+        assert_eq!(
+            entries[0][0].bm25(&wording("parking permits"), index.average),
+            0.0
+        );
     }
 
     #[test]
