@@ -998,6 +998,7 @@ impl Engine {
         const CORRECTED_SHARE: usize = index_of(&NAMES, "corrected_share");
         const RANK_PROBABILITY: usize = index_of(&NAMES, "rank_probability");
         const UNCOVERED: usize = index_of(&NAMES, "uncovered");
+        const WORDING: usize = index_of(&NAMES, "wording");
         let (top, second) = (&ranked[0], ranked.get(1));
         // A phrase read as its meaning ("pays for" as funding) is searched as one term.
         let searched = analyzed.terms.iter().filter(|t| !t.rewritten).count()
@@ -1013,6 +1014,7 @@ impl Engine {
         z[NAMED] = f32::from(u8::from(top.named()));
         z[CORRECTED_SHARE] = corrected as f32 / searched.max(1) as f32;
         z[UNCOVERED] = searched as f32 * (1.0 - top.coverage()).max(0.0);
+        z[WORDING] = top.wording_similarity();
         // The ranking's own chance for the top entry among those ranked: its scores are
         // fitted as a softmax over each question's candidates.
         z[RANK_PROBABILITY] = 1.0

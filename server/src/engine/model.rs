@@ -44,7 +44,7 @@ pub const RANK_FEATURES: [&str; 12] = [
 ];
 
 /// What the confidence in an answer is computed from.
-pub const CONFIDENCE_FEATURES: [&str; 10] = [
+pub const CONFIDENCE_FEATURES: [&str; 11] = [
     // How far ahead of the second entry it is.
     "margin",
     // The weighted share of the question the answer accounts for.
@@ -66,6 +66,9 @@ pub const CONFIDENCE_FEATURES: [&str; 10] = [
     "rank_probability",
     // How many of the question's searched words (weighted) the answer leaves out.
     "uncovered",
+    // How closely the question is worded like one of the entry's questions (weighted Dice
+    // of stems and pairs, small words included; see `wording`).
+    "wording",
 ];
 
 /// The place of `name` in `names`, for use in constants: a feature is then found when
@@ -224,7 +227,8 @@ mod tests {
     #[test]
     fn confidence_is_a_probability() {
         let model = Model::shipped();
-        for features in [[0.0; 10], [1.0; 10], [-50.0; 10], [50.0; 10]] {
+        const N: usize = CONFIDENCE_FEATURES.len();
+        for features in [[0.0; N], [1.0; N], [-50.0; N], [50.0; N]] {
             let p = model.confidence(&features);
             assert!((0.0..=1.0).contains(&p), "{p}");
         }

@@ -27,6 +27,10 @@ impl Ranked {
     pub fn named(&self) -> bool {
         self.features[NAMED] > 0.0
     }
+
+    pub fn wording_similarity(&self) -> f32 {
+        self.features[WORDING_SIMILARITY]
+    }
 }
 
 // Each feature's place in [`model::RANK_FEATURES`], worked out when compiling.
