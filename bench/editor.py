@@ -92,7 +92,7 @@ def main():
         previews, applies, served = [], [], []
         checked = []
         for n in range(FIXES):
-            gap = f"can the {NUMBERS[n]} parish council join in with the shared toolkits"
+            gap = f"our {NUMBERS[n]} parish council wants to join in with the shared toolkits"
             fix = {"action": "phrasing", "entry": "faq-05", "question": gap}
             status, body, seconds = post_form(server, "/admin/preview", fix)
             assert status == 200, body

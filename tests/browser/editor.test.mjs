@@ -14,7 +14,7 @@ import { assertAccessible } from './widget-kit.mjs';
 const TOKEN = 'editor-browser-test-token-0123456789';
 const EDITOR = 'editor-ann';
 const AUTH = `Basic ${Buffer.from(`${EDITOR}:${TOKEN}`).toString('base64')}`;
-const UNKNOWN = 'can a parish council join in with the shared toolkits';
+const UNKNOWN = 'our parish council wants to join in with the shared toolkits';
 const FAQ_05 = "FAQ: I don't know where to start - there are so many projects and products - can you help?";
 // Teaching this as "the resident's own council" takes evaluation questions answered by PARSOL
 // away: the preview must show them broken. (The evaluation sets are read from the working
@@ -312,7 +312,7 @@ test('by keyboard: an unanswered question, pointed to an FAQ, is answered live; 
   assert.equal(await own.count(), 1);
   const cells = await own.locator('td').allTextContents();
   assert.deepEqual(cells.slice(0, 3), [UNKNOWN, 'this fix', 'no answer']);
-  assert.match(cells[3], /^I don't know where to start .*\[faq-05\], confidence 0\.\d\d$/);
+  assert.match(cells[3], /^I don't know where to start .*\[faq-05\], confidence [01]\.\d\d$/);
   assert.equal(cells[4], 'Fixed: now right');
   assert.equal(await page.locator('#confirm-breaks').count(), 0);
   const fixedLook = await own.locator('td').first().evaluate((td) => getComputedStyle(td).borderLeftColor);

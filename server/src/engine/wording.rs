@@ -15,6 +15,11 @@ use std::hash::{Hash, Hasher};
 use rustc_hash::{FxHashMap as HashMap, FxHasher};
 use signpost_indexer::analysis;
 
+/// The bit that marks a pair's hash (a stem's has it clear).
+const PAIR: u32 = 1 << 31;
+/// How much a pair counts beside a stem.
+const PAIR_WEIGHT: f32 = 0.5;
+
 /// A text's stems and stem pairs, hashed, sorted and distinct, each with its weight: 1 until
 /// [`WordingIndex::weigh`] gives it how rare it is among the entries' questions.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,11 +40,11 @@ impl Wording {
         };
         let mut hashes: Vec<u32> = stems
             .iter()
-            .map(|s| hash(&[s.as_str()]))
+            .map(|s| hash(&[s.as_str()]) & !PAIR)
             .chain(
                 stems
                     .windows(2)
-                    .map(|p| hash(&[p[0].as_str(), p[1].as_str()])),
+                    .map(|p| hash(&[p[0].as_str(), p[1].as_str()]) | PAIR),
             )
             .collect();
         hashes.sort_unstable();
@@ -159,7 +164,8 @@ impl WordingIndex {
     /// Gives each of the wording's stems and pairs its weight.
     pub fn weigh(&self, wording: &mut Wording) {
         for (hash, weight) in wording.hashes.iter().zip(wording.weights.iter_mut()) {
-            *weight = self.weights.get(hash).copied().unwrap_or(self.unseen);
+            *weight = self.weights.get(hash).copied().unwrap_or(self.unseen)
+                * if hash & PAIR != 0 { PAIR_WEIGHT } else { 1.0 };
         }
         wording.total = wording.weights.iter().sum();
     }
