@@ -16,7 +16,7 @@ use crate::Error;
 
 /// Bumped whenever the schema, the analyzers or the manifest change meaning, so a server
 /// rebuilds an index written by an older version instead of misreading it.
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 8;
 
 /// Indexes of up to this many documents are merged into a single segment at build.
 const SINGLE_SEGMENT_DOCS: usize = 100_000;
