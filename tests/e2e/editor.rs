@@ -475,3 +475,47 @@ async fn two_editors_fixing_at_once_both_keep_their_change_and_dismiss_hides_a_g
     assert_eq!(dismissed.status, 200, "{dismissed:?}");
     assert!(!editor.get_admin("/admin/queue").await.body.contains(gap));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn learned_phrasings_exported_fold_into_the_corpus_files_with_the_indexer() {
+    let editor = editor().await;
+    let applied = editor
+        .post("/admin/fixes", &fix("phrasing", "faq-05", GAP))
+        .await;
+    assert_eq!(applied.status, 200, "{applied:?}");
+    let exported = editor.get_admin("/admin/learned.json").await;
+    assert_eq!(exported.status, 200);
+    let learned_file = editor.corpus.with_file_name("learned.json");
+    std::fs::write(&learned_file, &exported.body).unwrap();
+
+    let corpus = editor.corpus.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO"))
+            .args(["run", "--quiet", "-p", "signpost-indexer", "--", "fold"])
+            .arg(&learned_file)
+            .arg("--corpus")
+            .arg(&corpus)
+            .current_dir(repo_root())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("wrote 1 learned phrasings into 1 files"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(editor.corpus.join("faq/faq-05.md")).unwrap();
+    assert!(text.contains(&format!("  - {GAP}\n")), "{text}");
+
+    // The corpus alone, with nothing learned, now answers it.
+    let folded = TestApp::from_corpus(&editor.corpus);
+    let reply = folded.get(&format!("/api/v1/ask?q={}", encode(GAP))).await;
+    assert_eq!(reply.json["answer"]["id"], "faq-05");
+}
