@@ -347,13 +347,14 @@ impl Report {
         top: usize,
     ) -> Result<Report, StoreError> {
         let from = period.start(now);
+        let at = period_filter(conn, from)?;
         let (questions, answered, declined, small_talk, unanswered): (i64, i64, i64, i64, i64) =
             conn.query_row(
                 &format!(
                     "SELECT COUNT(*), COALESCE(SUM({IS_ANSWERED}), 0),
                             COALESCE(SUM({IS_DECLINED}), 0), COALESCE(SUM({IS_SMALL_TALK}), 0),
                             COALESCE(SUM({IS_UNANSWERED}), 0)
-                     FROM asks WHERE at >= ?1 AND {SITE_IS}"
+                     FROM asks WHERE {at} AND {SITE_IS}"
                 ),
                 params![from, site],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
@@ -377,7 +378,7 @@ impl Report {
             .collect();
         let mut statement = conn.prepare(&format!(
             "SELECT (at - ?1) / 86400 AS day, COUNT(*), SUM({IS_ANSWERED}), SUM({IS_DECLINED})
-             FROM asks WHERE at >= ?1 AND {SITE_IS} GROUP BY day"
+             FROM asks WHERE {at} AND {SITE_IS} GROUP BY day"
         ))?;
         let rows = statement.query_map(params![from, site], |r| {
             Ok((
@@ -396,7 +397,7 @@ impl Report {
             }
         }
 
-        let all_sites = sites(conn, from)?;
+        let all_sites = sites(conn, from, at)?;
         let site_rows = top.max(MAX_SITES);
         let site_names = all_sites
             .iter()
@@ -424,9 +425,9 @@ impl Report {
             helpful_votes: helpful.unwrap_or(0) as u64,
             not_helpful_votes: not_helpful.unwrap_or(0) as u64,
             per_day,
-            most_asked: groups(conn, from, site, Which::All, top)?,
-            unanswered: groups(conn, from, site, Which::Unanswered, top)?,
-            declined: groups(conn, from, site, Which::Declined, top)?,
+            most_asked: groups(conn, from, at, site, Which::All, top)?,
+            unanswered: groups(conn, from, at, site, Which::Unanswered, top)?,
+            declined: groups(conn, from, at, site, Which::Declined, top)?,
             not_helpful: votes(conn, from, site, top)?,
             confident_not_helpful: confident_not_helpful(conn, from, site, top)?,
             sites,
@@ -806,10 +807,33 @@ enum Which {
     Declined,
 }
 
+/// The period's rows through the time index: right when they are a small share of the table.
+const WINDOW_BY_INDEX: &str = "at >= ?1";
+/// The period's rows in table order (`+at` keeps SQLite off the index): right when they are
+/// most of it, as over the whole retention period, where the index costs a random read per
+/// row (90 days of a 400k-row store: 1.13 s through the index, 0.30 s in order; even 7 days
+/// of it, 8% of the rows, read faster in order).
+const WINDOW_IN_ORDER: &str = "+at >= ?1";
+
+/// How the asks of the period since `from` are best read. The store never runs `ANALYZE`, so
+/// SQLite would take the index whatever the share; two index-only counts decide instead.
+fn period_filter(conn: &Connection, from: i64) -> Result<&'static str, StoreError> {
+    let (inside, all): (i64, i64) = conn.query_row(
+        "SELECT (SELECT COUNT(*) FROM asks WHERE at >= ?1), (SELECT COUNT(*) FROM asks)",
+        [from],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(if inside * 20 < all {
+        WINDOW_BY_INDEX
+    } else {
+        WINDOW_IN_ORDER
+    })
+}
+
 /// Each wording asked since `?1` (from site `?2`, when given) with its topic, what it got
 /// (the answer, reply or decline, and whether it was a decline), the answer's kind and the
 /// site; how often, how often answered, when last, and its confidences' sum and count.
-fn groups_sql(which: Which) -> String {
+fn groups_sql(which: Which, at: &str) -> String {
     let filter = match which {
         Which::All => String::new(),
         Which::Unanswered => format!("AND {IS_UNANSWERED}"),
@@ -819,7 +843,7 @@ fn groups_sql(which: Which) -> String {
         "SELECT topic, question, COALESCE(declined, answer_id) AS outcome,
                 declined IS NOT NULL AS was_declined, answer_kind, site,
                 COUNT(*), SUM({IS_ANSWERED}), MAX(at), TOTAL(confidence), COUNT(confidence)
-         FROM asks WHERE at >= ?1 AND {SITE_IS} {filter}
+         FROM asks WHERE {at} AND {SITE_IS} {filter}
          GROUP BY topic, question, outcome, was_declined, answer_kind, site"
     )
 }
@@ -857,11 +881,12 @@ struct Topic {
 fn groups(
     conn: &Connection,
     from: i64,
+    at: &str,
     site: Option<&str>,
     which: Which,
     top: usize,
 ) -> Result<Vec<QuestionGroup>, StoreError> {
-    let mut statement = conn.prepare(&groups_sql(which))?;
+    let mut statement = conn.prepare(&groups_sql(which, at))?;
     let mut topics: HashMap<String, Topic> = HashMap::new();
     let mut rows = statement.query(params![from, site])?;
     while let Some(r) = rows.next()? {
@@ -1140,7 +1165,7 @@ fn confident_not_helpful(
 }
 
 /// Every site's figures since `from`, most questions (then votes) first, no site last.
-fn sites(conn: &Connection, from: i64) -> Result<Vec<SiteFigures>, StoreError> {
+fn sites(conn: &Connection, from: i64, at: &str) -> Result<Vec<SiteFigures>, StoreError> {
     let mut by_site: HashMap<Option<String>, SiteFigures> = HashMap::new();
     let figures = |site: Option<String>| SiteFigures {
         site,
@@ -1153,7 +1178,7 @@ fn sites(conn: &Connection, from: i64) -> Result<Vec<SiteFigures>, StoreError> {
     };
     let mut statement = conn.prepare(&format!(
         "SELECT site, COUNT(*), SUM({IS_ANSWERED}), SUM({IS_DECLINED}), SUM({IS_UNANSWERED})
-         FROM asks WHERE at >= ?1 GROUP BY site"
+         FROM asks WHERE {at} GROUP BY site"
     ))?;
     let mut rows = statement.query([from])?;
     while let Some(r) = rows.next()? {
@@ -1295,6 +1320,37 @@ mod tests {
     }
 
     #[test]
+    fn a_period_of_most_rows_is_read_in_order_and_a_small_one_through_the_index() {
+        let asks: Vec<AskRecord> = (0..200)
+            .map(|i| ask(i % 100, &format!("question {}", i % 7), None))
+            .collect();
+        let conn = store_with(&asks, &[]);
+        assert_eq!(period_filter(&conn, NOW - DAY).unwrap(), WINDOW_BY_INDEX);
+        assert_eq!(
+            period_filter(&conn, NOW - 90 * DAY).unwrap(),
+            WINDOW_IN_ORDER
+        );
+        let plan: Vec<String> = conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN {}",
+                groups_sql(Which::All, WINDOW_IN_ORDER)
+            ))
+            .unwrap()
+            .query_map(params![NOW - 90 * DAY, None::<String>], |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(plan.iter().any(|step| step == "SCAN asks"), "{plan:?}");
+        // Either way the same groups come back.
+        let by = |at: &str| {
+            let mut groups = groups(&conn, NOW - 90 * DAY, at, None, Which::All, 10).unwrap();
+            groups.sort_by(|a, b| a.wording.cmp(&b.wording));
+            groups
+        };
+        assert_eq!(by(WINDOW_BY_INDEX), by(WINDOW_IN_ORDER));
+    }
+
+    #[test]
     fn question_groups_read_only_the_window_by_time() {
         let asks: Vec<AskRecord> = (0..200)
             .map(|i| ask(i % 100, &format!("question {}", i % 7), None))
@@ -1311,7 +1367,7 @@ mod tests {
                 .unwrap()
         };
         for which in [Which::All, Which::Unanswered, Which::Declined] {
-            let steps = plan(&groups_sql(which));
+            let steps = plan(&groups_sql(which, WINDOW_BY_INDEX));
             assert!(
                 steps
                     .iter()
