@@ -21,11 +21,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Write the phrasings editors taught the server (the admin pages' "Learned phrasings",
-    /// downloaded as /admin/export/learned.json or printed by `signpost-server learned`) into
-    /// the corpus files as `alternates:` items, for review like the rest of the corpus.
-    /// Phrasings an entry already has are skipped; nothing is written unless the corpus with
-    /// all of them loads cleanly.
+    /// Write the phrasings editors taught the server (its "Learned phrasings" page, downloaded
+    /// from /admin/learned.json) into the corpus files as `alternates:` items, for review like
+    /// the rest of the corpus. Phrasings an entry already has are skipped; nothing is written
+    /// unless the corpus with all of them loads cleanly.
     Fold {
         /// The learned phrasings: {"phrasings": [{"entry_id", "phrasing"}, ...]}.
         learned: PathBuf,
