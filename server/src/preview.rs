@@ -20,6 +20,8 @@ use crate::eval::{self, Case};
 pub enum Source {
     /// The question the fix is for.
     ThisFix,
+    /// The learned phrasing an undo takes away.
+    ThisUndo,
     /// An evaluation set (its file name).
     EvalSet(String),
     /// A phrasing an editor taught.
@@ -32,6 +34,7 @@ impl Source {
     pub fn label(&self) -> String {
         match self {
             Source::ThisFix => "this fix".into(),
+            Source::ThisUndo => "this undo".into(),
             Source::EvalSet(name) => format!("evaluation set {name}"),
             Source::Learned => "learned phrasing".into(),
             Source::Asked => "asked recently".into(),
@@ -63,6 +66,15 @@ impl Question {
             text: text.to_string(),
             source: Source::ThisFix,
             expected: Some(Expected::Entry(entry_id.to_string())),
+        }
+    }
+
+    /// A learned phrasing an undo takes away: no answer is known right once it is gone.
+    pub fn undone(text: &str) -> Question {
+        Question {
+            text: text.to_string(),
+            source: Source::ThisUndo,
+            expected: None,
         }
     }
 

@@ -344,6 +344,13 @@ test('by keyboard: an unanswered question, pointed to an FAQ, is answered live; 
   await editor.check('learned list with an undo button');
   await tabTo(page, { selector: 'button.secondary', label: `Undo “${UNKNOWN}”` });
   await assertFocusVisible(page, 'Undo');
+  await pressAndLand(page, 'Enter', /\/admin\/learned\/\d+\/preview$/);
+  // The undo is previewed like a fix: the phrasing goes back to no answer.
+  assert.match(await page.locator('p.lead').textContent(), new RegExp(`^Undo: “${UNKNOWN}” would no longer go to FAQ`));
+  const undoRow = page.locator('table.changes tbody tr', { hasText: UNKNOWN });
+  assert.match(await undoRow.textContent(), /this undo/);
+  await editor.check('undo preview');
+  await tabTo(page, { selector: 'button', text: 'Undo it' });
   await pressAndLand(page, 'Enter', /\/admin\/learned\?undone=\d+$/);
   assert.match(await page.getByRole('status').textContent(), new RegExp(`^Undone: “${UNKNOWN}” no longer goes to FAQ: I don't know`));
   assert.match(await row.textContent(), new RegExp(`Undone .*, by ${EDITOR}`));

@@ -269,6 +269,21 @@ async fn a_gap_taught_as_a_phrasing_is_answered_at_once_and_undo_restores_it() {
     assert_eq!(audit[0].request_id.as_deref(), Some("POST /admin/fixes"));
     assert_eq!(audit[0].action, "learn");
 
+    // The undo's preview: the phrasing goes back to no answer; nothing changes yet.
+    let preview = editor
+        .post(&format!("/admin/learned/{id}/preview"), &[])
+        .await;
+    assert_eq!(preview.status, 200, "{preview:?}");
+    let undone_row = &preview.json()["changes"][0];
+    assert_eq!(undone_row["source"], "this-undo", "{preview:?}");
+    assert_eq!(undone_row["before"]["entry_id"], "faq-05");
+    assert_eq!(undone_row["after"]["entry_id"], Value::Null);
+    assert_eq!(editor.answer_id(GAP).await.as_deref(), Some("faq-05"));
+    let page = editor.get_admin("/admin/learned").await;
+    assert!(page
+        .body
+        .contains(&format!("action=\"/admin/learned/{id}/preview\"")));
+
     // Undo: the old answer is back, at once.
     let undone = editor.post(&format!("/admin/learned/{id}/undo"), &[]).await;
     assert_eq!(undone.status, 200, "{undone:?}");

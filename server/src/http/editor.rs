@@ -3,8 +3,8 @@
 //! one-click fixes ("this means …", "out of scope", "dismiss"), each previewed first
 //! (`POST /admin/preview`: every question whose answer would change, from what to what) and
 //! applied live without a restart (`POST /admin/fixes`: built, recorded, swapped in); and the
-//! learned phrasings (`/admin/learned`) with who taught each and when, undo, and a JSON export
-//! for `signpost-indexer fold`.
+//! learned phrasings (`/admin/learned`) with who taught each and when, undo (previewed the
+//! same way, `POST /admin/learned/{id}/preview`), and a JSON export for `signpost-indexer fold`.
 //!
 //! Pages are plain HTML forms under the admin pages' strict CSP: no scripts, no inline styles.
 //! Every write is an [`AdminWrite`] (admin token, same origin, form token) and is audited in
@@ -482,13 +482,28 @@ fn check_fix(engine: &Engine, form: &FixForm) -> Result<Fix, ApiError> {
 /// What the preview asks: the fix's own question, the evaluation sets, the learned
 /// phrasings and the last distinct stored questions.
 fn preview_fix_blocking(state: &AppState, fix: &Fix) -> Result<Preview, ApiError> {
-    let reindexer = state.reindexer().ok_or(ApiError::NotFound)?;
-    let path = store_path(state)?;
-    let overlay = reindexer.overlay().map_err(api_error)?;
     let change = OverlayChange::Add(LearnedPhrasing {
         entry_id: fix.entry_id.clone(),
         phrasing: fix.phrasing.clone(),
     });
+    preview_change(
+        state,
+        &change,
+        Question::this_fix(&fix.phrasing, &fix.entry_id),
+    )
+}
+
+/// What `change` to the learned phrasings would do to every question Signpost knows, `own`
+/// (the question the change is about) among them. A phrasing the change takes away is not
+/// asked as a learned one: it is `own`.
+fn preview_change(
+    state: &AppState,
+    change: &OverlayChange,
+    own: Question,
+) -> Result<Preview, ApiError> {
+    let reindexer = state.reindexer().ok_or(ApiError::NotFound)?;
+    let path = store_path(state)?;
+    let overlay = reindexer.overlay().map_err(api_error)?;
     let current = state.engine();
     let (candidate, _scratch) = build_scratch(
         reindexer.corpus(),
@@ -517,11 +532,16 @@ fn preview_fix_blocking(state: &AppState, fix: &Fix) -> Result<Preview, ApiError
         cases.extend(singles);
         sets.push(name);
     }
-    questions.push(Question::this_fix(&fix.phrasing, &fix.entry_id));
+    questions.push(own);
+    let removed = match change {
+        OverlayChange::Remove(learned) => Some(learned),
+        _ => None,
+    };
     questions.extend(
         overlay
             .phrasings
             .iter()
+            .filter(|p| Some(*p) != removed)
             .map(|p| Question::learned(&p.phrasing, &p.entry_id)),
     );
     match crate::store::open_read_only(&path) {
@@ -563,21 +583,51 @@ pub async fn preview_fix(
     if wants_json(&headers) {
         return Ok((PRIVATE, Json(&preview)).into_response());
     }
-    Ok(html(render_preview(&state, &engine, &fix, &preview)))
+    Ok(html(render_preview(
+        &state,
+        &engine,
+        Pending::Fix(&fix),
+        &preview,
+    )))
 }
 
-fn render_preview(state: &AppState, engine: &Engine, fix: &Fix, preview: &Preview) -> String {
+/// What a preview page applies when its button is pressed.
+enum Pending<'a> {
+    Fix(&'a Fix),
+    Undo(&'a Learned),
+}
+
+fn render_preview(
+    state: &AppState,
+    engine: &Engine,
+    pending: Pending<'_>,
+    preview: &Preview,
+) -> String {
     let mut out = String::new();
-    page_start(&mut out, "Preview a fix");
+    let (title, lead, what) = match &pending {
+        Pending::Fix(fix) => (
+            "Preview a fix",
+            format!(
+                "Fix: “{}” → {}.",
+                fix.phrasing,
+                describe_entry(engine, &fix.entry_id)
+            ),
+            "fix",
+        ),
+        Pending::Undo(row) => (
+            "Preview an undo",
+            format!(
+                "Undo: “{}” would no longer go to {}.",
+                row.phrasing,
+                describe_entry(engine, &row.entry_id)
+            ),
+            "undo",
+        ),
+    };
+    page_start(&mut out, title);
     nav(&mut out, "");
     out.push_str("</header>\n<main>\n");
-    let target = describe_entry(engine, &fix.entry_id);
-    let _ = writeln!(
-        out,
-        "<p class=\"lead\">Fix: “{}” → {}.</p>",
-        Esc(&fix.phrasing),
-        Esc(&target)
-    );
+    let _ = writeln!(out, "<p class=\"lead\">{}</p>", Esc(&lead));
     let broken = preview.broken();
     let _ = writeln!(
         out,
@@ -596,7 +646,7 @@ fn render_preview(state: &AppState, engine: &Engine, fix: &Fix, preview: &Previe
     if broken > 0 {
         let _ = writeln!(
             out,
-            "<p class=\"warning\">This fix breaks {broken} question{} answered right today: {} would get a wrong answer (in red below). Apply it only if that is what you want.</p>",
+            "<p class=\"warning\">This {what} breaks {broken} question{} answered right today: {} would get a wrong answer (in red below). Apply it only if that is what you want.</p>",
             if broken == 1 { "" } else { "s" },
             if broken == 1 { "it" } else { "they" }
         );
@@ -626,27 +676,41 @@ fn render_preview(state: &AppState, engine: &Engine, fix: &Fix, preview: &Previe
         }
         out.push_str("</tbody></table>\n");
     }
-    out.push_str("<form method=\"post\" action=\"/admin/fixes\" class=\"apply\">");
-    hidden(&mut out, csrf::FIELD, &csrf::for_page(state));
-    hidden(
-        &mut out,
-        "action",
-        match fix.kind {
-            LearnedKind::Phrasing => "phrasing",
-            LearnedKind::Decline => "decline",
-        },
+    let (action, button, back) = match &pending {
+        Pending::Fix(_) => ("/admin/fixes".to_string(), "Apply fix", "/admin/queue"),
+        Pending::Undo(row) => (
+            format!("/admin/learned/{}/undo", row.id),
+            "Undo it",
+            "/admin/learned",
+        ),
+    };
+    let _ = write!(
+        out,
+        "<form method=\"post\" action=\"{action}\" class=\"apply\">"
     );
-    hidden(&mut out, "entry", &fix.entry_id);
-    hidden(&mut out, "question", &fix.phrasing);
+    hidden(&mut out, csrf::FIELD, &csrf::for_page(state));
+    if let Pending::Fix(fix) = &pending {
+        hidden(
+            &mut out,
+            "action",
+            match fix.kind {
+                LearnedKind::Phrasing => "phrasing",
+                LearnedKind::Decline => "decline",
+            },
+        );
+        hidden(&mut out, "entry", &fix.entry_id);
+        hidden(&mut out, "question", &fix.phrasing);
+    }
     if broken > 0 {
         let _ = write!(
             out,
-            "<p class=\"confirm\"><input type=\"checkbox\" id=\"confirm-breaks\" name=\"confirm_breaks\" value=\"yes\" required><label for=\"confirm-breaks\">I have read the {broken} broken question{} and want to apply this fix anyway</label></p>",
+            "<p class=\"confirm\"><input type=\"checkbox\" id=\"confirm-breaks\" name=\"confirm_breaks\" value=\"yes\" required><label for=\"confirm-breaks\">I have read the {broken} broken question{} and want to apply this {what} anyway</label></p>",
             if broken == 1 { "" } else { "s" }
         );
     }
-    out.push_str(
-        "<p class=\"row\"><button type=\"submit\">Apply fix</button> <a href=\"/admin/queue\">Cancel</a></p></form>\n",
+    let _ = writeln!(
+        out,
+        "<p class=\"row\"><button type=\"submit\">{button}</button> <a href=\"{back}\">Cancel</a></p></form>"
     );
     page_end(&mut out);
     out
@@ -844,7 +908,7 @@ pub async fn learned_page(
                 (None, _) => {
                     let _ = write!(
                         out,
-                        "In force <form method=\"post\" action=\"/admin/learned/{}/undo\" class=\"inline\">",
+                        "In force <form method=\"post\" action=\"/admin/learned/{}/preview\" class=\"inline\">",
                         row.id
                     );
                     hidden(&mut out, csrf::FIELD, &token);
@@ -882,6 +946,49 @@ pub async fn learned_json(
         .into_response())
 }
 
+/// `POST /admin/learned/{id}/preview`: what undoing a learned phrasing would change, with the
+/// form that undoes it.
+pub async fn undo_preview(
+    write: AdminWrite,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    body: Result<Form<TokenForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    let body = form(body)?;
+    write.check_form_token(&state, body.form_token.as_deref())?;
+    let row = in_force(&state, id).await?;
+    let task_state = state.clone();
+    let task_row = row.clone();
+    let preview = blocking(move || {
+        let change = OverlayChange::Remove(LearnedPhrasing {
+            entry_id: task_row.entry_id.clone(),
+            phrasing: task_row.phrasing.clone(),
+        });
+        preview_change(&task_state, &change, Question::undone(&task_row.phrasing))
+    })
+    .await?;
+    if wants_json(&headers) {
+        return Ok((PRIVATE, Json(&preview)).into_response());
+    }
+    let engine = state.engine();
+    Ok(html(render_preview(
+        &state,
+        &engine,
+        Pending::Undo(&row),
+        &preview,
+    )))
+}
+
+/// The learned phrasing `id`, if it is in force.
+async fn in_force(state: &AppState, id: i64) -> Result<Learned, ApiError> {
+    history(state)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id && r.undone_at.is_none())
+        .ok_or(ApiError::NothingToUndo(id))
+}
+
 /// The undo form: only the token.
 #[derive(Debug, Deserialize)]
 pub struct TokenForm {
@@ -900,11 +1007,7 @@ pub async fn undo(
 ) -> Result<Response, ApiError> {
     let body = form(body)?;
     write.check_form_token(&state, body.form_token.as_deref())?;
-    let row = history(&state)
-        .await?
-        .into_iter()
-        .find(|r| r.id == id && r.undone_at.is_none())
-        .ok_or(ApiError::NothingToUndo(id))?;
+    let row = in_force(&state, id).await?;
     let path = store_path(&state)?;
     let actor = write.actor.clone();
     let change = OverlayChange::Remove(LearnedPhrasing {

@@ -323,6 +323,10 @@ pub fn app(state: AppState) -> Router {
             "/admin/learned/{id}/undo",
             on(Policy::ADMIN_LONG, post(editor::undo)),
         )
+        .route(
+            "/admin/learned/{id}/preview",
+            on(Policy::ADMIN_LONG, post(editor::undo_preview)),
+        )
         // The widget's files and the demo page set their own CORS and caching.
         .merge(pages::routes())
         .fallback_service(policy::unmatched(&state, Policy::API).with_state(state.clone()))
