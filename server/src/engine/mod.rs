@@ -435,13 +435,7 @@ impl Engine {
         };
         let declines = Declines::compile(&corpus.entries);
         let mut wordings = wording::WordingIndex::build(info.iter().map(|i| &i.wordings[..]));
-        let (mut total, mut count) = (0.0f32, 0usize);
-        for wording in info.iter_mut().flat_map(|i| i.wordings.iter_mut()) {
-            wordings.weigh(wording);
-            total += wording.total();
-            count += 1;
-        }
-        wordings.average = total / count.max(1) as f32;
+        wordings.weigh_entries(info.iter_mut().flat_map(|i| i.wordings.iter_mut()));
         let clarify = entry_index.get(CLARIFY_ENTRY).copied();
         Engine {
             declines,

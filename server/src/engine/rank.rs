@@ -148,22 +148,16 @@ impl Engine {
                 || features[ENTRY_COVERAGE] > 0.0
                 || c.bm25 > 0.0
                 || features[ENTRY_RELEVANCE] > 0.0;
-            features[WORDING_SIMILARITY] = if shares_content {
-                info.wordings
-                    .iter()
-                    .map(|w| analyzed.wording.similarity(w))
-                    .fold(0.0, f32::max)
-            } else {
-                0.0
-            };
-            features[WORDING_BM25] = if shares_content {
-                info.wordings
-                    .iter()
-                    .map(|w| w.bm25(&analyzed.wording, self.wordings.average))
-                    .fold(0.0, f32::max)
-            } else {
-                0.0
-            };
+            if shares_content {
+                for w in info.wordings.iter() {
+                    let (similarity, bm25) = (
+                        analyzed.wording.similarity(w),
+                        w.bm25(&analyzed.wording, self.wordings.average()),
+                    );
+                    features[WORDING_SIMILARITY] = features[WORDING_SIMILARITY].max(similarity);
+                    features[WORDING_BM25] = features[WORDING_BM25].max(bm25);
+                }
+            }
             entries.push(Ranked {
                 entry,
                 best: i,

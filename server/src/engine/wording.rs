@@ -60,11 +60,6 @@ impl Wording {
         self.hashes.is_empty()
     }
 
-    /// The sum of its weights.
-    pub fn total(&self) -> f32 {
-        self.total
-    }
-
     fn hashes(&self) -> &[u32] {
         &self.hashes
     }
@@ -124,7 +119,7 @@ pub struct WordingIndex {
     /// The weight of one the entries' questions never use.
     unseen: f32,
     /// The mean total weight of the entries' wordings, once weighed.
-    pub average: f32,
+    average: f32,
 }
 
 /// A stem or pair in more entries' questions than this ("what", "how do") picks out nothing
@@ -159,6 +154,23 @@ impl WordingIndex {
                 .map(|(hash, list)| (hash, list.into_boxed_slice()))
                 .collect(),
         }
+    }
+
+    /// Weighs the entries' own wordings (those it was built from) and keeps their mean total
+    /// weight, the length BM25 normalises by.
+    pub fn weigh_entries<'a>(&mut self, wordings: impl Iterator<Item = &'a mut Wording>) {
+        let (mut total, mut count) = (0.0f32, 0usize);
+        for wording in wordings {
+            self.weigh(wording);
+            total += wording.total;
+            count += 1;
+        }
+        self.average = total / count.max(1) as f32;
+    }
+
+    /// The mean total weight of the entries' wordings.
+    pub fn average(&self) -> f32 {
+        self.average
     }
 
     /// Gives each of the wording's stems and pairs its weight.
@@ -256,19 +268,19 @@ mod tests {
             vec![wording("How do I protect myself?")],
         ];
         let mut index = WordingIndex::build(entries.iter().map(Vec::as_slice));
+        index.weigh_entries(entries.iter_mut().flatten());
         let mut q = wording("how does coronavirus spread");
-        for wording in entries.iter_mut().flatten().chain([&mut q]) {
-            index.weigh(wording);
-        }
-        index.average = entries.iter().flatten().map(Wording::total).sum::<f32>() / 4.0;
-        let score = |e: usize| entries[e][0].bm25(&q, index.average);
+        index.weigh(&mut q);
+        let mean = entries.iter().flatten().map(|w| w.total).sum::<f32>() / 4.0;
+        assert!((index.average() - mean).abs() < 1e-4);
+        let score = |e: usize| entries[e][0].bm25(&q, index.average());
         // "how does … spread" shares a pair and two words with the first; the second only
         // "coronavirus"; the long third says "spread" too, but among many other words.
         assert!(score(0) > score(1), "{} vs {}", score(0), score(1));
         assert!(score(0) > score(2));
         assert!(score(3) < score(0));
         assert_eq!(
-            entries[0][0].bm25(&wording("parking permits"), index.average),
+            entries[0][0].bm25(&wording("parking permits"), index.average()),
             0.0
         );
     }

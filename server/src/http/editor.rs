@@ -33,10 +33,10 @@ use super::reindex::api_error;
 use super::AppState;
 use crate::engine::{AskRequest, Engine};
 use crate::preview::{self, Preview, Question, Verdict};
-use crate::reindex::{build_scratch, OverlayChange};
+use crate::reindex::{build_scratch, OverlayChange, ReindexReport};
 use crate::store::learned::{self, Actor, Learned, LearnedKind, QueueItem, QUEUE_DAYS};
-use crate::store::now_unix;
 use crate::store::report::timestamp;
+use crate::store::{now_unix, StoreError};
 
 /// Groups the queue shows at once.
 const QUEUE_ROWS: usize = 30;
@@ -105,8 +105,21 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(format!("admin task failed: {e}")))?
 }
 
-fn store_error(e: crate::store::StoreError) -> ApiError {
+fn store_error(e: StoreError) -> ApiError {
     ApiError::StoreUnavailable(format!("{e:#}"))
+}
+
+/// Reads the store at `path` with `read`; before anything has been recorded there, `T`'s
+/// default (nothing yet) instead.
+fn read_store<T: Default>(
+    path: &std::path::Path,
+    read: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError>,
+) -> Result<T, ApiError> {
+    match crate::store::open_read_only(path) {
+        Ok(conn) => read(&conn).map_err(store_error),
+        Err(StoreError::Missing(_)) => Ok(T::default()),
+        Err(e) => Err(store_error(e)),
+    }
 }
 
 fn clip(text: &str, max: usize) -> String {
@@ -225,21 +238,14 @@ pub async fn queue_page(
 ) -> Result<Response, ApiError> {
     let path = store_path(&state)?;
     let (items, learned_row) = blocking(move || {
-        let conn = match crate::store::open_read_only(&path) {
-            Ok(conn) => conn,
-            Err(crate::store::StoreError::Missing(_)) => return Ok((Vec::new(), None)),
-            Err(e) => return Err(store_error(e)),
-        };
-        let items = learned::queue(&conn, now_unix() - QUEUE_DAYS * 86_400, QUEUE_ROWS)
-            .map_err(store_error)?;
-        let row = match params.learned {
-            Some(id) => learned::history(&conn)
-                .map_err(store_error)?
-                .into_iter()
-                .find(|l| l.id == id),
-            None => None,
-        };
-        Ok((items, row))
+        read_store(&path, |conn| {
+            let items = learned::queue(conn, now_unix() - QUEUE_DAYS * 86_400, QUEUE_ROWS)?;
+            let row = match params.learned {
+                Some(id) => learned::find(conn, id)?,
+                None => None,
+            };
+            Ok((items, row))
+        })
     })
     .await?;
     let engine = state.engine();
@@ -418,6 +424,16 @@ struct Fix {
     phrasing: String,
 }
 
+impl Fix {
+    /// The phrasing as the overlay holds it.
+    fn learned(&self) -> LearnedPhrasing {
+        LearnedPhrasing {
+            entry_id: self.entry_id.clone(),
+            phrasing: self.phrasing.clone(),
+        }
+    }
+}
+
 fn form<T>(form: Result<Form<T>, FormRejection>) -> Result<T, ApiError> {
     form.map(|Form(f)| f)
         .map_err(|e| ApiError::BadFix(format!("the form could not be read: {}", e.body_text())))
@@ -482,10 +498,7 @@ fn check_fix(engine: &Engine, form: &FixForm) -> Result<Fix, ApiError> {
 /// What the preview asks: the fix's own question, the evaluation sets, the learned
 /// phrasings and the last distinct stored questions.
 fn preview_fix_blocking(state: &AppState, fix: &Fix) -> Result<Preview, ApiError> {
-    let change = OverlayChange::Add(LearnedPhrasing {
-        entry_id: fix.entry_id.clone(),
-        phrasing: fix.phrasing.clone(),
-    });
+    let change = OverlayChange::Add(fix.learned());
     preview_change(
         state,
         &change,
@@ -544,16 +557,13 @@ fn preview_change(
             .filter(|p| Some(*p) != removed)
             .map(|p| Question::learned(&p.phrasing, &p.entry_id)),
     );
-    match crate::store::open_read_only(&path) {
-        Ok(conn) => questions.extend(
-            learned::recent_questions(&conn, PREVIEW_STORED)
-                .map_err(store_error)?
-                .iter()
-                .map(|q| Question::asked(q)),
-        ),
-        Err(crate::store::StoreError::Missing(_)) => {}
-        Err(e) => return Err(store_error(e)),
-    }
+    questions.extend(
+        read_store(&path, |conn| {
+            learned::recent_questions(conn, PREVIEW_STORED)
+        })?
+        .iter()
+        .map(|q| Question::asked(q)),
+    );
     let mut preview = preview::preview(&current, &candidate, &questions, &cases);
     preview.sets = sets;
     Ok(preview)
@@ -734,13 +744,7 @@ pub async fn apply_fix(
         }
         fix = checked;
     }
-    let path = store_path(&state)?;
-    let reindexer_state = state.clone();
-    let actor = write.actor.clone();
-    let change = OverlayChange::Add(LearnedPhrasing {
-        entry_id: fix.entry_id.clone(),
-        phrasing: fix.phrasing.clone(),
-    });
+    let change = OverlayChange::Add(fix.learned());
     let Fix {
         kind,
         entry_id,
@@ -748,17 +752,11 @@ pub async fn apply_fix(
     } = fix;
     let record = {
         let (entry_id, phrasing) = (entry_id.clone(), phrasing.clone());
-        move || record_learned(&path, kind, &entry_id, &phrasing, &actor)
+        move |conn: &mut rusqlite::Connection, actor: &Actor| {
+            learned::learn(conn, now_unix(), kind, &entry_id, &phrasing, actor)
+        }
     };
-    let (report, id) = tokio::spawn(async move {
-        let reindexer = reindexer_state.reindexer().ok_or(ApiError::NotFound)?;
-        reindexer
-            .apply(&reindexer_state, true, change, record)
-            .await
-            .map_err(api_error)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("the fix task failed: {e}")))??;
+    let (report, id) = apply_change(&state, write.actor, change, record).await?;
     tracing::info!(id, entry = %entry_id, "learned a phrasing: {report}");
     Ok(done(
         &headers,
@@ -774,16 +772,30 @@ pub async fn apply_fix(
     ))
 }
 
-fn record_learned(
-    path: &std::path::Path,
-    kind: LearnedKind,
-    entry_id: &str,
-    phrasing: &str,
-    actor: &Actor,
-) -> Result<i64, String> {
-    let mut conn = learned::open(path).map_err(|e| format!("{e:#}"))?;
-    learned::learn(&mut conn, now_unix(), kind, entry_id, phrasing, actor)
-        .map_err(|e| format!("{e:#}"))
+/// Builds the index with `change` made to the learned phrasings, then writes it to the store
+/// with `record` (as `actor`) and swaps the index in, one change at a time. It runs in its own
+/// task, so a client that goes away cannot stop it half way.
+async fn apply_change<T: Send + 'static>(
+    state: &AppState,
+    actor: Actor,
+    change: OverlayChange,
+    record: impl FnOnce(&mut rusqlite::Connection, &Actor) -> Result<T, StoreError> + Send + 'static,
+) -> Result<(ReindexReport, T), ApiError> {
+    let path = store_path(state)?;
+    let record = move || {
+        let mut conn = learned::open(&path).map_err(|e| format!("{e:#}"))?;
+        record(&mut conn, &actor).map_err(|e| format!("{e:#}"))
+    };
+    let task_state = state.clone();
+    tokio::spawn(async move {
+        let reindexer = task_state.reindexer().ok_or(ApiError::NotFound)?;
+        reindexer
+            .apply(&task_state, true, change, record)
+            .await
+            .map_err(api_error)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the rebuild task failed: {e}")))?
 }
 
 // ----- dismiss --------------------------------------------------------------------------
@@ -841,12 +853,7 @@ pub struct LearnedParams {
 
 async fn history(state: &AppState) -> Result<Vec<Learned>, ApiError> {
     let path = store_path(state)?;
-    blocking(move || match crate::store::open_read_only(&path) {
-        Ok(conn) => learned::history(&conn).map_err(store_error),
-        Err(crate::store::StoreError::Missing(_)) => Ok(Vec::new()),
-        Err(e) => Err(store_error(e)),
-    })
-    .await
+    blocking(move || read_store(&path, learned::history)).await
 }
 
 /// `GET /admin/learned`: every learned phrasing, newest first, with undo.
@@ -959,15 +966,9 @@ pub async fn undo_preview(
     write.check_form_token(&state, body.form_token.as_deref())?;
     let row = in_force(&state, id).await?;
     let task_state = state.clone();
-    let task_row = row.clone();
-    let preview = blocking(move || {
-        let change = OverlayChange::Remove(LearnedPhrasing {
-            entry_id: task_row.entry_id.clone(),
-            phrasing: task_row.phrasing.clone(),
-        });
-        preview_change(&task_state, &change, Question::undone(&task_row.phrasing))
-    })
-    .await?;
+    let change = OverlayChange::Remove(row.learned());
+    let undone = Question::undone(&row.phrasing);
+    let preview = blocking(move || preview_change(&task_state, &change, undone)).await?;
     if wants_json(&headers) {
         return Ok((PRIVATE, Json(&preview)).into_response());
     }
@@ -982,10 +983,10 @@ pub async fn undo_preview(
 
 /// The learned phrasing `id`, if it is in force.
 async fn in_force(state: &AppState, id: i64) -> Result<Learned, ApiError> {
-    history(state)
+    let path = store_path(state)?;
+    blocking(move || read_store(&path, |conn| learned::find(conn, id)))
         .await?
-        .into_iter()
-        .find(|r| r.id == id && r.undone_at.is_none())
+        .filter(|r| r.undone_at.is_none())
         .ok_or(ApiError::NothingToUndo(id))
 }
 
@@ -1008,29 +1009,12 @@ pub async fn undo(
     let body = form(body)?;
     write.check_form_token(&state, body.form_token.as_deref())?;
     let row = in_force(&state, id).await?;
-    let path = store_path(&state)?;
-    let actor = write.actor.clone();
-    let change = OverlayChange::Remove(LearnedPhrasing {
-        entry_id: row.entry_id.clone(),
-        phrasing: row.phrasing.clone(),
-    });
-    let record = move || {
-        let mut conn = learned::open(&path).map_err(|e| format!("{e:#}"))?;
-        // Undone meanwhile by someone else: the index built without it is right either way.
-        learned::undo(&mut conn, now_unix(), id, &actor)
-            .map(|_| ())
-            .map_err(|e| format!("{e:#}"))
+    let change = OverlayChange::Remove(row.learned());
+    // Undone meanwhile by someone else: the index built without it is right either way.
+    let record = move |conn: &mut rusqlite::Connection, actor: &Actor| {
+        learned::undo(conn, now_unix(), id, actor).map(|_| ())
     };
-    let task_state = state.clone();
-    let (report, ()) = tokio::spawn(async move {
-        let reindexer = task_state.reindexer().ok_or(ApiError::NotFound)?;
-        reindexer
-            .apply(&task_state, true, change, record)
-            .await
-            .map_err(api_error)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("the undo task failed: {e}")))??;
+    let (report, ()) = apply_change(&state, write.actor, change, record).await?;
     tracing::info!(id, "undid a learned phrasing: {report}");
     Ok(done(
         &headers,

@@ -67,6 +67,16 @@ pub struct Learned {
     pub undone_by: Option<String>,
 }
 
+impl Learned {
+    /// The phrasing as the overlay holds it.
+    pub fn learned(&self) -> LearnedPhrasing {
+        LearnedPhrasing {
+            entry_id: self.entry_id.clone(),
+            phrasing: self.phrasing.clone(),
+        }
+    }
+}
+
 /// Who made an admin write and through which request, for the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
@@ -207,6 +217,11 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Learned> {
 }
 
 const COLUMNS: &str = "id, at, kind, entry_id, phrasing, editor, undone_at, undone_by";
+
+/// The learned phrasing `id`, in force or undone.
+pub fn find(conn: &Connection, id: i64) -> Result<Option<Learned>, StoreError> {
+    Ok(one(conn, id)?)
+}
 
 fn one(conn: &Connection, id: i64) -> rusqlite::Result<Option<Learned>> {
     conn.query_row(

@@ -670,11 +670,7 @@ impl Report {
                 };
                 let _ = writeln!(out, "  {:>6}  {}{similar}", g.count, one_line(&g.wording));
                 if let Some(a) = &g.answer {
-                    let title = a
-                        .title
-                        .as_deref()
-                        .map(|t| format!(" — {}", one_line(t)))
-                        .unwrap_or_default();
+                    let title = title_suffix(a.title.as_deref());
                     let confidence = a
                         .confidence
                         .map(|c| format!(", mean confidence {}", confidence(c)))
@@ -708,11 +704,7 @@ impl Report {
             out.push_str("  (none)\n");
         }
         for v in &self.not_helpful {
-            let title = v
-                .title
-                .as_deref()
-                .map(|t| format!(" — {}", one_line(t)))
-                .unwrap_or_default();
+            let title = title_suffix(v.title.as_deref());
             let _ = writeln!(
                 out,
                 "  {:>6} not helpful, {} helpful  {}{title}",
@@ -732,11 +724,7 @@ impl Report {
             out.push_str("  (none)\n");
         }
         for v in &self.confident_not_helpful {
-            let title = v
-                .title
-                .as_deref()
-                .map(|t| format!(" — {}", one_line(t)))
-                .unwrap_or_default();
+            let title = title_suffix(v.title.as_deref());
             let _ = writeln!(
                 out,
                 "  {:>6} not helpful, mean confidence {}  {}{title}",
@@ -1265,6 +1253,13 @@ pub fn visible(text: &str, keep_lines: bool) -> Cow<'_, str> {
 }
 
 /// One line of visible text: runs of whitespace (line breaks included) become one space.
+/// " — Title" after an answer id in the terminal report, or nothing when the title is unknown.
+fn title_suffix(title: Option<&str>) -> String {
+    title
+        .map(|t| format!(" — {}", one_line(t)))
+        .unwrap_or_default()
+}
+
 fn one_line(text: &str) -> String {
     visible(
         &text.split_whitespace().collect::<Vec<_>>().join(" "),
