@@ -58,7 +58,7 @@ use synonyms::Synonyms;
 use vocabulary::Vocabulary;
 
 /// How many passages, and how many entries, are scored after the first search.
-const CANDIDATES: usize = 40;
+const CANDIDATES: usize = 30;
 const ENTRY_CANDIDATES: usize = 12;
 /// How many entries whose questions are worded most like the question are scored too.
 const WORDING_CANDIDATES: usize = 5;

@@ -95,6 +95,8 @@ impl Engine {
         let said: Vec<u32> = analyzed.ids.all().collect();
         let mut assistant: Option<(usize, f32)> = None;
         let mut entries: Vec<Ranked> = Vec::with_capacity(best.len());
+        // The entries whose wording is compared with the question's, by place in `entries`.
+        let mut worded: Vec<usize> = Vec::with_capacity(best.len());
         for (entry, (i, evidence)) in best {
             let c = &candidates[i];
             let info = &self.info[entry];
@@ -149,14 +151,7 @@ impl Engine {
                 || c.bm25 > 0.0
                 || features[ENTRY_RELEVANCE] > 0.0;
             if shares_content {
-                for w in info.wordings.iter() {
-                    let (similarity, bm25) = (
-                        analyzed.wording.similarity(w),
-                        w.bm25(&analyzed.wording, self.wordings.average()),
-                    );
-                    features[WORDING_SIMILARITY] = features[WORDING_SIMILARITY].max(similarity);
-                    features[WORDING_BM25] = features[WORDING_BM25].max(bm25);
-                }
+                worded.push(entries.len());
             }
             entries.push(Ranked {
                 entry,
@@ -164,6 +159,14 @@ impl Engine {
                 score: 0.0,
                 features,
             });
+        }
+        let compared: Vec<usize> = worded.iter().map(|i| entries[*i].entry).collect();
+        let comparisons =
+            self.wordings
+                .compare_entries(&analyzed.wording, &compared, |e| &self.info[e].wordings[..]);
+        for (i, c) in worded.into_iter().zip(comparisons) {
+            entries[i].features[WORDING_SIMILARITY] = c.similarity;
+            entries[i].features[WORDING_BM25] = c.bm25;
         }
         // BM25 is on no fixed scale: each entry's is taken over the best entry's.
         let top_bm25 = entries

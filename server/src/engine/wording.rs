@@ -64,47 +64,61 @@ impl Wording {
         &self.hashes
     }
 
-    /// BM25 of `question`'s stems and pairs in this wording (each once), with their weights as
-    /// IDF and `average` the mean total weight of the entries' wordings.
-    pub fn bm25(&self, question: &Wording, average: f32) -> f32 {
-        const K1: f32 = 1.2;
-        const B: f32 = 0.75;
-        let norm = K1 * (1.0 - B + B * self.total / average.max(f32::EPSILON));
+    /// How this wording compares with the question's, in one pass over both: the weighted
+    /// Dice coefficient of the two (0: nothing shared, 1: the same) and the BM25 of the
+    /// question's stems and pairs in this wording (each once), with the weights as IDF and
+    /// `average` the mean total weight of the entries' wordings.
+    pub fn compare(&self, question: &Wording, average: f32) -> Comparison {
         let (a, b) = (&self.hashes, &question.hashes);
-        let (mut i, mut j, mut score) = (0, 0, 0.0f32);
+        let (mut i, mut j) = (0, 0);
+        let (mut mine, mut theirs) = (0.0f32, 0.0f32);
         while i < a.len() && j < b.len() {
-            match a[i].cmp(&b[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    score += self.weights[i] * (K1 + 1.0) / (1.0 + norm);
-                    i += 1;
-                    j += 1;
-                }
+            let (x, y) = (a[i], b[j]);
+            if x == y {
+                mine += self.weights[i];
+                theirs += question.weights[j];
             }
+            i += usize::from(x <= y);
+            j += usize::from(y <= x);
         }
-        score
+        if a.is_empty() || b.is_empty() {
+            return Comparison::default();
+        }
+        Comparison::of_shared(mine, theirs, self.total, question.total, average)
     }
 
     /// The weighted Dice coefficient of the two wordings: 0 (nothing shared) to 1 (the same).
     pub fn similarity(&self, other: &Wording) -> f32 {
-        let (a, b) = (&self.hashes, &other.hashes);
-        if a.is_empty() || b.is_empty() {
-            return 0.0;
+        self.compare(other, 1.0).similarity
+    }
+}
+
+/// How closely one wording matches a question's: see [`Wording::compare`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Comparison {
+    pub similarity: f32,
+    pub bm25: f32,
+}
+
+impl Comparison {
+    /// From the weight the two share, as each weighs it (the same, once both are weighed by
+    /// one index), their total weights, and the mean total weight of the entries' wordings.
+    fn of_shared(mine: f32, theirs: f32, total: f32, question_total: f32, average: f32) -> Self {
+        const K1: f32 = 1.2;
+        const B: f32 = 0.75;
+        let norm = K1 * (1.0 - B + B * total / average.max(f32::EPSILON));
+        Comparison {
+            similarity: (mine + theirs) / (total + question_total),
+            bm25: mine * (K1 + 1.0) / (1.0 + norm),
         }
-        let (mut i, mut j, mut shared) = (0, 0, 0.0f32);
-        while i < a.len() && j < b.len() {
-            match a[i].cmp(&b[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    shared += self.weights[i] + other.weights[j];
-                    i += 1;
-                    j += 1;
-                }
-            }
+    }
+
+    /// The larger of each measure.
+    fn max(self, other: Comparison) -> Comparison {
+        Comparison {
+            similarity: self.similarity.max(other.similarity),
+            bm25: self.bm25.max(other.bm25),
         }
-        shared / (self.total + other.total)
     }
 }
 
@@ -114,12 +128,29 @@ impl Wording {
 #[derive(Debug, Default)]
 pub struct WordingIndex {
     postings: HashMap<u32, Box<[u32]>>,
+    /// Every stem's and pair's wordings (numbered entry after entry), as a range of `wordings`:
+    /// what [`WordingIndex::compare_entries`] reads when that is cheaper than comparing each
+    /// wording.
+    wording_postings: HashMap<u32, (u32, u32)>,
+    wordings: Box<[u32]>,
+    /// Where each entry's wordings start in that numbering, and where the last ends.
+    first_wording: Box<[u32]>,
+    /// Each wording's total weight, once weighed.
+    totals: Box<[f32]>,
+    /// How many stems and pairs each entry's wordings hold in all: the cost of comparing them.
+    entry_sizes: Box<[u32]>,
     /// Each stem's and pair's weight: its inverse document frequency over the entries.
     weights: HashMap<u32, f32>,
     /// The weight of one the entries' questions never use.
     unseen: f32,
     /// The mean total weight of the entries' wordings, once weighed.
     average: f32,
+}
+
+thread_local! {
+    /// Per wording, the weight it shares with the question being compared, and which
+    /// wordings have any (to clear them after): kept between questions.
+    static SHARED: std::cell::RefCell<(Vec<f32>, Vec<u32>)> = Default::default();
 }
 
 /// A stem or pair in more entries' questions than this ("what", "how do") picks out nothing
@@ -130,6 +161,10 @@ impl WordingIndex {
     /// Indexes each entry's wordings (by entry index).
     pub fn build<'a>(entries: impl Iterator<Item = &'a [Wording]>) -> WordingIndex {
         let mut postings: HashMap<u32, Vec<u32>> = HashMap::default();
+        let mut by_wording: HashMap<u32, Vec<u32>> = HashMap::default();
+        let mut first_wording = vec![0u32];
+        let mut entry_sizes = Vec::new();
+        let mut numbered = 0u32;
         for (entry, wordings) in entries.enumerate() {
             for hash in wordings.iter().flat_map(|w| w.hashes()) {
                 let list = postings.entry(*hash).or_default();
@@ -137,7 +172,24 @@ impl WordingIndex {
                     list.push(entry as u32);
                 }
             }
+            for wording in wordings {
+                for hash in wording.hashes() {
+                    by_wording.entry(*hash).or_default().push(numbered);
+                }
+                numbered += 1;
+            }
+            first_wording.push(numbered);
+            entry_sizes.push(wordings.iter().map(|w| w.hashes.len() as u32).sum());
         }
+        let mut wordings = Vec::with_capacity(by_wording.values().map(Vec::len).sum());
+        let wording_postings = by_wording
+            .into_iter()
+            .map(|(hash, list)| {
+                let start = wordings.len() as u32;
+                wordings.extend(list);
+                (hash, (start, wordings.len() as u32))
+            })
+            .collect();
         let entries = postings
             .values()
             .flat_map(|l| l.last())
@@ -148,6 +200,11 @@ impl WordingIndex {
             weights: postings.iter().map(|(h, l)| (*h, idf(l.len()))).collect(),
             unseen: idf(0),
             average: 1.0,
+            wording_postings,
+            wordings: wordings.into_boxed_slice(),
+            totals: vec![0.0; numbered as usize].into_boxed_slice(),
+            first_wording: first_wording.into_boxed_slice(),
+            entry_sizes: entry_sizes.into_boxed_slice(),
             postings: postings
                 .into_iter()
                 .filter(|(_, list)| list.len() <= MAX_POSTINGS)
@@ -160,11 +217,15 @@ impl WordingIndex {
     /// weight, the length BM25 normalises by.
     pub fn weigh_entries<'a>(&mut self, wordings: impl Iterator<Item = &'a mut Wording>) {
         let (mut total, mut count) = (0.0f32, 0usize);
+        let mut totals = Vec::with_capacity(self.totals.len());
         for wording in wordings {
             self.weigh(wording);
             total += wording.total;
+            totals.push(wording.total);
             count += 1;
         }
+        debug_assert_eq!(totals.len(), self.totals.len(), "the wordings it was built from");
+        self.totals = totals.into_boxed_slice();
         self.average = total / count.max(1) as f32;
     }
 
@@ -180,6 +241,97 @@ impl WordingIndex {
                 * if hash & PAIR != 0 { PAIR_WEIGHT } else { 1.0 };
         }
         wording.total = wording.weights.iter().sum();
+    }
+
+    /// For each of `entries`, how close its closest wordings (by each measure) come to the
+    /// question's: the same figures as [`Wording::compare`] on each of the entry's weighed
+    /// wordings (`wordings_of`, those the index was built from), bit for bit. When the
+    /// question's stems and pairs are in fewer wordings than the entries hold, they are read
+    /// from the postings, adding each shared weight into its wording in the same order as
+    /// the comparison would.
+    pub fn compare_entries<'a>(
+        &self,
+        question: &Wording,
+        entries: &[usize],
+        wordings_of: impl Fn(usize) -> &'a [Wording],
+    ) -> Vec<Comparison> {
+        self.compare_entries_by(question, entries, wordings_of, None)
+    }
+
+    /// [`WordingIndex::compare_entries`], reading the postings or not as `from_postings`
+    /// says, or as is cheaper when it says nothing.
+    fn compare_entries_by<'a>(
+        &self,
+        question: &Wording,
+        entries: &[usize],
+        wordings_of: impl Fn(usize) -> &'a [Wording],
+        from_postings: Option<bool>,
+    ) -> Vec<Comparison> {
+        let postings: Vec<&[u32]> = question
+            .hashes
+            .iter()
+            .map(|hash| {
+                self.wording_postings
+                    .get(hash)
+                    .map_or(&[][..], |&(a, b)| &self.wordings[a as usize..b as usize])
+            })
+            .collect();
+        let read: usize = postings.iter().map(|l| l.len()).sum();
+        let compared: usize = entries
+            .iter()
+            .map(|e| self.entry_sizes.get(*e).map_or(0, |n| *n as usize))
+            .sum();
+        let fits = entries.iter().all(|e| *e + 1 < self.first_wording.len());
+        let from_postings = from_postings.unwrap_or(read < compared);
+        if !from_postings || !fits || question.is_empty() {
+            return entries
+                .iter()
+                .map(|e| {
+                    wordings_of(*e)
+                        .iter()
+                        .map(|w| w.compare(question, self.average))
+                        .fold(Comparison::default(), Comparison::max)
+                })
+                .collect();
+        }
+        SHARED.with(|shared| {
+            let mut shared = shared.borrow_mut();
+            let (weights, touched) = &mut *shared;
+            if weights.len() < self.totals.len() {
+                weights.resize(self.totals.len(), 0.0);
+            }
+            for (list, weight) in postings.iter().zip(question.weights.iter()) {
+                for wording in list.iter() {
+                    let slot = &mut weights[*wording as usize];
+                    if *slot == 0.0 {
+                        touched.push(*wording);
+                    }
+                    *slot += weight;
+                }
+            }
+            let result = entries
+                .iter()
+                .map(|e| {
+                    let (a, b) = (self.first_wording[*e], self.first_wording[*e + 1]);
+                    (a..b)
+                        .map(|w| {
+                            let shared = weights[w as usize];
+                            Comparison::of_shared(
+                                shared,
+                                shared,
+                                self.totals[w as usize],
+                                question.total,
+                                self.average,
+                            )
+                        })
+                        .fold(Comparison::default(), Comparison::max)
+                })
+                .collect();
+            for wording in touched.drain(..) {
+                weights[wording as usize] = 0.0;
+            }
+            result
+        })
     }
 
     /// Up to `k` entries sharing the most stems and pairs with the question (at least two),
@@ -273,16 +425,55 @@ mod tests {
         index.weigh(&mut q);
         let mean = entries.iter().flatten().map(|w| w.total).sum::<f32>() / 4.0;
         assert!((index.average() - mean).abs() < 1e-4);
-        let score = |e: usize| entries[e][0].bm25(&q, index.average());
+        let score = |e: usize| entries[e][0].compare(&q, index.average()).bm25;
         // "how does … spread" shares a pair and two words with the first; the second only
         // "coronavirus"; the long third says "spread" too, but among many other words.
         assert!(score(0) > score(1), "{} vs {}", score(0), score(1));
         assert!(score(0) > score(2));
         assert!(score(3) < score(0));
         assert_eq!(
-            entries[0][0].bm25(&wording("parking permits"), index.average()),
+            entries[0][0]
+                .compare(&wording("parking permits"), index.average())
+                .bm25,
             0.0
         );
+    }
+
+    #[test]
+    fn comparing_entries_from_the_postings_gives_the_figures_of_comparing_each_wording() {
+        let mut entries: Vec<Vec<Wording>> = [
+            &["How does COVID-19 spread?", "is it spread by air"][..],
+            &["What is a coronavirus?"],
+            &["Can COVID-19 be spread through food?", "food and the virus", "is food safe"],
+            &["How do I protect myself?", "protecting my family"],
+        ]
+        .iter()
+        .map(|texts| texts.iter().map(|t| wording(t)).collect())
+        .collect();
+        let mut index = WordingIndex::build(entries.iter().map(Vec::as_slice));
+        index.weigh_entries(entries.iter_mut().flatten());
+        let each = |q: &Wording, e: usize| {
+            entries[e]
+                .iter()
+                .map(|w| w.compare(q, index.average()))
+                .fold(Comparison::default(), Comparison::max)
+        };
+        for text in ["how does the virus spread", "is food safe", "parking", "spread"] {
+            let mut q = wording(text);
+            index.weigh(&mut q);
+            for asked in [vec![2], vec![0, 1, 2, 3], vec![3, 0, 0, 1, 2, 3, 2, 1]] {
+                let want: Vec<Comparison> = asked.iter().map(|e| each(&q, *e)).collect();
+                for from_postings in [Some(true), Some(false), None] {
+                    let got =
+                        index.compare_entries_by(&q, &asked, |e| &entries[e][..], from_postings);
+                    assert_eq!(got, want, "{text:?} over {asked:?}, {from_postings:?}");
+                }
+            }
+        }
+        let mut q = wording("how does covid spread through food");
+        index.weigh(&mut q);
+        let all = index.compare_entries(&q, &[0, 1, 2, 3], |e| &entries[e][..]);
+        assert!(all[2].similarity > all[1].similarity && all[0].bm25 > all[3].bm25);
     }
 
     #[test]
