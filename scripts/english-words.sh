@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates server/data/english-words.txt, the English words typo correction leaves alone,
+# Regenerates engine/data/english-words.txt, the English words typo correction leaves alone,
 # from Debian's `scowl` package (Kevin Atkinson's Spell Checker Oriented Word Lists, the lists
 # behind Debian's wbritish and wamerican). SCOWL sorts words into sizes by how common they are
 # (10: the most common ... 95: the rarest); a spell checker's usual dictionary is size 60.
@@ -8,7 +8,7 @@
 # the most common size it appears at. The output is committed, so a build never needs apt.
 #
 # SCOWL's licence asks for its notice beside every copy: it is copied to
-# server/data/english-words-copyright.txt.
+# engine/data/english-words-copyright.txt.
 #
 # Usage: scripts/english-words.sh
 set -euo pipefail
@@ -19,7 +19,7 @@ lists=/usr/share/dict/scowl
 if [ ! -d "$lists" ]; then
   need /nonexistent/scowl scowl
 fi
-out=server/data/english-words.txt
+out=engine/data/english-words.txt
 mkdir -p "$(dirname "$out")"
 version="$(dpkg-query -W -f='${Version}' scowl 2>/dev/null || echo unknown)"
 
@@ -61,4 +61,4 @@ with out.open("w", encoding="utf-8") as f:
             f.write(word + "\n")
 print(f"{out}: {len(sizes)} words", file=sys.stderr)
 PY
-cp /usr/share/doc/scowl/copyright server/data/english-words-copyright.txt
+cp /usr/share/doc/scowl/copyright engine/data/english-words-copyright.txt

@@ -9,7 +9,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use signpost_server::engine::{AskRequest, Context, Engine, Limits, Settings};
+use signpost_engine::{AskRequest, Context, Engine, Limits, Settings};
 
 struct Fixture {
     engine: Engine,

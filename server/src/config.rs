@@ -56,8 +56,8 @@ pub enum Command {
     /// Refit the ranking and confidence weights on the evaluation sets' dev data and write
     /// them to the engine's model file (see server/src/fit/).
     Fit {
-        /// Where to write the model [default: server/src/engine/model.json].
-        #[arg(long, default_value = "server/src/engine/model.json")]
+        /// Where to write the model [default: engine/src/model.json].
+        #[arg(long, default_value = "engine/src/model.json")]
         out: PathBuf,
         /// Print what the fit finds without writing the model.
         #[arg(long)]

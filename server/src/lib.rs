@@ -4,16 +4,17 @@
 //! the redaction it relies on; log lines that could repeat are throttled.
 
 pub mod config;
-pub mod engine;
 pub mod eval;
 pub mod fit;
 pub mod http;
 pub mod index_setup;
 pub mod preview;
-pub mod redact;
 pub mod reindex;
 pub mod serve;
 pub mod store;
 pub mod throttle;
 
 pub use http::{app, AppState};
+/// The answer engine and the redaction of personal details, from `signpost-engine`.
+pub use signpost_engine as engine;
+pub use signpost_engine::redact;

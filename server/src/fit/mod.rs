@@ -1,4 +1,4 @@
-//! `signpost-server fit`: refits the engine's model (`server/src/engine/model.json`) on the
+//! `signpost-server fit`: refits the engine's model (`engine/src/model.json`) on the
 //! evaluation sets' dev data and nothing else — `tests/data/dev.jsonl` and
 //! `tests/data/reader-dev.jsonl` on the shipped corpus, and the dev halves of the external
 //! collections (`tests/data/external/`), each imported as a council would import its FAQ.

@@ -496,6 +496,27 @@ mod tests {
     }
 
     #[test]
+    fn every_record_keeps_only_the_redacted_text() {
+        // The engine's property test holds `redact` to hiding every long number and address;
+        // this holds each stored field to being exactly what `redact` leaves.
+        for text in [
+            "call 07700 900123 or 0207 946 0958",
+            "jane.doe@example.com (at) work",
+            "ref ０７７００９００１２３ please",
+            "my NI is QQ 12 34 56 C and card 4111 1111 1111 1111",
+            "who led parsol",
+        ] {
+            assert_eq!(
+                AskRecord::new(0, None, text, None, 0).question(),
+                redact(text)
+            );
+            let feedback = FeedbackRecord::new(0, "faq-01", text, false, Some(text));
+            assert_eq!(feedback.question(), redact(text));
+            assert_eq!(feedback.comment(), Some(redact(text).as_str()));
+        }
+    }
+
+    #[test]
     fn records_are_redacted_when_made() {
         let ask = AskRecord::new(
             1,

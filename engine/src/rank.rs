@@ -161,9 +161,9 @@ impl Engine {
             });
         }
         let compared: Vec<usize> = worded.iter().map(|i| entries[*i].entry).collect();
-        let comparisons =
-            self.wordings
-                .compare_entries(&analyzed.wording, &compared, |e| &self.info[e].wordings[..]);
+        let comparisons = self
+            .wordings
+            .compare_entries(&analyzed.wording, &compared, |e| &self.info[e].wordings[..]);
         for (i, c) in worded.into_iter().zip(comparisons) {
             entries[i].features[WORDING_SIMILARITY] = c.similarity;
             entries[i].features[WORDING_BM25] = c.bm25;

@@ -329,7 +329,7 @@ mod tests {
         let vocabulary = Vocabulary::for_tests(
             "why was ryogens criticised parsol national projects number electronic benefit \
              claims revenues team planning applications internet thanks turn sure led",
-            include_str!("../../../corpus/spelling.txt"),
+            include_str!("../../corpus/spelling.txt"),
         );
         let a = analyze(q, &vocabulary, &Synonyms::default());
         let terms = a

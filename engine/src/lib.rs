@@ -12,6 +12,35 @@
 //! threshold there is no answer, only the fallback. A resident's own council business is
 //! declined (`decline`); a follow-up keeps to the project just discussed only when it refers
 //! back to it and names no subject of its own.
+//!
+//! ```
+//! use signpost_engine::{AskRequest, Engine, Settings};
+//!
+//! // An index of the shipped corpus, as the server builds it on first start.
+//! let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
+//! let dir = tempfile::tempdir()?;
+//! signpost_indexer::build_from_dir(&corpus, dir.path())?;
+//! let engine = Engine::new(signpost_indexer::open_index(dir.path())?, Settings::default());
+//!
+//! let asked = |q: &str, context| AskRequest { q: q.into(), limit: None, context };
+//! let first = engine.ask(&asked("what is parsol", None))?;
+//! let answer = first.answer.expect("a confident answer");
+//! assert_eq!((answer.kind.as_str(), answer.id.as_str()), ("project", "parsol"));
+//! assert!(answer.confidence > 0.5);
+//!
+//! // A follow-up that refers back keeps to the project just discussed.
+//! let next = engine.ask(&asked("who led it?", Some(first.context)))?;
+//! assert!(next.answer.expect("an answer").text.contains("Wandsworth"));
+//!
+//! // Out of scope: no answer, the fallback instead.
+//! let declined = engine.ask(&asked("who is the mayor of london", None))?;
+//! assert!(declined.answer.is_none() && declined.fallback.is_some());
+//!
+//! // As-you-type suggestions.
+//! let typed = engine.suggest("parso", None)?;
+//! assert!(!typed.suggestions.is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod decline;
 pub mod highlight;
@@ -21,6 +50,7 @@ pub mod model;
 pub mod question;
 mod rank;
 mod reader;
+pub mod redact;
 pub mod response;
 pub mod retrieve;
 pub mod scoring;
@@ -467,7 +497,7 @@ impl Engine {
     /// Is this index small enough that an answer costs less than a hundred microseconds or
     /// so (tokio's budget between two awaits)? Then the server answers on the runtime thread
     /// instead of handing the search to a blocking thread. Measured: about 34 µs at the
-    /// shipped corpus's 256 passages (`cargo bench -p signpost-server --bench answer`).
+    /// shipped corpus's 256 passages (`cargo bench -p signpost-engine --bench answer`).
     pub fn answers_quickly(&self) -> bool {
         self.passages.len() <= QUICK_PASSAGES
     }
@@ -1552,7 +1582,7 @@ mod tests {
         let (_a, keeping) = shipped_engine();
         assert!(keeping.index().texts.in_memory());
         let (_b, redoing) = engine_as_if_large();
-        let questions = questions(include_str!("../../../tests/data/dev.jsonl"));
+        let questions = questions(include_str!("../../tests/data/dev.jsonl"));
         assert!(questions.len() > 10);
         for q in &questions {
             let request = AskRequest {

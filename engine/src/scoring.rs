@@ -457,8 +457,8 @@ const NO_SLOT: u16 = u16::MAX;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::question::QueryTerm;
-    use crate::engine::synonyms::{Expansion, Phrase};
+    use crate::question::QueryTerm;
+    use crate::synonyms::{Expansion, Phrase};
 
     fn question(terms: &[&str]) -> Analyzed {
         Analyzed {

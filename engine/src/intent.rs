@@ -542,7 +542,7 @@ fn has_year(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    use crate::engine::question::words_of as words;
+    use crate::question::words_of as words;
 
     fn shape(q: &str) -> Shape {
         read(&words(q))

@@ -8,7 +8,7 @@
 //! "commerical" that an imported corpus carries. Such a word stays as typed and counts as
 //! unknown, which is what it is. The English words are SCOWL's (Spell Checker Oriented Word
 //! Lists, from Debian's `scowl` package; `scripts/english-words.sh` regenerates
-//! `server/data/english-words.txt`), which ranks every word by how common it is, from size 10
+//! `engine/data/english-words.txt`), which ranks every word by how common it is, from size 10
 //! (the commonest) to 60 (a spell checker's usual dictionary). A plain dictionary would not
 //! do: it also holds rare words that are the usual typos of common ones ("planing" for
 //! "planning"). So the rule is:
@@ -39,7 +39,7 @@ pub const MIN_CORRECTABLE_CHARS: usize = 4;
 pub const COMMON_SIZE: u8 = 20;
 
 /// The English word list, folded, as `[size]` sections of one word a line.
-const ENGLISH_WORDS: &str = include_str!("../../data/english-words.txt");
+const ENGLISH_WORDS: &str = include_str!("../data/english-words.txt");
 
 /// Every English word of the list with its SCOWL size (how common it is; smaller is commoner).
 /// Parsed once per process, when the first vocabulary is built.

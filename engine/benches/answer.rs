@@ -8,15 +8,14 @@
 //! Generated corpora and their indexes are kept under target/bench/criterion/ and reused, so
 //! only the first run pays for generating and indexing them.
 //!
-//! Run: `cargo bench -p signpost-server --bench answer` (see BENCHMARKS.md).
+//! Run: `cargo bench -p signpost-engine --bench answer` (see BENCHMARKS.md).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use signpost_engine::{AskRequest, Engine, Settings};
 use signpost_indexer::generate;
-use signpost_server::engine::{AskRequest, Engine, Settings};
-use signpost_server::index_setup;
 
 /// The server binary's allocator, so the benchmark measures what is served.
 #[global_allocator]
@@ -25,7 +24,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("the server crate sits in the workspace")
+        .expect("the engine crate sits in the workspace")
         .to_path_buf()
 }
 
@@ -48,8 +47,17 @@ fn questions(path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The engine over `index`, built from `corpus` first unless an index of this build's format
+/// is there already (generated corpora are kept between runs).
 fn engine(corpus: &Path, index: &Path) -> Engine {
-    let open = index_setup::ensure_index(corpus, index).expect("an index");
+    let open = match signpost_indexer::open_index(index) {
+        Ok(open) => open,
+        Err(_) => {
+            let _ = std::fs::remove_dir_all(index);
+            signpost_indexer::build_from_dir(corpus, index).expect("the corpus builds");
+            signpost_indexer::open_index(index).expect("the index opens")
+        }
+    };
     Engine::new(open, Settings::default())
 }
 

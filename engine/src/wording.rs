@@ -224,7 +224,11 @@ impl WordingIndex {
             totals.push(wording.total);
             count += 1;
         }
-        debug_assert_eq!(totals.len(), self.totals.len(), "the wordings it was built from");
+        debug_assert_eq!(
+            totals.len(),
+            self.totals.len(),
+            "the wordings it was built from"
+        );
         self.totals = totals.into_boxed_slice();
         self.average = total / count.max(1) as f32;
     }
@@ -358,7 +362,7 @@ mod tests {
     use super::*;
 
     fn wording(text: &str) -> Wording {
-        Wording::of_words(&crate::engine::question::words_of(text))
+        Wording::of_words(&crate::question::words_of(text))
     }
 
     #[test]
@@ -444,7 +448,11 @@ mod tests {
         let mut entries: Vec<Vec<Wording>> = [
             &["How does COVID-19 spread?", "is it spread by air"][..],
             &["What is a coronavirus?"],
-            &["Can COVID-19 be spread through food?", "food and the virus", "is food safe"],
+            &[
+                "Can COVID-19 be spread through food?",
+                "food and the virus",
+                "is food safe",
+            ],
             &["How do I protect myself?", "protecting my family"],
         ]
         .iter()
@@ -458,7 +466,12 @@ mod tests {
                 .map(|w| w.compare(q, index.average()))
                 .fold(Comparison::default(), Comparison::max)
         };
-        for text in ["how does the virus spread", "is food safe", "parking", "spread"] {
+        for text in [
+            "how does the virus spread",
+            "is food safe",
+            "parking",
+            "spread",
+        ] {
             let mut q = wording(text);
             index.weigh(&mut q);
             for asked in [vec![2], vec![0, 1, 2, 3], vec![3, 0, 0, 1, 2, 3, 2, 1]] {

@@ -198,8 +198,8 @@ fn fit(asks: Option<Asks>, sectioned: bool, p: &Read, opens_section: bool) -> (f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::question::QueryTerm;
-    use crate::engine::scoring::QuestionIds;
+    use crate::question::QueryTerm;
+    use crate::scoring::QuestionIds;
 
     /// A question of the given term ids, each weighing 1.
     fn question(ids: &[u32]) -> Analyzed {

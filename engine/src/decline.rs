@@ -159,7 +159,7 @@ mod tests {
         Declines::compile(&[entry])
     }
 
-    use crate::engine::question::words_of as words;
+    use crate::question::words_of as words;
 
     #[test]
     fn a_trigger_matches_its_words_close_together_in_any_order() {

@@ -156,7 +156,7 @@ fn needs_escaping(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Context, Fallback, Helpline};
+    use crate::{Context, Fallback, Helpline};
 
     /// Every string field set to `text`, every optional one present, every list non-empty.
     fn full_response(text: &str, score: f32) -> AskResponse {
@@ -283,10 +283,10 @@ mod tests {
     fn every_shipped_answer_is_written_as_serde_json_writes_it() {
         let (_dir, engine) = super::super::tests::shipped_engine();
         let questions =
-            super::super::tests::questions(include_str!("../../../tests/data/extra.jsonl"));
+            super::super::tests::questions(include_str!("../../tests/data/extra.jsonl"));
         assert!(questions.len() > 50);
         for q in questions {
-            let request = crate::engine::AskRequest {
+            let request = crate::AskRequest {
                 q,
                 limit: None,
                 context: None,
