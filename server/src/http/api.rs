@@ -1,6 +1,6 @@
 //! The JSON API handlers under `/api/v1/` and `/healthz`. Each handler validates its input,
 //! searches only through the search service ([`Search`]), and answers in the shapes
-//! DESIGN.md gives.
+//! `docs/DESIGN.md` gives.
 
 use std::time::Instant;
 
