@@ -56,8 +56,8 @@ pub struct AskBody {
 endpoint_errors! {
     /// What `GET /api/v1/ask` may answer instead.
     pub AskGetErrors = [
-        Documented {
-            kinds: &[
+        Documented::new(
+            &[
                 ErrorKind::BadQueryString,
                 ErrorKind::EmptyQuestion,
                 ErrorKind::QuestionTooLong,
@@ -65,8 +65,8 @@ endpoint_errors! {
                 ErrorKind::QuestionBadLimit,
                 ErrorKind::NulInQuestion,
             ],
-            description: "The question is empty or over the limits, or `limit` is out of range",
-        },
+            "The question is empty or over the limits, or `limit` is out of range",
+        ),
         TIMED_OUT,
         RATE_LIMITED,
         BUSY,
@@ -76,8 +76,8 @@ endpoint_errors! {
 endpoint_errors! {
     /// What `POST /api/v1/ask` may answer instead.
     pub AskPostErrors = [
-        Documented {
-            kinds: &[
+        Documented::new(
+            &[
                 ErrorKind::MalformedJson,
                 ErrorKind::EmptyQuestion,
                 ErrorKind::QuestionTooLong,
@@ -85,8 +85,8 @@ endpoint_errors! {
                 ErrorKind::QuestionBadLimit,
                 ErrorKind::NulInQuestion,
             ],
-            description: "Malformed JSON, a question that is empty or over the limits, or `limit` out of range",
-        },
+            "Malformed JSON, a question that is empty or over the limits, or `limit` out of range",
+        ),
         TIMED_OUT,
         TOO_LARGE,
         NOT_JSON,
@@ -275,14 +275,14 @@ endpoint_errors! {
 endpoint_errors! {
     /// What `GET /api/v1/projects/{slug}` may answer instead.
     pub ProjectErrors = [
-        Documented {
-            kinds: &[ErrorKind::BadPath],
-            description: "The slug is not valid UTF-8 once decoded",
-        },
-        Documented {
-            kinds: &[ErrorKind::UnknownProject],
-            description: "No project has this slug",
-        },
+        Documented::new(
+            &[ErrorKind::BadPath],
+            "The slug is not valid UTF-8 once decoded",
+        ),
+        Documented::new(
+            &[ErrorKind::UnknownProject],
+            "No project has this slug",
+        ),
         RATE_LIMITED,
     ];
 }

@@ -325,27 +325,31 @@ pub struct Documented {
     pub description: &'static str,
 }
 
+impl Documented {
+    pub const fn new(kinds: &'static [ErrorKind], description: &'static str) -> Documented {
+        Documented { kinds, description }
+    }
+}
+
 /// The errors every endpoint of a kind shares, described once.
-pub const TIMED_OUT: Documented = Documented {
-    kinds: &[ErrorKind::RequestTimeout],
-    description: "The request took too long",
-};
-pub const RATE_LIMITED: Documented = Documented {
-    kinds: &[ErrorKind::RateLimited],
-    description: "Too many requests from this client; see `Retry-After`",
-};
-pub const BUSY: Documented = Documented {
-    kinds: &[ErrorKind::Busy],
-    description: "Every search place is taken; see `Retry-After`",
-};
-pub const TOO_LARGE: Documented = Documented {
-    kinds: &[ErrorKind::PayloadTooLarge],
-    description: "The body is over the size limit",
-};
-pub const NOT_JSON: Documented = Documented {
-    kinds: &[ErrorKind::UnsupportedMediaType],
-    description: "The body is not sent as `application/json`",
-};
+pub const TIMED_OUT: Documented =
+    Documented::new(&[ErrorKind::RequestTimeout], "The request took too long");
+pub const RATE_LIMITED: Documented = Documented::new(
+    &[ErrorKind::RateLimited],
+    "Too many requests from this client; see `Retry-After`",
+);
+pub const BUSY: Documented = Documented::new(
+    &[ErrorKind::Busy],
+    "Every search place is taken; see `Retry-After`",
+);
+pub const TOO_LARGE: Documented = Documented::new(
+    &[ErrorKind::PayloadTooLarge],
+    "The body is over the size limit",
+);
+pub const NOT_JSON: Documented = Documented::new(
+    &[ErrorKind::UnsupportedMediaType],
+    "The body is not sent as `application/json`",
+);
 
 /// The OpenAPI responses for these errors: each with the one error shape, under its status.
 ///

@@ -54,8 +54,8 @@ pub struct FeedbackReply {
 endpoint_errors! {
     /// What `POST /api/v1/feedback` may answer instead.
     pub FeedbackErrors = [
-        Documented {
-            kinds: &[
+        Documented::new(
+            &[
                 ErrorKind::MalformedJson,
                 ErrorKind::InvalidFeedback,
                 ErrorKind::UnknownAnswer,
@@ -65,16 +65,16 @@ endpoint_errors! {
                 ErrorKind::NulInQuestion,
                 ErrorKind::CommentTooLong,
             ],
-            description: "A field is missing or invalid, or the answer id is unknown",
-        },
-        Documented {
-            kinds: &[ErrorKind::OriginNotAllowed],
-            description: "A browser on an origin not allowed to send feedback",
-        },
-        Documented {
-            kinds: &[ErrorKind::FeedbackDisabled],
-            description: "This server does not collect feedback",
-        },
+            "A field is missing or invalid, or the answer id is unknown",
+        ),
+        Documented::new(
+            &[ErrorKind::OriginNotAllowed],
+            "A browser on an origin not allowed to send feedback",
+        ),
+        Documented::new(
+            &[ErrorKind::FeedbackDisabled],
+            "This server does not collect feedback",
+        ),
         TIMED_OUT,
         TOO_LARGE,
         NOT_JSON,

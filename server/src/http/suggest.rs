@@ -27,8 +27,8 @@ pub struct SuggestParams {
 endpoint_errors! {
     /// What `GET /api/v1/suggest` may answer instead.
     pub SuggestErrors = [
-        Documented {
-            kinds: &[
+        Documented::new(
+            &[
                 ErrorKind::EmptyQuery,
                 ErrorKind::QueryTooShort,
                 ErrorKind::QueryTooLong,
@@ -37,8 +37,8 @@ endpoint_errors! {
                 ErrorKind::SuggestBadLimit,
                 ErrorKind::BadQueryString,
             ],
-            description: "The text is empty, too short or long, or has control characters; or `limit` is out of range",
-        },
+            "The text is empty, too short or long, or has control characters; or `limit` is out of range",
+        ),
         RATE_LIMITED,
         BUSY,
     ];
