@@ -1,5 +1,6 @@
-# Shared by bench/load.sh and bench/scale.sh: build the release binaries, install wrk, start
-# and stop one release server on 127.0.0.1, and run one bounded wrk point. Source it; do not
+# Shared by the bench scripts: build the release binaries,
+# install wrk, start and stop one release server on 127.0.0.1 (with scripts/server.sh, as
+# scripts/test.sh and bench/loadcheck.sh do), and run one bounded wrk point. Source it; do not
 # run it. Every server started here is stopped by the EXIT trap, whatever happens.
 
 set -euo pipefail
@@ -12,8 +13,6 @@ INDEXER_BIN="${SIGNPOST_INDEXER_BIN:-$REPO/target/release/signpost-indexer}"
 WORK="${BENCH_WORK:-$REPO/target/bench}"
 mkdir -p "$WORK"
 
-SERVER_PID=""
-SERVER_URL=""
 SERVER_LOG=""
 # Milliseconds from launching the server to its first 200 from /healthz.
 SERVER_READY_MS=""
@@ -31,6 +30,8 @@ else
 fi
 
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/need.sh"
+# server_start and server_stop, and the SERVER_PID and SERVER_URL they set.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/server.sh"
 
 build_release() {
   echo "== cargo build --release (signpost-server, signpost-indexer)" >&2
@@ -40,10 +41,11 @@ build_release() {
 now_ms() { date +%s%3N; }
 
 # start_server CORPUS_DIR DATA_DIR [extra server args...]
-# Starts the release server on 127.0.0.1 (a free port), waits until /healthz answers, and sets
-# SERVER_PID, SERVER_URL and SERVER_READY_MS. Gives up after 600 s (a 1M-passage first build).
-# The load generator is one client on one address making thousands of requests a second, so
-# the per-client rate limit is off; every other setting is the server's default.
+# Starts the release server on 127.0.0.1 (a free port) through scripts/server.sh, which waits
+# until /healthz answers, and sets SERVER_PID, SERVER_URL and SERVER_READY_MS. Gives up after
+# 600 s (a 1M-passage first build). The load generator is one client on one address making
+# thousands of requests a second, so the per-client rate limit is off; every other setting is
+# the server's default.
 start_server() {
   local corpus="$1" data="$2"
   shift 2
@@ -51,43 +53,14 @@ start_server() {
   mkdir -p "$data"
   local started
   started=$(now_ms)
-  NO_COLOR=1 RUST_LOG="${RUST_LOG:-info}" "${PIN_SERVER[@]}" "$SERVER_BIN" \
-    --addr 127.0.0.1:0 --corpus "$corpus" --data "$data" --rate-limit-per-minute 0 "$@" serve >"$SERVER_LOG" 2>&1 &
-  SERVER_PID=$!
-  SERVER_URL=""
-  local deadline=$((started + 600000))
-  while [ "$(now_ms)" -lt "$deadline" ]; do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      echo "the server exited; its log:" >&2
-      cat "$SERVER_LOG" >&2
-      SERVER_PID=""
-      return 1
-    fi
-    if [ -z "$SERVER_URL" ]; then
-      SERVER_URL=$(grep -so 'http://127\.0\.0\.1:[0-9]*' "$SERVER_LOG" | head -1 || true)
-    fi
-    if [ -n "$SERVER_URL" ] && curl -fs -o /dev/null "$SERVER_URL/healthz"; then
-      SERVER_READY_MS=$(($(now_ms) - started))
-      return 0
-    fi
-    sleep 0.005
-  done
-  echo "the server was not ready within 600 s" >&2
-  stop_server
-  return 1
+  server_start "$SERVER_LOG" env NO_COLOR=1 RUST_LOG="${RUST_LOG:-info}" "${PIN_SERVER[@]}" \
+    "$SERVER_BIN" --addr 127.0.0.1:0 --corpus "$corpus" --data "$data" \
+    --rate-limit-per-minute 0 "$@" serve
+  SERVER_READY_MS=$(($(now_ms) - started))
 }
 
 stop_server() {
-  if [ -n "$SERVER_PID" ]; then
-    kill -INT "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 50); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-  fi
+  server_stop
 }
 trap stop_server EXIT
 

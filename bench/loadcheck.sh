@@ -13,15 +13,15 @@ CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 
 source scripts/need.sh
+source scripts/server.sh
 need wrk
 
 echo "== building the release server"
 cargo build --release --quiet -p signpost-server
 
 work="$(mktemp -d)"
-server_pid=""
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  server_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -46,23 +46,11 @@ print(f"== {len(questions)} questions")
 PY
 
 # Rate limiting on, with an allowance the single load client cannot exhaust in the run.
-SIGNPOST_ADDR=127.0.0.1:0 \
-SIGNPOST_DATA="$work/data" \
-SIGNPOST_RATE_LIMIT_PER_MINUTE=100000000 \
-SIGNPOST_RATE_LIMIT_BURST=1000000 \
-SIGNPOST_MAX_CONCURRENT_SEARCHES="$CONNECTIONS" \
-RUST_LOG=warn,signpost_server=info \
-  ./target/release/signpost-server 2>"$work/server.log" &
-server_pid=$!
-
-url=""
-for _ in $(seq 1 600); do
-  url="$(grep -o 'serving on http://127.0.0.1:[0-9]*' "$work/server.log" | head -1 | sed 's/serving on //')" || true
-  [ -n "$url" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; echo "the server exited"; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { cat "$work/server.log"; echo "the server did not start"; exit 1; }
+server_start "$work/server.log" env SIGNPOST_ADDR=127.0.0.1:0 SIGNPOST_DATA="$work/data" \
+  SIGNPOST_RATE_LIMIT_PER_MINUTE=100000000 SIGNPOST_RATE_LIMIT_BURST=1000000 \
+  SIGNPOST_MAX_CONCURRENT_SEARCHES="$CONNECTIONS" RUST_LOG=warn,signpost_server=info \
+  ./target/release/signpost-server
+url="$SERVER_URL"
 echo "== server at $url; wrk for $DURATION with $CONNECTIONS connections, $THREADS threads"
 
 LOADCHECK_PATHS="$work/paths.lua" wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/need.sh
+source scripts/server.sh
 
 need chromium
 
@@ -31,31 +32,13 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5"
 fi
 st_data="$(mktemp -d)"
-# The rate limiter stays on, with an allowance one test client cannot exhaust.
-SIGNPOST_ADDR=127.0.0.1:0 SIGNPOST_DATA="$st_data" \
-SIGNPOST_RATE_LIMIT_PER_MINUTE=100000000 SIGNPOST_RATE_LIMIT_BURST=1000000 \
-RUST_LOG=warn,signpost_server=info ./target/debug/signpost-server 2>"$st_data/server.log" &
-st_pid=$!
-stop_st_server() { kill "$st_pid" 2>/dev/null || true; wait "$st_pid" 2>/dev/null || true; rm -rf "$st_data"; }
+stop_st_server() { server_stop; rm -rf "$st_data"; }
 trap stop_st_server EXIT
-st_url=""
-for _ in $(seq 1 600); do
-  st_url="$(grep -o 'serving on http://127.0.0.1:[0-9]*' "$st_data/server.log" | head -1 | sed 's/serving on //')" || true
-  [ -n "$st_url" ] && break
-  kill -0 "$st_pid" 2>/dev/null || { cat "$st_data/server.log"; echo "the server exited"; exit 1; }
-  sleep 0.1
-done
-[ -n "$st_url" ] || { cat "$st_data/server.log"; echo "the server did not start"; exit 1; }
-"$venv/bin/python" - "$st_url/healthz" <<'PY'
-import sys, time, urllib.request
-for _ in range(100):
-    try:
-        if urllib.request.urlopen(sys.argv[1], timeout=2).status == 200:
-            sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit("no answer from /healthz")
-PY
+# The rate limiter stays on, with an allowance one test client cannot exhaust.
+server_start "$st_data/server.log" env SIGNPOST_ADDR=127.0.0.1:0 SIGNPOST_DATA="$st_data" \
+  SIGNPOST_RATE_LIMIT_PER_MINUTE=100000000 SIGNPOST_RATE_LIMIT_BURST=1000000 \
+  RUST_LOG=warn,signpost_server=info ./target/debug/signpost-server
+st_url="$SERVER_URL"
 # One worker: with several, hypothesis (under Python 3.11) can fail with "AST constructor
 # recursion depth mismatch" describing its own filters, an error in the tool, not the API.
 "$venv/bin/schemathesis" --config-file scripts/schemathesis.toml --no-color run \

@@ -1,4 +1,4 @@
-//! The shapes Signpost answers with, exactly as DESIGN.md's HTTP API describes them. These
+//! The shapes Signpost answers with, exactly as docs/DESIGN.md's HTTP API describes them. These
 //! are plain data: the engine fills them, the HTTP layer and `eval` serialize or read them.
 
 use serde::{Deserialize, Serialize};

@@ -12,11 +12,12 @@
 //! sections. The corpus format caps FAQ ids at two digits, so a large corpus is mostly
 //! projects, as a national deployment's directory would be.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use rustc_hash::FxHashSet;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::analysis;
@@ -227,7 +228,7 @@ fn tail_words(real: &[String], count: usize, rng: &mut Rng) -> Vec<String> {
     if long.is_empty() {
         return Vec::new();
     }
-    let mut seen: HashSet<String> = real.iter().cloned().collect();
+    let mut seen: FxHashSet<String> = real.iter().cloned().collect();
     let mut out = Vec::with_capacity(count);
     let mut attempts = 0;
     while out.len() < count && attempts < count * 20 {
@@ -428,7 +429,7 @@ pub fn generate(
     };
     let mut sketches: Vec<Sketch> = Vec::new();
     let mut left = passages;
-    let mut faq_titles: HashSet<String> = HashSet::new();
+    let mut faq_titles: FxHashSet<String> = FxHashSet::default();
     for n in 0..faq_count {
         let count = rng.between(1, 5).min(left);
         let (text, sketch) = faq_entry(&mut writer, n, count, &mut faq_titles);
@@ -438,7 +439,7 @@ pub fn generate(
         left -= count;
     }
     let mut projects = 0;
-    let mut short_names: HashSet<String> = HashSet::new();
+    let mut short_names: FxHashSet<String> = FxHashSet::default();
     while left > 0 {
         let count = length(&mut rng, 12, 5, 24).min(left);
         // Never leave a remainder smaller than a project can be.
@@ -472,7 +473,7 @@ fn faq_entry(
     w: &mut Writer,
     n: usize,
     passages: usize,
-    titles: &mut HashSet<String>,
+    titles: &mut FxHashSet<String>,
 ) -> (String, Sketch) {
     let id = format!("faq-{n:02}");
     let title = loop {
@@ -526,7 +527,7 @@ fn project_entry(
     w: &mut Writer,
     n: usize,
     passages: usize,
-    short_names: &mut HashSet<String>,
+    short_names: &mut FxHashSet<String>,
 ) -> (String, Sketch) {
     // A name of two to five words, distinctive enough to tell projects apart.
     let mut name_words: Vec<String> = (0..w.rng.between(1, 3))

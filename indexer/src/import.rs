@@ -5,10 +5,11 @@
 //! file is good, and the new folder takes the old one's place in a rename, so a failed import
 //! never leaves half a corpus.
 
-use std::collections::hash_map::{Entry as Slot, HashMap};
+use std::collections::hash_map::Entry as Slot;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use rustc_hash::FxHashMap;
 use serde_json::Value as Json;
 
 use crate::corpus::{self, Kind, Problem, Problems};
@@ -541,8 +542,10 @@ fn read_csv(bytes: &[u8], found: &mut Found) -> Vec<Row> {
 fn check_rows(rows: Vec<Row>, found: &mut Found) -> Vec<ImportedFaq> {
     let mut faqs = Vec::with_capacity(rows.len());
     // id → (line, the id as the file gave it); question's title key → line.
-    let mut ids: HashMap<String, (usize, String)> = HashMap::with_capacity(rows.len());
-    let mut questions: HashMap<String, usize> = HashMap::with_capacity(rows.len());
+    let mut ids: FxHashMap<String, (usize, String)> =
+        FxHashMap::with_capacity_and_hasher(rows.len(), Default::default());
+    let mut questions: FxHashMap<String, usize> =
+        FxHashMap::with_capacity_and_hasher(rows.len(), Default::default());
     for row in rows {
         let line = row.line;
         let question = collapse(row.question.as_deref().unwrap_or_default());

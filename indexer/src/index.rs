@@ -10,6 +10,7 @@ use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument};
 
 use crate::analysis;
 use crate::corpus::{Corpus, Entry, Kind};
+use crate::fnv::Fnv1a;
 use crate::schema::{self, Fields, LEVEL_ENTRY, LEVEL_PASSAGE};
 use crate::texts::{self, PassageTexts, TEXTS_FILE};
 use crate::Error;
@@ -64,7 +65,7 @@ pub struct OpenIndex {
     pub dir: PathBuf,
 }
 
-/// A stable fingerprint (64-bit FNV-1a, hex) of every file under the corpus folder: their
+/// A stable fingerprint ([`crate::fnv`], hex) of every file under the corpus folder: their
 /// paths and contents. Modification times are not used: a fresh clone sets them all to now.
 pub fn fingerprint(corpus_dir: &Path) -> Result<String, Error> {
     let mut files = Vec::new();
@@ -73,13 +74,8 @@ pub fn fingerprint(corpus_dir: &Path) -> Result<String, Error> {
         source,
     })?;
     files.sort();
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes {
-            hash ^= u64::from(*b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
+    let mut hash = Fnv1a::new();
+    let mut feed = |bytes: &[u8]| hash.write(bytes);
     feed(&FORMAT_VERSION.to_le_bytes());
     for path in files {
         let relative = path.strip_prefix(corpus_dir).unwrap_or(&path);
@@ -92,7 +88,7 @@ pub fn fingerprint(corpus_dir: &Path) -> Result<String, Error> {
         feed(&(bytes.len() as u64).to_le_bytes());
         feed(&bytes);
     }
-    Ok(format!("{hash:016x}"))
+    Ok(format!("{:016x}", hash.finish()))
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod corpus;
+pub mod fnv;
 pub mod frontmatter;
 pub mod generate;
 pub mod import;

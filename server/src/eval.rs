@@ -1,12 +1,12 @@
 //! The evaluation command: runs every case of a JSONL file through [`Engine::ask`] and scores
 //! what a reader sees, exactly as `../shared/eval/run_reader_eval.py` defines it (its
-//! docstring is the definition; DESIGN.md's "Reader format" summarises it).
+//! docstring is the definition; docs/DESIGN.md's "Reader format" summarises it).
 //!
 //! A line is an old-format question `{"q", "expect", "tags"}`, a reader-format question
 //! `{"q", "expect", "must", "tags"}`, or a conversation `{"turns": [{"q", "expect", "must"},
 //! …], "tags"}` whose turns are each asked with the previous response's `context`. Every turn
 //! is scored: **read@1** (the right entry, and its text contains one of `must`, any case),
-//! **entry@1** (the right entry: DESIGN.md's answer@1), **coverage** (in-scope turns
+//! **entry@1** (the right entry: docs/DESIGN.md's answer@1), **coverage** (in-scope turns
 //! answered), **precision** (answers given, in or out of scope, that are right by read@1's
 //! rule), **rejection** (out-of-scope turns declined). Declined means `answer: null` or an
 //! assistant reply. The older metrics stay: **hit@3** (one of `expect` among the first three
@@ -355,7 +355,7 @@ pub struct TagScores {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scores {
     pub read_at_1: Tally,
-    /// DESIGN.md's answer@1.
+    /// docs/DESIGN.md's answer@1.
     pub entry_at_1: Tally,
     pub coverage: Tally,
     /// Over answers given (not declined): passed = right by read@1's rule.

@@ -6,6 +6,8 @@
 //! answered wrongly is *broken*: the admin pages show it in red and ask for a second
 //! confirmation.
 
+// std's HashSet (SipHash under a random key) on purpose, not Fx: it holds questions the
+// public asked, which an unkeyed hash would let them make collide.
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 

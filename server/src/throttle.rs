@@ -2,9 +2,10 @@
 //! that is read-only or cannot be opened, a full connection table, failing accepts — are
 //! written at most once a minute per cause, and the next line says how many were held back.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use rustc_hash::FxHashMap;
 
 /// How often one cause may be logged.
 pub const LOG_EVERY: Duration = Duration::from_secs(60);
@@ -13,7 +14,7 @@ pub const LOG_EVERY: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub struct LogThrottle {
     every: Duration,
-    causes: Mutex<HashMap<&'static str, Held>>,
+    causes: Mutex<FxHashMap<&'static str, Held>>,
 }
 
 #[derive(Debug)]
@@ -32,7 +33,7 @@ impl LogThrottle {
     pub fn new(every: Duration) -> LogThrottle {
         LogThrottle {
             every,
-            causes: Mutex::new(HashMap::new()),
+            causes: Mutex::new(FxHashMap::default()),
         }
     }
 

@@ -1,4 +1,4 @@
-//! The answer endpoint: DESIGN.md's response shape, the right answers, honest refusals and
+//! The answer endpoint: `docs/DESIGN.md`'s response shape, the right answers, honest refusals and
 //! safe text.
 
 use serde_json::json;

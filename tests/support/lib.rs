@@ -267,22 +267,41 @@ pub fn http(
     read_reply(&mut stream)
 }
 
-/// The real `signpost-server` binary, as `cargo build` leaves it (or `SIGNPOST_SERVER_BIN`).
-/// `scripts/test.sh` builds it before the tests run.
+/// The real `signpost-server` binary, built from this checkout for this test run.
+///
+/// The end-to-end tests are a package of their own, and Cargo sets `CARGO_BIN_EXE_<name>`
+/// only for a package's own binaries, so the first call runs `cargo build -p signpost-server
+/// --bin signpost-server` (the cargo running the tests, its target directory and profile) and
+/// takes the executable's path from cargo's own report of it. A test therefore never runs a
+/// binary left over from an older build: an up-to-date one costs cargo's freshness check.
 pub fn server_binary() -> PathBuf {
-    if let Some(bin) = std::env::var_os("SIGNPOST_SERVER_BIN") {
-        return PathBuf::from(bin);
+    static BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BINARY.get_or_init(build_server_binary).clone()
+}
+
+fn build_server_binary() -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command
+        .current_dir(repo_root())
+        .args(["build", "--quiet", "--message-format=json"])
+        .args(["-p", "signpost-server", "--bin", "signpost-server"]);
+    if !cfg!(debug_assertions) {
+        command.arg("--release");
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"));
-    let bin = target.join("debug").join("signpost-server");
+    let output = command.output().expect("run cargo build");
     assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p signpost-server` first (scripts/test.sh does)",
-        bin.display()
+        output.status.success(),
+        "cargo build -p signpost-server failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
     );
-    bin
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|message| message["reason"] == "compiler-artifact")
+        .filter(|message| message["target"]["name"] == "signpost-server")
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
+        .expect("cargo reports the signpost-server executable it built")
 }
 
 /// The real server binary running as a child process on 127.0.0.1, its log captured.

@@ -1,6 +1,6 @@
 //! The JSON API handlers under `/api/v1/` and `/healthz`. Each handler validates its input,
 //! searches only through the search service ([`Search`]), and answers in the shapes
-//! DESIGN.md gives.
+//! `docs/DESIGN.md` gives.
 
 use std::time::Instant;
 
@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 use signpost_indexer::corpus::{Entry, Kind};
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::{ApiError, ErrorBody};
+use super::error::{
+    endpoint_errors, ApiError, Documented, ErrorKind, BUSY, NOT_JSON, RATE_LIMITED, TIMED_OUT,
+    TOO_LARGE,
+};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::feedback::FEEDBACK_PATH;
 use super::search::Search;
@@ -50,6 +53,48 @@ pub struct AskBody {
     pub context: Option<Context>,
 }
 
+endpoint_errors! {
+    /// What `GET /api/v1/ask` may answer instead.
+    pub AskGetErrors = [
+        Documented::new(
+            &[
+                ErrorKind::BadQueryString,
+                ErrorKind::EmptyQuestion,
+                ErrorKind::QuestionTooLong,
+                ErrorKind::QuestionTooManyWords,
+                ErrorKind::QuestionBadLimit,
+                ErrorKind::NulInQuestion,
+            ],
+            "The question is empty or over the limits, or `limit` is out of range",
+        ),
+        TIMED_OUT,
+        RATE_LIMITED,
+        BUSY,
+    ];
+}
+
+endpoint_errors! {
+    /// What `POST /api/v1/ask` may answer instead.
+    pub AskPostErrors = [
+        Documented::new(
+            &[
+                ErrorKind::MalformedJson,
+                ErrorKind::EmptyQuestion,
+                ErrorKind::QuestionTooLong,
+                ErrorKind::QuestionTooManyWords,
+                ErrorKind::QuestionBadLimit,
+                ErrorKind::NulInQuestion,
+            ],
+            "Malformed JSON, a question that is empty or over the limits, or `limit` out of range",
+        ),
+        TIMED_OUT,
+        TOO_LARGE,
+        NOT_JSON,
+        RATE_LIMITED,
+        BUSY,
+    ];
+}
+
 /// Answers a question given in the query string.
 #[utoipa::path(
     get,
@@ -58,10 +103,7 @@ pub struct AskBody {
     params(AskParams),
     responses(
         (status = 200, description = "The answer, the passages behind it and the projects worth a look", body = AskResponse),
-        (status = 400, description = "The question is empty or over the limits, or `limit` is out of range", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
-        (status = 503, description = "Every search place is taken; see `Retry-After`", body = ErrorBody),
+        AskGetErrors,
     )
 )]
 pub async fn ask_get(
@@ -85,12 +127,7 @@ pub async fn ask_get(
     request_body = AskBody,
     responses(
         (status = 200, description = "The answer, the passages behind it and the projects worth a look", body = AskResponse),
-        (status = 400, description = "Malformed JSON, a question that is empty or over the limits, or `limit` out of range", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 413, description = "The body is over the size limit", body = ErrorBody),
-        (status = 415, description = "The body is not sent as `application/json`", body = ErrorBody),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
-        (status = 503, description = "Every search place is taken; see `Retry-After`", body = ErrorBody),
+        AskPostErrors,
     )
 )]
 pub async fn ask_post(
@@ -230,6 +267,26 @@ pub struct ProjectList {
     pub projects: Vec<ProjectSummary>,
 }
 
+endpoint_errors! {
+    /// What the directory's and the FAQ's lists may answer instead.
+    pub ReadErrors = [RATE_LIMITED];
+}
+
+endpoint_errors! {
+    /// What `GET /api/v1/projects/{slug}` may answer instead.
+    pub ProjectErrors = [
+        Documented::new(
+            &[ErrorKind::BadPath],
+            "The slug is not valid UTF-8 once decoded",
+        ),
+        Documented::new(
+            &[ErrorKind::UnknownProject],
+            "No project has this slug",
+        ),
+        RATE_LIMITED,
+    ];
+}
+
 /// Lists every project in the directory.
 #[utoipa::path(
     get,
@@ -237,7 +294,7 @@ pub struct ProjectList {
     tag = "directory",
     responses(
         (status = 200, description = "The project directory", body = ProjectList),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
+        ReadErrors,
     )
 )]
 pub async fn projects(State(state): State<AppState>) -> Json<ProjectList> {
@@ -258,9 +315,7 @@ pub async fn projects(State(state): State<AppState>) -> Json<ProjectList> {
     params(("slug" = String, Path, description = "The project's slug, e.g. `parsol`")),
     responses(
         (status = 200, description = "The project", body = ProjectDetail),
-        (status = 400, description = "The slug is not valid UTF-8 once decoded", body = ErrorBody),
-        (status = 404, description = "No project has this slug", body = ErrorBody),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
+        ProjectErrors,
     )
 )]
 pub async fn project(
@@ -397,7 +452,7 @@ pub struct FaqList {
     tag = "directory",
     responses(
         (status = 200, description = "The FAQ", body = FaqList),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
+        ReadErrors,
     )
 )]
 pub async fn faq(State(state): State<AppState>) -> Json<FaqList> {

@@ -1,13 +1,21 @@
 //! The one error table of the HTTP API: every failure becomes
 //! `{"error": {"code": "snake_case", "message": "…"}}` with a fitting status. Internal errors
 //! are logged and answered with a generic message: no paths or panic text reach a client.
+//!
+//! The table is data: one row per kind of error in `error_table!` (name, status, code,
+//! message, when), from which the enum, its statuses and codes, README.md's table and the
+//! OpenAPI error responses (`endpoint_errors!`) all come. A new error is one row. (Over 500
+//! lines: the table alone is 150, and the tests that hold it together sit with it.)
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use utoipa::openapi::response::{Response as OpenApiResponse, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::ToSchema;
 
 use crate::engine::{QuestionError, SuggestError};
@@ -36,78 +44,227 @@ pub struct ShownError {
     pub message: String,
 }
 
-/// Every error an endpoint can answer with.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error(transparent)]
-    Question(#[from] QuestionError),
-    #[error(transparent)]
-    Suggest(#[from] SuggestError),
-    #[error("the request body is not valid JSON for this endpoint: {0}")]
-    MalformedJson(String),
-    #[error("send the body as JSON with `Content-Type: application/json`")]
-    UnsupportedMediaType,
-    #[error("the query string is not valid for this endpoint: {0}")]
-    BadQueryString(String),
-    #[error("the address is not valid: {0}")]
-    BadPath(String),
-    #[error("the question contains a NUL character")]
-    NulInQuestion,
-    #[error("the request body is too large")]
-    PayloadTooLarge,
-    #[error("no project has the id `{0}`")]
-    UnknownProject(String),
-    #[error("there is nothing at this address")]
-    NotFound,
-    #[error("this address does not accept that method")]
-    MethodNotAllowed,
-    #[error("{0}")]
-    InvalidFeedback(String),
-    #[error("there is no answer with the id `{0}` to give feedback on")]
-    UnknownAnswer(String),
-    #[error("the comment is longer than {max} characters")]
-    CommentTooLong { max: usize },
-    #[error("feedback is not collected on this server")]
-    FeedbackDisabled,
-    #[error("send the admin token as `Authorization: Bearer TOKEN`")]
-    Unauthorized,
-    #[error("that admin token is not valid")]
-    Forbidden,
-    #[error("{0}")]
-    BadPeriod(String),
-    #[error("there is no list called `{0}` to export")]
-    UnknownExport(String),
-    #[error("the analytics store cannot be read right now")]
-    StoreUnavailable(String),
-    #[error("the request took too long and was abandoned; please try again")]
-    RequestTimeout,
-    #[error("too many requests from this address; wait {} s (Retry-After) before trying again", retry_secs(.retry_after))]
-    RateLimited { retry_after: Duration },
-    #[error("the server is busy answering other questions; wait {} s (Retry-After) before trying again", retry_secs(.retry_after))]
-    Busy { retry_after: Duration },
-    #[error("this origin may not call this endpoint")]
-    OriginNotAllowed,
-    #[error("a reindex is already running; try again when it has finished")]
-    ReindexInProgress,
-    #[error("the corpus has problems, so the index was not rebuilt and the previous one is still serving: {0}")]
-    CorpusInvalid(String),
+/// Declares the error table: one row per kind of error, from which come the [`ApiError`]
+/// enum and its messages (the `#[error]` of each variant), the fieldless [`ErrorKind`] that
+/// names each row, and each kind's status, code and README description. A row reads
+/// `Name(fields) | STATUS | "code" | ("message", args…) | "when";`, where `when` is the
+/// README table's last column and is empty exactly for a row whose code an earlier row
+/// already describes (a code such as `bad_limit` serves more than one endpoint).
+macro_rules! error_table {
+    ($(
+        $(#[$meta:meta])*
+        $name:ident $( ( $($tuple:ty),* ) )? $( { $($field:ident : $fty:ty),* $(,)? } )?
+            | $status:ident | $code:literal | ($($message:tt)+) | $when:literal;
+    )+) => {
+        /// Every error an endpoint can answer with.
+        #[derive(Debug, thiserror::Error)]
+        pub enum ApiError {
+            $(
+                $(#[$meta])*
+                #[error($($message)+)]
+                $name $( ( $($tuple),* ) )? $( { $($field : $fty),* } )?,
+            )+
+        }
+
+        /// The rows of the error table, by name, in table order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorKind {
+            $($name,)+
+        }
+
+        impl ErrorKind {
+            /// Every row, in table order: the README's order.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$name,)+];
+
+            pub const fn status(self) -> StatusCode {
+                match self {
+                    $(ErrorKind::$name => StatusCode::$status,)+
+                }
+            }
+
+            /// The stable, snake_case code clients read.
+            pub const fn code(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$name => $code,)+
+                }
+            }
+
+            /// When an endpoint answers with this error, as the README's table says; empty
+            /// when an earlier row with the same code says it.
+            pub const fn when(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$name => $when,)+
+                }
+            }
+        }
+
+        impl ApiError {
+            /// Which row of the error table this error is.
+            pub fn kind(&self) -> ErrorKind {
+                match self {
+                    $(ApiError::$name { .. } => ErrorKind::$name,)+
+                }
+            }
+        }
+    };
+}
+
+error_table! {
+    // The question the answer endpoint (and feedback, and the lookup page) refuses; the
+    // messages are the engine's own (`QuestionError`), as the test below holds.
+    EmptyQuestion | BAD_REQUEST | "empty_question"
+        | ("the question is empty")
+        | "`q` missing, empty or only whitespace";
+    QuestionTooLong { max: usize } | BAD_REQUEST | "question_too_long"
+        | ("the question is longer than {max} characters")
+        | "a question over 500 characters (configurable)";
+    QuestionTooManyWords { max: usize } | BAD_REQUEST | "too_many_words"
+        | ("the question has more than {max} words")
+        | "a question over 80 words (configurable), or suggest text over 12";
+    QuestionBadLimit { max: usize } | BAD_REQUEST | "bad_limit"
+        | ("limit must be between 1 and {max}")
+        | "`limit` outside 1..=20 for ask (configurable) or 1..=8 for suggest";
+    BadQueryString(String) | BAD_REQUEST | "bad_query_string"
+        | ("the query string is not valid for this endpoint: {0}")
+        | "a query parameter of the wrong type";
+    BadPath(String) | BAD_REQUEST | "bad_path"
+        | ("the address is not valid: {0}")
+        | "a path parameter that is not valid UTF-8 once decoded, e.g. `/api/v1/projects/%FF`";
+    NulInQuestion | BAD_REQUEST | "control_characters"
+        | ("the question contains a NUL character")
+        | "a question with a NUL character, or suggest text with control characters";
+    MalformedJson(String) | BAD_REQUEST | "malformed_json"
+        | ("the request body is not valid JSON for this endpoint: {0}")
+        | "a POST body that is not the expected JSON";
+    UnsupportedMediaType | UNSUPPORTED_MEDIA_TYPE | "unsupported_media_type"
+        | ("send the body as JSON with `Content-Type: application/json`")
+        | "a POST body without `Content-Type: application/json`";
+    PayloadTooLarge | PAYLOAD_TOO_LARGE | "payload_too_large"
+        | ("the request body is too large")
+        | "a body over 16 KiB (configurable), refused from `Content-Length` before it is read";
+    RequestTimeout | REQUEST_TIMEOUT | "request_timeout"
+        | ("the request took too long and was abandoned; please try again")
+        | "a request, reading its body included, took over 10 s (configurable)";
+    RateLimited { retry_after: Duration } | TOO_MANY_REQUESTS | "rate_limited"
+        | ("too many requests from this address; wait {} s (Retry-After) before trying again", retry_secs(.retry_after))
+        | "a client over its allowance on the API, `/admin/` or a page that searches (`/lookup`, `/projects`) (300 a minute, bursts of 60; configurable); `Retry-After` says when to try again; pages show it as the site's error page";
+    Busy { retry_after: Duration } | SERVICE_UNAVAILABLE | "busy"
+        | ("the server is busy answering other questions; wait {} s (Retry-After) before trying again", retry_secs(.retry_after))
+        | "every search place is taken (64 at once, configurable; ask, suggest, `/lookup?q=` and `/projects?q=` all take one); `Retry-After: 1`";
+    UnknownProject(String) | NOT_FOUND | "unknown_project"
+        | ("no project has the id `{0}`")
+        | "`/api/v1/projects/{slug}` for a slug not in the directory";
+    NotFound | NOT_FOUND | "not_found"
+        | ("there is nothing at this address")
+        | "any other unknown address (and `/admin` when it is off)";
+    MethodNotAllowed | METHOD_NOT_ALLOWED | "method_not_allowed"
+        | ("this address does not accept that method")
+        | "e.g. `DELETE /api/v1/ask`";
+    // The text the suggest endpoint refuses; the messages are the engine's (`SuggestError`).
+    EmptyQuery | BAD_REQUEST | "empty_query"
+        | ("type something to get suggestions")
+        | "`/api/v1/suggest` without `q`";
+    QueryTooShort { min: usize } | BAD_REQUEST | "query_too_short"
+        | ("type at least {min} letters or digits to get suggestions")
+        | "suggest text with fewer than 2 letters or digits";
+    QueryTooLong { max: usize } | BAD_REQUEST | "query_too_long"
+        | ("suggestions are for at most {max} characters")
+        | "suggest text over 100 characters";
+    QueryTooManyWords { max: usize } | BAD_REQUEST | "too_many_words"
+        | ("suggestions are for at most {max} words")
+        | "";
+    ControlCharacters | BAD_REQUEST | "control_characters"
+        | ("the text contains control characters")
+        | "";
+    SuggestBadLimit { max: usize } | BAD_REQUEST | "bad_limit"
+        | ("limit must be between 1 and {max}")
+        | "";
+    InvalidFeedback(String) | BAD_REQUEST | "invalid_feedback"
+        | ("{0}")
+        | "feedback without `answer_id` or `helpful`";
+    UnknownAnswer(String) | BAD_REQUEST | "unknown_answer"
+        | ("there is no answer with the id `{0}` to give feedback on")
+        | "feedback on an `answer_id` that is not an answer";
+    CommentTooLong { max: usize } | BAD_REQUEST | "comment_too_long"
+        | ("the comment is longer than {max} characters")
+        | "a feedback comment over 500 characters";
+    FeedbackDisabled | NOT_FOUND | "feedback_disabled"
+        | ("feedback is not collected on this server")
+        | "feedback sent to a server whose store is off";
+    OriginNotAllowed | FORBIDDEN | "origin_not_allowed"
+        | ("this origin may not call this endpoint")
+        | "a browser write (feedback) from an origin not in `SIGNPOST_WRITE_ORIGINS`";
+    Unauthorized | UNAUTHORIZED | "unauthorized"
+        | ("send the admin token as `Authorization: Bearer TOKEN`")
+        | "`/admin` without credentials";
+    Forbidden | FORBIDDEN | "forbidden"
+        | ("that admin token is not valid")
+        | "`/admin` with the wrong token";
+    BadPeriod(String) | BAD_REQUEST | "bad_period"
+        | ("{0}")
+        | "`/admin?since=` that is not a number of days such as `30d`";
+    UnknownExport(String) | NOT_FOUND | "unknown_export"
+        | ("there is no list called `{0}` to export")
+        | "`/admin/export/{list}.csv` for a list that does not exist";
+    /// The detail (the store's error, with its path) is logged, never sent.
+    StoreUnavailable(String) | SERVICE_UNAVAILABLE | "store_unavailable"
+        | ("the analytics store cannot be read right now")
+        | "the report cannot read the store; details are logged";
+    ReindexInProgress | CONFLICT | "reindex_in_progress"
+        | ("a reindex is already running; try again when it has finished")
+        | "`POST /admin/reindex` while another reindex runs";
+    CorpusInvalid(String) | UNPROCESSABLE_ENTITY | "corpus_invalid"
+        | ("the corpus has problems, so the index was not rebuilt and the previous one is still serving: {0}")
+        | "`POST /admin/reindex` on a corpus with mistakes (each file and line listed); the old index keeps serving";
     /// `detail` (the whole error, with the server's paths) is logged, never sent.
-    #[error("the new index could not be built ({stage} failed; the server log has the details), so the previous one is still serving")]
-    ReindexFailed { stage: &'static str, detail: String },
-    #[error("this change was sent from another site: admin changes are accepted only from the admin pages themselves")]
-    CrossSiteWrite,
-    #[error(
-        "the form is out of date or was not issued by this server: reload the page and try again"
-    )]
-    BadFormToken,
-    #[error("{0}")]
-    BadFix(String),
-    #[error("this change makes {0} questions that were answered right answer wrongly: confirm it to go ahead")]
-    ConfirmBreaks(usize),
-    #[error("there is no learned phrasing {0} in force to undo")]
-    NothingToUndo(i64),
-    #[error("something went wrong on our side; please try again")]
-    Internal(String),
+    ReindexFailed { stage: &'static str, detail: String } | INTERNAL_SERVER_ERROR | "reindex_failed"
+        | ("the new index could not be built ({stage} failed; the server log has the details), so the previous one is still serving")
+        | "`POST /admin/reindex` could not write or check the new index (a full disk); the old index keeps serving";
+    CrossSiteWrite | FORBIDDEN | "cross_site_write"
+        | ("this change was sent from another site: admin changes are accepted only from the admin pages themselves")
+        | "an admin change whose `Sec-Fetch-Site` or `Origin` says a page on another site sent it";
+    BadFormToken | FORBIDDEN | "bad_form_token"
+        | ("the form is out of date or was not issued by this server: reload the page and try again")
+        | "an admin change without a form token this server issued in the last 2 hours (`GET /admin/form-token` gives scripts one)";
+    BadFix(String) | BAD_REQUEST | "bad_fix"
+        | ("{0}")
+        | "a fix with no question, an unknown entry or action, or one the entry already has";
+    ConfirmBreaks(usize) | CONFLICT | "confirm_breaks"
+        | ("this change makes {0} questions that were answered right answer wrongly: confirm it to go ahead")
+        | "a fix that makes questions answered right answer wrongly, sent without `confirm_breaks=yes`";
+    NothingToUndo(i64) | NOT_FOUND | "nothing_to_undo"
+        | ("there is no learned phrasing {0} in force to undo")
+        | "undoing a learned phrasing that is not in force";
+    /// The detail (what broke, perhaps with paths) is logged, never sent.
+    Internal(String) | INTERNAL_SERVER_ERROR | "internal"
+        | ("something went wrong on our side; please try again")
+        | "a bug; details are logged, never sent";
+}
+
+/// The engine's refusals of a question, each its row of the table.
+impl From<QuestionError> for ApiError {
+    fn from(error: QuestionError) -> ApiError {
+        match error {
+            QuestionError::Empty => ApiError::EmptyQuestion,
+            QuestionError::TooLong { max } => ApiError::QuestionTooLong { max },
+            QuestionError::TooManyWords { max } => ApiError::QuestionTooManyWords { max },
+            QuestionError::BadLimit { max } => ApiError::QuestionBadLimit { max },
+        }
+    }
+}
+
+/// The engine's refusals of suggest text, each its row of the table.
+impl From<SuggestError> for ApiError {
+    fn from(error: SuggestError) -> ApiError {
+        match error {
+            SuggestError::Empty => ApiError::EmptyQuery,
+            SuggestError::TooShort { min } => ApiError::QueryTooShort { min },
+            SuggestError::TooLong { max } => ApiError::QueryTooLong { max },
+            SuggestError::TooManyWords { max } => ApiError::QueryTooManyWords { max },
+            SuggestError::ControlCharacters => ApiError::ControlCharacters,
+            SuggestError::BadLimit { max } => ApiError::SuggestBadLimit { max },
+        }
+    }
 }
 
 /// Whole seconds to wait, rounded up, at least one: what `Retry-After` carries.
@@ -117,279 +274,34 @@ pub fn retry_secs(wait: &Duration) -> u64 {
 }
 
 impl ApiError {
-    /// The status and stable code for each variant: the API's error table.
+    /// The status and stable code, from the error table.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
-        match self {
-            ApiError::Question(QuestionError::Empty) => (StatusCode::BAD_REQUEST, "empty_question"),
-            ApiError::Question(QuestionError::TooLong { .. }) => {
-                (StatusCode::BAD_REQUEST, "question_too_long")
-            }
-            ApiError::Question(QuestionError::TooManyWords { .. }) => {
-                (StatusCode::BAD_REQUEST, "too_many_words")
-            }
-            ApiError::Question(QuestionError::BadLimit { .. }) => {
-                (StatusCode::BAD_REQUEST, "bad_limit")
-            }
-            ApiError::Suggest(SuggestError::Empty) => (StatusCode::BAD_REQUEST, "empty_query"),
-            ApiError::Suggest(SuggestError::TooShort { .. }) => {
-                (StatusCode::BAD_REQUEST, "query_too_short")
-            }
-            ApiError::Suggest(SuggestError::TooLong { .. }) => {
-                (StatusCode::BAD_REQUEST, "query_too_long")
-            }
-            ApiError::Suggest(SuggestError::TooManyWords { .. }) => {
-                (StatusCode::BAD_REQUEST, "too_many_words")
-            }
-            ApiError::Suggest(SuggestError::ControlCharacters) => {
-                (StatusCode::BAD_REQUEST, "control_characters")
-            }
-            ApiError::Suggest(SuggestError::BadLimit { .. }) => {
-                (StatusCode::BAD_REQUEST, "bad_limit")
-            }
-            ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
-            ApiError::UnsupportedMediaType => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
-            }
-            ApiError::BadQueryString(_) => (StatusCode::BAD_REQUEST, "bad_query_string"),
-            ApiError::BadPath(_) => (StatusCode::BAD_REQUEST, "bad_path"),
-            ApiError::NulInQuestion => (StatusCode::BAD_REQUEST, "control_characters"),
-            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            ApiError::UnknownProject(_) => (StatusCode::NOT_FOUND, "unknown_project"),
-            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
-            ApiError::InvalidFeedback(_) => (StatusCode::BAD_REQUEST, "invalid_feedback"),
-            ApiError::UnknownAnswer(_) => (StatusCode::BAD_REQUEST, "unknown_answer"),
-            ApiError::CommentTooLong { .. } => (StatusCode::BAD_REQUEST, "comment_too_long"),
-            ApiError::FeedbackDisabled => (StatusCode::NOT_FOUND, "feedback_disabled"),
-            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
-            ApiError::BadPeriod(_) => (StatusCode::BAD_REQUEST, "bad_period"),
-            ApiError::UnknownExport(_) => (StatusCode::NOT_FOUND, "unknown_export"),
-            ApiError::StoreUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
-            ApiError::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
-            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            ApiError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
-            ApiError::OriginNotAllowed => (StatusCode::FORBIDDEN, "origin_not_allowed"),
-            ApiError::ReindexInProgress => (StatusCode::CONFLICT, "reindex_in_progress"),
-            ApiError::CorpusInvalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "corpus_invalid"),
-            ApiError::ReindexFailed { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "reindex_failed"),
-            ApiError::CrossSiteWrite => (StatusCode::FORBIDDEN, "cross_site_write"),
-            ApiError::BadFormToken => (StatusCode::FORBIDDEN, "bad_form_token"),
-            ApiError::BadFix(_) => (StatusCode::BAD_REQUEST, "bad_fix"),
-            ApiError::ConfirmBreaks(_) => (StatusCode::CONFLICT, "confirm_breaks"),
-            ApiError::NothingToUndo(_) => (StatusCode::NOT_FOUND, "nothing_to_undo"),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
-        }
+        let kind = self.kind();
+        (kind.status(), kind.code())
     }
 
-    /// One error of every kind, in table order: what the README's error table lists.
-    pub fn examples() -> Vec<ApiError> {
-        let wait = Duration::from_secs(1);
-        let all = vec![
-            ApiError::Question(QuestionError::Empty),
-            ApiError::Question(QuestionError::TooLong { max: 500 }),
-            ApiError::Question(QuestionError::TooManyWords { max: 80 }),
-            ApiError::Question(QuestionError::BadLimit { max: 20 }),
-            ApiError::BadQueryString("…".into()),
-            ApiError::BadPath("…".into()),
-            ApiError::NulInQuestion,
-            ApiError::MalformedJson("…".into()),
-            ApiError::UnsupportedMediaType,
-            ApiError::PayloadTooLarge,
-            ApiError::RequestTimeout,
-            ApiError::RateLimited { retry_after: wait },
-            ApiError::Busy { retry_after: wait },
-            ApiError::UnknownProject("…".into()),
-            ApiError::NotFound,
-            ApiError::MethodNotAllowed,
-            ApiError::Suggest(SuggestError::Empty),
-            ApiError::Suggest(SuggestError::TooShort { min: 2 }),
-            ApiError::Suggest(SuggestError::TooLong { max: 100 }),
-            ApiError::Suggest(SuggestError::TooManyWords { max: 12 }),
-            ApiError::Suggest(SuggestError::ControlCharacters),
-            ApiError::Suggest(SuggestError::BadLimit { max: 8 }),
-            ApiError::InvalidFeedback("…".into()),
-            ApiError::UnknownAnswer("…".into()),
-            ApiError::CommentTooLong {
-                max: crate::store::MAX_COMMENT_CHARS,
-            },
-            ApiError::FeedbackDisabled,
-            ApiError::OriginNotAllowed,
-            ApiError::Unauthorized,
-            ApiError::Forbidden,
-            ApiError::BadPeriod("…".into()),
-            ApiError::UnknownExport("…".into()),
-            ApiError::StoreUnavailable("…".into()),
-            ApiError::ReindexInProgress,
-            ApiError::CorpusInvalid("…".into()),
-            ApiError::ReindexFailed {
-                stage: "writing the index",
-                detail: "…".into(),
-            },
-            ApiError::CrossSiteWrite,
-            ApiError::BadFormToken,
-            ApiError::BadFix("…".into()),
-            ApiError::ConfirmBreaks(1),
-            ApiError::NothingToUndo(1),
-            ApiError::Internal("…".into()),
-        ];
-        // A new variant does not compile until it is named here, and so listed above.
-        for error in &all {
-            match error {
-                ApiError::Question(
-                    QuestionError::Empty
-                    | QuestionError::TooLong { .. }
-                    | QuestionError::TooManyWords { .. }
-                    | QuestionError::BadLimit { .. },
-                )
-                | ApiError::Suggest(
-                    SuggestError::Empty
-                    | SuggestError::TooShort { .. }
-                    | SuggestError::TooLong { .. }
-                    | SuggestError::TooManyWords { .. }
-                    | SuggestError::ControlCharacters
-                    | SuggestError::BadLimit { .. },
-                )
-                | ApiError::MalformedJson(_)
-                | ApiError::UnsupportedMediaType
-                | ApiError::BadQueryString(_)
-                | ApiError::BadPath(_)
+    /// Is this the question itself being refused (empty, too long, a NUL…), as opposed to the
+    /// request or the server? The lookup page shows these as its own message.
+    pub fn refuses_the_question(&self) -> bool {
+        matches!(
+            self,
+            ApiError::EmptyQuestion
+                | ApiError::QuestionTooLong { .. }
+                | ApiError::QuestionTooManyWords { .. }
+                | ApiError::QuestionBadLimit { .. }
                 | ApiError::NulInQuestion
-                | ApiError::PayloadTooLarge
-                | ApiError::UnknownProject(_)
-                | ApiError::NotFound
-                | ApiError::MethodNotAllowed
-                | ApiError::RequestTimeout
-                | ApiError::RateLimited { .. }
-                | ApiError::Busy { .. }
-                | ApiError::InvalidFeedback(_)
-                | ApiError::UnknownAnswer(_)
-                | ApiError::CommentTooLong { .. }
-                | ApiError::FeedbackDisabled
-                | ApiError::Unauthorized
-                | ApiError::Forbidden
-                | ApiError::BadPeriod(_)
-                | ApiError::UnknownExport(_)
-                | ApiError::StoreUnavailable(_)
-                | ApiError::OriginNotAllowed
-                | ApiError::ReindexInProgress
-                | ApiError::CorpusInvalid(_)
-                | ApiError::ReindexFailed { .. }
-                | ApiError::CrossSiteWrite
-                | ApiError::BadFormToken
-                | ApiError::BadFix(_)
-                | ApiError::ConfirmBreaks(_)
-                | ApiError::NothingToUndo(_)
-                | ApiError::Internal(_) => {}
-            }
-        }
-        all
+        )
     }
 
-    /// When an endpoint answers with this error: the README table's last column.
-    pub fn when(&self) -> &'static str {
-        match self {
-            ApiError::Question(QuestionError::Empty) => "`q` missing, empty or only whitespace",
-            ApiError::Question(QuestionError::TooLong { .. }) => {
-                "a question over 500 characters (configurable)"
-            }
-            ApiError::Question(QuestionError::TooManyWords { .. })
-            | ApiError::Suggest(SuggestError::TooManyWords { .. }) => {
-                "a question over 80 words (configurable), or suggest text over 12"
-            }
-            ApiError::Question(QuestionError::BadLimit { .. })
-            | ApiError::Suggest(SuggestError::BadLimit { .. }) => {
-                "`limit` outside 1..=20 for ask (configurable) or 1..=8 for suggest"
-            }
-            ApiError::Suggest(SuggestError::Empty) => "`/api/v1/suggest` without `q`",
-            ApiError::Suggest(SuggestError::TooShort { .. }) => {
-                "suggest text with fewer than 2 letters or digits"
-            }
-            ApiError::Suggest(SuggestError::TooLong { .. }) => "suggest text over 100 characters",
-            ApiError::Suggest(SuggestError::ControlCharacters) => {
-                "suggest text with control characters, or a question with a NUL character"
-            }
-            ApiError::MalformedJson(_) => "a POST body that is not the expected JSON",
-            ApiError::UnsupportedMediaType => {
-                "a POST body without `Content-Type: application/json`"
-            }
-            ApiError::BadQueryString(_) => "a query parameter of the wrong type",
-            ApiError::BadPath(_) => {
-                "a path parameter that is not valid UTF-8 once decoded, e.g. `/api/v1/projects/%FF`"
-            }
-            ApiError::NulInQuestion => "a question with a NUL character, or suggest text with control characters",
-            ApiError::PayloadTooLarge => {
-                "a body over 16 KiB (configurable), refused from `Content-Length` before it is read"
-            }
-            ApiError::UnknownProject(_) => {
-                "`/api/v1/projects/{slug}` for a slug not in the directory"
-            }
-            ApiError::NotFound => "any other unknown address (and `/admin` when it is off)",
-            ApiError::MethodNotAllowed => "e.g. `DELETE /api/v1/ask`",
-            ApiError::InvalidFeedback(_) => "feedback without `answer_id` or `helpful`",
-            ApiError::UnknownAnswer(_) => "feedback on an `answer_id` that is not an answer",
-            ApiError::CommentTooLong { .. } => "a feedback comment over 500 characters",
-            ApiError::FeedbackDisabled => "feedback sent to a server whose store is off",
-            ApiError::Unauthorized => "`/admin` without credentials",
-            ApiError::Forbidden => "`/admin` with the wrong token",
-            ApiError::BadPeriod(_) => "`/admin?since=` that is not a number of days such as `30d`",
-            ApiError::UnknownExport(_) => {
-                "`/admin/export/{list}.csv` for a list that does not exist"
-            }
-            ApiError::StoreUnavailable(_) => {
-                "the report cannot read the store; details are logged"
-            }
-            ApiError::RequestTimeout => {
-                "a request, reading its body included, took over 10 s (configurable)"
-            }
-            ApiError::RateLimited { .. } => {
-                "a client over its allowance on the API, `/admin/` or a page that searches (`/lookup`, `/projects`) (300 a minute, bursts of 60; configurable); `Retry-After` says when to try again; pages show it as the site's error page"
-            }
-            ApiError::Busy { .. } => {
-                "every search place is taken (64 at once, configurable; ask, suggest, `/lookup?q=` and `/projects?q=` all take one); `Retry-After: 1`"
-            }
-            ApiError::OriginNotAllowed => {
-                "a browser write (feedback) from an origin not in `SIGNPOST_WRITE_ORIGINS`"
-            }
-            ApiError::ReindexInProgress => "`POST /admin/reindex` while another reindex runs",
-            ApiError::CorpusInvalid(_) => {
-                "`POST /admin/reindex` on a corpus with mistakes (each file and line listed); the old index keeps serving"
-            }
-            ApiError::ReindexFailed { .. } => {
-                "`POST /admin/reindex` could not write or check the new index (a full disk); the old index keeps serving"
-            }
-            ApiError::CrossSiteWrite => {
-                "an admin change whose `Sec-Fetch-Site` or `Origin` says a page on another site sent it"
-            }
-            ApiError::BadFormToken => {
-                "an admin change without a form token this server issued in the last 2 hours (`GET /admin/form-token` gives scripts one)"
-            }
-            ApiError::BadFix(_) => {
-                "a fix with no question, an unknown entry or action, or one the entry already has"
-            }
-            ApiError::ConfirmBreaks(_) => {
-                "a fix that makes questions answered right answer wrongly, sent without `confirm_breaks=yes`"
-            }
-            ApiError::NothingToUndo(_) => "undoing a learned phrasing that is not in force",
-            ApiError::Internal(_) => "a bug; details are logged, never sent",
-        }
-    }
-
-    /// The error table as Markdown, as README.md carries it: each code once (a code such as
-    /// `bad_limit` serves more than one endpoint).
+    /// The error table as Markdown, as README.md carries it: each code once, at its first row.
     pub fn markdown_table() -> String {
         let mut out = String::from("| code | status | when |\n|---|---|---|\n");
-        let mut listed = Vec::new();
-        for error in Self::examples() {
-            let (status, code) = error.status_and_code();
-            if listed.contains(&code) {
-                continue;
-            }
-            listed.push(code);
+        for kind in ErrorKind::ALL.iter().filter(|kind| !kind.when().is_empty()) {
             out.push_str(&format!(
-                "| `{code}` | {} | {} |\n",
-                status.as_u16(),
-                error.when()
+                "| `{}` | {} | {} |\n",
+                kind.code(),
+                kind.status().as_u16(),
+                kind.when()
             ));
         }
         out
@@ -405,6 +317,85 @@ impl ApiError {
         }
     }
 }
+
+/// Error responses an endpoint documents in its OpenAPI `responses(...)`: rows of the error
+/// table that share a status (the table gives it), and what the description says of them.
+pub struct Documented {
+    pub kinds: &'static [ErrorKind],
+    pub description: &'static str,
+}
+
+impl Documented {
+    pub const fn new(kinds: &'static [ErrorKind], description: &'static str) -> Documented {
+        Documented { kinds, description }
+    }
+}
+
+/// The errors every endpoint of a kind shares, described once.
+pub const TIMED_OUT: Documented =
+    Documented::new(&[ErrorKind::RequestTimeout], "The request took too long");
+pub const RATE_LIMITED: Documented = Documented::new(
+    &[ErrorKind::RateLimited],
+    "Too many requests from this client; see `Retry-After`",
+);
+pub const BUSY: Documented = Documented::new(
+    &[ErrorKind::Busy],
+    "Every search place is taken; see `Retry-After`",
+);
+pub const TOO_LARGE: Documented = Documented::new(
+    &[ErrorKind::PayloadTooLarge],
+    "The body is over the size limit",
+);
+pub const NOT_JSON: Documented = Documented::new(
+    &[ErrorKind::UnsupportedMediaType],
+    "The body is not sent as `application/json`",
+);
+
+/// The OpenAPI responses for these errors: each with the one error shape, under its status.
+///
+/// # Panics
+/// When the kinds of one entry do not share a status: a mistake in an endpoint's list, which
+/// the OpenAPI tests find.
+pub fn error_responses(documented: &[Documented]) -> BTreeMap<String, RefOr<OpenApiResponse>> {
+    documented
+        .iter()
+        .map(|doc| {
+            let status = doc.kinds[0].status();
+            assert!(
+                doc.kinds.iter().all(|kind| kind.status() == status),
+                "{:?} do not share a status",
+                doc.kinds
+            );
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(doc.description)
+                .content("application/json", content)
+                .build();
+            (status.as_u16().to_string(), response.into())
+        })
+        .collect()
+}
+
+/// Declares a type whose `utoipa::IntoResponses` are these [`Documented`] errors, for an
+/// endpoint's `#[utoipa::path(responses((status = 200, …), TheType))]`.
+macro_rules! endpoint_errors {
+    ($(#[$meta:meta])* $vis:vis $name:ident = [$($documented:expr),+ $(,)?];) => {
+        $(#[$meta])*
+        $vis struct $name;
+
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> std::collections::BTreeMap<
+                String,
+                utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
+            > {
+                $crate::http::error::error_responses(&[$($documented),+])
+            }
+        }
+    };
+}
+pub(crate) use endpoint_errors;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -515,13 +506,46 @@ mod tests {
     }
 
     #[test]
-    fn every_code_appears_once_in_the_table_with_one_status() {
+    fn every_code_is_described_once_with_one_status() {
         let table = ApiError::markdown_table();
-        for error in ApiError::examples() {
-            let (status, code) = error.status_and_code();
-            let row = format!("| `{code}` | {} |", status.as_u16());
+        for (at, kind) in ErrorKind::ALL.iter().enumerate() {
+            let code = kind.code();
+            let first = ErrorKind::ALL
+                .iter()
+                .position(|k| k.code() == code)
+                .unwrap();
+            let row = format!("| `{code}` | {} |", kind.status().as_u16());
             assert_eq!(table.matches(&format!("`{code}`")).count(), 1, "{code}");
             assert!(table.contains(&row), "{code} is listed with another status");
+            assert_eq!(
+                kind.when().is_empty(),
+                at != first,
+                "{kind:?}: `when` describes {code} at its first row only"
+            );
+        }
+    }
+
+    #[test]
+    fn the_engines_refusals_keep_their_messages() {
+        let questions = [
+            QuestionError::Empty,
+            QuestionError::TooLong { max: 500 },
+            QuestionError::TooManyWords { max: 80 },
+            QuestionError::BadLimit { max: 20 },
+        ];
+        for error in questions {
+            assert_eq!(ApiError::from(error.clone()).to_string(), error.to_string());
+        }
+        let suggestions = [
+            SuggestError::Empty,
+            SuggestError::TooShort { min: 2 },
+            SuggestError::TooLong { max: 100 },
+            SuggestError::TooManyWords { max: 12 },
+            SuggestError::ControlCharacters,
+            SuggestError::BadLimit { max: 8 },
+        ];
+        for error in suggestions {
+            assert_eq!(ApiError::from(error.clone()).to_string(), error.to_string());
         }
     }
 

@@ -11,7 +11,9 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::error::{ApiError, ErrorBody};
+use super::error::{
+    endpoint_errors, ApiError, Documented, ErrorKind, NOT_JSON, RATE_LIMITED, TIMED_OUT, TOO_LARGE,
+};
 use super::extract::ApiJson;
 use super::AppState;
 use crate::engine::question;
@@ -49,6 +51,37 @@ pub struct FeedbackReply {
     pub message: &'static str,
 }
 
+endpoint_errors! {
+    /// What `POST /api/v1/feedback` may answer instead.
+    pub FeedbackErrors = [
+        Documented::new(
+            &[
+                ErrorKind::MalformedJson,
+                ErrorKind::InvalidFeedback,
+                ErrorKind::UnknownAnswer,
+                ErrorKind::EmptyQuestion,
+                ErrorKind::QuestionTooLong,
+                ErrorKind::QuestionTooManyWords,
+                ErrorKind::NulInQuestion,
+                ErrorKind::CommentTooLong,
+            ],
+            "A field is missing or invalid, or the answer id is unknown",
+        ),
+        Documented::new(
+            &[ErrorKind::OriginNotAllowed],
+            "A browser on an origin not allowed to send feedback",
+        ),
+        Documented::new(
+            &[ErrorKind::FeedbackDisabled],
+            "This server does not collect feedback",
+        ),
+        TIMED_OUT,
+        TOO_LARGE,
+        NOT_JSON,
+        RATE_LIMITED,
+    ];
+}
+
 /// Records a "Was this helpful?" vote on an answer, with an optional comment; redacted
 /// before it is stored.
 #[utoipa::path(
@@ -58,13 +91,7 @@ pub struct FeedbackReply {
     request_body = FeedbackBody,
     responses(
         (status = 202, description = "Accepted (queued for the store)", body = FeedbackReply),
-        (status = 400, description = "A field is missing or invalid, or the answer id is unknown", body = ErrorBody),
-        (status = 403, description = "A browser on an origin not allowed to send feedback", body = ErrorBody),
-        (status = 404, description = "This server does not collect feedback", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 413, description = "The body is over the size limit", body = ErrorBody),
-        (status = 415, description = "The body is not sent as `application/json`", body = ErrorBody),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
+        FeedbackErrors,
     )
 )]
 pub async fn feedback(

@@ -99,9 +99,7 @@ pub async fn lookup(
                 }
                 Ok(Some(response))
             }
-            Err(refused @ (ApiError::Question(_) | ApiError::NulInQuestion)) => {
-                Err(refused.to_string())
-            }
+            Err(refused) if refused.refuses_the_question() => Err(refused.to_string()),
             Err(other) => return Err(other),
         }
     };

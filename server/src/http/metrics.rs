@@ -3,6 +3,13 @@
 //! random URLs cannot blow up the label set), the answer latency histogram, answered and
 //! unanswered counts, feedback counts, and the analytics store's writes, drops and errors.
 //! Nothing here is about a person: only counts.
+//!
+//! Written by hand on purpose (issue 19 asked for a maintained crate only if `/metrics`
+//! stayed byte-compatible in names and labels): `prometheus-client`, the maintained one,
+//! writes OpenMetrics, whose bucket bounds read `le="5.0"` where these read `le="5"`, whose
+//! `# TYPE` lines name counters without `_total`, and which ends in `# EOF`; the `prometheus`
+//! crate keeps this format but needs protobuf, and the store's counters (atomics the writer
+//! thread owns) would still be copied out by hand in a custom collector.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

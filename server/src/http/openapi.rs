@@ -10,6 +10,7 @@ use axum::Json;
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
+use super::error::ErrorBody;
 use super::{api, feedback, suggest as suggest_api, AppState};
 use crate::engine::suggest;
 use crate::engine::{Engine, Limits};
@@ -34,6 +35,8 @@ use crate::engine::{Engine, Limits};
         api::healthz,
         openapi_json,
     ),
+    // The error responses name the one error shape by reference (see `error_responses`).
+    components(schemas(ErrorBody)),
     tags(
         (name = "answers", description = "Questions, completions and feedback"),
         (name = "directory", description = "The project directory and the FAQ"),

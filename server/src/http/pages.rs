@@ -14,6 +14,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use signpost_indexer::fnv::fnv1a;
 use tower_http::compression::CompressionLayer;
 
 use super::error::ApiError;
@@ -54,18 +55,6 @@ pub fn strip(source: &str) -> String {
     out
 }
 
-/// FNV-1a: a stable, dependency-free content hash for cache keys (not for security).
-const fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut i = 0;
-    while i < bytes.len() {
-        hash ^= bytes[i] as u64;
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        i += 1;
-    }
-    hash
-}
-
 /// One embedded file and the validator derived from its bytes.
 struct Asset {
     body: &'static str,
@@ -76,6 +65,7 @@ struct Asset {
 
 impl Asset {
     fn new(body: &'static str, content_type: &'static str) -> Asset {
+        // A stable content hash, so the hashed URL and the ETag change only with the content.
         let version = format!("{:016x}", fnv1a(body.as_bytes()));
         // Weak, because the compression layer may send the same content gzip-encoded.
         let etag = format!("W/\"{version}\"");

@@ -12,6 +12,8 @@
 //! whatever a client wrote before our proxies stays to the left of the first untrusted hop and
 //! is never used, so a spoofed header does not buy a fresh allowance.
 
+// std's HashMap (SipHash under a random key) on purpose, not Fx: clients choose their
+// addresses, and an unkeyed hash would let them choose ones that collide.
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::str::FromStr;

@@ -7,7 +7,7 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::error::{ApiError, ErrorBody};
+use super::error::{endpoint_errors, ApiError, Documented, ErrorKind, BUSY, RATE_LIMITED};
 use super::extract::ApiQuery;
 use super::search::Search;
 use crate::engine::SuggestResponse;
@@ -24,6 +24,26 @@ pub struct SuggestParams {
     pub limit: Option<usize>,
 }
 
+endpoint_errors! {
+    /// What `GET /api/v1/suggest` may answer instead.
+    pub SuggestErrors = [
+        Documented::new(
+            &[
+                ErrorKind::EmptyQuery,
+                ErrorKind::QueryTooShort,
+                ErrorKind::QueryTooLong,
+                ErrorKind::QueryTooManyWords,
+                ErrorKind::ControlCharacters,
+                ErrorKind::SuggestBadLimit,
+                ErrorKind::BadQueryString,
+            ],
+            "The text is empty, too short or long, or has control characters; or `limit` is out of range",
+        ),
+        RATE_LIMITED,
+        BUSY,
+    ];
+}
+
 /// Completes what has been typed: FAQ questions, project names and the helpline.
 #[utoipa::path(
     get,
@@ -32,9 +52,7 @@ pub struct SuggestParams {
     params(SuggestParams),
     responses(
         (status = 200, description = "Up to `limit` completions, best first", body = SuggestResponse),
-        (status = 400, description = "The text is empty, too short or long, or has control characters; or `limit` is out of range", body = ErrorBody),
-        (status = 429, description = "Too many requests from this client; see `Retry-After`", body = ErrorBody),
-        (status = 503, description = "Every search place is taken; see `Retry-After`", body = ErrorBody),
+        SuggestErrors,
     )
 )]
 pub async fn suggest(

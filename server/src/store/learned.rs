@@ -7,6 +7,8 @@
 //! recorded and audited or not made at all. Learned phrasings are never deleted: undo marks
 //! one undone (who and when), so the page of learned phrasings is a full history.
 
+// std's maps (SipHash under a random key) on purpose, not Fx: they are keyed by what the
+// public typed (questions, site ids), which an unkeyed hash would let them make collide.
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 

@@ -24,6 +24,8 @@
 //! this list; it still counts among the "not helpful" votes.
 
 use std::borrow::Cow;
+// std's HashMap (SipHash under a random key) on purpose, not Fx: these maps are keyed by what
+// the public typed (questions, site ids), which an unkeyed hash would let them make collide.
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
