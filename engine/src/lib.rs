@@ -56,6 +56,7 @@ pub mod retrieve;
 pub mod scoring;
 pub mod suggest;
 pub mod synonyms;
+pub mod terms;
 pub mod vocabulary;
 pub mod wording;
 
@@ -82,9 +83,9 @@ use model::{ConfidenceFeatures, Model, RankFeatures};
 use question::Analyzed;
 use rank::Ranked;
 use retrieve::{Bm25, Clause, ClauseTerms, Hit};
-use scoring::{QuestionIds, TermStats, UNKNOWN};
 use suggest::SuggestIndex;
 use synonyms::Synonyms;
+use terms::{TermStats, UNKNOWN};
 use vocabulary::Vocabulary;
 
 /// How many passages, and how many entries, are scored after the first search.
@@ -200,8 +201,8 @@ enum PhrasingKind {
 struct EntryInfo {
     /// Term ids of the title, alternates, names, keywords and triggers, sorted.
     terms: Box<[u32]>,
-    /// Their [`scoring::mask_of`].
-    terms_mask: scoring::TermMask,
+    /// Their [`terms::mask_of`].
+    terms_mask: terms::TermMask,
     /// Term ids of the entry's title, names and whole-entry aliases, sorted: what names the
     /// entry, as opposed to what a question asks about it. An alias naming a part of it is
     /// left out: "what did the CRM Academy do" asks about the academy, not CRM as a whole.
@@ -211,8 +212,8 @@ struct EntryInfo {
     phrasing_terms: Box<[(u32, f32)]>,
     /// Where each phrasing ends in `phrasing_terms`.
     phrasing_ends: Box<[u32]>,
-    /// Each phrasing's [`scoring::mask_of`].
-    phrasing_masks: Box<[scoring::TermMask]>,
+    /// Each phrasing's [`terms::mask_of`].
+    phrasing_masks: Box<[terms::TermMask]>,
     /// Each phrasing's kind and how it opens ("how many…").
     phrasing_kinds: Box<[(PhrasingKind, Option<Opening>)]>,
     /// The wording of each question the entry answers: its title and alternates.
@@ -226,7 +227,7 @@ impl EntryInfo {
     ) -> impl Iterator<
         Item = (
             &scoring::Phrasing,
-            &scoring::TermMask,
+            &terms::TermMask,
             &(PhrasingKind, Option<Opening>),
         ),
     > {
@@ -255,8 +256,8 @@ struct PassageSlot {
 struct PassageTerms {
     /// The distinct term ids, sorted.
     distinct: Box<[u32]>,
-    /// Their [`scoring::mask_of`]: most question terms are ruled out by it unsearched.
-    mask: scoring::TermMask,
+    /// Their [`terms::mask_of`]: most question terms are ruled out by it unsearched.
+    mask: terms::TermMask,
     /// Every term occurrence in text order: its id and its byte range.
     spans: Box<[(u32, u32, u32)]>,
     /// The kinds of fact the text states ([`intent::facts_stated`]).
@@ -574,7 +575,7 @@ impl Engine {
         distinct.sort_unstable();
         distinct.dedup();
         PassageTerms {
-            mask: scoring::mask_of(distinct.iter().copied()),
+            mask: terms::mask_of(distinct.iter().copied()),
             distinct: distinct.into_boxed_slice(),
             spans,
             facts: intent::facts_stated(text),
@@ -619,15 +620,15 @@ impl Engine {
         if let Some(&entry) = self.assistant_triggers.get(&analysis::plain_words(q)) {
             return Ok(self.assistant_response(q, entry));
         }
-        let mut analyzed = question::analyze(q, &self.vocabulary, &self.synonyms);
-        // "short" in "what is X short for" frames the question; it is not what it is about.
-        for term in &mut analyzed.terms {
-            if analyzed.shape.framing_terms.contains(&term.term) {
-                term.rewritten = true;
-            }
-        }
-        analyzed.ids = QuestionIds::new(&analyzed, &self.stats);
-        self.wordings.weigh(&mut analyzed.wording);
+        let analyzed = question::analyze(
+            q,
+            &question::Lexicon {
+                vocabulary: &self.vocabulary,
+                synonyms: &self.synonyms,
+                stats: &self.stats,
+                wordings: &self.wordings,
+            },
+        );
         if let Some(entry) = self.declines.matching(&analyzed.words) {
             return Ok(self.assistant_response(q, entry));
         }
@@ -1452,7 +1453,7 @@ fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
     subject.dedup();
     let phrasing_masks = phrasings
         .iter()
-        .map(|(_, p)| scoring::mask_of(p.iter().map(|(id, _)| *id)))
+        .map(|(_, p)| terms::mask_of(p.iter().map(|(id, _)| *id)))
         .collect();
     let phrasing_ends = phrasings
         .iter()
@@ -1469,7 +1470,7 @@ fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
         .collect();
     EntryInfo {
         wordings,
-        terms_mask: scoring::mask_of(terms.iter().copied()),
+        terms_mask: terms::mask_of(terms.iter().copied()),
         terms: terms.into_boxed_slice(),
         subject: subject.into_boxed_slice(),
         phrasing_kinds: phrasings.iter().map(|(k, _)| *k).collect(),

@@ -14,9 +14,10 @@ use std::borrow::Cow;
 use signpost_indexer::analysis::{self, Term, Word};
 
 use super::intent::{self, Shape};
-use super::scoring::QuestionIds;
 use super::synonyms::{Expansion, Synonyms};
+use super::terms::{QuestionIds, TermStats, UNKNOWN};
 use super::vocabulary::Vocabulary;
+use super::wording::WordingIndex;
 use crate::redact;
 
 /// Limits on a question, checked before any search work.
@@ -100,8 +101,7 @@ pub struct Analyzed {
     /// How the question is asked: its opening, the kind of answer it wants, whether it
     /// refers back.
     pub shape: Shape,
-    /// The terms and synonym phrases as the index's term ids, filled in by the engine (which
-    /// knows them) right after analysis.
+    /// The terms and synonym phrases as the index's term ids.
     pub ids: QuestionIds,
     /// How the question is worded, small words included (see `wording`).
     pub wording: super::wording::Wording,
@@ -146,7 +146,55 @@ fn cleaned(q: &str) -> Cow<'_, str> {
 }
 
 /// Analyzes a validated question.
-pub fn analyze(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
+/// What a question is read against: the corpus's words (for typos), its synonyms, its term
+/// ids and the wordings of its entries' questions.
+pub struct Lexicon<'a> {
+    pub vocabulary: &'a Vocabulary,
+    pub synonyms: &'a Synonyms,
+    pub stats: &'a TermStats,
+    pub wordings: &'a WordingIndex,
+}
+
+/// Reads a question into everything the search and ranking need, resolved against the
+/// corpus: its terms (corrected), synonym phrases, shape, term ids and weighed wording.
+pub fn analyze(q: &str, lexicon: &Lexicon) -> Analyzed {
+    let mut analyzed = read(q, lexicon.vocabulary, lexicon.synonyms);
+    // "short" in "what is X short for" frames the question; it is not what it is about.
+    for term in &mut analyzed.terms {
+        if analyzed.shape.framing_terms.contains(&term.term) {
+            term.rewritten = true;
+        }
+    }
+    analyzed.ids = question_ids(&analyzed, lexicon.stats);
+    lexicon.wordings.weigh(&mut analyzed.wording);
+    analyzed
+}
+
+/// The question's terms and synonym phrases as the index's term ids.
+fn question_ids(analyzed: &Analyzed, stats: &TermStats) -> QuestionIds {
+    QuestionIds {
+        terms: analyzed
+            .terms
+            .iter()
+            .map(|t| {
+                if t.rewritten {
+                    UNKNOWN
+                } else {
+                    stats.id(&t.term)
+                }
+            })
+            .collect(),
+        expansions: analyzed
+            .expansions
+            .iter()
+            .map(|e| e.phrase.terms.iter().map(|(_, t)| stats.id(t)).collect())
+            .collect(),
+    }
+}
+
+/// The question's words, terms (typos corrected), synonym phrases and shape, before they are
+/// resolved to the index's ids.
+fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
     let cleaned = cleaned(q);
     let mut words = analysis::words(&cleaned);
     vocabulary.respell(&mut words);
@@ -331,7 +379,7 @@ mod tests {
              claims revenues team planning applications internet thanks turn sure led",
             include_str!("../../corpus/spelling.txt"),
         );
-        let a = analyze(q, &vocabulary, &Synonyms::default());
+        let a = read(q, &vocabulary, &Synonyms::default());
         let terms = a
             .terms
             .iter()

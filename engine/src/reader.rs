@@ -11,7 +11,8 @@
 
 use super::intent::{self, Asks};
 use super::question::Analyzed;
-use super::scoring::{self, TermSet, UNKNOWN};
+use super::scoring::{self, TermSet};
+use super::terms::UNKNOWN;
 
 /// What is known of one passage of the answer entry.
 pub struct Read<'a> {
@@ -199,7 +200,7 @@ fn fit(asks: Option<Asks>, sectioned: bool, p: &Read, opens_section: bool) -> (f
 mod tests {
     use super::*;
     use crate::question::QueryTerm;
-    use crate::scoring::QuestionIds;
+    use crate::terms::QuestionIds;
 
     /// A question of the given term ids, each weighing 1.
     fn question(ids: &[u32]) -> Analyzed {
