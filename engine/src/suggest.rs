@@ -14,6 +14,9 @@
 //! characters and two for nine or more ("smrt card" → National Smart Card Project). Typed
 //! stop words ("the", "of") may go unmatched. The first letter must be right: it keeps typo
 //! matches few and plausible. One suggestion per entry, the best-scoring of its phrases.
+//!
+//! Why this file is over 500 lines: the suggest index, its typo matching and its ranking are
+//! one data structure; about 220 lines are tests.
 
 use std::collections::{HashMap, HashSet};
 
