@@ -324,6 +324,18 @@ pub struct Config {
     pub shutdown_timeout: Duration,
 }
 
+impl Config {
+    /// The configuration that command-line `args` (the program's name first) and the
+    /// environment give, checked: what the server would run with.
+    pub fn from_args<I, T>(args: I) -> anyhow::Result<Config>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Cli::try_parse_from(args)?.options.validate()
+    }
+}
+
 impl Options {
     /// Checks every option and fills in derived defaults.
     pub fn validate(self) -> anyhow::Result<Config> {

@@ -8,11 +8,13 @@ pub mod eval;
 pub mod fit;
 pub mod http;
 pub mod index_setup;
+pub mod live;
 pub mod preview;
 pub mod reindex;
 pub mod serve;
 pub mod store;
 pub mod throttle;
+pub mod wiring;
 
 pub use http::{app, AppState};
 /// The answer engine and the redaction of personal details, from `signpost-engine`.

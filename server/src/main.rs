@@ -8,9 +8,8 @@ use std::time::Duration;
 use clap::Parser;
 use signpost_server::config::{Cli, Command, Config};
 use signpost_server::engine::Engine;
-use signpost_server::reindex::Reindexer;
 use signpost_server::store::report::{self, List};
-use signpost_server::store::{Period, Store, StoreConfig};
+use signpost_server::store::Period;
 use signpost_server::{eval, index_setup, serve, AppState};
 use tracing_subscriber::EnvFilter;
 
@@ -135,27 +134,9 @@ async fn serve(config: &Config, engine: Engine) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
-    let mut state = AppState::new(engine)
-        .with_http(config.http.clone())
-        .with_preview_sets(config.preview_sets.clone())
-        .with_reindexer(match &config.store {
-            Some(path) => Reindexer::new(&config.corpus, &config.index).with_store(path),
-            None => Reindexer::new(&config.corpus, &config.index),
-        });
-    let store = config.store.as_ref().map(|path| {
-        let mut store_config = StoreConfig::new(path);
-        store_config.retention_days = config.retention_days;
-        Store::start(store_config)
-    });
-    match &store {
-        Some(store) => state = state.with_store(store.clone()),
-        None => tracing::info!("the analytics store is off: no questions or feedback are recorded"),
-    }
+    let state = AppState::from_config(config, engine);
     match &config.admin_token {
-        Some(token) => {
-            state = state.with_admin_token(token.expose());
-            tracing::info!("the report is at http://{local}/admin and POST /admin/reindex rebuilds the index (admin token required)");
-        }
+        Some(_) => tracing::info!("the report is at http://{local}/admin and POST /admin/reindex rebuilds the index (admin token required)"),
         None => tracing::info!(
             "/admin is off: set SIGNPOST_ADMIN_TOKEN to turn the report and reindexing on"
         ),
@@ -166,6 +147,7 @@ async fn serve(config: &Config, engine: Engine) -> anyhow::Result<()> {
     );
     #[cfg(unix)]
     tokio::spawn(serve::reindex_on_sighup(state.clone()));
+    let store = state.store().cloned();
     serve::serve_until(
         signpost_server::http::nodelay(listener),
         state,

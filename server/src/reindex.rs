@@ -18,8 +18,8 @@ use signpost_indexer::corpus;
 use signpost_indexer::overlay::{LearnedPhrasing, Overlay};
 
 use crate::engine::Engine;
-use crate::http::AppState;
 use crate::index_setup::{generation_of, open_checked, IndexLayout};
+use crate::live::LiveEngine;
 
 /// What a successful reindex did.
 #[derive(Debug, Clone, Serialize)]
@@ -124,11 +124,11 @@ impl Reindexer {
     /// without, refuses at once (the endpoint, so a client is never left hanging).
     pub async fn reindex(
         &self,
-        state: &AppState,
+        live: &LiveEngine,
         wait: bool,
     ) -> Result<ReindexReport, ReindexError> {
         let (report, ()) = self
-            .apply(state, wait, OverlayChange::None, || Ok(()))
+            .apply(live, wait, OverlayChange::None, || Ok(()))
             .await?;
         Ok(report)
     }
@@ -138,7 +138,7 @@ impl Reindexer {
     /// recorded when the build fails, and nothing is swapped when recording fails.
     pub async fn apply<T: Send + 'static>(
         &self,
-        state: &AppState,
+        live: &LiveEngine,
         wait: bool,
         change: OverlayChange,
         record: impl FnOnce() -> Result<T, String> + Send + 'static,
@@ -151,7 +151,7 @@ impl Reindexer {
                 .map_err(|_| ReindexError::InProgress)?
         };
         let started = Instant::now();
-        let settings = *state.engine().settings();
+        let settings = *live.current().settings();
         let corpus = self.corpus.clone();
         let layout = self.layout.clone();
         let store = self.store.clone();
@@ -177,7 +177,7 @@ impl Reindexer {
         })??;
         let entries = engine.entries().len();
         let passages = engine.index().manifest.corpus.passage_count();
-        let previous = state.swap_engine(engine);
+        let previous = live.swap(engine);
         let previous_generation = generation_of(&previous.index().dir);
         drop(previous);
         let layout = self.layout.clone();

@@ -416,7 +416,7 @@ pub async fn reindex_on_sighup(state: AppState) {
             continue;
         };
         tracing::info!("SIGHUP: rebuilding the index from the corpus");
-        match reindexer.reindex(&state, true).await {
+        match reindexer.reindex(state.live(), true).await {
             Ok(report) => tracing::info!("reindex: {report}"),
             Err(err) => tracing::error!(
                 generation = state.generation(),

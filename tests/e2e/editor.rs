@@ -12,11 +12,11 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::Value;
 use signpost_e2e::{copy_dir, encode, read_reply, repo_root, shipped_corpus, RawReply, TestApp};
-use signpost_server::engine::{Engine, Settings};
+use signpost_server::config::Config;
+use signpost_server::engine::Engine;
 use signpost_server::http::csrf;
 use signpost_server::index_setup::ensure_index_with;
-use signpost_server::reindex::Reindexer;
-use signpost_server::store::{learned, now_unix, Store, StoreConfig};
+use signpost_server::store::{learned, now_unix, Store};
 use signpost_server::AppState;
 
 const TOKEN: &str = "editor-test-admin-token-0123";
@@ -55,16 +55,28 @@ async fn editor() -> Editor {
     }
 }
 
-/// The app as the server starts it: what was learned applied over the corpus.
+/// The app as the server starts it (`AppState::from_config`, as `main` does): what was
+/// learned applied over the corpus.
 fn app_on(corpus: &Path, index: &Path, store_path: &Path) -> (TestApp, Store) {
+    let dev = repo_root().join("tests/data/dev.jsonl");
+    let args = [
+        Path::new("signpost-server"),
+        Path::new("--corpus"),
+        corpus,
+        Path::new("--index"),
+        index,
+        Path::new("--store"),
+        store_path,
+        Path::new("--admin-token"),
+        Path::new(TOKEN),
+        Path::new("--preview-sets"),
+        &dev,
+    ];
+    let config = Config::from_args(args).unwrap();
     let overlay = learned::read_overlay(store_path).unwrap();
     let open = ensure_index_with(corpus, index, &overlay).unwrap();
-    let store = Store::start(StoreConfig::new(store_path));
-    let state = AppState::new(Engine::new(open, Settings::default()))
-        .with_admin_token(TOKEN)
-        .with_store(store.clone())
-        .with_reindexer(Reindexer::new(corpus, index).with_store(store_path))
-        .with_preview_sets(vec![repo_root().join("tests/data/dev.jsonl")]);
+    let state = AppState::from_config(&config, Engine::new(open, config.settings));
+    let store = state.store().cloned().expect("the store is on");
     let app = TestApp {
         state,
         dir: tempfile::tempdir().unwrap(),

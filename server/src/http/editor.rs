@@ -790,7 +790,7 @@ async fn apply_change<T: Send + 'static>(
     tokio::spawn(async move {
         let reindexer = task_state.reindexer().ok_or(ApiError::NotFound)?;
         reindexer
-            .apply(&task_state, true, change, record)
+            .apply(task_state.live(), true, change, record)
             .await
             .map_err(api_error)
     })

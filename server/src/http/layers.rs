@@ -26,7 +26,7 @@ pub async fn pin_generation(
     request: Request,
     next: Next,
 ) -> Response {
-    let engine = state.engine.load_full();
+    let engine = state.engine.current();
     let generation = generation_of(&engine.index().dir);
     let mut response = PINNED.scope((state.id(), engine), next.run(request)).await;
     response.headers_mut().insert(

@@ -27,7 +27,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
@@ -36,6 +35,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::engine::Engine;
 use crate::index_setup::generation_of;
+use crate::live::LiveEngine;
 use crate::reindex::Reindexer;
 use crate::store::Store;
 use admin::AdminToken;
@@ -100,7 +100,7 @@ pub const DEFAULT_PREVIEW_SETS: [&str; 2] = ["tests/data/dev.jsonl", "tests/data
 /// it; the analytics store and admin token when configured; the metrics registry.
 #[derive(Clone)]
 pub struct AppState {
-    engine: Arc<ArcSwap<Engine>>,
+    engine: LiveEngine,
     http: Arc<HttpSettings>,
     searches: Arc<Semaphore>,
     limiter: Option<Arc<RateLimiter>>,
@@ -118,7 +118,7 @@ impl AppState {
     /// reindexing; see the `with_…` methods.
     pub fn new(engine: Engine) -> AppState {
         AppState {
-            engine: Arc::new(ArcSwap::from_pointee(engine)),
+            engine: LiveEngine::new(engine),
             http: Arc::new(HttpSettings::default()),
             searches: Arc::new(Semaphore::new(
                 HttpSettings::default().max_concurrent_searches,
@@ -182,7 +182,7 @@ impl AppState {
     }
 
     fn id(&self) -> usize {
-        Arc::as_ptr(&self.engine) as usize
+        self.engine.id()
     }
 
     /// The engine serving right now; a request keeps the one it started with.
@@ -192,7 +192,7 @@ impl AppState {
             .try_with(|(owner, engine)| (*owner == id).then(|| engine.clone()))
             .ok()
             .flatten()
-            .unwrap_or_else(|| self.engine.load_full())
+            .unwrap_or_else(|| self.engine.current())
     }
 
     /// The generation of the index serving right now.
@@ -203,7 +203,12 @@ impl AppState {
     /// Serves `engine` from now on; returns the one it replaces. Requests already running
     /// finish on the engine they started with.
     pub fn swap_engine(&self, engine: Engine) -> Arc<Engine> {
-        self.engine.swap(Arc::new(engine))
+        self.engine.swap(engine)
+    }
+
+    /// The handle the served engine is swapped through (what a reindex swaps).
+    pub fn live(&self) -> &LiveEngine {
+        &self.engine
     }
 
     pub fn http(&self) -> &HttpSettings {

@@ -23,7 +23,7 @@ pub async fn reindex(
     let task_state = state.clone();
     let outcome = tokio::spawn(async move {
         let reindexer = task_state.reindexer().expect("checked above");
-        reindexer.reindex(&task_state, false).await
+        reindexer.reindex(task_state.live(), false).await
     })
     .await
     .map_err(|e| ApiError::ReindexFailed {
