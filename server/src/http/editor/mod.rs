@@ -10,8 +10,13 @@
 //! Every write is an [`AdminWrite`] (admin token, same origin, form token) and is audited in
 //! the store. A browser's form gets a `303 See Other` back to the page; a client that asks for
 //! JSON (`Accept: application/json`) gets JSON.
+//!
+//! The pages themselves are [`pages`]. This file is over 500 lines because it holds the
+//! four steps of the loop (queue, preview, apply, undo) that share the store and form
+//! helpers above them; each step is a section of its own below.
 
-use std::fmt::Write as _;
+mod pages;
+
 use std::path::PathBuf;
 
 use axum::extract::rejection::FormRejection;
@@ -24,18 +29,16 @@ use signpost_indexer::corpus::Intent;
 use signpost_indexer::overlay::LearnedPhrasing;
 use signpost_indexer::Kind;
 
-use super::admin::{admin_nav as nav, page_start, Admin};
+use super::admin::Admin;
 use super::csrf::{self, AdminWrite};
 use super::error::ApiError;
 use super::extract::{ApiPath, ApiQuery};
-use super::html::Esc;
 use super::reindex::api_error;
 use super::AppState;
 use crate::engine::{AskRequest, Engine};
-use crate::preview::{self, Preview, Question, Verdict};
+use crate::preview::{self, Preview, Question};
 use crate::reindex::{build_scratch, OverlayChange, ReindexReport};
-use crate::store::learned::{self, Actor, Learned, LearnedKind, QueueItem, QUEUE_DAYS};
-use crate::store::report::timestamp;
+use crate::store::learned::{self, Actor, Learned, LearnedKind, QUEUE_DAYS};
 use crate::store::{now_unix, StoreError};
 
 /// Groups the queue shows at once.
@@ -130,19 +133,6 @@ fn clip(text: &str, max: usize) -> String {
     } else {
         clipped
     }
-}
-
-fn page_end(out: &mut String) {
-    out.push_str("</main>\n</body>\n</html>\n");
-}
-
-/// A hidden form field.
-fn hidden(out: &mut String, name: &str, value: &str) {
-    let _ = write!(
-        out,
-        "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-        Esc(value)
-    );
 }
 
 /// The entries an editor can point a question to: programme entries, or decline replies.
@@ -250,155 +240,13 @@ pub async fn queue_page(
     .await?;
     let engine = state.engine();
     let token = csrf::for_page(&state);
-    let mut out = String::new();
-    page_start(&mut out, "Signpost work queue");
-    nav(&mut out, "/admin/queue");
-    out.push_str("</header>\n<main>\n");
-    if let Some(row) = &learned_row {
-        let _ = writeln!(
-            out,
-            "<p class=\"notice\" role=\"status\">Learned: “{}” now goes to {}. It is live; undo it from <a href=\"/admin/learned\">Learned phrasings</a>.</p>",
-            Esc(&row.phrasing),
-            Esc(&describe_entry(&engine, &row.entry_id))
-        );
-    } else if params.dismissed.is_some() {
-        out.push_str("<p class=\"notice\" role=\"status\">Dismissed: the group is no longer in the queue.</p>\n");
-    }
-    let _ = writeln!(
-        out,
-        "<p>Questions from the last {QUEUE_DAYS} days that Signpost could not answer, answered with a confidence under {:.0}%, or that people voted “not helpful”, most asked first. For each, pick the entry that answers it, mark it out of scope, or dismiss it. Every fix is previewed before it is applied.</p>",
-        learned::LOW_CONFIDENCE * 100.0
-    );
-    if items.is_empty() {
-        out.push_str("<p class=\"empty\">Nothing to do: no question is waiting.</p>\n");
-    }
-    let programme = choices(&engine, false);
-    for (n, item) in items.iter().enumerate() {
-        queue_item(&mut out, n, item, &engine, &programme, &token);
-    }
-    page_end(&mut out);
-    Ok(html(out))
-}
-
-fn queue_item(
-    out: &mut String,
-    n: usize,
-    item: &QueueItem,
-    engine: &Engine,
-    programme: &[(&str, String)],
-    token: &str,
-) {
-    let heading = format!("q{n}");
-    let _ = write!(
-        out,
-        "<article class=\"item\" aria-labelledby=\"{heading}\">\n<h2 id=\"{heading}\">“{}”</h2>\n<dl class=\"facts\">",
-        Esc(&item.wording)
-    );
-    let answer = match &item.answer {
-        Some((id, confidence)) => format!(
-            "{} (confidence {:.0}%)",
-            describe_entry(engine, id),
-            confidence * 100.0
-        ),
-        None => "no answer".into(),
-    };
-    let sites = if item.sites.is_empty() {
-        "—".to_string()
-    } else {
-        item.sites.join(", ")
-    };
-    for (term, value) in [
-        ("Why it is here", item.reason.label().to_string()),
-        (
-            "Asked",
-            format!(
-                "{} time{}, last {}",
-                item.asked,
-                if item.asked == 1 { "" } else { "s" },
-                timestamp(item.last_asked)
-            ),
-        ),
-        ("“Not helpful” votes", item.not_helpful_votes.to_string()),
-        ("Sites", sites),
-        ("Answer it got", answer),
-    ] {
-        let _ = write!(out, "<div><dt>{term}</dt><dd>{}</dd></div>", Esc(&value));
-    }
-    out.push_str("</dl>\n");
-    let fields = |out: &mut String, action: &str| {
-        hidden(out, csrf::FIELD, token);
-        hidden(out, "action", action);
-        hidden(out, "question", &item.wording);
-        hidden(out, "topic", &item.topic);
-    };
-    let found = candidates(engine, &item.wording);
-    let _ = writeln!(
-        out,
-        "<h3 id=\"{heading}-c\">The engine’s best candidates</h3>"
-    );
-    if found.is_empty() {
-        out.push_str(
-            "<p class=\"empty\">None: the question shares no words with the corpus.</p>\n",
-        );
-    } else {
-        let _ = write!(
-            out,
-            "<ol class=\"candidates\" aria-labelledby=\"{heading}-c\">"
-        );
-        for c in &found {
-            let _ = write!(
-                out,
-                "<li><p class=\"entry\">{}</p><blockquote>{}</blockquote><form method=\"post\" action=\"/admin/preview\">",
-                Esc(&c.label),
-                Esc(&c.passage)
-            );
-            fields(out, "phrasing");
-            hidden(out, "entry", &c.id);
-            let _ = write!(
-                out,
-                "<button type=\"submit\" aria-describedby=\"{heading}\">This means: {}</button></form></li>",
-                Esc(&c.label)
-            );
-        }
-        out.push_str("</ol>\n");
-    }
-    // Any other entry, chosen from the list.
-    let _ = write!(
-        out,
-        "<form method=\"post\" action=\"/admin/preview\" class=\"row\"><label for=\"{heading}-other\">Another entry</label><select id=\"{heading}-other\" name=\"entry\">"
-    );
-    for (id, label) in programme {
-        let _ = write!(out, "<option value=\"{}\">{}</option>", Esc(id), Esc(label));
-    }
-    out.push_str("</select>");
-    fields(out, "phrasing");
-    let _ = write!(
-        out,
-        "<button type=\"submit\" aria-describedby=\"{heading}\">Preview</button></form>\n<div class=\"row\">"
-    );
-    for (entry, label) in [
-        ("your-council", "Out of scope: the resident’s council"),
-        ("out-of-scope", "Out of scope: not something Signpost knows"),
-    ] {
-        if engine.entry(entry).is_none() {
-            continue;
-        }
-        out.push_str("<form method=\"post\" action=\"/admin/preview\">");
-        fields(out, "decline");
-        hidden(out, "entry", entry);
-        let _ = write!(
-            out,
-            "<button type=\"submit\" class=\"secondary\" aria-describedby=\"{heading}\">{label}</button></form>"
-        );
-    }
-    out.push_str("<form method=\"post\" action=\"/admin/dismiss\">");
-    hidden(out, csrf::FIELD, token);
-    hidden(out, "topic", &item.topic);
-    hidden(out, "question", &item.wording);
-    let _ = writeln!(
-        out,
-        "<button type=\"submit\" class=\"secondary\" aria-describedby=\"{heading}\">Dismiss</button></form></div>\n</article>"
-    );
+    Ok(html(pages::queue(
+        &engine,
+        &items,
+        learned_row.as_ref(),
+        params.dismissed.is_some(),
+        &token,
+    )))
 }
 
 // ----- fixes: preview and apply --------------------------------------------------------
@@ -593,11 +441,11 @@ pub async fn preview_fix(
     if wants_json(&headers) {
         return Ok((PRIVATE, Json(&preview)).into_response());
     }
-    Ok(html(render_preview(
-        &state,
+    Ok(html(pages::preview(
         &engine,
         Pending::Fix(&fix),
         &preview,
+        &csrf::for_page(&state),
     )))
 }
 
@@ -605,125 +453,6 @@ pub async fn preview_fix(
 enum Pending<'a> {
     Fix(&'a Fix),
     Undo(&'a Learned),
-}
-
-fn render_preview(
-    state: &AppState,
-    engine: &Engine,
-    pending: Pending<'_>,
-    preview: &Preview,
-) -> String {
-    let mut out = String::new();
-    let (title, lead, what) = match &pending {
-        Pending::Fix(fix) => (
-            "Preview a fix",
-            format!(
-                "Fix: “{}” → {}.",
-                fix.phrasing,
-                describe_entry(engine, &fix.entry_id)
-            ),
-            "fix",
-        ),
-        Pending::Undo(row) => (
-            "Preview an undo",
-            format!(
-                "Undo: “{}” would no longer go to {}.",
-                row.phrasing,
-                describe_entry(engine, &row.entry_id)
-            ),
-            "undo",
-        ),
-    };
-    page_start(&mut out, title);
-    nav(&mut out, "");
-    out.push_str("</header>\n<main>\n");
-    let _ = writeln!(out, "<p class=\"lead\">{}</p>", Esc(&lead));
-    let broken = preview.broken();
-    let _ = writeln!(
-        out,
-        "<p role=\"status\">Checked {} questions ({}, the learned phrasings and the last {PREVIEW_STORED} distinct questions asked) in {} ms: {} fixed, {} broken, {} otherwise changed.</p>",
-        preview.checked,
-        Esc(&if preview.sets.is_empty() {
-            "no evaluation set: none of SIGNPOST_PREVIEW_SETS could be read".to_string()
-        } else {
-            format!("the evaluation sets {}", preview.sets.join(" and "))
-        }),
-        preview.elapsed.as_millis(),
-        preview.fixed(),
-        broken,
-        preview.changes.len() - broken - preview.fixed()
-    );
-    if broken > 0 {
-        let _ = writeln!(
-            out,
-            "<p class=\"warning\">This {what} breaks {broken} question{} answered right today: {} would get a wrong answer (in red below). Apply it only if that is what you want.</p>",
-            if broken == 1 { "" } else { "s" },
-            if broken == 1 { "it" } else { "they" }
-        );
-    }
-    if preview.changes.is_empty() {
-        out.push_str("<p class=\"empty\">No other question changes its answer.</p>\n");
-    } else {
-        out.push_str(
-            "<table class=\"changes\"><caption>Questions whose answer changes</caption><thead><tr>\
-             <th scope=\"col\">Question</th><th scope=\"col\">From</th><th scope=\"col\">Before</th>\
-             <th scope=\"col\">After</th><th scope=\"col\">Verdict</th></tr></thead><tbody>\n",
-        );
-        for change in &preview.changes {
-            let (class, verdict) = match change.verdict {
-                Verdict::Broken => ("broken", "Broken: was right, now wrong"),
-                Verdict::Fixed => ("fixed", "Fixed: now right"),
-                Verdict::Changed => ("changed", "Changed"),
-            };
-            let _ = writeln!(
-                out,
-                "<tr class=\"{class}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><strong>{verdict}</strong></td></tr>",
-                Esc(&change.question),
-                Esc(&change.source.label()),
-                Esc(&change.before.describe()),
-                Esc(&change.after.describe()),
-            );
-        }
-        out.push_str("</tbody></table>\n");
-    }
-    let (action, button, back) = match &pending {
-        Pending::Fix(_) => ("/admin/fixes".to_string(), "Apply fix", "/admin/queue"),
-        Pending::Undo(row) => (
-            format!("/admin/learned/{}/undo", row.id),
-            "Undo it",
-            "/admin/learned",
-        ),
-    };
-    let _ = write!(
-        out,
-        "<form method=\"post\" action=\"{action}\" class=\"apply\">"
-    );
-    hidden(&mut out, csrf::FIELD, &csrf::for_page(state));
-    if let Pending::Fix(fix) = &pending {
-        hidden(
-            &mut out,
-            "action",
-            match fix.kind {
-                LearnedKind::Phrasing => "phrasing",
-                LearnedKind::Decline => "decline",
-            },
-        );
-        hidden(&mut out, "entry", &fix.entry_id);
-        hidden(&mut out, "question", &fix.phrasing);
-    }
-    if broken > 0 {
-        let _ = write!(
-            out,
-            "<p class=\"confirm\"><input type=\"checkbox\" id=\"confirm-breaks\" name=\"confirm_breaks\" value=\"yes\" required><label for=\"confirm-breaks\">I have read the {broken} broken question{} and want to apply this {what} anyway</label></p>",
-            if broken == 1 { "" } else { "s" }
-        );
-    }
-    let _ = writeln!(
-        out,
-        "<p class=\"row\"><button type=\"submit\">{button}</button> <a href=\"{back}\">Cancel</a></p></form>"
-    );
-    page_end(&mut out);
-    out
 }
 
 /// `POST /admin/fixes`: builds the index with the fix, records it, swaps it in.
@@ -865,73 +594,7 @@ pub async fn learned_page(
     let rows = history(&state).await?;
     let engine = state.engine();
     let token = csrf::for_page(&state);
-    let mut out = String::new();
-    page_start(&mut out, "Learned phrasings");
-    nav(&mut out, "/admin/learned");
-    out.push_str("</header>\n<main>\n");
-    if let Some(row) = params
-        .undone
-        .and_then(|id| rows.iter().find(|r| r.id == id))
-    {
-        let _ = writeln!(
-            out,
-            "<p class=\"notice\" role=\"status\">Undone: “{}” no longer goes to {}.</p>",
-            Esc(&row.phrasing),
-            Esc(&describe_entry(&engine, &row.entry_id))
-        );
-    }
-    out.push_str(
-        "<p>What editors taught Signpost from the work queue. These live in the store, not in \
-         the corpus files, and are applied whenever the index is built; \
-         <a href=\"/admin/learned.json\" download>download them</a> and run \
-         <code>signpost-indexer fold learned.json</code> to write them into the corpus as \
-         <code>alternates</code> for review.</p>\n",
-    );
-    if rows.is_empty() {
-        out.push_str("<p class=\"empty\">Nothing learned yet.</p>\n");
-    } else {
-        out.push_str(
-            "<table class=\"learned\"><caption>Learned phrasings, newest first</caption><thead><tr><th scope=\"col\">Phrasing</th>\
-             <th scope=\"col\">Goes to</th><th scope=\"col\">Taught</th><th scope=\"col\">State</th></tr></thead><tbody>\n",
-        );
-        for row in &rows {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}, by {}</td><td>",
-                Esc(&row.phrasing),
-                Esc(&describe_entry(&engine, &row.entry_id)),
-                timestamp(row.at),
-                Esc(&row.editor)
-            );
-            match (row.undone_at, &row.undone_by) {
-                (Some(at), by) => {
-                    let _ = write!(
-                        out,
-                        "Undone {}, by {}",
-                        timestamp(at),
-                        Esc(by.as_deref().unwrap_or("?"))
-                    );
-                }
-                (None, _) => {
-                    let _ = write!(
-                        out,
-                        "In force <form method=\"post\" action=\"/admin/learned/{}/preview\" class=\"inline\">",
-                        row.id
-                    );
-                    hidden(&mut out, csrf::FIELD, &token);
-                    let _ = write!(
-                        out,
-                        "<button type=\"submit\" class=\"secondary\" aria-label=\"Undo “{}”\">Undo</button></form>",
-                        Esc(&row.phrasing)
-                    );
-                }
-            }
-            out.push_str("</td></tr>\n");
-        }
-        out.push_str("</tbody></table>\n");
-    }
-    page_end(&mut out);
-    Ok(html(out))
+    Ok(html(pages::learned(&engine, &rows, params.undone, &token)))
 }
 
 /// `GET /admin/learned.json`: the phrasings in force, as `signpost-indexer fold` reads them.
@@ -973,11 +636,11 @@ pub async fn undo_preview(
         return Ok((PRIVATE, Json(&preview)).into_response());
     }
     let engine = state.engine();
-    Ok(html(render_preview(
-        &state,
+    Ok(html(pages::preview(
         &engine,
         Pending::Undo(&row),
         &preview,
+        &csrf::for_page(&state),
     )))
 }
 
