@@ -12,6 +12,7 @@
 //! every `/admin` address answers 404, as if it did not exist. The page is CSP-friendly: no
 //! scripts at all, no inline styles; its look comes from `/admin/admin.css`.
 
+mod chart;
 mod page;
 
 use std::sync::atomic::Ordering;
