@@ -291,6 +291,19 @@ impl AdminPage<'_> {
     }
 }
 
+/// A table's column headers, each `scope="col"`, figures (`true`) aligned as numbers.
+pub(crate) fn column_heads(columns: &[(&str, bool)]) -> Markup {
+    html! {
+        thead {
+            tr {
+                @for (name, figure) in columns {
+                    th scope="col" class=[figure.then_some("num")] { (name) }
+                }
+            }
+        }
+    }
+}
+
 /// The admin pages' navigation, the page at `current` marked: the report, the work queue
 /// where editors fix what it shows, and what they have taught.
 fn admin_nav(current: &str) -> Markup {

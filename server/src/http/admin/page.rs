@@ -9,7 +9,7 @@
 use maud::{html, Markup};
 
 use super::chart::chart;
-use super::{AdminPage, PERIODS};
+use super::{column_heads, AdminPage, PERIODS};
 use crate::store::report::{
     confidence, date, timestamp, GroupAnswer, List, Outcome, QuestionGroup, SiteCount, CONFIDENT,
 };
@@ -309,19 +309,6 @@ fn table(label: &str, rows: Markup) -> Markup {
     html! {
         div.table-scroll role="region" aria-label={ (label) " (table)" } tabindex="0" {
             table { (rows) }
-        }
-    }
-}
-
-/// A table's column headers, each `scope="col"`, figures (`true`) aligned as numbers.
-fn column_heads(columns: &[(&str, bool)]) -> Markup {
-    html! {
-        thead {
-            tr {
-                @for (name, figure) in columns {
-                    th scope="col" class=[figure.then_some("num")] { (name) }
-                }
-            }
         }
     }
 }

@@ -5,7 +5,7 @@ use maud::{html, Markup};
 
 use super::{candidates, describe_entry, Pending, PREVIEW_STORED};
 use crate::engine::Engine;
-use crate::http::admin::AdminPage;
+use crate::http::admin::{column_heads, AdminPage};
 use crate::http::csrf;
 use crate::preview::{Preview, Verdict};
 use crate::store::learned::{self, Learned, LearnedKind, QueueItem, QUEUE_DAYS};
@@ -232,15 +232,13 @@ pub(super) fn preview(
         } @else {
             table.changes {
                 caption { "Questions whose answer changes" }
-                thead {
-                    tr {
-                        th scope="col" { "Question" }
-                        th scope="col" { "From" }
-                        th scope="col" { "Before" }
-                        th scope="col" { "After" }
-                        th scope="col" { "Verdict" }
-                    }
-                }
+                (column_heads(&[
+                    ("Question", false),
+                    ("From", false),
+                    ("Before", false),
+                    ("After", false),
+                    ("Verdict", false),
+                ]))
                 tbody {
                     @for change in &preview.changes {
                         @let (class, verdict) = match change.verdict {
@@ -321,14 +319,12 @@ pub(super) fn learned(
         } @else {
             table.learned {
                 caption { "Learned phrasings, newest first" }
-                thead {
-                    tr {
-                        th scope="col" { "Phrasing" }
-                        th scope="col" { "Goes to" }
-                        th scope="col" { "Taught" }
-                        th scope="col" { "State" }
-                    }
-                }
+                (column_heads(&[
+                    ("Phrasing", false),
+                    ("Goes to", false),
+                    ("Taught", false),
+                    ("State", false),
+                ]))
                 tbody {
                     @for row in rows {
                         tr {
