@@ -2,7 +2,7 @@
 //! questions per day as an SVG chart, and each list as an accessible table with its CSV
 //! download. No script and no inline style: its look comes from `/admin/admin.css`.
 //!
-//! Over 500 lines because of its tests: the templates are ~450 lines (the chart is
+//! Over 500 lines because of its tests: the templates are ~435 lines (the chart is
 //! [`super::chart`]), and the tests keep a report with hostile text in every field next to
 //! the markup they hold to escaping.
 
