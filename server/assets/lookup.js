@@ -3,7 +3,8 @@
 // (/ or Ctrl+K to search, c or Alt+C to copy the answer), and a copy button that puts the
 // answer and its source on the clipboard as plain text. On /projects it only adds the search
 // shortcut. Without this script every page still works: forms submit to server-rendered pages.
-// Results are built with createElement/textContent in the same markup the server renders;
+// Results are built with createElement/textContent in the same markup the server renders
+// (server/src/http/site/lookup.rs; tests/browser/lookup-parity.test.mjs holds the two equal);
 // no server string ever reaches innerHTML.
 (() => {
   'use strict';

@@ -1,10 +1,12 @@
-//! Server-rendered HTML for the staff pages: the one escaping helper ([`Esc`]), highlighted
-//! text, URL query encoding, and the page frame every page shares (header with the helpline
-//! and the directory link, skip link, footer).
+//! Server-rendered HTML: the one document frame every page shares ([`document`]), the staff
+//! pages' frame around it ([`Page`]: header with the helpline and the sections, skip link,
+//! footer), highlighted and linked text, and URL query encoding.
 //!
-//! Every string that did not come from this file goes through [`Esc`] — corpus text included,
-//! since the corpus is edited by people and a fixture pins hostile names. Pages carry no inline
-//! script, no inline style and no `style` attribute, so a `Content-Security-Policy` of
+//! Pages are `maud` templates, which escape every value unless it is marked as HTML
+//! ([`Marked`] and [`Paragraphs`] escape their text themselves); [`Esc`] is for the few
+//! places that write HTML outside a template. Corpus text is escaped like anything else,
+//! since the corpus is edited by people and a fixture pins hostile names. Pages carry no
+//! inline script, no inline style and no `style` attribute, so a `Content-Security-Policy` of
 //! `default-src 'self'` fits them as they are.
 
 use std::fmt::{self, Display, Write};
@@ -13,6 +15,7 @@ use std::sync::LazyLock;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use maud::{html, Markup, PreEscaped, Render};
 use regex::Regex;
 
 use crate::engine::Helpline;
@@ -94,6 +97,14 @@ impl Display for Marked<'_> {
     }
 }
 
+/// [`Marked`] escapes its text itself and adds only its own `<mark>` and `<a>`, so a template
+/// takes it as it is.
+impl Render for Marked<'_> {
+    fn render_to(&self, buffer: &mut String) {
+        let _ = write!(buffer, "{self}");
+    }
+}
+
 /// A phone number or web address found in plain text: `start..end` in bytes, and where it
 /// leads (`tel:+44…` or the address itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +181,12 @@ impl Display for Paragraphs<'_> {
     }
 }
 
+impl Render for Paragraphs<'_> {
+    fn render_to(&self, buffer: &mut String) {
+        let _ = write!(buffer, "{self}");
+    }
+}
+
 /// Percent-encodes a value for a URL query string (`application/x-www-form-urlencoded`).
 pub fn query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -207,83 +224,153 @@ pub enum Section {
     Webmasters,
 }
 
-/// A whole page: frame plus the page's own `<main>` content.
+/// What goes in a document's `<head>` besides what every page has (charset, viewport,
+/// favicon).
+pub struct Head<'a> {
+    /// The whole `<title>`.
+    pub title: &'a str,
+    /// The one stylesheet, a path on this server.
+    pub stylesheet: &'a str,
+    /// Scripts of this server to load (deferred), by path.
+    pub scripts: &'a [String],
+    /// Ask search engines to leave the page alone (the admin pages).
+    pub noindex: bool,
+}
+
+/// The one page frame: `<!doctype html>`, `<html lang="en-GB">`, the `<head>` and `body`
+/// around it. Every page of Signpost, staff and admin alike, comes from here. Nothing in it is
+/// inline (no script, no style, no `style` attribute), so the strict CSP fits every page.
+pub fn document(head: &Head, body: Markup) -> Markup {
+    html! {
+        (PreEscaped("<!doctype html>\n"))
+        html lang="en-GB" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                @if head.noindex {
+                    meta name="robots" content="noindex, nofollow";
+                }
+                title { (head.title) }
+                link rel="stylesheet" href=(head.stylesheet);
+                link rel="icon" href="/favicon.svg" type="image/svg+xml";
+                @for src in head.scripts {
+                    script src=(src) defer {}
+                }
+            }
+            body { (body) }
+        }
+    }
+}
+
+/// A staff page: the site's frame (skip link, header with the sections and the helpline,
+/// footer) around the page's own `<main>` content. Built with [`Page::new`] and the few
+/// setters below, so a call says which options it takes by name.
 pub struct Page {
     pub status: StatusCode,
     /// The page's own title; " — Signpost" is added.
     pub title: String,
     pub section: Section,
     /// Whether the page is the exact address of its section (for `aria-current="page"`).
-    pub is_section_home: bool,
+    pub at_section_home: bool,
     pub helpline: Option<Helpline>,
-    /// Load `/lookup.js` (the search box and shortcuts).
-    pub script: bool,
-    /// Further scripts of this server to load (deferred), by path.
+    /// Scripts of this server to load (deferred), by path.
     pub scripts: Vec<String>,
-    /// The content of `<main>`, already escaped.
-    pub main: String,
+    /// The content of `<main>`.
+    pub main: Markup,
 }
 
 impl Page {
+    /// A 200 page in `section` with `helpline` in its header and no scripts.
+    pub fn new(
+        title: impl Into<String>,
+        section: Section,
+        helpline: Option<Helpline>,
+        main: Markup,
+    ) -> Page {
+        Page {
+            status: StatusCode::OK,
+            title: title.into(),
+            section,
+            at_section_home: false,
+            helpline,
+            scripts: Vec::new(),
+            main,
+        }
+    }
+
+    pub fn status(mut self, status: StatusCode) -> Page {
+        self.status = status;
+        self
+    }
+
+    /// Marks the page as its section's own address (`aria-current="page"` in the header).
+    pub fn at_section_home(mut self, yes: bool) -> Page {
+        self.at_section_home = yes;
+        self
+    }
+
+    /// Loads `src` (deferred) after the scripts already named.
+    pub fn script(mut self, src: impl Into<String>) -> Page {
+        self.scripts.push(src.into());
+        self
+    }
+
     pub fn render(&self) -> String {
-        let mut out = String::with_capacity(self.main.len() + 4096);
-        let _ = write!(
-            out,
-            "<!doctype html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <title>{} — Signpost</title>\n<link rel=\"stylesheet\" href=\"/lookup.css\">\n\
-             <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\n",
-            Esc(&self.title)
-        );
-        if self.script {
-            out.push_str("<script src=\"/lookup.js\" defer></script>\n");
-        }
-        for src in &self.scripts {
-            let _ = writeln!(out, "<script src=\"{}\" defer></script>", Esc(src));
-        }
-        out.push_str(
-            "</head>\n<body>\n<a class=\"skip-link\" href=\"#main\">Skip to main content</a>\n\
-             <header class=\"site-header\">\n<div class=\"bar\">\n\
-             <a class=\"brand\" href=\"/lookup\">Signpost</a>\n\
-             <nav aria-label=\"Site\"><ul>\n",
-        );
-        for (section, href, label) in [
+        let title = format!("{} — Signpost", self.title);
+        let head = Head {
+            title: &title,
+            stylesheet: "/lookup.css",
+            scripts: &self.scripts,
+            noindex: false,
+        };
+        let sections = [
             (Section::Lookup, "/lookup", "Helpline lookup"),
             (Section::Directory, "/projects", "Project directory"),
             (Section::Webmasters, "/widget", "Widget for websites"),
-        ] {
-            let current = match (section == self.section, self.is_section_home) {
-                (true, true) => " aria-current=\"page\"",
-                (true, false) => " aria-current=\"true\"",
-                _ => "",
-            };
-            let _ = writeln!(out, "<li><a href=\"{href}\"{current}>{label}</a></li>");
-        }
-        out.push_str("</ul></nav>\n");
-        match &self.helpline {
-            Some(h) => {
-                let _ = writeln!(
-                    out,
-                    "<p class=\"helpline\"><span class=\"helpline-name\">{}</span> \
-                     <a class=\"helpline-number\" href=\"{}\">{}</a></p>",
-                    Esc(&h.name),
-                    Esc(&h.href),
-                    Esc(&h.number)
-                );
+        ];
+        let body = html! {
+            a.skip-link href="#main" { "Skip to main content" }
+            header.site-header {
+                div.bar {
+                    a.brand href="/lookup" { "Signpost" }
+                    nav aria-label="Site" {
+                        ul {
+                            @for (section, href, label) in sections {
+                                li {
+                                    a href=(href) aria-current=[self.current(section)] { (label) }
+                                }
+                            }
+                        }
+                    }
+                    @match &self.helpline {
+                        Some(h) => p.helpline {
+                            span.helpline-name { (h.name) }
+                            " "
+                            a.helpline-number href=(h.href) { (h.number) }
+                        },
+                        None => p.helpline { "No helpline number is given in the FAQ." },
+                    }
+                }
             }
-            None => {
-                out.push_str("<p class=\"helpline\">No helpline number is given in the FAQ.</p>\n")
+            main #main tabindex="-1" { (self.main) }
+            footer.site-footer {
+                p {
+                    "Signpost answers from the local e-gov National Projects FAQ (England, \
+                     2003–2005) and a directory of the projects it covers. Check important \
+                     details with the sources listed on each project page."
+                }
             }
+        };
+        document(&head, body).into_string()
+    }
+
+    /// `aria-current` for the header's link to `section`.
+    fn current(&self, section: Section) -> Option<&'static str> {
+        match (section == self.section, self.at_section_home) {
+            (true, true) => Some("page"),
+            (true, false) => Some("true"),
+            _ => None,
         }
-        out.push_str("</div>\n</header>\n<main id=\"main\" tabindex=\"-1\">\n");
-        out.push_str(&self.main);
-        out.push_str(
-            "</main>\n<footer class=\"site-footer\">\n<p>Signpost answers from the local e-gov \
-             National Projects FAQ (England, 2003–2005) and a directory of the projects it \
-             covers. Check important details with the sources listed on each project page.</p>\n\
-             </footer>\n</body>\n</html>\n",
-        );
-        out
     }
 }
 

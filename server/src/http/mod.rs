@@ -8,11 +8,9 @@ pub mod directory;
 pub mod editor;
 pub mod error;
 pub mod extract;
-pub mod faq_page;
 pub mod feedback;
 pub mod html;
 pub mod layers;
-pub mod lookup;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
@@ -20,6 +18,7 @@ pub mod policy;
 pub mod ratelimit;
 pub mod reindex;
 pub mod search;
+pub mod site;
 pub mod suggest;
 pub mod webmaster;
 
@@ -277,10 +276,19 @@ pub fn app(state: AppState) -> Router {
             feedback::FEEDBACK_PATH,
             on(Policy::WRITE_API, post(feedback::feedback)),
         )
-        .route("/lookup", on(Policy::SEARCH_PAGE, get(lookup::lookup)))
-        .route("/projects", on(Policy::SEARCH_PAGE, get(lookup::directory)))
-        .route("/projects/{slug}", on(Policy::PAGE, get(lookup::project)))
-        .route("/faq/{id}", on(Policy::PAGE, get(faq_page::faq_page)))
+        .route(
+            "/lookup",
+            on(Policy::SEARCH_PAGE, get(site::lookup::lookup)),
+        )
+        .route(
+            "/projects",
+            on(Policy::SEARCH_PAGE, get(site::directory::directory)),
+        )
+        .route(
+            "/projects/{slug}",
+            on(Policy::PAGE, get(site::project::project)),
+        )
+        .route("/faq/{id}", on(Policy::PAGE, get(site::faq::faq_page)))
         .route("/widget", on(Policy::PAGE, get(webmaster::widget_page)))
         .route(
             "/widget-page.js",
@@ -288,8 +296,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/favicon.svg", on(Policy::PAGE, get(webmaster::favicon)))
         .route("/favicon.ico", on(Policy::PAGE, get(webmaster::favicon)))
-        .route("/lookup.js", on(Policy::PAGE, get(lookup::lookup_js)))
-        .route("/lookup.css", on(Policy::PAGE, get(lookup::lookup_css)))
+        .route("/lookup.js", on(Policy::PAGE, get(site::lookup_js)))
+        .route("/lookup.css", on(Policy::PAGE, get(site::lookup_css)))
         .route("/healthz", on(Policy::OPEN, get(api::healthz)))
         .route("/metrics", on(Policy::OPEN, get(metrics::metrics)))
         .route("/admin", on(Policy::ADMIN, get(admin::page)))

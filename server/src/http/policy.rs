@@ -171,7 +171,7 @@ async fn enforce(
         }
     };
     if policy.errors == Errors::Page {
-        response = super::lookup::as_error_page(&state, response);
+        response = super::site::as_error_page(&state, response);
     }
     let headers = response.headers_mut();
     if varies {

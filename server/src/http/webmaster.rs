@@ -10,13 +10,14 @@
 use std::sync::LazyLock;
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::http::{header, HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
+use maud::{html, PreEscaped};
 use pulldown_cmark::{html, Event, Options, Parser};
 
 use super::html::{Esc, Page, Section};
-use super::lookup::page;
 use super::pages::{public_origin, widget_path};
+use super::site::page;
 use super::AppState;
 
 pub const WIDGET_README: &str = include_str!("../../../widget/README.md");
@@ -48,24 +49,22 @@ pub fn render(markdown: &str) -> String {
 /// `GET /widget`: the README for this server, with the live preview.
 pub async fn widget_page(State(state): State<AppState>, uri: Uri, request: HeaderMap) -> Page {
     let engine = state.engine();
-    // `public_origin` admits only host-name characters, so it needs no escaping; `Esc` is
-    // applied anyway in case that ever changes.
-    let origin = Esc(&public_origin(&uri, &request)).to_string();
-    let main = format!(
-        "<div class=\"readme\" data-origin=\"{origin}\">\n{}</div>\n",
-        RENDERED.replace(EXAMPLE_ORIGIN, &origin)
-    );
-    let mut page = page(
+    let origin = public_origin(&uri, &request);
+    // The README is HTML already (rendered from Markdown with raw HTML turned into text);
+    // `public_origin` admits only host-name characters, and is escaped here all the same.
+    let readme = RENDERED.replace(EXAMPLE_ORIGIN, &Esc(&origin).to_string());
+    let main = html! {
+        div.readme data-origin=(origin) { (PreEscaped(readme)) }
+    };
+    page(
         &engine,
-        StatusCode::OK,
-        "The widget for your website".to_string(),
+        "The widget for your website",
         Section::Webmasters,
-        true,
-        false,
         main,
-    );
-    page.scripts = vec![widget_path(), "/widget-page.js".to_string()];
-    page
+    )
+    .at_section_home(true)
+    .script(widget_path())
+    .script("/widget-page.js")
 }
 
 pub async fn widget_page_js() -> impl IntoResponse {
