@@ -12,7 +12,7 @@ use crate::passages;
 /// Parses and validates one entry file's text. `path` is used only in problems.
 ///
 /// The steps, in the order their problems are listed: the front matter's syntax; its keys
-/// ([`FieldReader::new`]); the id, alternates and related entries; the fields of the entry's
+/// (`FieldReader::new`); the id, alternates and related entries; the fields of the entry's
 /// kind; its passages.
 pub fn parse_entry(kind: Kind, path: &Path, text: &str) -> Result<Entry, Vec<Problem>> {
     let doc = front_matter(path, text)?;
