@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod corpus;
 pub mod fnv;
 pub mod frontmatter;
+#[cfg(feature = "generate")]
 pub mod generate;
 pub mod import;
 pub mod index;
