@@ -2,7 +2,7 @@
 //! (Unicode scalar value) offsets into the passage text. The server never returns markup;
 //! clients wrap these ranges themselves.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use signpost_indexer::analysis;
 

@@ -390,31 +390,10 @@ const IRREGULAR: &[(&str, &str)] = &[
 /// How many stems each thread remembers before starting afresh.
 const STEM_CACHE_LIMIT: usize = 1 << 16;
 
-/// FNV-1a: the stem memo's keys are short words from our own text, so a fast hash beats the
-/// standard library's DoS-resistant one here.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            hash ^= u64::from(*b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash;
-    }
-}
-
-type StemMemo = std::collections::HashMap<String, String, std::hash::BuildHasherDefault<Fnv>>;
+/// std's HashMap (SipHash under a random key) on purpose, not Fx: the memo keeps the words of
+/// questions the public typed, which an unkeyed hash would let them make collide. A lookup
+/// per word read costs little either way.
+type StemMemo = std::collections::HashMap<String, String>;
 
 thread_local! {
     /// Stemming is the costliest step of analysis, and word frequencies are Zipfian: a small

@@ -2,7 +2,7 @@
 //! and the whole corpus with its synonyms and spelling rules. Plain data, read by the index,
 //! the engine and the pages; [`super::load`] makes it from a corpus folder.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -234,7 +234,7 @@ impl Corpus {
         self.entries.shrink_to_fit();
         self.synonyms.shrink_to_fit();
         self.spelling.shrink_to_fit();
-        let mut shared: HashSet<Arc<str>> = HashSet::new();
+        let mut shared: HashSet<Arc<str>> = HashSet::default();
         let mut share = |text: &mut Option<Arc<str>>| {
             if let Some(own) = text {
                 match shared.get(own) {

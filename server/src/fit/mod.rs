@@ -12,7 +12,7 @@
 
 pub mod optimize;
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
