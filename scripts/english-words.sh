@@ -3,7 +3,8 @@
 # from Debian's `scowl` package (Kevin Atkinson's Spell Checker Oriented Word Lists, the lists
 # behind Debian's wbritish and wamerican). SCOWL sorts words into sizes by how common they are
 # (10: the most common ... 95: the rarest); a spell checker's usual dictionary is size 60.
-# This keeps sizes 10-60 of the English, British and American spellings, folded the way
+# This keeps sizes 10-60 of the English, British and American spellings (common words, and the
+# capitalised words and proper names of the same sizes, listed as common), folded the way
 # Signpost folds a question's words (lower case, no accents, no apostrophes), each word under
 # the most common size it appears at. The output is committed, so a build never needs apt.
 #
@@ -38,14 +39,27 @@ def fold(word):
     return "".join(kept).lower()
 
 sizes = {}
-for path in sorted(lists.glob("*-words.*")):
-    spelling, size = path.name.rsplit("-words.", 1)
-    if spelling not in SPELLINGS or int(size) > LARGEST:
+# Besides the words, the capitalised words and proper names (places, peoples, first names):
+# "peru" asked about is a place Signpost knows nothing of, not a typo of "per". A name that is
+# not also an ordinary word is listed as common (size NAMES), so it is never corrected.
+KINDS = ("words", "upper", "proper-names")
+NAMES = 20
+names = set()
+for path in sorted(lists.iterdir()):
+    name, _, size = path.name.rpartition(".")
+    spelling, _, kind = name.partition("-")
+    if spelling not in SPELLINGS or kind not in KINDS or not size.isdigit() or int(size) > LARGEST:
         continue
     for line in path.read_text(encoding="utf-8").splitlines():
         word = fold(line.strip())
-        if word and word.isalpha():
+        if not (word and word.isalpha()):
+            continue
+        if kind == "words":
             sizes[word] = min(sizes.get(word, LARGEST), int(size))
+        else:
+            names.add(word)
+for word in names:
+    sizes.setdefault(word, NAMES)
 
 by_size = {}
 for word, size in sizes.items():

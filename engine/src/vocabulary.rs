@@ -15,7 +15,8 @@
 //!
 //! - a word that is not in the list (sizes 10-60) is corrected as before;
 //! - a common word (sizes 10 and 20, about 11,300 words: "smell", "mask", "last", "wear",
-//!   "stay") is never corrected;
+//!   "stay") is never corrected, nor is a name ("peru", "leeds", "sarah": the list gives
+//!   names that are not also ordinary words size 20);
 //! - a rarer English word (sizes 35-60: "planing") is corrected only to a *common* word, so
 //!   "planing" still becomes "planning", while a rare word near a name or a term of the
 //!   corpus ("parasol" near PARSOL) stays as typed.
@@ -467,6 +468,8 @@ mod tests {
     fn vocabulary_with_near_misses() -> Vocabulary {
         vocabulary(&[
             "small",
+            "per",
+            "leaks",
             "mark",
             "least",
             "thread",
@@ -498,6 +501,9 @@ mod tests {
             ("stay", None),
             // A rarer English word near a corpus word that is not a common one stays too.
             ("parasol", None),
+            // Names are asked about, not mistyped: "what is the capital of peru".
+            ("peru", None),
+            ("leeds", None),
             // Not English: corrected as before.
             ("aplications", Some("applications")),
             ("natinal", Some("national")),

@@ -85,6 +85,26 @@ async fn real_english_words_are_not_corrected() {
 }
 
 #[tokio::test]
+async fn a_name_is_not_corrected_into_an_answer() {
+    // "peru" was read as a typo of "per", and the question answered with confidence from a
+    // passage about a council's capital spending.
+    let app = TestApp::shipped();
+    for q in [
+        "what is the capital of peru",
+        "what is the weather in leeds",
+    ] {
+        let body = ask(&app, q).await;
+        assert!(
+            body["did_you_mean"].is_null(),
+            "{q}: {}",
+            body["did_you_mean"]
+        );
+        assert!(body["answer"].is_null(), "{q}: answered {}", body["answer"]);
+        assert!(body["fallback"].is_object(), "{q}: no fallback");
+    }
+}
+
+#[tokio::test]
 async fn typos_are_still_corrected() {
     let app = TestApp::shipped();
     for (q, meant) in [
