@@ -346,6 +346,30 @@ fn add_joined_pairs(
     }
 }
 
+/// A question of the given terms, each known and as typed, with the given ids: for tests of
+/// what builds on an analysed question.
+#[cfg(test)]
+pub(crate) fn of_terms(terms: &[&str], ids: QuestionIds) -> Analyzed {
+    Analyzed {
+        terms: terms
+            .iter()
+            .map(|t| QueryTerm {
+                term: t.to_string(),
+                known: true,
+                corrected: false,
+                rewritten: false,
+                garbled: false,
+            })
+            .collect(),
+        expansions: Vec::new(),
+        corrected: None,
+        words: Vec::new(),
+        shape: Default::default(),
+        wording: Default::default(),
+        ids,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -199,32 +199,17 @@ fn fit(asks: Option<Asks>, sectioned: bool, p: &Read, opens_section: bool) -> (f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::question::QueryTerm;
     use crate::terms::QuestionIds;
 
     /// A question of the given term ids, each weighing 1.
     fn question(ids: &[u32]) -> Analyzed {
-        Analyzed {
-            terms: ids
-                .iter()
-                .map(|id| QueryTerm {
-                    term: id.to_string(),
-                    known: true,
-                    corrected: false,
-                    rewritten: false,
-                    garbled: false,
-                })
-                .collect(),
+        let terms: Vec<String> = ids.iter().map(u32::to_string).collect();
+        let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
+        let ids = QuestionIds {
+            terms: ids.to_vec(),
             expansions: Vec::new(),
-            corrected: None,
-            words: Vec::new(),
-            shape: Default::default(),
-            wording: Default::default(),
-            ids: QuestionIds {
-                terms: ids.to_vec(),
-                expansions: Vec::new(),
-            },
-        }
+        };
+        crate::question::of_terms(&terms, ids)
     }
 
     struct Owned {

@@ -275,29 +275,11 @@ const NO_SLOT: u16 = u16::MAX;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::question::QueryTerm;
     use crate::synonyms::{Expansion, Phrase};
     use crate::terms::QuestionIds;
 
     fn question(terms: &[&str]) -> Analyzed {
-        Analyzed {
-            terms: terms
-                .iter()
-                .map(|t| QueryTerm {
-                    term: t.to_string(),
-                    known: true,
-                    corrected: false,
-                    rewritten: false,
-                    garbled: false,
-                })
-                .collect(),
-            expansions: Vec::new(),
-            corrected: None,
-            words: Vec::new(),
-            shape: Default::default(),
-            wording: Default::default(),
-            ids: QuestionIds::default(),
-        }
+        crate::question::of_terms(terms, QuestionIds::default())
     }
 
     #[test]
