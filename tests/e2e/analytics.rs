@@ -1,6 +1,9 @@
 //! Feedback and content-gap analytics through the HTTP interface: asks and feedback are
 //! recorded (redacted) and show up in the token-protected `/admin` report and its CSV
 //! exports; answering goes on when the store cannot be written, and `/metrics` counts it.
+//!
+//! Why this file is over 500 lines: one scenario per recorded behaviour, each over a real
+//! socket, sharing the fixtures at the top.
 
 use std::time::Duration;
 

@@ -4,6 +4,9 @@
 //! out-of-scope fixes decline; a fix that breaks a right answer needs a second confirmation;
 //! cross-site writes and writes without a form token are refused and change nothing; two
 //! editors' fixes are both kept; bad input gets a 4xx JSON error.
+//!
+//! Why this file is over 500 lines: the editor loop's scenarios share the fixture at the top (a
+//! served app over a copied corpus and a store).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -6,6 +6,8 @@
 //! Every write runs in one transaction together with its audit row, so a change is either
 //! recorded and audited or not made at all. Learned phrasings are never deleted: undo marks
 //! one undone (who and when), so the page of learned phrasings is a full history.
+//!
+//! Why this file is over 500 lines: about 130 of them are tests.
 
 // std's maps (SipHash under a random key) on purpose, not Fx: they are keyed by what the
 // public typed (questions, site ids), which an unkeyed hash would let them make collide.
