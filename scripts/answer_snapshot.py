@@ -20,19 +20,6 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SETS = ["tests/data/dev.jsonl", "tests/data/reader-dev.jsonl", "tests/data/extra.jsonl"]
 
 
-def ask(url, question, context):
-    body = {"q": question}
-    if context is not None:
-        body["context"] = context
-    request = urllib.request.Request(
-        url.rstrip("/") + "/api/v1/ask",
-        data=json.dumps(body).encode(),
-        headers={"content-type": "application/json"},
-    )
-    with urllib.request.urlopen(request) as response:
-        return response.read().decode()
-
-
 # Every endpoint on its documented examples, and the errors the reference lists.
 ENDPOINTS = [
     ("GET", "/healthz", None),
@@ -65,6 +52,18 @@ def call(url, method, path, body):
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
+
+
+def ask(url, question, context):
+    """The answer's JSON text; anything but a 200 stops the snapshot (the sets are all valid
+    questions, so an error means the server is not the one to compare)."""
+    body = {"q": question}
+    if context is not None:
+        body["context"] = context
+    status, text = call(url, "POST", "/api/v1/ask", json.dumps(body).encode())
+    if status != 200:
+        sys.exit(f"{question!r}: HTTP {status}: {text}")
+    return text
 
 
 def main():

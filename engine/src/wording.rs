@@ -86,11 +86,6 @@ impl Wording {
         }
         Comparison::of_shared(mine, theirs, self.total, question.total, average)
     }
-
-    /// The weighted Dice coefficient of the two wordings: 0 (nothing shared) to 1 (the same).
-    pub fn similarity(&self, other: &Wording) -> f32 {
-        self.compare(other, 1.0).similarity
-    }
 }
 
 /// How closely one wording matches a question's: see [`Wording::compare`].
@@ -360,6 +355,14 @@ impl WordingIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Wording {
+        /// The weighted Dice coefficient of the two wordings: 0 (nothing shared) to 1 (the
+        /// same); the engine takes it from [`Wording::compare`] with BM25 in the same walk.
+        fn similarity(&self, other: &Wording) -> f32 {
+            self.compare(other, 1.0).similarity
+        }
+    }
 
     fn wording(text: &str) -> Wording {
         Wording::of_words(&crate::question::words_of(text))
