@@ -15,7 +15,7 @@ use crate::eval;
 use crate::http::ratelimit::{IpNet, RateLimit};
 use crate::http::HttpSettings;
 use crate::serve::ConnectionLimits;
-use crate::store::Period;
+use crate::store::{Location, Period};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -265,10 +265,11 @@ pub struct Options {
         global = true
     )]
     pub write_origins: Vec<String>,
-    /// The analytics store (SQLite) where redacted questions and feedback are recorded, or
+    /// The analytics store where redacted questions and feedback are recorded: an SQLite
+    /// file, a PostgreSQL URL (`postgres://user:password@host/db`, shared by replicas), or
     /// `off` to record nothing [default: $SIGNPOST_DATA/signpost.sqlite3].
-    #[arg(long, env = "SIGNPOST_STORE", global = true)]
-    pub store: Option<PathBuf>,
+    #[arg(long, env = "SIGNPOST_STORE", hide_env_values = true, global = true)]
+    pub store: Option<String>,
     /// Days questions and feedback are kept; older records are deleted automatically.
     #[arg(
         long,
@@ -314,8 +315,8 @@ pub struct Config {
     pub data: PathBuf,
     pub index: PathBuf,
     pub settings: Settings,
-    /// The analytics store file; `None` when recording is off.
-    pub store: Option<PathBuf>,
+    /// The analytics store; `None` when recording is off.
+    pub store: Option<Location>,
     pub retention_days: u32,
     /// `None`: `/admin` is off.
     pub admin_token: Option<Secret>,
@@ -432,13 +433,23 @@ impl Options {
             max_results: self.max_results,
         };
         let store = match self.store {
-            Some(path) if path.as_os_str().eq_ignore_ascii_case("off") => None,
-            Some(path) if path.as_os_str().is_empty() => {
-                anyhow::bail!("SIGNPOST_STORE / --store is empty: give a file, or `off`")
+            Some(store) if store.eq_ignore_ascii_case("off") => None,
+            Some(store) if store.is_empty() => {
+                anyhow::bail!(
+                    "SIGNPOST_STORE / --store is empty: give a file, a postgres:// URL, or `off`"
+                )
             }
-            Some(path) => Some(path),
-            None => Some(self.data.join("signpost.sqlite3")),
+            Some(store) => Some(Location::parse(&store)),
+            None => Some(Location::File(self.data.join("signpost.sqlite3"))),
         };
+        if let Some(Location::Postgres(url)) = &store {
+            if let Err(e) = url.parse::<tokio_postgres::Config>() {
+                anyhow::bail!(
+                    "SIGNPOST_STORE / --store is not a PostgreSQL URL this build can use ({}): {e}",
+                    crate::store::postgres::without_password(url)
+                );
+            }
+        }
         if !(1..=3650).contains(&self.retention_days) {
             anyhow::bail!(
                 "SIGNPOST_RETENTION_DAYS / --retention-days must be between 1 and 3650, got {}",
@@ -642,10 +653,21 @@ mod tests {
     #[test]
     fn the_store_defaults_to_the_data_dir_and_can_be_turned_off() {
         let config = options(&["--data", "/tmp/x"]).validate().unwrap();
-        assert_eq!(config.store, Some(PathBuf::from("/tmp/x/signpost.sqlite3")));
+        assert_eq!(
+            config.store,
+            Some(Location::File("/tmp/x/signpost.sqlite3".into()))
+        );
         assert_eq!(config.retention_days, 90);
         let config = options(&["--store", "/var/lib/s.db"]).validate().unwrap();
-        assert_eq!(config.store, Some(PathBuf::from("/var/lib/s.db")));
+        assert_eq!(config.store, Some(Location::File("/var/lib/s.db".into())));
+        let url = "postgres://signpost:pw@db.internal:5432/signpost?sslmode=require";
+        let config = options(&["--store", url]).validate().unwrap();
+        assert_eq!(config.store, Some(Location::Postgres(url.into())));
+        assert!(!format!("{config:?}").contains("pw@"), "{config:?}");
+        let err = options(&["--store", "postgres://x/y?sslmode=sometimes"])
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().contains("PostgreSQL URL"), "{err}");
         let config = options(&["--store", "off"]).validate().unwrap();
         assert_eq!(config.store, None);
         let err = options(&["--retention-days", "0"]).validate().unwrap_err();

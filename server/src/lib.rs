@@ -11,6 +11,7 @@ pub mod index_setup;
 pub mod live;
 pub mod preview;
 pub mod reindex;
+pub mod replicas;
 pub mod serve;
 pub mod store;
 pub mod throttle;

@@ -9,7 +9,7 @@ use clap::Parser;
 use signpost_server::config::{Cli, Command, Config};
 use signpost_server::engine::Engine;
 use signpost_server::store::report::{self, List};
-use signpost_server::store::Period;
+use signpost_server::store::{Database, Period};
 use signpost_server::{eval, index_setup, serve, AppState};
 use tracing_subscriber::EnvFilter;
 
@@ -63,8 +63,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     // What editors taught is applied over the corpus; a store that cannot be read is logged
     // and the corpus served as it is rather than not at all.
-    let learned = match &config.store {
-        Some(path) => signpost_server::store::learned::read_overlay(path).unwrap_or_else(|e| {
+    let database = config.store.as_ref().map(Database::open).transpose()?;
+    let learned = match &database {
+        Some(database) => signpost_server::store::learned::read_overlay(database).unwrap_or_else(|e| {
             tracing::error!("cannot read the learned phrasings from the store, serving the corpus without them: {e:#}");
             Default::default()
         }),
@@ -85,7 +86,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve => {
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(serve(&config, engine))?;
+            runtime.block_on(serve(&config, engine, database))?;
             // Searches still running on blocking threads get a moment to finish.
             runtime.shutdown_timeout(Duration::from_secs(5));
             tracing::info!("stopped");
@@ -106,9 +107,10 @@ fn report_command(
     top: usize,
     csv: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let Some(path) = &config.store else {
+    let Some(location) = &config.store else {
         anyhow::bail!("the store is off (SIGNPOST_STORE=off): there is nothing to report");
     };
+    let database = Database::open(location)?;
     let list = match csv {
         None => None,
         Some(name) => Some(List::from_name(name).ok_or_else(|| {
@@ -118,12 +120,12 @@ fn report_command(
     };
     print!(
         "{}",
-        report::terminal(path, Some(&config.index), since, site, top, list)?
+        report::terminal(&database, Some(&config.index), since, site, top, list)?
     );
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(config: &Config, engine: Engine) -> anyhow::Result<()> {
+async fn serve(config: &Config, engine: Engine, database: Option<Database>) -> anyhow::Result<()> {
     if let Some((before, after)) = serve::raise_file_limit() {
         if after > before {
             tracing::info!("open-file limit raised from {before} to {after} (the hard limit)");
@@ -134,7 +136,8 @@ async fn serve(config: &Config, engine: Engine) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
-    let state = AppState::from_config(config, engine);
+    let state = AppState::from_config(config, engine, database);
+    signpost_server::replicas::follow(&state);
     match &config.admin_token {
         Some(_) => tracing::info!("the report is at http://{local}/admin and POST /admin/reindex rebuilds the index (admin token required)"),
         None => tracing::info!(

@@ -20,6 +20,7 @@ use signpost_indexer::overlay::{LearnedPhrasing, Overlay};
 use crate::engine::Engine;
 use crate::index_setup::{generation_of, open_checked, IndexLayout};
 use crate::live::LiveEngine;
+use crate::store::Database;
 
 /// What a successful reindex did.
 #[derive(Debug, Clone, Serialize)]
@@ -91,7 +92,7 @@ pub struct Reindexer {
     corpus: PathBuf,
     layout: IndexLayout,
     /// The store holding the learned phrasings, when there is one.
-    store: Option<PathBuf>,
+    store: Option<Database>,
     running: tokio::sync::Mutex<()>,
 }
 
@@ -105,10 +106,15 @@ impl Reindexer {
         }
     }
 
-    /// Applies the learned phrasings in the store at `path` to every build.
-    pub fn with_store(mut self, path: impl Into<PathBuf>) -> Reindexer {
-        self.store = Some(path.into());
+    /// Applies the learned phrasings in `store` to every build.
+    pub fn with_store(mut self, store: Database) -> Reindexer {
+        self.store = Some(store);
         self
+    }
+
+    /// The store holding the learned phrasings, when there is one.
+    pub fn store(&self) -> Option<&Database> {
+        self.store.as_ref()
     }
 
     pub fn corpus(&self) -> &Path {
@@ -117,7 +123,7 @@ impl Reindexer {
 
     /// The learned phrasings in force.
     pub fn overlay(&self) -> Result<Overlay, ReindexError> {
-        read_overlay(self.store.as_deref())
+        read_overlay(self.store.as_ref())
     }
 
     /// Rebuilds and swaps. With `wait`, queues behind a build already running (SIGHUP);
@@ -156,7 +162,7 @@ impl Reindexer {
         let layout = self.layout.clone();
         let store = self.store.clone();
         let (generation, engine, recorded) = tokio::task::spawn_blocking(move || {
-            let overlay = change.applied_to(read_overlay(store.as_deref())?);
+            let overlay = change.applied_to(read_overlay(store.as_ref())?);
             let (generation, engine) = build(&corpus, &layout, settings, &overlay)?;
             match record() {
                 Ok(recorded) => Ok((generation, engine, recorded)),
@@ -197,14 +203,16 @@ impl Reindexer {
     }
 }
 
-/// The learned phrasings in the store at `path` (none without a store).
-fn read_overlay(path: Option<&Path>) -> Result<Overlay, ReindexError> {
-    match path {
+/// The learned phrasings in `store` (none without a store).
+fn read_overlay(store: Option<&Database>) -> Result<Overlay, ReindexError> {
+    match store {
         None => Ok(Overlay::default()),
-        Some(path) => crate::store::learned::read_overlay(path).map_err(|e| ReindexError::Build {
-            stage: "reading the learned phrasings",
-            detail: format!("{e:#}"),
-        }),
+        Some(store) => {
+            crate::store::learned::read_overlay(store).map_err(|e| ReindexError::Build {
+                stage: "reading the learned phrasings",
+                detail: format!("{e:#}"),
+            })
+        }
     }
 }
 

@@ -7,23 +7,24 @@ use crate::config::Config;
 use crate::engine::Engine;
 use crate::http::AppState;
 use crate::reindex::Reindexer;
-use crate::store::{Store, StoreConfig};
+use crate::store::{Database, Store, StoreConfig};
 
 impl AppState {
-    /// The state `config` describes, serving `engine`. Starts the store's writer when the
-    /// store is on; flush it (`state.store()`) before the process ends.
-    pub fn from_config(config: &Config, engine: Engine) -> AppState {
+    /// The state `config` describes, serving `engine` and recording in `database` (the
+    /// store `config` names, opened). Starts the store's writer when the store is on; flush
+    /// it (`state.store()`) before the process ends.
+    pub fn from_config(config: &Config, engine: Engine, database: Option<Database>) -> AppState {
         let mut reindexer = Reindexer::new(&config.corpus, &config.index);
-        if let Some(path) = &config.store {
-            reindexer = reindexer.with_store(path);
+        if let Some(database) = &database {
+            reindexer = reindexer.with_store(database.clone());
         }
         let mut state = AppState::new(engine)
             .with_http(config.http.clone())
             .with_preview_sets(config.preview_sets.clone())
             .with_reindexer(reindexer);
-        match &config.store {
-            Some(path) => {
-                let mut store_config = StoreConfig::new(path);
+        match database {
+            Some(database) => {
+                let mut store_config = StoreConfig::in_database(database);
                 store_config.retention_days = config.retention_days;
                 state = state.with_store(Store::start(store_config));
             }

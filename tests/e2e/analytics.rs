@@ -138,7 +138,8 @@ async fn asks_and_feedback_show_up_in_the_report_redacted() {
     );
 
     // The same through the report the terminal prints.
-    let text = report::terminal(store.path(), None, Period { days: 7 }, None, 10, None).unwrap();
+    let text =
+        report::terminal(store.database(), None, Period { days: 7 }, None, 10, None).unwrap();
     assert!(
         text.contains("Questions asked: 4   answered: 1 (25%)"),
         "{text}"
@@ -188,7 +189,7 @@ async fn asks_and_feedback_show_up_in_the_report_redacted() {
 
     // Nothing personal reached the database file or its write-ahead log.
     for suffix in ["", "-wal"] {
-        let path = format!("{}{suffix}", store.path().display());
+        let path = format!("{}{suffix}", store.database().display());
         let bytes = std::fs::read(&path).unwrap_or_default();
         let raw = String::from_utf8_lossy(&bytes);
         for secret in ["jane.doe@example.com", "07700 900123", "020 7946 0958"] {

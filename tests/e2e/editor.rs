@@ -19,7 +19,7 @@ use signpost_server::config::Config;
 use signpost_server::engine::Engine;
 use signpost_server::http::csrf;
 use signpost_server::index_setup::ensure_index_with;
-use signpost_server::store::{learned, now_unix, Store};
+use signpost_server::store::{learned, now_unix, Database, Store};
 use signpost_server::AppState;
 
 const TOKEN: &str = "editor-test-admin-token-0123";
@@ -76,9 +76,10 @@ fn app_on(corpus: &Path, index: &Path, store_path: &Path) -> (TestApp, Store) {
         &dev,
     ];
     let config = Config::from_args(args).unwrap();
-    let overlay = learned::read_overlay(store_path).unwrap();
+    let database = Database::Sqlite(store_path.to_path_buf());
+    let overlay = learned::read_overlay(&database).unwrap();
     let open = ensure_index_with(corpus, index, &overlay).unwrap();
-    let state = AppState::from_config(&config, Engine::new(open, config.settings));
+    let state = AppState::from_config(&config, Engine::new(open, config.settings), Some(database));
     let store = state.store().cloned().expect("the store is on");
     let app = TestApp {
         state,
@@ -200,7 +201,7 @@ impl Editor {
     }
 
     fn learned_in_force(&self) -> usize {
-        learned::read_overlay(&self.store_path)
+        learned::read_overlay(&Database::Sqlite(self.store_path.clone()))
             .unwrap()
             .phrasings
             .len()

@@ -162,7 +162,8 @@ async fn declined_questions_and_gaps_land_in_different_lists() {
     let csv = admin(&app, "/admin/export/unanswered.csv?since=7d").await;
     assert!(csv.text.contains(UNKNOWN), "{}", csv.text);
     assert!(!csv.text.contains(BINS), "{}", csv.text);
-    let text = report::terminal(store.path(), None, Period { days: 7 }, None, 10, None).unwrap();
+    let text =
+        report::terminal(store.database(), None, Period { days: 7 }, None, 10, None).unwrap();
     assert!(
         text.contains("answered: 2 (40%)   declined on purpose: 2 (1 small talk)   unanswered: 1"),
         "{text}"

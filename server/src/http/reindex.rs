@@ -32,6 +32,14 @@ pub async fn reindex(
     })?;
     let report = outcome.map_err(api_error)?;
     tracing::info!("reindex: {report}");
+    // Replicas sharing the store rebuild too.
+    if let Some(store) = state.store() {
+        let database = store.database().clone();
+        let announced = tokio::task::spawn_blocking(move || database.announce("reindex")).await;
+        if let Ok(Err(e)) = announced {
+            tracing::warn!("the other replicas were not told of the reindex: {e}");
+        }
+    }
     Ok(Json(report))
 }
 

@@ -11,15 +11,13 @@
 
 // std's maps (SipHash under a random key) on purpose, not Fx: they are keyed by what the
 // public typed (questions, site ids), which an unkeyed hash would let them make collide.
-use std::collections::{HashMap, HashSet};
-use std::path::Path;
-
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use signpost_indexer::overlay::{LearnedPhrasing, Overlay};
+use std::collections::{HashMap, HashSet};
 
+use super::db::{args, Conn, DbError, Dialect, Row};
 use super::topic::topic_key;
-use super::{open_for_writing, open_read_only, StoreError};
+use super::{Database, StoreError};
 use crate::redact::{redact, truncate_chars};
 
 /// The longest phrasing kept, in characters (the longest question accepted is shorter).
@@ -96,38 +94,31 @@ pub fn clean_phrasing(text: &str) -> String {
     signpost_indexer::overlay::one_line(truncate_chars(&redacted, MAX_PHRASING_CHARS))
 }
 
+/// Writes the audit row of an admin write and announces the write to other replicas; both
+/// take effect only with the write's transaction.
 fn audit(
-    conn: &Connection,
+    conn: &Conn,
     at: i64,
     actor: &Actor,
     action: &str,
     detail: &serde_json::Value,
-) -> rusqlite::Result<()> {
+) -> Result<(), DbError> {
     conn.execute(
         "INSERT INTO audit (at, editor, request_id, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
+        &args![
             at,
-            actor.editor,
-            actor.request_id,
+            &actor.editor,
+            actor.request_id.as_deref(),
             action,
-            detail.to_string()
+            detail.to_string().as_str()
         ],
     )?;
-    Ok(())
-}
-
-/// Opens the store for an admin write.
-pub fn open(path: &Path) -> Result<Connection, StoreError> {
-    let (conn, read_only) = open_for_writing(path, std::time::Duration::from_secs(5))?;
-    if read_only {
-        return Err(StoreError::ReadOnly);
-    }
-    Ok(conn)
+    conn.announce(action)
 }
 
 /// Records a learned phrasing and its audit row in one transaction; returns its id.
 pub fn learn(
-    conn: &mut Connection,
+    conn: &mut Conn,
     at: i64,
     kind: LearnedKind,
     entry_id: &str,
@@ -135,135 +126,124 @@ pub fn learn(
     actor: &Actor,
 ) -> Result<i64, StoreError> {
     let phrasing = clean_phrasing(phrasing);
-    let tx = conn.transaction()?;
-    tx.execute(
-        "INSERT INTO learned (at, kind, entry_id, phrasing, topic, editor)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+    let topic = topic_key(&phrasing);
+    conn.transaction(|tx| {
+        let id = tx.query_one(
+            "INSERT INTO learned (at, kind, entry_id, phrasing, topic, editor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+            &args![at, kind.as_str(), entry_id, &phrasing, &topic, &actor.editor],
+            |r| r.int(0),
+        )?;
+        audit(
+            tx,
             at,
-            kind.as_str(),
-            entry_id,
-            phrasing,
-            topic_key(&phrasing),
-            actor.editor
-        ],
-    )?;
-    let id = tx.last_insert_rowid();
-    audit(
-        &tx,
-        at,
-        actor,
-        "learn",
-        &serde_json::json!({ "id": id, "kind": kind, "entry_id": entry_id, "phrasing": phrasing }),
-    )?;
-    tx.commit()?;
-    Ok(id)
+            actor,
+            "learn",
+            &serde_json::json!({ "id": id, "kind": kind, "entry_id": entry_id, "phrasing": phrasing }),
+        )?;
+        Ok(id)
+    })
 }
 
 /// Marks a learned phrasing undone; `None` when there is no such phrasing in force.
 pub fn undo(
-    conn: &mut Connection,
+    conn: &mut Conn,
     at: i64,
     id: i64,
     actor: &Actor,
 ) -> Result<Option<Learned>, StoreError> {
-    let tx = conn.transaction()?;
-    let changed = tx.execute(
-        "UPDATE learned SET undone_at = ?1, undone_by = ?2 WHERE id = ?3 AND undone_at IS NULL",
-        params![at, actor.editor, id],
-    )?;
-    if changed == 0 {
-        return Ok(None);
-    }
-    audit(&tx, at, actor, "undo", &serde_json::json!({ "id": id }))?;
-    let learned = one(&tx, id)?;
-    tx.commit()?;
-    Ok(learned)
+    conn.transaction(|tx| {
+        let changed = tx.execute(
+            "UPDATE learned SET undone_at = ?1, undone_by = ?2 WHERE id = ?3 AND undone_at IS NULL",
+            &args![at, &actor.editor, id],
+        )?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        audit(tx, at, actor, "undo", &serde_json::json!({ "id": id }))?;
+        find(tx, id)
+    })
 }
 
 /// Hides a question group from the work queue (again: dismissing twice keeps the first).
 pub fn dismiss(
-    conn: &mut Connection,
+    conn: &mut Conn,
     at: i64,
     topic: &str,
     wording: &str,
     actor: &Actor,
 ) -> Result<(), StoreError> {
     let wording = clean_phrasing(wording);
-    let tx = conn.transaction()?;
-    tx.execute(
-        "INSERT INTO dismissed (topic, at, wording, editor) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (topic) DO NOTHING",
-        params![topic, at, wording, actor.editor],
-    )?;
-    audit(
-        &tx,
-        at,
-        actor,
-        "dismiss",
-        &serde_json::json!({ "topic": topic, "wording": wording }),
-    )?;
-    tx.commit()?;
-    Ok(())
+    conn.transaction(|tx| {
+        tx.execute(
+            "INSERT INTO dismissed (topic, at, wording, editor) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (topic) DO NOTHING",
+            &args![topic, at, &wording, &actor.editor],
+        )?;
+        audit(
+            tx,
+            at,
+            actor,
+            "dismiss",
+            &serde_json::json!({ "topic": topic, "wording": wording }),
+        )?;
+        Ok(())
+    })
 }
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Learned> {
+fn row(r: &Row<'_>) -> Result<Learned, DbError> {
     Ok(Learned {
-        id: r.get(0)?,
-        at: r.get(1)?,
-        kind: LearnedKind::parse(&r.get::<_, String>(2)?),
-        entry_id: r.get(3)?,
-        phrasing: r.get(4)?,
-        editor: r.get(5)?,
-        undone_at: r.get(6)?,
-        undone_by: r.get(7)?,
+        id: r.int(0)?,
+        at: r.int(1)?,
+        kind: LearnedKind::parse(r.text(2)?),
+        entry_id: r.string(3)?,
+        phrasing: r.string(4)?,
+        editor: r.string(5)?,
+        undone_at: r.opt_int(6)?,
+        undone_by: r.opt_string(7)?,
     })
 }
 
 const COLUMNS: &str = "id, at, kind, entry_id, phrasing, editor, undone_at, undone_by";
 
 /// The learned phrasing `id`, in force or undone.
-pub fn find(conn: &Connection, id: i64) -> Result<Option<Learned>, StoreError> {
-    Ok(one(conn, id)?)
-}
-
-fn one(conn: &Connection, id: i64) -> rusqlite::Result<Option<Learned>> {
-    conn.query_row(
+pub fn find(conn: &Conn, id: i64) -> Result<Option<Learned>, StoreError> {
+    Ok(conn.query_opt(
         &format!("SELECT {COLUMNS} FROM learned WHERE id = ?1"),
-        [id],
+        &args![id],
         row,
-    )
-    .optional()
+    )?)
 }
 
 /// Every learned phrasing, newest first, undone ones included.
-pub fn history(conn: &Connection) -> Result<Vec<Learned>, StoreError> {
-    let mut statement = conn.prepare(&format!("SELECT {COLUMNS} FROM learned ORDER BY id DESC"))?;
-    let rows = statement.query_map([], row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn history(conn: &Conn) -> Result<Vec<Learned>, StoreError> {
+    Ok(conn.query_map(
+        &format!("SELECT {COLUMNS} FROM learned ORDER BY id DESC"),
+        &[],
+        row,
+    )?)
 }
 
 /// The phrasings in force, oldest first, as the overlay an index build applies.
-pub fn overlay(conn: &Connection) -> Result<Overlay, StoreError> {
-    let mut statement =
-        conn.prepare("SELECT entry_id, phrasing FROM learned WHERE undone_at IS NULL ORDER BY id")?;
-    let rows = statement.query_map([], |r| {
-        Ok(LearnedPhrasing {
-            entry_id: r.get(0)?,
-            phrasing: r.get(1)?,
-        })
-    })?;
-    Ok(Overlay {
-        phrasings: rows.collect::<Result<_, _>>()?,
-    })
+pub fn overlay(conn: &Conn) -> Result<Overlay, StoreError> {
+    let phrasings = conn.query_map(
+        "SELECT entry_id, phrasing FROM learned WHERE undone_at IS NULL ORDER BY id",
+        &[],
+        |r| {
+            Ok(LearnedPhrasing {
+                entry_id: r.string(0)?,
+                phrasing: r.string(1)?,
+            })
+        },
+    )?;
+    Ok(Overlay { phrasings })
 }
 
-/// The overlay in the store at `path`; empty when nothing has been recorded there yet.
-pub fn read_overlay(path: &Path) -> Result<Overlay, StoreError> {
-    match open_read_only(path) {
-        Ok(conn) => overlay(&conn),
-        Err(StoreError::Missing(_)) => Ok(Overlay::default()),
-        Err(e) => Err(e),
+/// The overlay in `database`; empty when nothing has been recorded there yet.
+pub fn read_overlay(database: &Database) -> Result<Overlay, StoreError> {
+    match database.for_reading()? {
+        Some(conn) => overlay(&conn),
+        None => Ok(Overlay::default()),
     }
 }
 
@@ -281,20 +261,20 @@ pub struct AuditRow {
 }
 
 /// The latest audit rows, newest first.
-pub fn audit_log(conn: &Connection, limit: usize) -> Result<Vec<AuditRow>, StoreError> {
-    let mut statement = conn.prepare(
+pub fn audit_log(conn: &Conn, limit: usize) -> Result<Vec<AuditRow>, StoreError> {
+    Ok(conn.query_map(
         "SELECT at, editor, request_id, action, detail FROM audit ORDER BY id DESC LIMIT ?1",
-    )?;
-    let rows = statement.query_map([limit as i64], |r| {
-        Ok(AuditRow {
-            at: r.get(0)?,
-            editor: r.get(1)?,
-            request_id: r.get(2)?,
-            action: r.get(3)?,
-            detail: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        &args![limit as i64],
+        |r| {
+            Ok(AuditRow {
+                at: r.int(0)?,
+                editor: r.string(1)?,
+                request_id: r.opt_string(2)?,
+                action: r.string(3)?,
+                detail: r.string(4)?,
+            })
+        },
+    )?)
 }
 
 /// Why a question group is in the work queue.
@@ -339,17 +319,13 @@ pub struct QueueItem {
 /// answered with low confidence, most asked first, without dismissed groups and without
 /// groups an editor has already taught a phrasing for. One read of the period's asks and one
 /// of its votes, whatever the queue's length.
-pub fn queue(conn: &Connection, from: i64, limit: usize) -> Result<Vec<QueueItem>, StoreError> {
+pub fn queue(conn: &Conn, from: i64, limit: usize) -> Result<Vec<QueueItem>, StoreError> {
     let mut skip: HashSet<String> = HashSet::new();
     for sql in [
         "SELECT topic FROM dismissed",
         "SELECT topic FROM learned WHERE undone_at IS NULL",
     ] {
-        let mut statement = conn.prepare(sql)?;
-        let rows = statement.query_map([], |r| r.get::<_, String>(0))?;
-        for topic in rows {
-            skip.insert(topic?);
-        }
+        skip.extend(conn.query_map(sql, &[], |r| r.string(0))?);
     }
     /// One topic's figures, gathered over its wordings.
     #[derive(Default)]
@@ -371,28 +347,33 @@ pub fn queue(conn: &Connection, from: i64, limit: usize) -> Result<Vec<QueueItem
     // One pass over the period's asks, grouped here rather than by SQL: the queue's window is
     // the whole retention period, where reading the table in order beats both the time index
     // (a random read per row) and sorting 400k rows into groups.
-    let mut statement = conn.prepare(
-        "SELECT topic, question, at, answer_id, confidence, declined IS NULL, answer_kind, site
-         FROM asks NOT INDEXED WHERE at >= ?1 AND topic != ''",
-    )?;
-    let mut rows = statement.query([from])?;
-    while let Some(r) = rows.next()? {
-        let topic = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+    // SQLite would read the window through the time index; PostgreSQL plans for itself.
+    let not_indexed = match conn.dialect() {
+        Dialect::Sqlite => "NOT INDEXED",
+        Dialect::Postgres => "",
+    };
+    let sql = format!(
+        "SELECT topic, question, at, answer_id, confidence,
+                CASE WHEN declined IS NULL THEN 1 ELSE 0 END, answer_kind, site
+         FROM asks {not_indexed} WHERE at >= ?1 AND topic != ''"
+    );
+    conn.query_each(&sql, &args![from], |r| {
+        let topic = r.text(0)?;
         if skip.contains(topic) {
-            continue;
+            return Ok(());
         }
         let group = match groups.get_mut(topic) {
             Some(group) => group,
             None => groups.entry(topic.to_string()).or_default(),
         };
-        let question = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+        let question = r.text(1)?;
         let count = group.wordings.entry(question.to_string()).or_insert(0);
         *count += 1;
-        let at: i64 = r.get(2)?;
-        let answer: Option<String> = r.get(3)?;
-        let confidence: Option<f64> = r.get(4)?;
-        let not_declined: bool = r.get(5)?;
-        let assistant = r.get_ref(6)?.as_str().ok() == Some("assistant");
+        let at = r.int(2)?;
+        let answer = r.opt_string(3)?;
+        let confidence = r.opt_real(4)?;
+        let not_declined = r.flag(5)?;
+        let assistant = r.opt_text(6)? == Some("assistant");
         group.asked += 1;
         match (&answer, confidence) {
             (None, _) if not_declined => group.unanswered += 1,
@@ -403,24 +384,19 @@ pub fn queue(conn: &Connection, from: i64, limit: usize) -> Result<Vec<QueueItem
             group.latest = Some((at, answer.zip(confidence)));
         }
         group.last_asked = group.last_asked.max(at);
-        if let Ok(site) = r.get_ref(7)?.as_str() {
+        if let Some(site) = r.opt_text(7)? {
             *group.sites.entry(site.to_string()).or_insert(0) += 1;
         }
-    }
+        Ok(())
+    })?;
     // Votes: a group voted "not helpful" is in the queue whatever its confidence.
-    let mut statement = conn.prepare(
+    let rows = conn.query_map(
         "SELECT topic, question, COUNT(*) FROM feedback
          WHERE at >= ?1 AND helpful = 0 AND topic != '' GROUP BY topic, question",
+        &args![from],
+        |r| Ok((r.string(0)?, r.string(1)?, r.int(2)? as u64)),
     )?;
-    let rows = statement.query_map([from], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)? as u64,
-        ))
-    })?;
-    for row in rows {
-        let (topic, question, votes) = row?;
+    for (topic, question, votes) in rows {
         if skip.contains(&topic) {
             continue;
         }
@@ -475,23 +451,19 @@ pub fn queue(conn: &Connection, from: i64, limit: usize) -> Result<Vec<QueueItem
 
 /// The last `limit` distinct questions asked (redacted, as stored), newest first: what a
 /// preview checks a fix against besides the evaluation sets.
-pub fn recent_questions(conn: &Connection, limit: usize) -> Result<Vec<String>, StoreError> {
-    let mut statement =
-        conn.prepare("SELECT question FROM asks GROUP BY question ORDER BY MAX(id) DESC LIMIT ?1")?;
-    let rows = statement.query_map([limit as i64], |r| r.get::<_, String>(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn recent_questions(conn: &Conn, limit: usize) -> Result<Vec<String>, StoreError> {
+    Ok(conn.query_map(
+        "SELECT question FROM asks GROUP BY question ORDER BY MAX(id) DESC LIMIT ?1",
+        &args![limit as i64],
+        |r| r.string(0),
+    )?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{schema, write, AskRecord, FeedbackRecord};
-
-    fn store() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        schema::migrate(&mut conn).unwrap();
-        conn
-    }
+    use crate::store::testing::TestStore;
+    use crate::store::{write, AskRecord, FeedbackRecord};
 
     fn editor() -> Actor {
         Actor {
@@ -502,35 +474,37 @@ mod tests {
 
     #[test]
     fn learned_phrasings_are_redacted_audited_and_undone_not_deleted() {
-        let mut conn = store();
-        let id = learn(
-            &mut conn,
-            10,
-            LearnedKind::Phrasing,
-            "faq-05",
-            "  who do I ring,\n jane@example.com asks ",
-            &editor(),
-        )
-        .unwrap();
-        let overlay = overlay(&conn).unwrap();
-        assert_eq!(overlay.phrasings.len(), 1);
-        assert_eq!(overlay.phrasings[0].phrasing, "who do I ring, [email] asks");
-        assert_eq!(overlay.phrasings[0].entry_id, "faq-05");
+        for test in TestStore::each() {
+            let mut conn = test.conn();
+            let id = learn(
+                &mut conn,
+                10,
+                LearnedKind::Phrasing,
+                "faq-05",
+                "  who do I ring,\n jane@example.com asks ",
+                &editor(),
+            )
+            .unwrap();
+            let overlay = overlay(&conn).unwrap();
+            assert_eq!(overlay.phrasings.len(), 1);
+            assert_eq!(overlay.phrasings[0].phrasing, "who do I ring, [email] asks");
+            assert_eq!(overlay.phrasings[0].entry_id, "faq-05");
 
-        let undone = undo(&mut conn, 20, id, &editor()).unwrap().unwrap();
-        assert_eq!(undone.undone_at, Some(20));
-        assert_eq!(undone.undone_by.as_deref(), Some("jo"));
-        assert!(overlay_of(&conn).is_empty(), "undone: no longer applied");
-        assert!(undo(&mut conn, 30, id, &editor()).unwrap().is_none());
-        assert_eq!(history(&conn).unwrap().len(), 1, "kept for the record");
-        let log = audit_log(&conn, 10).unwrap();
-        let actions: Vec<&str> = log.iter().map(|r| r.action.as_str()).collect();
-        assert_eq!(actions, ["undo", "learn"]);
-        assert_eq!(log[1].request_id.as_deref(), Some("req-1"));
-        assert!(log[1].detail.contains("[email]"), "{}", log[1].detail);
+            let undone = undo(&mut conn, 20, id, &editor()).unwrap().unwrap();
+            assert_eq!(undone.undone_at, Some(20));
+            assert_eq!(undone.undone_by.as_deref(), Some("jo"));
+            assert!(overlay_of(&conn).is_empty(), "undone: no longer applied");
+            assert!(undo(&mut conn, 30, id, &editor()).unwrap().is_none());
+            assert_eq!(history(&conn).unwrap().len(), 1, "kept for the record");
+            let log = audit_log(&conn, 10).unwrap();
+            let actions: Vec<&str> = log.iter().map(|r| r.action.as_str()).collect();
+            assert_eq!(actions, ["undo", "learn"]);
+            assert_eq!(log[1].request_id.as_deref(), Some("req-1"));
+            assert!(log[1].detail.contains("[email]"), "{}", log[1].detail);
+        }
     }
 
-    fn overlay_of(conn: &Connection) -> Vec<LearnedPhrasing> {
+    fn overlay_of(conn: &Conn) -> Vec<LearnedPhrasing> {
         overlay(conn).unwrap().phrasings
     }
 
@@ -540,77 +514,142 @@ mod tests {
 
     #[test]
     fn the_queue_holds_gaps_weak_answers_and_votes_but_not_declines_or_fixed_groups() {
-        let mut conn = store();
-        let asks = [
-            ask(100, Some("leeds"), "where is the money", None),
-            ask(101, Some("york"), "where is the money?", None),
-            ask(102, Some("leeds"), "where is the money", None),
-            ask(103, None, "who led parsol", Some(("parsol", 0.95))),
-            ask(104, None, "what was fame about", Some(("fame", 0.55))),
-            ask(105, None, "who ran crm", Some(("crm", 0.9))),
-            AskRecord::new(106, None, "when is my bin collected", None, 0)
-                .with_outcome(None, Some("your-council")),
-            ask(107, None, "can I get a grant", None),
-        ];
-        let votes = [FeedbackRecord::new(108, "crm", "who ran crm", false, None)];
-        write(&mut conn, &asks, &votes).unwrap();
-        dismiss(
-            &mut conn,
-            109,
-            &topic_key("can I get a grant"),
-            "can I get a grant",
-            &editor(),
-        )
-        .unwrap();
+        for test in TestStore::each() {
+            let mut conn = test.conn();
+            let asks = [
+                ask(100, Some("leeds"), "where is the money", None),
+                ask(101, Some("york"), "where is the money?", None),
+                ask(102, Some("leeds"), "where is the money", None),
+                ask(103, None, "who led parsol", Some(("parsol", 0.95))),
+                ask(104, None, "what was fame about", Some(("fame", 0.55))),
+                ask(105, None, "who ran crm", Some(("crm", 0.9))),
+                AskRecord::new(106, None, "when is my bin collected", None, 0)
+                    .with_outcome(None, Some("your-council")),
+                ask(107, None, "can I get a grant", None),
+            ];
+            let votes = [FeedbackRecord::new(108, "crm", "who ran crm", false, None)];
+            write(&mut conn, &asks, &votes).unwrap();
+            dismiss(
+                &mut conn,
+                109,
+                &topic_key("can I get a grant"),
+                "can I get a grant",
+                &editor(),
+            )
+            .unwrap();
 
-        let queue = queue(&conn, 0, 10).unwrap();
-        let found: Vec<(&str, Reason, u64)> = queue
-            .iter()
-            .map(|i| (i.wording.as_str(), i.reason, i.asked))
-            .collect();
-        assert_eq!(
-            found,
-            [
-                ("where is the money", Reason::Unanswered, 3),
-                ("who ran crm", Reason::NotHelpful, 1),
-                ("what was fame about", Reason::LowConfidence, 1),
-            ]
-        );
-        assert_eq!(queue[0].sites, ["leeds", "york"]);
-        assert_eq!(queue[0].answer, None);
-        assert_eq!(queue[1].not_helpful_votes, 1);
-        assert_eq!(queue[2].answer, Some(("fame".to_string(), 0.55f32 as f64)));
+            let queue = queue(&conn, 0, 10).unwrap();
+            let found: Vec<(&str, Reason, u64)> = queue
+                .iter()
+                .map(|i| (i.wording.as_str(), i.reason, i.asked))
+                .collect();
+            assert_eq!(
+                found,
+                [
+                    ("where is the money", Reason::Unanswered, 3),
+                    ("who ran crm", Reason::NotHelpful, 1),
+                    ("what was fame about", Reason::LowConfidence, 1),
+                ]
+            );
+            assert_eq!(queue[0].sites, ["leeds", "york"]);
+            assert_eq!(queue[0].answer, None);
+            assert_eq!(queue[1].not_helpful_votes, 1);
+            assert_eq!(queue[2].answer, Some(("fame".to_string(), 0.55f32 as f64)));
 
-        // Teaching a phrasing for a group takes it out of the queue; undoing puts it back.
-        let id = learn(
-            &mut conn,
-            110,
-            LearnedKind::Phrasing,
-            "faq-03",
-            "where is the money",
-            &editor(),
-        )
-        .unwrap();
-        assert_eq!(queue_len(&conn), 2);
-        undo(&mut conn, 111, id, &editor()).unwrap();
-        assert_eq!(queue_len(&conn), 3);
+            // Teaching a phrasing for a group takes it out of the queue; undoing puts it back.
+            let id = learn(
+                &mut conn,
+                110,
+                LearnedKind::Phrasing,
+                "faq-03",
+                "where is the money",
+                &editor(),
+            )
+            .unwrap();
+            assert_eq!(queue_len(&conn), 2);
+            undo(&mut conn, 111, id, &editor()).unwrap();
+            assert_eq!(queue_len(&conn), 3);
+        }
     }
 
-    fn queue_len(conn: &Connection) -> usize {
+    fn queue_len(conn: &Conn) -> usize {
         queue(conn, 0, 10).unwrap().len()
     }
 
     #[test]
     fn recent_questions_are_distinct_and_newest_first() {
-        let mut conn = store();
-        let asks = [
-            ask(1, None, "a", None),
-            ask(2, None, "b", None),
-            ask(3, None, "a", None),
-            ask(4, None, "c", None),
-        ];
-        write(&mut conn, &asks, &[]).unwrap();
-        assert_eq!(recent_questions(&conn, 2).unwrap(), ["c", "a"]);
-        assert_eq!(recent_questions(&conn, 10).unwrap(), ["c", "a", "b"]);
+        for test in TestStore::each() {
+            let mut conn = test.conn();
+            let asks = [
+                ask(1, None, "a", None),
+                ask(2, None, "b", None),
+                ask(3, None, "a", None),
+                ask(4, None, "c", None),
+            ];
+            write(&mut conn, &asks, &[]).unwrap();
+            assert_eq!(recent_questions(&conn, 2).unwrap(), ["c", "a"]);
+            assert_eq!(recent_questions(&conn, 10).unwrap(), ["c", "a", "b"]);
+        }
+    }
+
+    #[test]
+    fn an_admin_write_is_announced_to_other_replicas_when_it_commits() {
+        let Some(test) = TestStore::postgres() else {
+            return;
+        };
+        let url = test.url.clone().unwrap();
+        // Another replica: its own pool on the same database.
+        let other = Database::open(&crate::store::Location::Postgres(url)).unwrap();
+        let (sender, heard) = std::sync::mpsc::channel();
+        other.listen(move |change| {
+            let _ = sender.send(change);
+        });
+        // The listener connects on its own; give it the moment it needs, then check it hears
+        // a write that commits and nothing from one rolled back.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let mut conn = test.conn();
+        let failed: Result<(), StoreError> = conn.transaction(|tx| {
+            audit(tx, 1, &editor(), "learn", &serde_json::json!({}))?;
+            Err(StoreError::ReadOnly)
+        });
+        assert!(failed.is_err());
+        learn(
+            &mut conn,
+            2,
+            LearnedKind::Phrasing,
+            "faq-05",
+            "who do I ring",
+            &editor(),
+        )
+        .unwrap();
+        let change = heard
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("the other replica hears of the change within 5 s");
+        assert_eq!(
+            change,
+            super::super::postgres::Change::Announced("learn".into())
+        );
+        assert!(
+            heard
+                .recv_timeout(std::time::Duration::from_millis(300))
+                .is_err(),
+            "the rolled-back write was never announced"
+        );
+        // A replica does not hear its own changes.
+        let (sender, own) = std::sync::mpsc::channel();
+        test.database.listen(move |change| {
+            let _ = sender.send(change);
+        });
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        dismiss(&mut conn, 3, "topic", "wording", &editor()).unwrap();
+        assert!(own
+            .recv_timeout(std::time::Duration::from_millis(500))
+            .is_err());
+        assert_eq!(
+            heard
+                .recv_timeout(std::time::Duration::from_secs(5))
+                .unwrap(),
+            super::super::postgres::Change::Announced("dismiss".into())
+        );
     }
 }

@@ -1,13 +1,14 @@
-//! The analytics store: every question asked and every piece of feedback, redacted, in one
-//! SQLite file (WAL mode) under the data directory, kept for the retention period.
+//! The analytics store: every question asked and every piece of feedback, redacted, kept for
+//! the retention period — in one SQLite file (WAL mode) under the data directory, or, for
+//! replicas that share it, in a PostgreSQL database ([`database`], [`postgres`]).
 //!
 //! Answering must never wait for or fail because of the store. Handlers hand records to
 //! [`Store::record_ask`] / [`Store::record_feedback`], which only *try* to put them on a
 //! bounded channel: when it is full the record is dropped and counted. One dedicated writer
 //! thread owns the read-write connection, writes in batches, deletes expired rows on start
 //! and every hour, and counts and logs (throttled) every failure — a missing directory, a
-//! locked, full or read-only file — then tries again with the next batch. Reports open their
-//! own read-only connection, which WAL lets run beside the writer.
+//! locked, full or read-only file, a database server that is down — then tries again with the
+//! next batch. Reports open their own connection, which runs beside the writer.
 //!
 //! Nothing that identifies a person is ever recorded: no IP address, user agent, cookie or
 //! session. Questions, comments and site ids are redacted ([`crate::redact`]) when a record is
@@ -18,9 +19,14 @@
 //! Why this file is over 500 lines: the records, their redaction and the queue to the writer
 //! are one contract; about 255 lines are tests.
 
+pub mod database;
+pub mod db;
 pub mod learned;
+pub mod postgres;
 pub mod report;
 pub mod schema;
+#[doc(hidden)]
+pub mod testing;
 pub mod topic;
 mod writer;
 
@@ -33,6 +39,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::redact::{redact, truncate_chars};
+pub use database::{Database, Location};
+use db::{args, Conn, DbError};
 pub use report::{Period, Report};
 
 /// The longest feedback comment accepted, in characters.
@@ -45,8 +53,11 @@ pub const MAX_ANSWER_ID_CHARS: usize = 100;
 /// What can go wrong opening or reading the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("SQLite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// The store's settings cannot be used (a PostgreSQL URL that does not parse).
+    #[error("the store's settings: {0}")]
+    Config(String),
     #[error("the store was written by a newer Signpost (schema version {found}; this build knows up to {known})")]
     TooNew { found: i64, known: i64 },
     #[error("cannot create the store's folder {path}: {source}")]
@@ -60,11 +71,17 @@ pub enum StoreError {
     ReadOnly,
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Database(DbError::Sqlite(e))
+    }
+}
+
 /// How the store is set up.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
-    /// The SQLite file.
-    pub path: PathBuf,
+    /// The SQLite file or PostgreSQL database.
+    pub database: Database,
     /// Rows older than this many days are deleted.
     pub retention_days: u32,
     /// How many records may wait for the writer before new ones are dropped.
@@ -78,8 +95,13 @@ pub struct StoreConfig {
 impl StoreConfig {
     /// The defaults for a store file at `path`.
     pub fn new(path: impl Into<PathBuf>) -> StoreConfig {
+        StoreConfig::in_database(Database::Sqlite(path.into()))
+    }
+
+    /// The defaults for a store in `database`.
+    pub fn in_database(database: Database) -> StoreConfig {
         StoreConfig {
-            path: path.into(),
+            database,
             retention_days: 90,
             queue: 16_384,
             busy_timeout: Duration::from_secs(2),
@@ -299,8 +321,9 @@ impl Store {
         &self.inner.config
     }
 
-    pub fn path(&self) -> &Path {
-        &self.inner.config.path
+    /// The database the store writes to.
+    pub fn database(&self) -> &Database {
+        &self.inner.config.database
     }
 
     pub fn stats(&self) -> &StoreStats {
@@ -361,13 +384,13 @@ impl Store {
         now: i64,
         top: usize,
     ) -> Result<Report, StoreError> {
-        let conn = match open_read_only(self.path()) {
-            Err(StoreError::Missing(_)) => {
-                let mut empty = Connection::open_in_memory()?;
+        let conn = match self.database().for_reading()? {
+            Some(conn) => conn,
+            None => {
+                let mut empty = Conn::Sqlite(Connection::open_in_memory()?);
                 schema::migrate(&mut empty)?;
                 empty
             }
-            other => other?,
         };
         Report::load_site(&conn, period, site, now, top)
     }
@@ -382,7 +405,7 @@ fn marked_read_only(path: &Path) -> bool {
 /// Opens the store for writing: creates the folder and file, sets WAL mode and migrates.
 /// A file marked read-only is opened read-only, so every write then fails (and is counted).
 /// Returns the connection and whether it is read-only.
-pub fn open_for_writing(path: &Path, busy: Duration) -> Result<(Connection, bool), StoreError> {
+pub fn open_for_writing(path: &Path, busy: Duration) -> Result<(Conn, bool), StoreError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
             path: parent.to_path_buf(),
@@ -395,12 +418,13 @@ pub fn open_for_writing(path: &Path, busy: Duration) -> Result<(Connection, bool
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(busy)?;
+        let conn = Conn::Sqlite(conn);
         if schema::version(&conn)? != schema::VERSION {
             return Err(StoreError::ReadOnly);
         }
         return Ok((conn, true));
     }
-    let mut conn = Connection::open(path)?;
+    let conn = Connection::open(path)?;
     conn.busy_timeout(busy)?;
     // WAL: readers (reports) never block the writer and the writer never blocks readers.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -408,12 +432,13 @@ pub fn open_for_writing(path: &Path, busy: Duration) -> Result<(Connection, bool
         tracing::warn!(mode, "the store could not switch to WAL mode");
     }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let mut conn = Conn::Sqlite(conn);
     schema::migrate(&mut conn)?;
     Ok((conn, false))
 }
 
 /// Opens an existing store read-only, for reports.
-pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+pub fn open_read_only(path: &Path) -> Result<Conn, StoreError> {
     if !path.exists() {
         return Err(StoreError::Missing(path.to_path_buf()));
     }
@@ -422,6 +447,7 @@ pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(Duration::from_secs(5))?;
+    let conn = Conn::Sqlite(conn);
     let version = schema::version(&conn)?;
     if version > schema::VERSION {
         return Err(StoreError::TooNew {
@@ -437,64 +463,86 @@ pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
 }
 
 /// Deletes rows older than `retention_days` before `now`; returns how many went.
-pub fn purge(conn: &Connection, retention_days: u32, now: i64) -> rusqlite::Result<usize> {
+pub fn purge(conn: &Conn, retention_days: u32, now: i64) -> Result<u64, DbError> {
     let cutoff = now - i64::from(retention_days) * 86_400;
-    let asks = conn.execute("DELETE FROM asks WHERE at < ?1", [cutoff])?;
-    let feedback = conn.execute("DELETE FROM feedback WHERE at < ?1", [cutoff])?;
+    let asks = conn.execute("DELETE FROM asks WHERE at < ?1", &args![cutoff])?;
+    let feedback = conn.execute("DELETE FROM feedback WHERE at < ?1", &args![cutoff])?;
     Ok(asks + feedback)
 }
 
 /// Writes records in one transaction.
 pub(crate) fn write(
-    conn: &mut Connection,
+    conn: &mut Conn,
     asks: &[AskRecord],
     feedback: &[FeedbackRecord],
-) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO asks (at, site, question, answer_id, confidence, passages, topic,
-                               answer_kind, declined)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        for a in asks {
-            insert.execute(rusqlite::params![
+) -> Result<(), DbError> {
+    let ask_topics: Vec<String> = asks.iter().map(|a| topic::topic_key(&a.question)).collect();
+    let ask_rows: Vec<_> = asks
+        .iter()
+        .zip(&ask_topics)
+        .map(|(a, topic)| {
+            args![
                 a.at,
-                a.site,
-                a.question,
-                a.answer_id,
+                a.site.as_deref(),
+                &a.question,
+                a.answer_id.as_deref(),
                 a.confidence,
                 a.passages,
-                topic::topic_key(&a.question),
-                a.answer_kind,
-                a.declined,
-            ])?;
-        }
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO feedback (at, answer_id, question, helpful, comment, topic, site)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for f in feedback {
-            insert.execute(rusqlite::params![
+                topic,
+                a.answer_kind.as_deref(),
+                a.declined.as_deref(),
+            ]
+            .to_vec()
+        })
+        .collect();
+    let vote_topics: Vec<String> = feedback
+        .iter()
+        .map(|f| topic::topic_key(&f.question))
+        .collect();
+    let vote_rows: Vec<_> = feedback
+        .iter()
+        .zip(&vote_topics)
+        .map(|(f, topic)| {
+            args![
                 f.at,
-                f.answer_id,
-                f.question,
+                &f.answer_id,
+                &f.question,
                 f.helpful,
-                f.comment,
-                topic::topic_key(&f.question),
-                f.site,
-            ])?;
+                f.comment.as_deref(),
+                topic,
+                f.site.as_deref(),
+            ]
+            .to_vec()
+        })
+        .collect();
+    conn.transaction(|tx| {
+        if !ask_rows.is_empty() {
+            tx.execute_each(
+                "INSERT INTO asks (at, site, question, answer_id, confidence, passages, topic,
+                                   answer_kind, declined)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                &ask_rows,
+            )?;
         }
-    }
-    tx.commit()
+        if !vote_rows.is_empty() {
+            tx.execute_each(
+                "INSERT INTO feedback (at, answer_id, question, helpful, comment, topic, site)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                &vote_rows,
+            )?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn count(conn: &Connection, table: &str) -> i64 {
-        conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+    use testing::TestStore;
+
+    fn count(conn: &Conn, table: &str) -> i64 {
+        conn.query_one(&format!("SELECT COUNT(*) FROM {table}"), &[], |r| r.int(0))
             .unwrap()
     }
 
@@ -591,53 +639,82 @@ mod tests {
     }
 
     #[test]
-    fn the_writer_stores_asks_and_feedback_in_wal_mode() {
+    fn the_writer_stores_asks_and_feedback() {
+        for test in TestStore::each() {
+            let store = Store::start(StoreConfig::in_database(test.database.clone()));
+            let now = now_unix();
+            assert!(store.record_ask(AskRecord::new(
+                now,
+                Some("leeds"),
+                "Who led PARSOL?",
+                Some(("parsol", 0.9)),
+                3
+            )));
+            assert!(store.record_ask(AskRecord::new(now, None, "bins on 0161 496 0000", None, 0)));
+            assert!(store.record_feedback(
+                FeedbackRecord::new(now, "parsol", "Who led PARSOL?", false, Some("vague"))
+                    .with_site(Some("leeds"))
+            ));
+            assert!(store.flush(Duration::from_secs(10)), "{}", test.name);
+
+            let conn = test.database.for_reading().unwrap().unwrap();
+            assert_eq!(count(&conn, "asks"), 2, "{}", test.name);
+            assert_eq!(count(&conn, "feedback"), 1, "{}", test.name);
+            let stored = conn
+                .query_one(
+                    "SELECT question FROM asks WHERE answer_id IS NULL",
+                    &[],
+                    |r| r.string(0),
+                )
+                .unwrap();
+            assert_eq!(stored, "bins on [phone]", "{}", test.name);
+            let (confidence, passages) = conn
+                .query_one(
+                    "SELECT confidence, passages FROM asks WHERE answer_id = 'parsol'",
+                    &[],
+                    |r| Ok((r.real(0)?, r.int(1)?)),
+                )
+                .unwrap();
+            assert!(
+                (confidence - 0.9).abs() < 1e-6 && passages == 3,
+                "{}",
+                test.name
+            );
+            let site = conn
+                .query_one("SELECT site FROM feedback", &[], |r| r.opt_string(0))
+                .unwrap();
+            assert_eq!(site.as_deref(), Some("leeds"), "{}", test.name);
+            assert_eq!(store.stats().asks_written.load(Ordering::Relaxed), 2);
+            assert_eq!(store.stats().feedback_written.load(Ordering::Relaxed), 1);
+            assert_eq!(store.stats().errors(), 0, "{}", test.name);
+        }
+    }
+
+    #[test]
+    fn an_sqlite_store_is_in_wal_mode_in_a_folder_made_for_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/signpost.sqlite3");
         let store = Store::start(StoreConfig::new(&path));
-        let now = now_unix();
-        assert!(store.record_ask(AskRecord::new(
-            now,
-            Some("leeds"),
-            "Who led PARSOL?",
-            Some(("parsol", 0.9)),
-            3
-        )));
-        assert!(store.record_ask(AskRecord::new(now, None, "bins on 0161 496 0000", None, 0)));
-        assert!(store.record_feedback(
-            FeedbackRecord::new(now, "parsol", "Who led PARSOL?", false, Some("vague"))
-                .with_site(Some("leeds"))
-        ));
+        assert!(store.record_ask(AskRecord::new(now_unix(), None, "q", None, 0)));
         assert!(store.flush(Duration::from_secs(10)));
-
         let conn = open_read_only(&path).unwrap();
-        assert_eq!(count(&conn, "asks"), 2);
-        assert_eq!(count(&conn, "feedback"), 1);
-        let stored: String = conn
-            .query_row(
-                "SELECT question FROM asks WHERE answer_id IS NULL",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(stored, "bins on [phone]");
-        let site: Option<String> = conn
-            .query_row("SELECT site FROM feedback", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(site.as_deref(), Some("leeds"));
         let mode: String = conn
+            .sqlite()
+            .unwrap()
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
-        assert_eq!(store.stats().asks_written.load(Ordering::Relaxed), 2);
-        assert_eq!(store.stats().feedback_written.load(Ordering::Relaxed), 1);
-        assert_eq!(store.stats().errors(), 0);
+        assert_eq!(count(&conn, "asks"), 1);
     }
 
     #[test]
     fn retention_deletes_only_expired_rows() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        schema::migrate(&mut conn).unwrap();
+        for test in TestStore::each() {
+            retention_deletes_only_expired_rows_in(&mut test.conn());
+        }
+    }
+
+    fn retention_deletes_only_expired_rows_in(conn: &mut Conn) {
         let now = 100 * 86_400;
         let day = 86_400;
         let asks = [
@@ -650,38 +727,67 @@ mod tests {
             FeedbackRecord::new(now - 200 * day, "a", "old", true, None),
             FeedbackRecord::new(now, "a", "new", true, None),
         ];
-        write(&mut conn, &asks, &feedback).unwrap();
-        assert_eq!(purge(&conn, 90, now).unwrap(), 3);
-        let kept: Vec<String> = conn
-            .prepare("SELECT question FROM asks ORDER BY at")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
+        write(conn, &asks, &feedback).unwrap();
+        assert_eq!(purge(conn, 90, now).unwrap(), 3);
+        let kept = conn
+            .query_map("SELECT question FROM asks ORDER BY at", &[], |r| {
+                r.string(0)
+            })
             .unwrap();
         assert_eq!(kept, ["exactly 90 days", "recent"]);
-        assert_eq!(count(&conn, "feedback"), 1);
+        assert_eq!(count(conn, "feedback"), 1);
         // A shorter retention period deletes more.
-        assert_eq!(purge(&conn, 1, now).unwrap(), 1);
+        assert_eq!(purge(conn, 1, now).unwrap(), 1);
     }
 
     #[test]
     fn the_writer_purges_expired_rows_on_start() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("signpost.sqlite3");
-        {
-            let (mut conn, _) = open_for_writing(&path, Duration::from_secs(1)).unwrap();
-            let old = AskRecord::new(now_unix() - 10 * 86_400, None, "old", None, 0);
-            let new = AskRecord::new(now_unix(), None, "new", None, 0);
-            write(&mut conn, &[old, new], &[]).unwrap();
+        for test in TestStore::each() {
+            {
+                let mut conn = test.conn();
+                let old = AskRecord::new(now_unix() - 10 * 86_400, None, "old", None, 0);
+                let new = AskRecord::new(now_unix(), None, "new", None, 0);
+                write(&mut conn, &[old, new], &[]).unwrap();
+            }
+            let mut config = StoreConfig::in_database(test.database.clone());
+            config.retention_days = 7;
+            let store = Store::start(config);
+            assert!(store.flush(Duration::from_secs(10)));
+            assert_eq!(count(&test.conn(), "asks"), 1, "{}", test.name);
+            assert_eq!(
+                store.stats().purged.load(Ordering::Relaxed),
+                1,
+                "{}",
+                test.name
+            );
         }
-        let mut config = StoreConfig::new(&path);
-        config.retention_days = 7;
+    }
+
+    #[test]
+    fn a_database_server_that_is_down_loses_records_counted_and_never_blocks() {
+        // Nothing listens on port 1.
+        let database =
+            Database::open(&Location::Postgres("postgres://x@127.0.0.1:1/none".into())).unwrap();
+        let mut config = StoreConfig::in_database(database);
+        config.queue = 4;
         let store = Store::start(config);
-        assert!(store.flush(Duration::from_secs(10)));
-        let conn = open_read_only(&path).unwrap();
-        assert_eq!(count(&conn, "asks"), 1);
-        assert_eq!(store.stats().purged.load(Ordering::Relaxed), 1);
+        let mut accepted = 0;
+        for i in 0..100 {
+            if store.record_ask(AskRecord::new(i, None, "q", None, 0)) {
+                accepted += 1;
+            }
+        }
+        let dropped = store.stats().dropped.load(Ordering::Relaxed);
+        assert_eq!(accepted + dropped, 100);
+        assert!(store.flush(Duration::from_secs(30)));
+        assert!(store.stats().open_errors.load(Ordering::Relaxed) >= 1);
+        assert_eq!(store.stats().write_errors.load(Ordering::Relaxed), accepted);
+        assert_eq!(store.stats().asks_written.load(Ordering::Relaxed), 0);
+        let report = store.report(Period { days: 7 }, now_unix(), 10);
+        assert!(
+            report.is_err(),
+            "a report from a database that is down fails"
+        );
     }
 
     #[test]

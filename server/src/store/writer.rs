@@ -5,19 +5,17 @@
 //! dropped and reopened with the next batch, so a store that was missing, locked or
 //! read-only starts working again by itself once the cause is gone.
 
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
-
 use crate::throttle::{held_back, LogThrottle};
 
+use super::db::Conn;
 use super::{
-    marked_read_only, now_unix, open_for_writing, purge, write, AskRecord, FeedbackRecord, Message,
-    StoreConfig, StoreStats,
+    marked_read_only, now_unix, purge, write, AskRecord, FeedbackRecord, Message, StoreConfig,
+    StoreStats,
 };
 
 /// The most records written in one transaction.
@@ -29,7 +27,7 @@ const MAX_BATCH: usize = 2048;
 const BATCH_WINDOW: Duration = Duration::from_millis(100);
 /// The open connection and whether it was opened read-only.
 struct Db {
-    conn: Connection,
+    conn: Conn,
     read_only: bool,
 }
 
@@ -111,35 +109,33 @@ impl Writer {
         }
     }
 
-    /// The connection, (re)opened when there is none or the file changed under it: deleted,
-    /// or marked read-only (or writable again).
-    fn connection(&mut self) -> Option<&mut Connection> {
-        let path: &Path = &self.config.path;
-        let stale = match &self.db {
-            None => true,
-            Some(db) => !path.exists() || db.read_only != marked_read_only(path),
+    /// The connection, (re)opened when there is none or an SQLite file changed under it:
+    /// deleted, or marked read-only (or writable again).
+    fn connection(&mut self) -> Option<&mut Conn> {
+        let database = &self.config.database;
+        let stale = match (&self.db, database.file()) {
+            (None, _) => true,
+            (Some(db), Some(path)) => !path.exists() || db.read_only != marked_read_only(path),
+            (Some(_), None) => false,
         };
         if stale {
             self.db = None;
-            match open_for_writing(path, self.config.busy_timeout) {
+            let shown = database.display();
+            match database.for_writer(self.config.busy_timeout) {
                 Ok((conn, read_only)) => {
                     if read_only {
                         if let Some(n) = self.log.allow_now("read-only") {
-                            tracing::warn!(path = %path.display(), "the store file is marked read-only: nothing will be recorded until it is writable{}", held_back(n));
+                            tracing::warn!(path = %shown, "the store file is marked read-only: nothing will be recorded until it is writable{}", held_back(n));
                         }
                     } else if let Some(n) = self.log.allow_now("opened") {
-                        tracing::info!(path = %path.display(), retention_days = self.config.retention_days, "recording redacted questions and feedback{}", held_back(n));
+                        tracing::info!(store = %shown, retention_days = self.config.retention_days, "recording redacted questions and feedback{}", held_back(n));
                     }
                     self.db = Some(Db { conn, read_only });
                 }
                 Err(e) => {
                     self.stats.open_errors.fetch_add(1, Ordering::Relaxed);
                     if let Some(n) = self.log.allow_now("cannot open") {
-                        tracing::warn!(
-                            "store: cannot open {}: {e}{}",
-                            path.display(),
-                            held_back(n)
-                        );
+                        tracing::warn!("store: cannot open {shown}: {e}{}", held_back(n));
                     }
                     return None;
                 }
@@ -186,7 +182,7 @@ impl Writer {
         match purge(conn, days, now_unix()) {
             Ok(0) => {}
             Ok(n) => {
-                self.stats.purged.fetch_add(n as u64, Ordering::Relaxed);
+                self.stats.purged.fetch_add(n, Ordering::Relaxed);
                 tracing::info!("store: deleted {n} records older than {days} days");
             }
             Err(e) => {

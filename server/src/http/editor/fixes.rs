@@ -121,7 +121,7 @@ pub(super) fn preview_change(
     own: Question,
 ) -> Result<Preview, ApiError> {
     let reindexer = state.reindexer().ok_or(ApiError::NotFound)?;
-    let path = store_path(state)?;
+    let database = store_db(state)?;
     let overlay = reindexer.overlay().map_err(api_error)?;
     let current = state.engine();
     let (candidate, _scratch) = build_scratch(
@@ -164,7 +164,7 @@ pub(super) fn preview_change(
             .map(|p| Question::learned(&p.phrasing, &p.entry_id)),
     );
     questions.extend(
-        read_store(&path, |conn| {
+        read_store(&database, |conn| {
             learned::recent_questions(conn, PREVIEW_STORED)
         })?
         .iter()
@@ -239,7 +239,7 @@ pub async fn apply_fix(
     } = fix;
     let record = {
         let (entry_id, phrasing) = (entry_id.clone(), phrasing.clone());
-        move |conn: &mut rusqlite::Connection, actor: &Actor| {
+        move |conn: &mut Conn, actor: &Actor| {
             learned::learn(conn, now_unix(), kind, &entry_id, &phrasing, actor)
         }
     };
@@ -266,11 +266,11 @@ pub(super) async fn apply_change<T: Send + 'static>(
     state: &AppState,
     actor: Actor,
     change: OverlayChange,
-    record: impl FnOnce(&mut rusqlite::Connection, &Actor) -> Result<T, StoreError> + Send + 'static,
+    record: impl FnOnce(&mut Conn, &Actor) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<(ReindexReport, T), ApiError> {
-    let path = store_path(state)?;
+    let database = store_db(state)?;
     let record = move || {
-        let mut conn = learned::open(&path).map_err(|e| format!("{e:#}"))?;
+        let mut conn = database.for_admin_write().map_err(|e| format!("{e:#}"))?;
         record(&mut conn, &actor).map_err(|e| format!("{e:#}"))
     };
     let task_state = state.clone();

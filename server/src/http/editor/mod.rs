@@ -17,8 +17,6 @@
 mod fixes;
 mod pages;
 
-use std::path::PathBuf;
-
 use axum::extract::rejection::FormRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -37,8 +35,9 @@ use super::AppState;
 use crate::engine::{AskRequest, Engine};
 use crate::preview::Question;
 use crate::reindex::OverlayChange;
+use crate::store::db::Conn;
 use crate::store::learned::{self, Actor, Learned, QUEUE_DAYS};
-use crate::store::{now_unix, StoreError};
+use crate::store::{now_unix, Database, StoreError};
 use fixes::{apply_change, form, preview_change, Pending};
 pub use fixes::{apply_fix, preview_fix, FixForm};
 
@@ -89,15 +88,12 @@ fn done(headers: &HeaderMap, location: &str, json: serde_json::Value) -> Respons
     }
 }
 
-fn store_path(state: &AppState) -> Result<PathBuf, ApiError> {
-    state
-        .store()
-        .map(|s| s.path().to_path_buf())
-        .ok_or_else(|| {
-            ApiError::StoreUnavailable(
-                "the store is off (SIGNPOST_STORE=off): nothing can be learned".into(),
-            )
-        })
+fn store_db(state: &AppState) -> Result<Database, ApiError> {
+    state.store().map(|s| s.database().clone()).ok_or_else(|| {
+        ApiError::StoreUnavailable(
+            "the store is off (SIGNPOST_STORE=off): nothing can be learned".into(),
+        )
+    })
 }
 
 /// Runs store work off the async threads.
@@ -113,16 +109,15 @@ fn store_error(e: StoreError) -> ApiError {
     ApiError::StoreUnavailable(format!("{e:#}"))
 }
 
-/// Reads the store at `path` with `read`; before anything has been recorded there, `T`'s
-/// default (nothing yet) instead.
+/// Reads `database` with `read`; before anything has been recorded there, `T`'s default
+/// (nothing yet) instead.
 fn read_store<T: Default>(
-    path: &std::path::Path,
-    read: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError>,
+    database: &Database,
+    read: impl FnOnce(&Conn) -> Result<T, StoreError>,
 ) -> Result<T, ApiError> {
-    match crate::store::open_read_only(path) {
-        Ok(conn) => read(&conn).map_err(store_error),
-        Err(StoreError::Missing(_)) => Ok(T::default()),
-        Err(e) => Err(store_error(e)),
+    match database.for_reading().map_err(store_error)? {
+        Some(conn) => read(&conn).map_err(store_error),
+        None => Ok(T::default()),
     }
 }
 
@@ -227,9 +222,9 @@ pub async fn queue_page(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<QueueParams>,
 ) -> Result<Response, ApiError> {
-    let path = store_path(&state)?;
+    let database = store_db(&state)?;
     let (items, learned_row) = blocking(move || {
-        read_store(&path, |conn| {
+        read_store(&database, |conn| {
             let items = learned::queue(conn, now_unix() - QUEUE_DAYS * 86_400, QUEUE_ROWS)?;
             let row = match params.learned {
                 Some(id) => learned::find(conn, id)?,
@@ -279,11 +274,11 @@ pub async fn dismiss(
     if topic.chars().count() > learned::MAX_PHRASING_CHARS || topic.contains('\0') {
         return Err(ApiError::BadFix("that is not a question group".into()));
     }
-    let path = store_path(&state)?;
+    let database = store_db(&state)?;
     let actor = write.actor;
     let stored_topic = topic.clone();
     blocking(move || {
-        let mut conn = learned::open(&path).map_err(store_error)?;
+        let mut conn = database.for_admin_write().map_err(store_error)?;
         learned::dismiss(&mut conn, now_unix(), &stored_topic, &question, &actor)
             .map_err(store_error)
     })
@@ -304,8 +299,8 @@ pub struct LearnedParams {
 }
 
 async fn history(state: &AppState) -> Result<Vec<Learned>, ApiError> {
-    let path = store_path(state)?;
-    blocking(move || read_store(&path, learned::history)).await
+    let database = store_db(state)?;
+    blocking(move || read_store(&database, learned::history)).await
 }
 
 /// `GET /admin/learned`: every learned phrasing, newest first, with undo.
@@ -326,7 +321,7 @@ pub async fn learned_json(
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
     let reindexer = state.reindexer().ok_or(ApiError::NotFound)?;
-    store_path(&state)?;
+    store_db(&state)?;
     let overlay = reindexer.overlay().map_err(api_error)?;
     Ok((
         PRIVATE,
@@ -369,8 +364,8 @@ pub async fn undo_preview(
 
 /// The learned phrasing `id`, if it is in force.
 async fn in_force(state: &AppState, id: i64) -> Result<Learned, ApiError> {
-    let path = store_path(state)?;
-    blocking(move || read_store(&path, |conn| learned::find(conn, id)))
+    let database = store_db(state)?;
+    blocking(move || read_store(&database, |conn| learned::find(conn, id)))
         .await?
         .filter(|r| r.undone_at.is_none())
         .ok_or(ApiError::NothingToUndo(id))
@@ -397,7 +392,7 @@ pub async fn undo(
     let row = in_force(&state, id).await?;
     let change = OverlayChange::Remove(row.learned());
     // Undone meanwhile by someone else: the index built without it is right either way.
-    let record = move |conn: &mut rusqlite::Connection, actor: &Actor| {
+    let record = move |conn: &mut Conn, actor: &Actor| {
         learned::undo(conn, now_unix(), id, actor).map(|_| ())
     };
     let (report, ()) = apply_change(&state, write.actor, change, record).await?;

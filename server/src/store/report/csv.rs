@@ -176,7 +176,7 @@ pub fn text_cell(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::report::tests::{ask, store_with, NOW};
+    use crate::store::report::tests::{ask, stores_with, NOW};
     use crate::store::report::Period;
     use crate::store::FeedbackRecord;
 
@@ -210,30 +210,31 @@ mod tests {
             false,
             Some("@bad, \"quoted\""),
         )];
-        let conn = store_with(&[ask(0, "-1 + 1, really?", None)], &feedback);
-        let report = Report::load(&conn, Period { days: 7 }, NOW, 10).unwrap();
-        let csv = report.csv(List::NotHelpful);
-        assert!(
-            csv.starts_with("answer_id,title,not_helpful,helpful,questions,comments\r\n"),
-            "{csv}"
-        );
-        assert!(
-            csv.contains("parsol,,1,0,'=cmd|' /C calc'!A0,\"'@bad, \"\"quoted\"\"\"\r\n"),
-            "{csv}"
-        );
-        let csv = report.csv(List::Unanswered);
-        assert!(
-            csv.starts_with(
-                "question,times_asked,answered,similar_wordings,last_asked_utc,sites\r\n"
-            ),
-            "{csv}"
-        );
-        assert!(
-            csv.contains("\r\n\"'-1 + 1, really?\",1,0,1,2024-03-10 12:00,(no site) (1)\r\n"),
-            "{csv}"
-        );
-        let csv = report.csv(List::QuestionsPerDay);
-        assert_eq!(csv.lines().count(), 8);
-        assert!(csv.ends_with("2024-03-10,1,0,0\r\n"), "{csv}");
+        for (conn, _store) in stores_with(&[ask(0, "-1 + 1, really?", None)], &feedback) {
+            let report = Report::load(&conn, Period { days: 7 }, NOW, 10).unwrap();
+            let csv = report.csv(List::NotHelpful);
+            assert!(
+                csv.starts_with("answer_id,title,not_helpful,helpful,questions,comments\r\n"),
+                "{csv}"
+            );
+            assert!(
+                csv.contains("parsol,,1,0,'=cmd|' /C calc'!A0,\"'@bad, \"\"quoted\"\"\"\r\n"),
+                "{csv}"
+            );
+            let csv = report.csv(List::Unanswered);
+            assert!(
+                csv.starts_with(
+                    "question,times_asked,answered,similar_wordings,last_asked_utc,sites\r\n"
+                ),
+                "{csv}"
+            );
+            assert!(
+                csv.contains("\r\n\"'-1 + 1, really?\",1,0,1,2024-03-10 12:00,(no site) (1)\r\n"),
+                "{csv}"
+            );
+            let csv = report.csv(List::QuestionsPerDay);
+            assert_eq!(csv.lines().count(), 8);
+            assert!(csv.ends_with("2024-03-10,1,0,0\r\n"), "{csv}");
+        }
     }
 }

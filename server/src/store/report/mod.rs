@@ -316,17 +316,22 @@ pub fn site_list(sites: &[SiteCount], max: usize) -> String {
 }
 
 /// What `signpost-server report` prints: the report for `period` (and `site`, if given) from
-/// the store file at `store` as text, or one whole `list` as CSV. Answer titles come from
-/// the index at `index` when one can be opened; the report works without it.
+/// the store as text, or one whole `list` as CSV. Answer titles come from the index at `index`
+/// when one can be opened; the report works without it.
 pub fn terminal(
-    store: &std::path::Path,
+    store: &super::Database,
     index: Option<&std::path::Path>,
     period: Period,
     site: Option<&str>,
     top: usize,
     list: Option<List>,
 ) -> Result<String, StoreError> {
-    let conn = super::open_read_only(store)?;
+    let conn = match store.file() {
+        Some(path) => super::open_read_only(path)?,
+        None => store
+            .for_reading()?
+            .ok_or_else(|| StoreError::Missing(store.display().into()))?,
+    };
     let rows = if list.is_some() { usize::MAX } else { top };
     let mut report = Report::load_site(&conn, period, site, super::now_unix(), rows)?;
     if let Some(open) = index.and_then(|i| signpost_indexer::open_index(i).ok()) {

@@ -5,11 +5,10 @@
 // the public typed (questions, site ids), which an unkeyed hash would let them make collide.
 use std::collections::HashMap;
 
-use rusqlite::{params, Connection};
-
 use super::period::{date, Period, DAY};
 use super::votes::{confident_not_helpful, votes};
 use super::{DayCount, GroupAnswer, Outcome, QuestionGroup, Report, SiteCount, SiteFigures};
+use crate::store::db::{args, count_if, Conn};
 use crate::store::topic::cluster;
 use crate::store::StoreError;
 
@@ -22,35 +21,30 @@ const MAX_SITES: usize = 50;
 
 /// A corpus answer (an FAQ question or a project) was given: not a decline, not a reply.
 const IS_ANSWERED: &str =
-    "(answer_id IS NOT NULL AND declined IS NULL AND answer_kind IS NOT 'assistant')";
+    "answer_id IS NOT NULL AND declined IS NULL AND answer_kind IS DISTINCT FROM 'assistant'";
 /// Declined on purpose, or answered with an assistant's reply (small talk).
-const IS_DECLINED: &str = "(declined IS NOT NULL OR answer_kind IS 'assistant')";
+const IS_DECLINED: &str = "declined IS NOT NULL OR answer_kind IS NOT DISTINCT FROM 'assistant'";
 
 /// Small talk: an assistant's reply.
-const IS_SMALL_TALK: &str = "(declined IS NULL AND answer_kind IS 'assistant')";
+const IS_SMALL_TALK: &str = "declined IS NULL AND answer_kind IS NOT DISTINCT FROM 'assistant'";
 
 /// A genuine gap: no answer, and not declined on purpose.
-const IS_UNANSWERED: &str = "(answer_id IS NULL AND declined IS NULL)";
+const IS_UNANSWERED: &str = "answer_id IS NULL AND declined IS NULL";
 
 /// Only the chosen site's rows when `?2` names one.
-pub(super) const SITE_IS: &str = "(?2 IS NULL OR site = ?2)";
+pub(super) const SITE_IS: &str = "(CAST(?2 AS TEXT) IS NULL OR site = ?2)";
 
 impl Report {
     /// Reads the report for `period` ending at `now` over every site, with at most `top`
     /// rows per list.
-    pub fn load(
-        conn: &Connection,
-        period: Period,
-        now: i64,
-        top: usize,
-    ) -> Result<Report, StoreError> {
+    pub fn load(conn: &Conn, period: Period, now: i64, top: usize) -> Result<Report, StoreError> {
         Report::load_site(conn, period, None, now, top)
     }
 
     /// Reads the report for `period` ending at `now`, for one `site` (every site when
     /// `None`), with at most `top` rows per list.
     pub fn load_site(
-        conn: &Connection,
+        conn: &Conn,
         period: Period,
         site: Option<&str>,
         now: i64,
@@ -58,24 +52,27 @@ impl Report {
     ) -> Result<Report, StoreError> {
         let from = period.start(now);
         let at = period_filter(conn, from)?;
-        let (questions, answered, declined, small_talk, unanswered): (i64, i64, i64, i64, i64) =
-            conn.query_row(
-                &format!(
-                    "SELECT COUNT(*), COALESCE(SUM({IS_ANSWERED}), 0),
-                            COALESCE(SUM({IS_DECLINED}), 0), COALESCE(SUM({IS_SMALL_TALK}), 0),
-                            COALESCE(SUM({IS_UNANSWERED}), 0)
-                     FROM asks WHERE {at} AND {SITE_IS}"
-                ),
-                params![from, site],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )?;
-        let (helpful, not_helpful): (Option<i64>, Option<i64>) = conn.query_row(
+        let (questions, answered, declined, small_talk, unanswered) = conn.query_one(
             &format!(
-                "SELECT SUM(helpful = 1), SUM(helpful = 0) FROM feedback
-                 WHERE at >= ?1 AND {SITE_IS}"
+                "SELECT COUNT(*), COALESCE({}, 0), COALESCE({}, 0), COALESCE({}, 0),
+                        COALESCE({}, 0)
+                 FROM asks WHERE {at} AND {SITE_IS}",
+                count_if(IS_ANSWERED),
+                count_if(IS_DECLINED),
+                count_if(IS_SMALL_TALK),
+                count_if(IS_UNANSWERED),
             ),
-            params![from, site],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            &args![from, site],
+            |r| Ok((r.int(0)?, r.int(1)?, r.int(2)?, r.int(3)?, r.int(4)?)),
+        )?;
+        let (helpful, not_helpful) = conn.query_one(
+            &format!(
+                "SELECT {}, {} FROM feedback WHERE at >= ?1 AND {SITE_IS}",
+                count_if("helpful = 1"),
+                count_if("helpful = 0"),
+            ),
+            &args![from, site],
+            |r| Ok((r.opt_int(0)?, r.opt_int(1)?)),
         )?;
 
         let mut per_day: Vec<DayCount> = (0..period.days)
@@ -86,20 +83,17 @@ impl Report {
                 declined: 0,
             })
             .collect();
-        let mut statement = conn.prepare(&format!(
-            "SELECT (at - ?1) / 86400 AS day, COUNT(*), SUM({IS_ANSWERED}), SUM({IS_DECLINED})
-             FROM asks WHERE {at} AND {SITE_IS} GROUP BY day"
-        ))?;
-        let rows = statement.query_map(params![from, site], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, i64>(3)?,
-            ))
-        })?;
-        for row in rows {
-            let (day, count, answered, declined) = row?;
+        let rows = conn.query_map(
+            &format!(
+                "SELECT (at - ?1) / 86400 AS day, COUNT(*), {}, {}
+                 FROM asks WHERE {at} AND {SITE_IS} GROUP BY day",
+                count_if(IS_ANSWERED),
+                count_if(IS_DECLINED),
+            ),
+            &args![from, site],
+            |r| Ok((r.int(0)?, r.int(1)?, r.int(2)?, r.int(3)?)),
+        )?;
+        for (day, count, answered, declined) in rows {
             if let Some(slot) = usize::try_from(day).ok().and_then(|d| per_day.get_mut(d)) {
                 slot.questions = count as u64;
                 slot.answered = answered as u64;
@@ -165,11 +159,11 @@ const WINDOW_IN_ORDER: &str = "+at >= ?1";
 
 /// How the asks of the period since `from` are best read. The store never runs `ANALYZE`, so
 /// SQLite would take the index whatever the share; two index-only counts decide instead.
-fn period_filter(conn: &Connection, from: i64) -> Result<&'static str, StoreError> {
-    let (inside, all): (i64, i64) = conn.query_row(
+fn period_filter(conn: &Conn, from: i64) -> Result<&'static str, StoreError> {
+    let (inside, all) = conn.query_one(
         "SELECT (SELECT COUNT(*) FROM asks WHERE at >= ?1), (SELECT COUNT(*) FROM asks)",
-        [from],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        &args![from],
+        |r| Ok((r.int(0)?, r.int(1)?)),
     )?;
     Ok(if inside * 20 < all {
         WINDOW_BY_INDEX
@@ -184,15 +178,16 @@ fn period_filter(conn: &Connection, from: i64) -> Result<&'static str, StoreErro
 fn groups_sql(which: Which, at: &str) -> String {
     let filter = match which {
         Which::All => String::new(),
-        Which::Unanswered => format!("AND {IS_UNANSWERED}"),
-        Which::Declined => format!("AND {IS_DECLINED}"),
+        Which::Unanswered => format!("AND ({IS_UNANSWERED})"),
+        Which::Declined => format!("AND ({IS_DECLINED})"),
     };
     format!(
         "SELECT topic, question, COALESCE(declined, answer_id) AS outcome,
-                declined IS NOT NULL AS was_declined, answer_kind, site,
-                COUNT(*), SUM({IS_ANSWERED}), MAX(at), TOTAL(confidence), COUNT(confidence)
+                CASE WHEN declined IS NOT NULL THEN 1 ELSE 0 END AS was_declined, answer_kind,
+                site, COUNT(*), {}, MAX(at), COALESCE(SUM(confidence), 0.0), COUNT(confidence)
          FROM asks WHERE {at} AND {SITE_IS} {filter}
-         GROUP BY topic, question, outcome, was_declined, answer_kind, site"
+         GROUP BY topic, question, outcome, was_declined, answer_kind, site",
+        count_if(IS_ANSWERED)
     )
 }
 
@@ -227,31 +222,29 @@ struct Topic {
 
 /// Question groups since `from`, heaviest first.
 fn groups(
-    conn: &Connection,
+    conn: &Conn,
     from: i64,
     at: &str,
     site: Option<&str>,
     which: Which,
     top: usize,
 ) -> Result<Vec<QuestionGroup>, StoreError> {
-    let mut statement = conn.prepare(&groups_sql(which, at))?;
     let mut topics: HashMap<String, Topic> = HashMap::new();
-    let mut rows = statement.query(params![from, site])?;
-    while let Some(r) = rows.next()? {
-        let topic = topics.entry(r.get(0)?).or_default();
-        let question: String = r.get(1)?;
-        let outcome: Option<String> = r.get(2)?;
-        let was_declined: bool = r.get(3)?;
-        let kind: Option<String> = r.get(4)?;
-        let site: Option<String> = r.get(5)?;
+    conn.query_each(&groups_sql(which, at), &args![from, site], |r| {
+        let topic = topics.entry(r.string(0)?).or_default();
+        let question = r.string(1)?;
+        let outcome = r.opt_string(2)?;
+        let was_declined = r.flag(3)?;
+        let kind = r.opt_text(4)?;
+        let site = r.opt_string(5)?;
         let tally = Tally {
-            count: r.get::<_, i64>(6)? as u64,
-            last: r.get(8)?,
-            confidence_sum: r.get(9)?,
-            confidence_n: r.get::<_, i64>(10)? as u64,
+            count: r.int(6)? as u64,
+            last: r.int(8)?,
+            confidence_sum: r.real(9)?,
+            confidence_n: r.int(10)? as u64,
         };
         topic.count += tally.count;
-        topic.answered += r.get::<_, i64>(7)? as u64;
+        topic.answered += r.int(7)? as u64;
         let wording = topic.wordings.entry(question).or_default();
         wording.0 += tally.count;
         wording.1 = wording.1.max(tally.last);
@@ -259,14 +252,15 @@ fn groups(
         if let Some(id) = outcome {
             let outcome = if was_declined {
                 Outcome::Declined
-            } else if kind.as_deref() == Some("assistant") {
+            } else if kind == Some("assistant") {
                 Outcome::Reply
             } else {
                 Outcome::Answer
             };
             topic.outcomes.entry((id, outcome)).or_default().add(&tally);
         }
-    }
+        Ok(())
+    })?;
     let mut topics: Vec<(String, Topic)> = topics.into_iter().collect();
     topics.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
     topics.truncate(MAX_TOPICS);
@@ -339,7 +333,7 @@ pub(super) fn site_counts(
 }
 
 /// Every site's figures since `from`, most questions (then votes) first, no site last.
-fn sites(conn: &Connection, from: i64, at: &str) -> Result<Vec<SiteFigures>, StoreError> {
+fn sites(conn: &Conn, from: i64, at: &str) -> Result<Vec<SiteFigures>, StoreError> {
     let mut by_site: HashMap<Option<String>, SiteFigures> = HashMap::new();
     let figures = |site: Option<String>| SiteFigures {
         site,
@@ -350,30 +344,33 @@ fn sites(conn: &Connection, from: i64, at: &str) -> Result<Vec<SiteFigures>, Sto
         helpful_votes: 0,
         not_helpful_votes: 0,
     };
-    let mut statement = conn.prepare(&format!(
-        "SELECT site, COUNT(*), SUM({IS_ANSWERED}), SUM({IS_DECLINED}), SUM({IS_UNANSWERED})
-         FROM asks WHERE {at} GROUP BY site"
-    ))?;
-    let mut rows = statement.query([from])?;
-    while let Some(r) = rows.next()? {
-        let site: Option<String> = r.get(0)?;
+    let sql = format!(
+        "SELECT site, COUNT(*), {}, {}, {} FROM asks WHERE {at} GROUP BY site",
+        count_if(IS_ANSWERED),
+        count_if(IS_DECLINED),
+        count_if(IS_UNANSWERED),
+    );
+    conn.query_each(&sql, &args![from], |r| {
+        let site = r.opt_string(0)?;
         let s = by_site.entry(site.clone()).or_insert_with(|| figures(site));
-        s.questions = r.get::<_, i64>(1)? as u64;
-        s.answered = r.get::<_, i64>(2)? as u64;
-        s.declined = r.get::<_, i64>(3)? as u64;
-        s.unanswered = r.get::<_, i64>(4)? as u64;
-    }
-    let mut statement = conn.prepare(
-        "SELECT site, SUM(helpful = 1), SUM(helpful = 0) FROM feedback
-         WHERE at >= ?1 GROUP BY site",
-    )?;
-    let mut rows = statement.query([from])?;
-    while let Some(r) = rows.next()? {
-        let site: Option<String> = r.get(0)?;
+        s.questions = r.int(1)? as u64;
+        s.answered = r.int(2)? as u64;
+        s.declined = r.int(3)? as u64;
+        s.unanswered = r.int(4)? as u64;
+        Ok(())
+    })?;
+    let sql = format!(
+        "SELECT site, {}, {} FROM feedback WHERE at >= ?1 GROUP BY site",
+        count_if("helpful = 1"),
+        count_if("helpful = 0"),
+    );
+    conn.query_each(&sql, &args![from], |r| {
+        let site = r.opt_string(0)?;
         let s = by_site.entry(site.clone()).or_insert_with(|| figures(site));
-        s.helpful_votes = r.get::<_, i64>(1)? as u64;
-        s.not_helpful_votes = r.get::<_, i64>(2)? as u64;
-    }
+        s.helpful_votes = r.int(1)? as u64;
+        s.not_helpful_votes = r.int(2)? as u64;
+        Ok(())
+    })?;
     let mut out: Vec<SiteFigures> = by_site.into_values().collect();
     out.sort_by(|a, b| {
         b.questions
@@ -399,19 +396,23 @@ mod tests {
         let asks: Vec<AskRecord> = (0..200)
             .map(|i| ask(i % 100, &format!("question {}", i % 7), None))
             .collect();
-        let conn = store_with(&asks, &[]);
+        let (conn, _store) = store_with(&asks, &[]);
         assert_eq!(period_filter(&conn, NOW - DAY).unwrap(), WINDOW_BY_INDEX);
         assert_eq!(
             period_filter(&conn, NOW - 90 * DAY).unwrap(),
             WINDOW_IN_ORDER
         );
         let plan: Vec<String> = conn
+            .sqlite()
+            .unwrap()
             .prepare(&format!(
                 "EXPLAIN QUERY PLAN {}",
                 groups_sql(Which::All, WINDOW_IN_ORDER)
             ))
             .unwrap()
-            .query_map(params![NOW - 90 * DAY, None::<String>], |r| r.get(3))
+            .query_map(rusqlite::params![NOW - 90 * DAY, None::<String>], |r| {
+                r.get(3)
+            })
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
@@ -432,11 +433,13 @@ mod tests {
             .collect();
         // No ANALYZE, as in service: with an index on the topic, SQLite chose to scan every
         // row in topic order.
-        let conn = store_with(&asks, &[]);
+        let (conn, _store) = store_with(&asks, &[]);
         let plan = |sql: &str| -> Vec<String> {
-            conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            conn.sqlite()
                 .unwrap()
-                .query_map(params![NOW - DAY, Some("leeds")], |r| r.get(3))
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(rusqlite::params![NOW - DAY, Some("leeds")], |r| r.get(3))
                 .unwrap()
                 .collect::<Result<_, _>>()
                 .unwrap()

@@ -5,11 +5,10 @@
 // the public typed (questions, site ids), which an unkeyed hash would let them make collide.
 use std::collections::HashMap;
 
-use rusqlite::{params, Connection};
-
 use super::period::DAY;
 use super::query::{site_counts, SITE_IS};
 use super::{AnswerVotes, ConfidentVotes, CONFIDENT};
+use crate::store::db::{args, count_if, Conn};
 use crate::store::StoreError;
 
 /// How long before a vote the ask it rates may have been asked.
@@ -17,42 +16,39 @@ const VOTE_LOOKBACK: i64 = DAY;
 
 /// Answers by "not helpful" votes since `from` (from `site`, when given).
 pub(super) fn votes(
-    conn: &Connection,
+    conn: &Conn,
     from: i64,
     site: Option<&str>,
     top: usize,
 ) -> Result<Vec<AnswerVotes>, StoreError> {
     let limit = i64::try_from(top).unwrap_or(i64::MAX);
-    let mut statement = conn.prepare(&format!(
-        "SELECT answer_id, SUM(helpful = 0) AS nh, SUM(helpful = 1) AS h
-         FROM feedback WHERE at >= ?1 AND {SITE_IS}
-         GROUP BY answer_id HAVING nh > 0
-         ORDER BY nh DESC, h ASC, answer_id LIMIT ?3"
-    ))?;
-    let rows: Vec<(String, i64, i64)> = statement
-        .query_map(params![from, site, limit], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    let mut questions = conn.prepare(&format!(
+    let not_helpful = count_if("helpful = 0");
+    let rows = conn.query_map(
+        &format!(
+            "SELECT answer_id, {not_helpful} AS nh, {} AS h
+             FROM feedback WHERE at >= ?1 AND {SITE_IS}
+             GROUP BY answer_id HAVING {not_helpful} > 0
+             ORDER BY nh DESC, h ASC, answer_id LIMIT ?3",
+            count_if("helpful = 1"),
+        ),
+        &args![from, site, limit],
+        |r| Ok((r.string(0)?, r.int(1)?, r.int(2)?)),
+    )?;
+    let questions = format!(
         "SELECT question FROM feedback
          WHERE at >= ?1 AND {SITE_IS} AND answer_id = ?3 AND helpful = 0
          GROUP BY question ORDER BY COUNT(*) DESC, MAX(at) DESC LIMIT 3"
-    ))?;
-    let mut comments = conn.prepare(&format!(
+    );
+    let comments = format!(
         "SELECT comment FROM feedback
          WHERE at >= ?1 AND {SITE_IS} AND answer_id = ?3 AND helpful = 0
            AND comment IS NOT NULL
          ORDER BY at DESC, id DESC LIMIT 3"
-    ))?;
+    );
     let mut out = Vec::new();
     for (answer_id, nh, h) in rows {
-        let qs = questions
-            .query_map(params![from, site, answer_id], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let cs = comments
-            .query_map(params![from, site, answer_id], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let qs = conn.query_map(&questions, &args![from, site, &answer_id], |r| r.string(0))?;
+        let cs = conn.query_map(&comments, &args![from, site, &answer_id], |r| r.string(0))?;
         out.push(AnswerVotes {
             answer_id,
             title: None,
@@ -72,7 +68,7 @@ pub(super) fn votes(
 /// The asks are read once, in time order, keeping only those whose answer and topic some
 /// vote names: the cost is one pass over the period's asks however many votes there are.
 pub(super) fn confident_not_helpful(
-    conn: &Connection,
+    conn: &Conn,
     from: i64,
     site: Option<&str>,
     top: usize,
@@ -85,22 +81,23 @@ pub(super) fn confident_not_helpful(
         comment: Option<String>,
         site: Option<String>,
     }
-    let votes: Vec<Vote> = conn
-        .prepare(&format!(
+    let votes: Vec<Vote> = conn.query_map(
+        &format!(
             "SELECT at, answer_id, topic, question, comment, site FROM feedback
              WHERE at >= ?1 AND {SITE_IS} AND helpful = 0 ORDER BY at, id"
-        ))?
-        .query_map(params![from, site], |r| {
+        ),
+        &args![from, site],
+        |r| {
             Ok(Vote {
-                at: r.get(0)?,
-                answer_id: r.get(1)?,
-                topic: r.get(2)?,
-                question: r.get(3)?,
-                comment: r.get(4)?,
-                site: r.get(5)?,
+                at: r.int(0)?,
+                answer_id: r.string(1)?,
+                topic: r.string(2)?,
+                question: r.string(3)?,
+                comment: r.opt_string(4)?,
+                site: r.opt_string(5)?,
             })
-        })?
-        .collect::<Result<_, _>>()?;
+        },
+    )?;
     if votes.is_empty() {
         return Ok(Vec::new());
     }
@@ -113,21 +110,22 @@ pub(super) fn confident_not_helpful(
             .entry(v.topic.clone())
             .or_default();
     }
-    let mut statement = conn.prepare(
+    conn.query_each(
         "SELECT at, answer_id, topic, confidence FROM asks
          WHERE at >= ?1 AND answer_id IS NOT NULL AND confidence IS NOT NULL
          ORDER BY at, id",
+        &args![from - VOTE_LOOKBACK],
+        |r| {
+            // Borrowed, not copied: most asks match no vote.
+            let Some(topics) = given.get_mut(r.text(1)?) else {
+                return Ok(());
+            };
+            if let Some(asks) = topics.get_mut(r.text(2)?) {
+                asks.push((r.int(0)?, r.real(3)?));
+            }
+            Ok(())
+        },
     )?;
-    let mut rows = statement.query([from - VOTE_LOOKBACK])?;
-    while let Some(r) = rows.next()? {
-        // Borrowed, not copied: most asks match no vote.
-        let Some(topics) = r.get_ref(1)?.as_str().ok().and_then(|a| given.get_mut(a)) else {
-            continue;
-        };
-        if let Some(asks) = r.get_ref(2)?.as_str().ok().and_then(|t| topics.get_mut(t)) {
-            asks.push((r.get(0)?, r.get(3)?));
-        }
-    }
 
     #[derive(Default)]
     struct Acc {
@@ -193,7 +191,7 @@ pub(super) fn confident_not_helpful(
 
 #[cfg(test)]
 mod tests {
-    use crate::store::report::tests::{asked, store_with, vote, NOW};
+    use crate::store::report::tests::{asked, stores_with, vote, NOW};
     use crate::store::report::{List, Period, Report, SiteCount};
 
     #[test]
@@ -268,58 +266,60 @@ mod tests {
             // A vote before its ask rates an earlier one (there is none).
             vote(15, None, "planit", "is there a helpline", false),
         ];
-        let conn = store_with(&asks, &feedback);
-        let mut report = Report::load(&conn, Period { days: 7 }, NOW, 10).unwrap();
-        report.fill_titles(|id| (id == "faq-01").then(|| "Is there a helpline?".into()));
-        let found: Vec<(&str, u64)> = report
-            .confident_not_helpful
-            .iter()
-            .map(|v| (v.answer_id.as_str(), v.votes))
-            .collect();
-        assert_eq!(found, [("faq-01", 2), ("parsol", 1)]);
-        // Both votes rate the latest ask before them (0.8), not the earlier one (0.9).
-        let helpline = &report.confident_not_helpful[0];
-        assert!((helpline.confidence - 0.8).abs() < 1e-6, "{helpline:?}");
-        assert_eq!(helpline.title.as_deref(), Some("Is there a helpline?"));
-        assert_eq!(helpline.questions.len(), 2, "{helpline:?}");
-        assert_eq!(
-            helpline.sites,
-            [
-                SiteCount {
-                    site: Some("leeds".into()),
-                    count: 1
-                },
-                SiteCount {
-                    site: None,
-                    count: 1
-                }
-            ]
-        );
-        // Every "not helpful" vote still counts in the other list.
-        assert_eq!(report.not_helpful_votes, 9);
+        for (conn, _store) in stores_with(&asks, &feedback) {
+            let mut report = Report::load(&conn, Period { days: 7 }, NOW, 10).unwrap();
+            report.fill_titles(|id| (id == "faq-01").then(|| "Is there a helpline?".into()));
+            let found: Vec<(&str, u64)> = report
+                .confident_not_helpful
+                .iter()
+                .map(|v| (v.answer_id.as_str(), v.votes))
+                .collect();
+            assert_eq!(found, [("faq-01", 2), ("parsol", 1)]);
+            // Both votes rate the latest ask before them (0.8), not the earlier one (0.9).
+            let helpline = &report.confident_not_helpful[0];
+            assert!((helpline.confidence - 0.8).abs() < 1e-6, "{helpline:?}");
+            assert_eq!(helpline.title.as_deref(), Some("Is there a helpline?"));
+            assert_eq!(helpline.questions.len(), 2, "{helpline:?}");
+            assert_eq!(
+                helpline.sites,
+                [
+                    SiteCount {
+                        site: Some("leeds".into()),
+                        count: 1
+                    },
+                    SiteCount {
+                        site: None,
+                        count: 1
+                    }
+                ]
+            );
+            // Every "not helpful" vote still counts in the other list.
+            assert_eq!(report.not_helpful_votes, 9);
 
-        let csv = report.csv(List::ConfidentNotHelpful);
-        assert!(
-            csv.starts_with("answer_id,title,not_helpful_confident,mean_confidence,questions,comments,sites\r\n"),
-            "{csv}"
-        );
-        assert!(
-            csv.contains("\r\nfaq-01,Is there a helpline?,2,0.80,"),
-            "{csv}"
-        );
-        assert!(
-            csv.contains("\r\nparsol,,1,0.70,Who led PARSOL?,,(no site) (1)\r\n"),
-            "{csv}"
-        );
-        let text = report.text();
-        assert!(
-            text.contains("Confident but voted not helpful (confidence 0.7 or more)"),
-            "{text}"
-        );
+            let csv = report.csv(List::ConfidentNotHelpful);
+            assert!(
+                csv.starts_with("answer_id,title,not_helpful_confident,mean_confidence,questions,comments,sites\r\n"),
+                "{csv}"
+            );
+            assert!(
+                csv.contains("\r\nfaq-01,Is there a helpline?,2,0.80,"),
+                "{csv}"
+            );
+            assert!(
+                csv.contains("\r\nparsol,,1,0.70,Who led PARSOL?,,(no site) (1)\r\n"),
+                "{csv}"
+            );
+            let text = report.text();
+            assert!(
+                text.contains("Confident but voted not helpful (confidence 0.7 or more)"),
+                "{text}"
+            );
 
-        // A site filter reads that site's votes only.
-        let leeds = Report::load_site(&conn, Period { days: 7 }, Some("leeds"), NOW, 10).unwrap();
-        assert_eq!(leeds.confident_not_helpful.len(), 1);
-        assert_eq!(leeds.confident_not_helpful[0].votes, 1);
+            // A site filter reads that site's votes only.
+            let leeds =
+                Report::load_site(&conn, Period { days: 7 }, Some("leeds"), NOW, 10).unwrap();
+            assert_eq!(leeds.confident_not_helpful.len(), 1);
+            assert_eq!(leeds.confident_not_helpful[0].votes, 1);
+        }
     }
 }
