@@ -22,6 +22,7 @@ mod process; // the real binary: SIGTERM/Ctrl-C drain in flight, SIGHUP reindex,
 mod quality; // the dev sets and the external FAQ collections stay above their floors
 mod reader; // what a reader sees: the passage that answers, follow-ups that keep to their subject, which project, council business
 mod reindex; // POST /admin/reindex under continuous questions: zero failures, answers match their generation
+mod replicas; // two servers on one PostgreSQL store: a vote and a taught phrasing reach the other; the database stopped under traffic
 mod report; // declined on purpose apart from gaps, answers and confidence by question, confident answers voted not helpful, the site filter in the page, exports and `report --site`
 mod socket; // a real server on 127.0.0.1 answers over HTTP
 mod widget_assets; // widget.js, its hashed URL, the demo page: types, caching, gzip, CORS, CSP
