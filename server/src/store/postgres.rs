@@ -83,14 +83,75 @@ pub fn without_password(url: &str) -> String {
     }
 }
 
-/// TLS with the system's trusted roots; used when the URL's `sslmode` asks for it
-/// (`prefer`, the default, tries TLS and falls back to plain).
-fn tls() -> Result<MakeRustlsConnect, StoreError> {
+/// `url` without its `sslrootcert=FILE` parameter, and that file. libpq's name for "trust this
+/// CA (PEM) for the server's certificate"; tokio-postgres does not know it, so it is taken out
+/// before the URL is parsed.
+fn take_root_cert(url: &str) -> (String, Option<std::path::PathBuf>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut root_cert = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("sslrootcert=") {
+            Some(file) => {
+                root_cert = Some(std::path::PathBuf::from(percent_decoded(file)));
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    (url, root_cert)
+}
+
+/// `%2F` and the like as the bytes they stand for.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = || std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok();
+        match (bytes[i], hex().and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// TLS with the system's trusted roots, and the CA in `root_cert` when the URL names one;
+/// used when the URL's `sslmode` asks for it (`prefer`, the default, tries TLS and falls back
+/// to plain; `require` insists). The server's certificate is always verified.
+fn tls(root_cert: Option<&std::path::Path>) -> Result<MakeRustlsConnect, StoreError> {
+    use rustls::pki_types::pem::PemObject;
     let mut roots = rustls::RootCertStore::empty();
     let found = rustls_native_certs::load_native_certs();
     for cert in found.certs {
         // A certificate the system store holds but rustls cannot parse is skipped.
         let _ = roots.add(cert);
+    }
+    if let Some(file) = root_cert {
+        let unreadable = |e: &dyn std::fmt::Display| {
+            StoreError::Config(format!("sslrootcert {}: {e}", file.display()))
+        };
+        let certs =
+            rustls::pki_types::CertificateDer::pem_file_iter(file).map_err(|e| unreadable(&e))?;
+        for cert in certs {
+            roots
+                .add(cert.map_err(|e| unreadable(&e))?)
+                .map_err(|e| unreadable(&e))?;
+        }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
@@ -106,6 +167,7 @@ impl Postgres {
     /// now is tried again with each use.
     pub fn new(url: &str) -> Result<Postgres, StoreError> {
         let display = without_password(url);
+        let (url, root_cert) = take_root_cert(url);
         let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StoreError::Config(format!("{display}: {e}")))?;
@@ -115,7 +177,7 @@ impl Postgres {
         if config.get_application_name().is_none() {
             config.application_name("signpost");
         }
-        let tls = tls()?;
+        let tls = tls(root_cert.as_deref())?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("signpost-postgres")
@@ -299,5 +361,59 @@ mod tests {
             "postgresql://db.example/signpost"
         );
         assert!(is_url("postgresql://x/y") && is_url("postgres://x") && !is_url("data/s.db"));
+    }
+
+    #[test]
+    fn a_root_certificate_is_taken_out_of_the_url() {
+        assert_eq!(
+            take_root_cert("postgres://h/db?sslmode=require&sslrootcert=%2Fetc%2Fca.pem"),
+            (
+                "postgres://h/db?sslmode=require".into(),
+                Some("/etc/ca.pem".into())
+            )
+        );
+        assert_eq!(
+            take_root_cert("postgres://h/db?sslrootcert=ca.pem"),
+            ("postgres://h/db".into(), Some("ca.pem".into()))
+        );
+        assert_eq!(
+            take_root_cert("postgres://h/db"),
+            ("postgres://h/db".into(), None)
+        );
+        let missing = Postgres::new("postgres://h/db?sslrootcert=/nonexistent/ca.pem");
+        assert!(
+            matches!(&missing, Err(StoreError::Config(m)) if m.contains("/nonexistent/ca.pem")),
+            "a CA file that cannot be read is refused at start"
+        );
+    }
+
+    /// Over TLS to the test cluster when it serves TLS (`SIGNPOST_TEST_POSTGRES_TLS`, a URL
+    /// with `sslmode=require` and the cluster's own CA as `sslrootcert`).
+    #[test]
+    fn tls_is_used_when_the_url_asks_and_the_certificate_is_verified() {
+        let Ok(url) = std::env::var("SIGNPOST_TEST_POSTGRES_TLS") else {
+            return;
+        };
+        let postgres = Postgres::new(&url).unwrap();
+        let conn = postgres.conn().unwrap();
+        let ssl = conn
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+                |r| r.flag(0),
+            )
+            .unwrap();
+        assert!(ssl, "the connection is encrypted");
+        // Without the CA, the cluster's certificate is not trusted: no connection.
+        let (untrusted, _) = take_root_cert(&url);
+        let postgres = Postgres::new(&untrusted).unwrap();
+        let err = postgres
+            .conn()
+            .err()
+            .expect("an untrusted certificate is refused");
+        assert!(
+            err.to_string().to_lowercase().contains("certificate"),
+            "{err}"
+        );
     }
 }
