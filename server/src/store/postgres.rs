@@ -224,7 +224,7 @@ impl Postgres {
         let client = self
             .runtime
             .block_on(self.pool.get())
-            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            .map_err(|e| DbError::Unavailable(with_causes(&e)))?;
         Ok(Conn::Postgres(PgConn {
             client,
             runtime: self.runtime.clone(),
@@ -328,6 +328,22 @@ impl PgConn {
         })?;
         Ok(())
     }
+}
+
+/// An error and each error that caused it: "error performing TLS handshake: invalid peer
+/// certificate: UnknownIssuer" says what to fix where the first alone does not.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let more = e.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = e.source();
+    }
+    text
 }
 
 /// A random number from std's randomly keyed hasher: enough to tell processes apart.
