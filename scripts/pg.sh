@@ -18,8 +18,9 @@
 #                                                  (the superuser, for tests that need one)
 #                        SIGNPOST_TEST_PG_DATA=<the cluster's directory>
 #                        SIGNPOST_TEST_PG_SCRIPT=<absolute path of this script>
-#   pg_cluster_stop    stops it (fast mode) and deletes its directory; does nothing when
-#                      none was started, so it is safe in an EXIT trap and safe to call twice.
+#   pg_cluster_stop    stops the cluster pg_cluster_start made in this shell (fast mode) and
+#                      deletes its directory; does nothing when none was started, so it is
+#                      safe in an EXIT trap and safe to call twice.
 #
 # Run (a test can stop and restart the database under a running server):
 #   bash scripts/pg.sh stop DIR     stops the cluster in DIR (fast mode: sessions are ended),
@@ -297,21 +298,27 @@ _pg_exports() {
   printf 'export SIGNPOST_TEST_PG_SCRIPT=%q\n' "$PG_SCRIPT"
 }
 
+# The cluster pg_cluster_start made in this shell: the only one pg_cluster_stop deletes (not
+# one an inherited SIGNPOST_TEST_PG_DATA names).
+_PG_STARTED_DIR=""
+
 pg_cluster_start() {
   local dir
   [ -n "${PG_BIN:-}" ] || _pg_find_bin || return 1
   dir=$(_pg_create) || return 1
+  _PG_STARTED_DIR="$dir"
   eval "$(_pg_exports "$dir")"
   _pg_say "PostgreSQL $("$PG_BIN/postgres" -V | awk '{print $3}') on 127.0.0.1:$(_pg_port "$dir"), data in $dir"
 }
 
 pg_cluster_stop() {
-  local dir="${SIGNPOST_TEST_PG_DATA:-}"
+  local dir="$_PG_STARTED_DIR"
   [ -n "$dir" ] || return 0
   if [ -f "$dir/.signpost-pg" ]; then
     _pg_stop_dir "$dir" || true
     rm -rf "$dir"
   fi
+  _PG_STARTED_DIR=""
   unset SIGNPOST_TEST_POSTGRES SIGNPOST_TEST_POSTGRES_ADMIN SIGNPOST_TEST_PG_DATA
 }
 
