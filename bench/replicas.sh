@@ -171,7 +171,7 @@ haproxy_start() {
     return 1
   fi
   haproxy -c -q -f "$RUN/haproxy.cfg"
-  haproxy -db -f "$RUN/haproxy.cfg" >"$RUN/haproxy.log" 2>&1 &
+  haproxy -db -f "$RUN/haproxy.cfg" >>"$RUN/haproxy.log" 2>&1 &  # appended: truncated after the warm-up
   BALANCER_PID=$!
   LB_URL="http://127.0.0.1:$lb_port"
   wait_state replica1 UP 30
@@ -317,14 +317,17 @@ rolling() {
   "${lb}_start" "$p1" "$p2"
   echo "== warm-up (3 s through $lb)" >&2
   timeout 40 wrk -t1 -c8 -d3s --timeout 5s -s "$BENCH_DIR/ask.lua" "$LB_URL" -- ask "$QUESTIONS" >/dev/null
-  local base_retries=0 base_redisp=0 base_refused=0
+  # What the balancer counted or logged during the warm-up is left out.
+  local base_retries=0 base_redisp=0 error_from=0 access_from=0
   if [ "$lb" = haproxy ]; then
     version="HAProxy $(haproxy -v | awk 'NR == 1 {print $3}')"
     base_retries=$(haproxy_total wretr)
     base_redisp=$(haproxy_total wredis)
+    : >"$RUN/haproxy.log"
   else
     version="nginx $(nginx -v 2>&1 | sed 's|.*nginx/||')"
-    base_refused=$(grep -c 'while connecting to upstream' "$RUN/nginx-error.log" || true)
+    error_from=$(($(wc -l <"$RUN/nginx-error.log") + 1))
+    access_from=$(($(wc -l <"$RUN/nginx-access.log") + 1))
   fi
 
   echo
@@ -400,8 +403,11 @@ rolling() {
     grep -h -e '^Server .* is DOWN' -e '^Server .* is UP' "$RUN/haproxy.log" | cut -d, -f1-2 | sed 's/^/  haproxy: /' || true
     grep -h '" *$' "$RUN/haproxy.log" | awk '$6 !~ /^2/' | head -n 5 | sed 's/^/  haproxy (failed): /' || true
   else
-    echo "nginx: $(($(grep -c 'while connecting to upstream' "$RUN/nginx-error.log" || true) - base_refused)) attempts refused by a stopped replica, $(grep -c 'upstream prematurely closed' "$RUN/nginx-error.log" || true) connections closed by a stopping replica before it answered, $(grep -c 'no live upstreams' "$RUN/nginx-error.log" || true) with no replica left (a GET is passed to the other replica; a POST is not)"
-    awk '$9 !~ /^2/' "$RUN/nginx-access.log" | head -n 5 | sed 's/^/  nginx (failed): /' || true
+    tail -n +"$error_from" "$RUN/nginx-error.log" >"$RUN/nginx-error-run.log"
+    echo "nginx: $(grep -c 'while connecting to upstream' "$RUN/nginx-error-run.log" || true) attempts refused by a stopped replica, $(grep -c 'upstream prematurely closed' "$RUN/nginx-error-run.log" || true) connections closed by a stopping replica before it answered, $(grep -c 'no live upstreams' "$RUN/nginx-error-run.log" || true) with no replica left (a GET is passed to the other replica; a POST is not)"
+    # 499: wrk itself closed the connection, at the end of its run.
+    tail -n +"$access_from" "$RUN/nginx-access.log" | awk '$9 !~ /^2/ && $9 != 499' | head -n 5 |
+      sed 's/^/  nginx (failed): /' || true
   fi
   grep -h 'requests were still running' "$RUN"/replica*.log | sed 's/^/  replica: /' || true
   replica_stop replica1
