@@ -51,14 +51,14 @@ _pg_timeout() { echo "${SIGNPOST_PG_TIMEOUT:-30}"; }
 # Sets PG_BIN to the newest installed server's bin directory, installing Debian's postgresql
 # package when there is none.
 _pg_find_bin() {
-  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
   if [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/postgres" ]; then
     return 0
   fi
   # `need` installs when the command is missing; the server is not on PATH, so ask for a
   # command that never exists (as scripts/test.sh does for python3-venv).
   need /nonexistent/postgresql postgresql
-  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
   if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
     _pg_say "no PostgreSQL server in /usr/lib/postgresql/*/bin after installing postgresql"
     return 1
