@@ -70,7 +70,8 @@ _pg_find_bin() {
     while read -r ver cluster _port status _rest; do
       if [ "$cluster" = main ] && [ "$status" = online ]; then
         _pg_say "stopping the Debian default cluster $ver/main the install started"
-        pg_ctlcluster --skip-systemctl-redirect "$ver" main stop -- -m fast >&2 || true
+        # (through systemctl where systemd runs it, directly where not)
+        pg_ctlcluster "$ver" main stop >&2 || true
       fi
     done < <(pg_lsclusters -h 2>/dev/null || true)
   fi
