@@ -6,6 +6,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/need.sh
 source scripts/server.sh
+# pg_cluster_start / pg_cluster_stop: a throwaway PostgreSQL cluster for the store tests.
+source scripts/pg.sh
+
+# Whatever happens (a failure, Ctrl-C, SIGTERM), everything started below is stopped on exit:
+# the schemathesis server and its data directory, and the PostgreSQL cluster and its data.
+st_data=""
+stop_st_server() {
+  server_stop
+  [ -z "$st_data" ] || rm -rf "$st_data"
+  st_data=""
+}
+cleanup() {
+  stop_st_server
+  pg_cluster_stop
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 need chromium
 
@@ -17,7 +35,14 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 echo "== cargo test"
 cargo build --workspace --quiet
+# The store tests run against PostgreSQL only when SIGNPOST_TEST_POSTGRES is set (a
+# postgres:// URL); this command always sets it, with a cluster of its own (scripts/pg.sh),
+# which also exports SIGNPOST_TEST_PG_DATA and SIGNPOST_TEST_PG_SCRIPT so a test can stop and
+# restart the database under a running server (`bash "$SIGNPOST_TEST_PG_SCRIPT" stop|start
+# "$SIGNPOST_TEST_PG_DATA"`).
+pg_cluster_start
 cargo test --workspace --quiet
+pg_cluster_stop
 
 echo "== schemathesis (the API against its own OpenAPI description)"
 venv=target/schemathesis-venv
@@ -32,8 +57,6 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5"
 fi
 st_data="$(mktemp -d)"
-stop_st_server() { server_stop; rm -rf "$st_data"; }
-trap stop_st_server EXIT
 # The rate limiter stays on, with an allowance one test client cannot exhaust.
 server_start "$st_data/server.log" env SIGNPOST_ADDR=127.0.0.1:0 SIGNPOST_DATA="$st_data" \
   SIGNPOST_RATE_LIMIT_PER_MINUTE=100000000 SIGNPOST_RATE_LIMIT_BURST=1000000 \
@@ -45,7 +68,6 @@ st_url="$SERVER_URL"
   "$st_url/api/v1/openapi.json" --max-examples 50 --workers 1 --report junit \
   --report-dir target/schemathesis-report
 stop_st_server
-trap - EXIT
 
 echo "== browser tests"
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && npm test)
