@@ -16,6 +16,10 @@
 #                                                   HAProxy's runtime API and left without a
 #                                                   request before its SIGINT, ready after
 #                                    LB=nginx       deploy/nginx.conf instead (passive checks)
+#                                    DRAIN_SECS=0   the replicas close their port at once on
+#                                                   SIGINT (default 3: they answer 503 to
+#                                                   health checks and keep serving for 3 s,
+#                                                   as deploy/signpost@.service sets)
 #                                    RESTART=0      the control: no restart
 #                                    LOG_ALL=1      HAProxy logs every request, not only the
 #                                                   abnormal ones
@@ -104,7 +108,7 @@ replica_start() {
   mkdir -p "$data"
   env NO_COLOR=1 RUST_LOG="${RUST_LOG:-info}" "$SERVER_BIN" --addr "127.0.0.1:$port" \
     --corpus "$CORPUS" --data "$data" --rate-limit-per-minute 0 --trusted-proxies 127.0.0.1 \
-    serve >>"$data.log" 2>&1 &
+    --drain-secs "${DRAIN_SECS:-3}" serve >>"$data.log" 2>&1 &
   REPLICA_PID[$name]=$!
   deadline=$((SECONDS + 120))
   while [ "$SECONDS" -lt "$deadline" ]; do

@@ -305,6 +305,12 @@ pub struct Options {
         global = true
     )]
     pub shutdown_timeout_secs: u64,
+    /// Seconds a stopping server keeps serving before it closes its port, with `/healthz`
+    /// answering 503 and every answer closing its connection, so a load balancer's health
+    /// check takes it out and no request meets a closing connection. 0: close at once. Behind
+    /// a balancer, set it longer than the balancer needs to mark a server down.
+    #[arg(long, env = "SIGNPOST_DRAIN_SECS", default_value_t = 0, global = true)]
+    pub drain_secs: u64,
 }
 
 /// Validated configuration.
@@ -326,6 +332,8 @@ pub struct Config {
     /// Timeouts and the cap on open connections.
     pub connections: ConnectionLimits,
     pub shutdown_timeout: Duration,
+    /// How long a stopping server keeps serving, telling health checks it is going.
+    pub drain: Duration,
 }
 
 impl Config {
@@ -504,6 +512,7 @@ impl Options {
                 max_connections: self.max_connections,
             },
             shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs),
+            drain: Duration::from_secs(self.drain_secs),
         })
     }
 }

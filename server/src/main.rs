@@ -151,10 +151,22 @@ async fn serve(config: &Config, engine: Engine, database: Option<Database>) -> a
     #[cfg(unix)]
     tokio::spawn(serve::reindex_on_sighup(state.clone()));
     let store = state.store().cloned();
+    let drain = config.drain;
+    let draining = state.clone();
+    let shutdown = async move {
+        serve::shutdown_signal().await;
+        if !drain.is_zero() {
+            tracing::info!(
+                "draining for {drain:?}: /healthz answers 503, answers close their connections"
+            );
+            draining.start_draining();
+            tokio::time::sleep(drain).await;
+        }
+    };
     serve::serve_until(
         signpost_server::http::nodelay(listener),
         state,
-        serve::shutdown_signal(),
+        shutdown,
         config.shutdown_timeout,
         config.connections,
     )

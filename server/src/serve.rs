@@ -120,6 +120,8 @@ pub fn connection_cap(configured: Option<usize>, file_limit: Option<u64>) -> usi
 /// What every connection task shares with the accept loop.
 struct Shared {
     router: Router,
+    /// The app's state, read for whether the server is draining.
+    state: AppState,
     limits: ConnectionLimits,
     /// Rung at the cap: idle connections close to make room.
     pressure: Notify,
@@ -147,7 +149,8 @@ where
         limits.keep_alive_timeout
     );
     let shared = Arc::new(Shared {
-        router: app(state),
+        router: app(state.clone()),
+        state,
         limits,
         pressure: Notify::new(),
     });
@@ -193,6 +196,7 @@ where
     }
     // Stop accepting: new connections are refused from here on.
     drop(listener);
+    tracing::info!("shutting down: no new connections; finishing the requests in flight");
     let _ = stopping.send(true);
     let all = u32::try_from(cap).unwrap_or(u32::MAX);
     match tokio::time::timeout(grace, places.acquire_many(all)).await {
@@ -212,13 +216,23 @@ where
     let activity = Arc::new(Activity::new());
     let service = {
         let router = shared.router.clone();
+        let state = shared.state.clone();
         let activity = activity.clone();
         hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
             let guard = Busy::start(activity.clone());
             let router = router.clone();
+            let state = state.clone();
             async move {
-                let response = tower::ServiceExt::oneshot(router, request).await?;
+                let mut response = tower::ServiceExt::oneshot(router, request).await?;
+                if state.is_draining() {
+                    // The client's next request goes to a new connection, which a balancer
+                    // sends to a server that is staying.
+                    response.headers_mut().insert(
+                        axum::http::header::CONNECTION,
+                        axum::http::HeaderValue::from_static("close"),
+                    );
+                }
                 // The connection counts as busy until the answer's body is sent.
                 Ok::<_, std::convert::Infallible>(response.map(|body| {
                     Body::new(Tracked {
@@ -396,7 +410,7 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {}
         () = term => {}
     }
-    tracing::info!("shutting down: no new connections; finishing the requests in flight");
+    tracing::info!("told to stop");
 }
 
 /// Rebuilds the index on every SIGHUP; a failure is logged and the old index keeps serving.

@@ -80,6 +80,64 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_0() {
 }
 
 #[test]
+fn a_draining_server_tells_health_checks_and_keeps_answering_until_it_stops() {
+    let data = tempfile::tempdir().unwrap();
+    let corpus = fixture_corpus();
+    let mut settings = env(&corpus, data.path());
+    settings.push(("SIGNPOST_DRAIN_SECS", "2"));
+    let mut server = ServerProcess::start(&settings);
+    let addr = server.addr;
+    let health = http(addr, "GET", "/healthz", &[], None);
+    assert_eq!(
+        (health.status, health.json()["status"].clone()),
+        (200, "ok".into())
+    );
+    // The head of an answer to a request that asks to keep its connection open.
+    let kept_alive_head = || {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream
+            .write_all(b"GET /api/v1/ask?q=is+there+a+helpline HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        read_head(&mut stream).to_ascii_lowercase()
+    };
+    let head = kept_alive_head();
+    assert!(
+        head.starts_with("http/1.1 200") && !head.contains("connection: close"),
+        "{head}"
+    );
+
+    server.signal("TERM");
+    let started = std::time::Instant::now();
+    let health = loop {
+        let health = http(addr, "GET", "/healthz", &[], None);
+        if health.status != 200 {
+            break health;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "never draining:\n{}",
+            server.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(health.status, 503, "{health:?}");
+    assert_eq!(health.json()["status"], "draining");
+    // Still answering, each answer closing its connection.
+    let reply = http(addr, "GET", "/api/v1/ask?q=is+there+a+helpline", &[], None);
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.json()["answer"]["id"], "faq-01");
+    let head = kept_alive_head();
+    assert!(
+        head.starts_with("http/1.1 200") && head.contains("connection: close"),
+        "{head}"
+    );
+    // Then it stops as before.
+    let status = server.wait();
+    assert!(status.success(), "exit status {status}:\n{}", server.log());
+    assert!(TcpStream::connect(addr).is_err());
+}
+
+#[test]
 fn ctrl_c_stops_an_idle_server_with_exit_0() {
     let data = tempfile::tempdir().unwrap();
     let corpus = fixture_corpus();

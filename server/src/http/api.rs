@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -198,7 +198,7 @@ impl IntoResponse for AnswerJson {
 /// `GET /healthz`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// Always `ok` when the server answers at all.
+    /// `ok`; `draining` (with status 503) while a stopping server still serves.
     pub status: &'static str,
     /// Entries (FAQ questions, projects, assistant replies) in the index serving.
     pub entries: usize,
@@ -213,17 +213,26 @@ pub struct Health {
     get,
     path = "/healthz",
     tag = "service",
-    responses((status = 200, description = "The server is up", body = Health))
+    responses(
+        (status = 200, description = "The server is up", body = Health),
+        (status = 503, description = "The server is stopping: it still answers for `--drain-secs`, so a load balancer should send new requests elsewhere", body = Health)
+    )
 )]
-pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
+pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let engine = state.engine();
     let corpus = &engine.index().manifest.corpus;
-    Json(Health {
-        status: "ok",
+    let (status, word) = if state.is_draining() {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining")
+    } else {
+        (StatusCode::OK, "ok")
+    };
+    let health = Health {
+        status: word,
         entries: corpus.entries.len(),
         passages: corpus.passage_count(),
         generation: crate::index_setup::generation_of(&engine.index().dir),
-    })
+    };
+    (status, Json(health))
 }
 
 /// A project as the directory lists it.

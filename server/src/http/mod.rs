@@ -110,6 +110,8 @@ pub struct AppState {
     directory: Arc<search::PreparedDirectory>,
     /// The evaluation sets a fix's preview checks (those missing are skipped).
     preview_sets: Arc<Vec<PathBuf>>,
+    /// Set when the server is stopping but still serving (`--drain-secs`).
+    draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -129,6 +131,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             directory: Arc::default(),
             preview_sets: Arc::new(DEFAULT_PREVIEW_SETS.iter().map(PathBuf::from).collect()),
+            draining: Arc::default(),
         }
     }
 
@@ -174,6 +177,18 @@ impl AppState {
 
     pub fn admin_token(&self) -> Option<&AdminToken> {
         self.admin_token.as_deref()
+    }
+
+    /// Marks the server as stopping: `/healthz` answers 503 and every answer closes its
+    /// connection, while requests are still served.
+    pub fn start_draining(&self) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Is the server stopping ([`AppState::start_draining`])?
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn metrics(&self) -> &Metrics {
