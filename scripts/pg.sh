@@ -16,6 +16,8 @@
 #                        SIGNPOST_TEST_POSTGRES=postgres://signpost@127.0.0.1:PORT/signpost
 #                        SIGNPOST_TEST_POSTGRES_ADMIN=postgres://postgres@127.0.0.1:PORT/postgres
 #                                                  (the superuser, for tests that need one)
+#                        SIGNPOST_TEST_POSTGRES_TLS=<the first, over TLS, checked against
+#                                                  the cluster's own CA in DIR/tls>
 #                        SIGNPOST_TEST_PG_DATA=<the cluster's directory>
 #                        SIGNPOST_TEST_PG_SCRIPT=<absolute path of this script>
 #   pg_cluster_stop    stops the cluster pg_cluster_start made in this shell (fast mode) and
@@ -248,6 +250,9 @@ local   all       all                 trust
 host    all       all   127.0.0.1/32  trust
 EOF
   echo "include = 'signpost.conf'" | _pg_as "$user" tee -a "$dir/cluster/postgresql.conf" >/dev/null
+  # TLS, as a real database server offers it: a CA of its own (tls/ca.pem, for the tests that
+  # check the certificate) and a server certificate it signed for 127.0.0.1.
+  _pg_tls "$dir" "$user" || { rm -rf "$dir"; return 1; }
   for attempt in $(seq 10); do
     port=$(_pg_candidate_port) || break
     _pg_as "$user" tee "$dir/cluster/signpost.conf" >/dev/null <<EOF
@@ -257,6 +262,9 @@ port = $port
 unix_socket_directories = '$dir/run'
 max_connections = 300
 shared_buffers = 32MB
+ssl = on
+ssl_cert_file = '$dir/tls/server.pem'
+ssl_key_file = '$dir/tls/server.key'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
@@ -289,12 +297,38 @@ EOF
   return 1
 }
 
+# _pg_tls DIR USER: a throwaway CA and a server certificate for 127.0.0.1 in DIR/tls, the key
+# readable by USER only (PostgreSQL refuses a key others can read).
+_pg_tls() {
+  local dir="$1" user="$2" tls="$1/tls"
+  need openssl
+  mkdir -p "$tls"
+  if ! {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Signpost test CA" \
+      -keyout "$tls/ca.key" -out "$tls/ca.pem" &&
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$tls/server.key" -out "$tls/server.csr" &&
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$tls/ext.cnf" &&
+      openssl x509 -req -days 2 -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
+        -CAcreateserial -extfile "$tls/ext.cnf" -out "$tls/server.pem"
+  } >"$tls/openssl.log" 2>&1; then
+    _pg_say "could not make the test certificates:"
+    cat "$tls/openssl.log" >&2
+    return 1
+  fi
+  chmod 600 "$tls/server.key" "$tls/ca.key"
+  [ "$(id -un)" = "$user" ] || chown -R "$user:" "$tls"
+}
+
 # Export lines for a cluster directory.
 _pg_exports() {
   local dir="$1" port
   port=$(_pg_port "$dir")
   printf 'export SIGNPOST_TEST_POSTGRES=%q\n' "postgres://$PG_ROLE@127.0.0.1:$port/$PG_DB"
   printf 'export SIGNPOST_TEST_POSTGRES_ADMIN=%q\n' "postgres://postgres@127.0.0.1:$port/postgres"
+  # The same database over TLS with its certificate checked against the cluster's own CA.
+  printf 'export SIGNPOST_TEST_POSTGRES_TLS=%q\n' \
+    "postgres://$PG_ROLE@127.0.0.1:$port/$PG_DB?sslmode=verify-full&sslrootcert=$dir/tls/ca.pem"
   printf 'export SIGNPOST_TEST_PG_DATA=%q\n' "$dir"
   printf 'export SIGNPOST_TEST_PG_SCRIPT=%q\n' "$PG_SCRIPT"
 }

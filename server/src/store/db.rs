@@ -154,6 +154,25 @@ impl ToSql for Value<'_> {
     tokio_postgres::types::to_sql_checked!();
 }
 
+/// A column's type, for [`Conn::insert_rows`]: `INTEGER`/`BIGINT`, `REAL`/`DOUBLE PRECISION`,
+/// `TEXT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Int,
+    Real,
+    Text,
+}
+
+impl Column {
+    fn postgres(self) -> Type {
+        match self {
+            Column::Int => Type::INT8,
+            Column::Real => Type::FLOAT8,
+            Column::Text => Type::TEXT,
+        }
+    }
+}
+
 /// `?1`, `?2` … as PostgreSQL's `$1`, `$2` …, outside quoted text.
 pub fn postgres_sql(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
@@ -351,6 +370,45 @@ impl Conn {
                     rows.iter().map(|p| pg_params(p)).collect();
                 let runs = params.iter().map(|p| c.client.execute(&statement, p));
                 futures_util::future::try_join_all(runs).await?;
+                Ok(())
+            }),
+        }
+    }
+
+    /// Inserts `rows` into `table`, each a value for each of `columns` in order: on SQLite
+    /// one prepared `INSERT` a row, on PostgreSQL one binary `COPY` for them all (a batch of
+    /// a thousand asks costs the database a fraction of a thousand statements, and this
+    /// process a fraction of encoding them).
+    pub fn insert_rows(
+        &self,
+        table: &str,
+        columns: &[(&str, Column)],
+        rows: &[Vec<Value<'_>>],
+    ) -> Result<(), DbError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+        let names = names.join(", ");
+        match self {
+            Conn::Sqlite(_) => {
+                let places: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+                let sql = format!(
+                    "INSERT INTO {table} ({names}) VALUES ({})",
+                    places.join(", ")
+                );
+                self.execute_each(&sql, rows)
+            }
+            Conn::Postgres(c) => c.block_on(async {
+                let copy = format!("COPY {table} ({names}) FROM STDIN BINARY");
+                let sink = c.client.copy_in::<_, bytes::Bytes>(&copy).await?;
+                let types: Vec<Type> = columns.iter().map(|(_, ty)| ty.postgres()).collect();
+                let writer = tokio_postgres::binary_copy::BinaryCopyInWriter::new(sink, &types);
+                let mut writer = std::pin::pin!(writer);
+                for row in rows {
+                    writer.as_mut().write(&pg_params(row)).await?;
+                }
+                writer.finish().await?;
                 Ok(())
             }),
         }

@@ -40,7 +40,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::redact::{redact, truncate_chars};
 pub use database::{Database, Location};
-use db::{args, Conn, DbError};
+use db::{args, Column, Conn, DbError};
 pub use report::{Period, Report};
 
 /// The longest feedback comment accepted, in characters.
@@ -515,23 +515,36 @@ pub(crate) fn write(
             .to_vec()
         })
         .collect();
+    use Column::{Int, Real, Text};
     conn.transaction(|tx| {
-        if !ask_rows.is_empty() {
-            tx.execute_each(
-                "INSERT INTO asks (at, site, question, answer_id, confidence, passages, topic,
-                                   answer_kind, declined)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                &ask_rows,
-            )?;
-        }
-        if !vote_rows.is_empty() {
-            tx.execute_each(
-                "INSERT INTO feedback (at, answer_id, question, helpful, comment, topic, site)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                &vote_rows,
-            )?;
-        }
-        Ok(())
+        tx.insert_rows(
+            "asks",
+            &[
+                ("at", Int),
+                ("site", Text),
+                ("question", Text),
+                ("answer_id", Text),
+                ("confidence", Real),
+                ("passages", Int),
+                ("topic", Text),
+                ("answer_kind", Text),
+                ("declined", Text),
+            ],
+            &ask_rows,
+        )?;
+        tx.insert_rows(
+            "feedback",
+            &[
+                ("at", Int),
+                ("answer_id", Text),
+                ("question", Text),
+                ("helpful", Int),
+                ("comment", Text),
+                ("topic", Text),
+                ("site", Text),
+            ],
+            &vote_rows,
+        )
     })
 }
 

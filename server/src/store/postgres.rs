@@ -83,30 +83,54 @@ pub fn without_password(url: &str) -> String {
     }
 }
 
-/// `url` without its `sslrootcert=FILE` parameter, and that file. libpq's name for "trust this
-/// CA (PEM) for the server's certificate"; tokio-postgres does not know it, so it is taken out
-/// before the URL is parsed.
-fn take_root_cert(url: &str) -> (String, Option<std::path::PathBuf>) {
+/// How the URL asks for TLS, in libpq's words, and the URL tokio-postgres is given.
+///
+/// - `sslmode=disable`: plain. `prefer` (the default): TLS when the server offers it, else
+///   plain. `require`: TLS only. Like libpq, these two do not check the server's certificate
+///   unless the URL names a CA (`sslrootcert=FILE`): a database with a self-signed
+///   certificate (as Debian's own cluster has) is still reached, encrypted.
+/// - `verify-ca`, `verify-full`: TLS only, the certificate checked (its chain against the
+///   system's roots or the `sslrootcert` CA, and its name against the host, for both).
+#[derive(Debug, PartialEq, Eq)]
+struct TlsSettings {
+    url: String,
+    root_cert: Option<std::path::PathBuf>,
+    verify: bool,
+}
+
+fn tls_settings(url: &str) -> TlsSettings {
     let Some((base, query)) = url.split_once('?') else {
-        return (url.to_string(), None);
+        return TlsSettings {
+            url: url.to_string(),
+            root_cert: None,
+            verify: false,
+        };
     };
     let mut root_cert = None;
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| match pair.strip_prefix("sslrootcert=") {
-            Some(file) => {
-                root_cert = Some(std::path::PathBuf::from(percent_decoded(file)));
-                false
-            }
-            None => true,
-        })
-        .collect();
+    let mut verify_mode = false;
+    let mut kept: Vec<String> = Vec::new();
+    for pair in query.split('&') {
+        if let Some(file) = pair.strip_prefix("sslrootcert=") {
+            root_cert = Some(std::path::PathBuf::from(percent_decoded(file)));
+        } else if pair == "sslmode=verify-ca" || pair == "sslmode=verify-full" {
+            // tokio-postgres knows `require`; the checking is ours.
+            verify_mode = true;
+            kept.push("sslmode=require".into());
+        } else {
+            kept.push(pair.to_string());
+        }
+    }
     let url = if kept.is_empty() {
         base.to_string()
     } else {
         format!("{base}?{}", kept.join("&"))
     };
-    (url, root_cert)
+    let verify = verify_mode || root_cert.is_some();
+    TlsSettings {
+        url,
+        root_cert,
+        verify,
+    }
 }
 
 /// `%2F` and the like as the bytes they stand for.
@@ -130,18 +154,27 @@ fn percent_decoded(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// TLS with the system's trusted roots, and the CA in `root_cert` when the URL names one;
-/// used when the URL's `sslmode` asks for it (`prefer`, the default, tries TLS and falls back
-/// to plain; `require` insists). The server's certificate is always verified.
-fn tls(root_cert: Option<&std::path::Path>) -> Result<MakeRustlsConnect, StoreError> {
+/// TLS as `settings` ask: checking the server's certificate against the system's roots and
+/// the named CA, or (libpq's `prefer` and `require` without a CA) only encrypting.
+fn tls(settings: &TlsSettings) -> Result<MakeRustlsConnect, StoreError> {
     use rustls::pki_types::pem::PemObject;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StoreError::Config(format!("TLS: {e}")))?;
+    if !settings.verify {
+        let config = builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider)))
+            .with_no_client_auth();
+        return Ok(MakeRustlsConnect::new(config));
+    }
     let mut roots = rustls::RootCertStore::empty();
-    let found = rustls_native_certs::load_native_certs();
-    for cert in found.certs {
+    for cert in rustls_native_certs::load_native_certs().certs {
         // A certificate the system store holds but rustls cannot parse is skipped.
         let _ = roots.add(cert);
     }
-    if let Some(file) = root_cert {
+    if let Some(file) = &settings.root_cert {
         let unreadable = |e: &dyn std::fmt::Display| {
             StoreError::Config(format!("sslrootcert {}: {e}", file.display()))
         };
@@ -153,13 +186,58 @@ fn tls(root_cert: Option<&std::path::Path>) -> Result<MakeRustlsConnect, StoreEr
                 .map_err(|e| unreadable(&e))?;
         }
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| StoreError::Config(format!("TLS: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config = builder.with_root_certificates(roots).with_no_client_auth();
     Ok(MakeRustlsConnect::new(config))
+}
+
+/// libpq's `prefer` and `require`: the connection is encrypted and the handshake's
+/// signatures checked, but any certificate is accepted.
+#[derive(Debug)]
+struct EncryptOnly(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for EncryptOnly {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 impl Postgres {
@@ -167,8 +245,9 @@ impl Postgres {
     /// now is tried again with each use.
     pub fn new(url: &str) -> Result<Postgres, StoreError> {
         let display = without_password(url);
-        let (url, root_cert) = take_root_cert(url);
-        let mut config: tokio_postgres::Config = url
+        let tls_settings = tls_settings(url);
+        let mut config: tokio_postgres::Config = tls_settings
+            .url
             .parse()
             .map_err(|e| StoreError::Config(format!("{display}: {e}")))?;
         if config.get_connect_timeout().is_none() {
@@ -177,7 +256,7 @@ impl Postgres {
         if config.get_application_name().is_none() {
             config.application_name("signpost");
         }
-        let tls = tls(root_cert.as_deref())?;
+        let tls = tls(&tls_settings)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("signpost-postgres")
@@ -380,22 +459,29 @@ mod tests {
     }
 
     #[test]
-    fn a_root_certificate_is_taken_out_of_the_url() {
+    fn the_url_says_how_tls_is_checked() {
+        let settings = tls_settings("postgres://h/db?sslmode=require&sslrootcert=%2Fetc%2Fca.pem");
         assert_eq!(
-            take_root_cert("postgres://h/db?sslmode=require&sslrootcert=%2Fetc%2Fca.pem"),
-            (
-                "postgres://h/db?sslmode=require".into(),
-                Some("/etc/ca.pem".into())
-            )
+            settings,
+            TlsSettings {
+                url: "postgres://h/db?sslmode=require".into(),
+                root_cert: Some("/etc/ca.pem".into()),
+                verify: true,
+            }
         );
+        let settings = tls_settings("postgres://h/db?sslmode=verify-full");
         assert_eq!(
-            take_root_cert("postgres://h/db?sslrootcert=ca.pem"),
-            ("postgres://h/db".into(), Some("ca.pem".into()))
+            (settings.url.as_str(), settings.verify),
+            ("postgres://h/db?sslmode=require", true)
         );
-        assert_eq!(
-            take_root_cert("postgres://h/db"),
-            ("postgres://h/db".into(), None)
-        );
+        for plain in [
+            "postgres://h/db",
+            "postgres://h/db?sslmode=require",
+            "postgres://h/db?sslmode=prefer",
+        ] {
+            let settings = tls_settings(plain);
+            assert_eq!((settings.url.as_str(), settings.verify), (plain, false));
+        }
         let missing = Postgres::new("postgres://h/db?sslrootcert=/nonexistent/ca.pem");
         assert!(
             matches!(&missing, Err(StoreError::Config(m)) if m.contains("/nonexistent/ca.pem")),
@@ -403,26 +489,36 @@ mod tests {
         );
     }
 
-    /// Over TLS to the test cluster when it serves TLS (`SIGNPOST_TEST_POSTGRES_TLS`, a URL
-    /// with `sslmode=require` and the cluster's own CA as `sslrootcert`).
+    fn encrypted(url: &str) -> bool {
+        let postgres = Postgres::new(url).unwrap();
+        let conn = postgres.conn().unwrap_or_else(|e| panic!("{url}: {e}"));
+        conn.query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+            |r| r.flag(0),
+        )
+        .unwrap()
+    }
+
+    /// Over TLS to the test cluster when it serves TLS: `SIGNPOST_TEST_POSTGRES_TLS` is its
+    /// URL with `sslmode=verify-full` and the cluster's own CA (signed for 127.0.0.1) as
+    /// `sslrootcert`.
     #[test]
-    fn tls_is_used_when_the_url_asks_and_the_certificate_is_verified() {
+    fn tls_is_used_as_the_url_asks_and_a_certificate_checked_when_it_says_so() {
         let Ok(url) = std::env::var("SIGNPOST_TEST_POSTGRES_TLS") else {
             return;
         };
-        let postgres = Postgres::new(&url).unwrap();
-        let conn = postgres.conn().unwrap();
-        let ssl = conn
-            .query_one(
-                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
-                &[],
-                |r| r.flag(0),
-            )
-            .unwrap();
-        assert!(ssl, "the connection is encrypted");
-        // Without the CA, the cluster's certificate is not trusted: no connection.
-        let (untrusted, _) = take_root_cert(&url);
-        let postgres = Postgres::new(&untrusted).unwrap();
+        assert!(encrypted(&url), "checked against the CA: encrypted");
+        let settings = tls_settings(&url);
+        let (base, _) = settings.url.split_once('?').unwrap();
+        assert!(
+            encrypted(&format!("{base}?sslmode=require")),
+            "libpq's require: encrypted, unchecked"
+        );
+        assert!(encrypted(base), "libpq's prefer: encrypted when offered");
+        assert!(!encrypted(&format!("{base}?sslmode=disable")));
+        // Checked without the CA, the cluster's certificate is not trusted: no connection.
+        let postgres = Postgres::new(&format!("{base}?sslmode=verify-full")).unwrap();
         let err = postgres
             .conn()
             .err()
