@@ -457,6 +457,16 @@ propagation() {
 
 # ---- part 3: ask throughput, PostgreSQL store against SQLite store -------------------------
 
+# cpu_ticks PID...: the CPU time (user + system, in clock ticks) the processes have used.
+cpu_ticks() {
+  local pid total=0
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+
 # asks_rows: the rows in the PostgreSQL store's table asks (0 before there is one).
 asks_rows() {
   "$PG_BIN/psql" -X -Atq "$SIGNPOST_TEST_POSTGRES" -c 'SELECT count(*) FROM asks' 2>/dev/null || echo 0
@@ -466,12 +476,14 @@ throughput() {
   local secs="${SECONDS_PER_POINT:-10}" conns="${CONNECTIONS:-32}" rounds="${ROUNDS:-2}"
   local store line rps round postmaster rows_before pid
   bench_pg
-  # The server has core 0 (lib.sh), wrk core 1; the database joins wrk on core 1, so the
-  # server's core is its own with either store. Backends forked later inherit the affinity.
+  # The server has core 0 (lib.sh), wrk core 1; the database joins wrk on core 1 (PG_CORE=1,
+  # the default), so the server's core is its own with either store, or the server on core 0
+  # (PG_CORE=0), so the load generator's is. Backends forked later inherit the affinity.
+  local pg_core="${PG_CORE:-1}"
   postmaster=$(head -n 1 "$SIGNPOST_TEST_PG_DATA/cluster/postmaster.pid")
   if [ "$(nproc)" -ge 2 ]; then
     for pid in "$postmaster" $(pgrep -P "$postmaster"); do
-      taskset -a -p -c 1 "$pid" >/dev/null
+      taskset -a -p -c "$pg_core" "$pid" >/dev/null
     done
   fi
   declare -A total=([sqlite]=0 [postgres]=0)
@@ -479,9 +491,14 @@ throughput() {
   echo "Signpost ask throughput by store — /api/v1/ask, $conns connections, ${secs} s per point, $rounds interleaved rounds"
   machine
   echo "binary: $SERVER_BIN"
-  echo "pinning: $PINNING; PostgreSQL $("$PG_BIN/postgres" -V | awk '{print $3}') (scripts/pg.sh, fsync off) on core 1 with wrk"
+  echo "pinning: $PINNING; PostgreSQL $("$PG_BIN/postgres" -V | awk '{print $3}') (scripts/pg.sh, fsync off) on core $pg_core"
   echo
-  printf '%-6s %-9s %12s %10s %10s %8s\n' round store "requests/s" "p50 ms" "p99 ms" errors
+  # Round to round the requests/s of one configuration vary by a fifth on a shared VM; the
+  # CPU the server and the database spent per answer varies far less, so it is printed too.
+  declare -A cpu=([sqlite]=0 [postgres]=0)
+  local hz ticks_before ticks_after cpu_us pg_pids
+  hz=$(getconf CLK_TCK)
+  printf '%-6s %-9s %12s %10s %10s %8s %14s\n' round store "requests/s" "p50 ms" "p99 ms" errors "CPU µs/answer"
   local failed=0
   rows_before=$(asks_rows)
   for round in $(seq "$rounds"); do
@@ -497,18 +514,27 @@ throughput() {
       }
       # After the warm-up: the store may make its tables once the server serves.
       [ "$store" = sqlite ] || pg_store_used
+      # The server and, for PostgreSQL, the database's processes (its backends included).
+      pg_pids=()
+      [ "$store" = sqlite ] || read -r -a pg_pids <<<"$postmaster $(pgrep -P "$postmaster" | tr '\n' ' ')"
+      ticks_before=$(cpu_ticks "$SERVER_PID" "${pg_pids[@]}")
       line=$(run_wrk "$conns" "$secs" ask "$QUESTIONS") || {
         echo "wrk against the $store store gave no result (server log: $SERVER_LOG)" >&2
         return 1
       }
+      # Everything written: the store's last batch is in the figure.
+      sleep 0.3
+      ticks_after=$(cpu_ticks "$SERVER_PID" "${pg_pids[@]}")
       stop_server
       rps=$(field rps "$line")
       total[$store]=$(echo "${total[$store]} + $rps" | bc -l)
+      cpu_us=$(echo "($ticks_after - $ticks_before) * 1000000 / $hz / ($rps * $secs)" | bc -l)
+      cpu[$store]=$(echo "${cpu[$store]} + $cpu_us" | bc -l)
       failed=$((failed + $(field errors "$line") + $(field non2xx "$line")))
-      printf '%-6s %-9s %12.0f %10.3f %10.3f %8s\n' "$round" "$store" "$rps" \
+      printf '%-6s %-9s %12.0f %10.3f %10.3f %8s %14.1f\n' "$round" "$store" "$rps" \
         "$(echo "$(field p50_us "$line") / 1000" | bc -l)" \
         "$(echo "$(field p99_us "$line") / 1000" | bc -l)" \
-        "$(($(field errors "$line") + $(field non2xx "$line")))"
+        "$(($(field errors "$line") + $(field non2xx "$line")))" "$cpu_us"
     done
   done
   local ratio
@@ -516,6 +542,9 @@ throughput() {
   printf '\nmean requests/s: SQLite %.0f, PostgreSQL %.0f; PostgreSQL/SQLite %.3f (target ≥ 0.95: %s)\n' \
     "$(echo "${total[sqlite]} / $rounds" | bc -l)" "$(echo "${total[postgres]} / $rounds" | bc -l)" \
     "$ratio" "$(if [ "$(echo "$ratio >= 0.95" | bc -l)" = 1 ]; then echo met; else echo NOT met; fi)"
+  printf 'mean CPU per answer (server + database): SQLite %.1f µs, PostgreSQL %.1f µs; SQLite/PostgreSQL %.3f, the throughput one core of each would give relative to SQLite\n' \
+    "$(echo "${cpu[sqlite]} / $rounds" | bc -l)" "$(echo "${cpu[postgres]} / $rounds" | bc -l)" \
+    "$(echo "${cpu[sqlite]} / ${cpu[postgres]}" | bc -l)"
   echo "questions the PostgreSQL store recorded in the run: $(($(asks_rows) - rows_before)) (table asks)"
   if [ "$failed" -gt 0 ]; then
     echo "FAILED: $failed requests failed; the figures above are not valid" >&2
