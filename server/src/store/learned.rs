@@ -462,6 +462,7 @@ pub fn recent_questions(conn: &Conn, limit: usize) -> Result<Vec<String>, StoreE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::postgres::Change;
     use crate::store::testing::TestStore;
     use crate::store::{write, AskRecord, FeedbackRecord};
 
@@ -592,6 +593,25 @@ mod tests {
         }
     }
 
+    /// Announces `probe` through `from` until `heard` gets it: then the listener behind
+    /// `heard` is connected (it connects on its own, in its own time), and has nothing else
+    /// waiting.
+    fn until_listening(from: &Database, heard: &std::sync::mpsc::Receiver<Change>) {
+        let started = std::time::Instant::now();
+        loop {
+            from.announce("probe").unwrap();
+            let answer = heard.recv_timeout(std::time::Duration::from_millis(200));
+            if answer == Ok(Change::Announced("probe".into())) {
+                while heard.try_recv().is_ok() {}
+                return;
+            }
+            assert!(
+                started.elapsed().as_secs() < 30,
+                "the listener never connected"
+            );
+        }
+    }
+
     #[test]
     fn an_admin_write_is_announced_to_other_replicas_when_it_commits() {
         let Some(test) = TestStore::postgres() else {
@@ -604,12 +624,11 @@ mod tests {
         other.listen(move |change| {
             let _ = sender.send(change);
         });
-        // The listener connects on its own; give it the moment it needs, then check it hears
-        // a write that commits and nothing from one rolled back.
-        std::thread::sleep(std::time::Duration::from_millis(500));
+        until_listening(&test.database, &heard);
+        // A write rolled back is never announced; one that commits is.
         let mut conn = test.conn();
         let failed: Result<(), StoreError> = conn.transaction(|tx| {
-            audit(tx, 1, &editor(), "learn", &serde_json::json!({}))?;
+            audit(tx, 1, &editor(), "undo", &serde_json::json!({}))?;
             Err(StoreError::ReadOnly)
         });
         assert!(failed.is_err());
@@ -622,34 +641,29 @@ mod tests {
             &editor(),
         )
         .unwrap();
-        let change = heard
-            .recv_timeout(std::time::Duration::from_secs(5))
-            .expect("the other replica hears of the change within 5 s");
+        let wait = std::time::Duration::from_secs(10);
+        // Notices arrive in commit order: a rolled-back one would come first.
         assert_eq!(
-            change,
-            super::super::postgres::Change::Announced("learn".into())
+            heard.recv_timeout(wait),
+            Ok(Change::Announced("learn".into()))
         );
-        assert!(
-            heard
-                .recv_timeout(std::time::Duration::from_millis(300))
-                .is_err(),
-            "the rolled-back write was never announced"
-        );
-        // A replica does not hear its own changes.
+
+        // A replica does not hear its own changes: after its own dismissal, the next notice
+        // it gets is the other replica's probe.
         let (sender, own) = std::sync::mpsc::channel();
         test.database.listen(move |change| {
             let _ = sender.send(change);
         });
-        std::thread::sleep(std::time::Duration::from_millis(500));
+        until_listening(&other, &own);
         dismiss(&mut conn, 3, "topic", "wording", &editor()).unwrap();
-        assert!(own
-            .recv_timeout(std::time::Duration::from_millis(500))
-            .is_err());
+        other.announce("probe").unwrap();
         assert_eq!(
-            heard
-                .recv_timeout(std::time::Duration::from_secs(5))
-                .unwrap(),
-            super::super::postgres::Change::Announced("dismiss".into())
+            own.recv_timeout(wait),
+            Ok(Change::Announced("probe".into()))
+        );
+        assert_eq!(
+            heard.recv_timeout(wait),
+            Ok(Change::Announced("dismiss".into()))
         );
     }
 }
