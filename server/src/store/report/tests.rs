@@ -490,3 +490,107 @@ fn list_names_round_trip() {
     }
     assert_eq!(List::from_name("secrets"), None);
 }
+
+/// The report and every CSV list read the same from either store: a few hundred varied
+/// records (sites, answers, declines, small talk, gaps, votes with comments, over a month)
+/// written to each, loaded for every period and for a site, compared as text.
+#[test]
+fn both_stores_give_the_same_report_and_csv() {
+    let stores = TestStore::each();
+    if stores.len() < 2 {
+        return;
+    }
+    let sites = [None, Some("leeds"), Some("york"), Some("bristol.gov.uk")];
+    let questions = [
+        "how do I pay council tax online",
+        "pay council tax online how",
+        "who led parsol",
+        "what is the weather",
+        "when is my bin collected",
+        "hello",
+        "is there a helpline",
+        "what did e-pay produce",
+    ];
+    let mut asks = Vec::new();
+    let mut votes = Vec::new();
+    for i in 0..400_i64 {
+        let q = questions[(i * 7 % 8) as usize];
+        let site = sites[(i % 4) as usize];
+        let minutes = i * 97 % (40 * 24 * 60);
+        let outcome = match i % 5 {
+            0 => (None, None),
+            1 => (None, Some("your-council")),
+            2 => (Some(("small-talk", "assistant", 0.9)), None),
+            _ => (
+                Some((
+                    ["faq-01", "parsol", "epay"][(i % 3) as usize],
+                    "faq",
+                    0.5 + (i % 5) as f32 / 10.0,
+                )),
+                None,
+            ),
+        };
+        asks.push(asked(minutes, site, q, outcome.0, outcome.1));
+        if i % 3 == 0 {
+            let id = ["faq-01", "parsol", "epay"][(i % 3) as usize];
+            let comment = (i % 2 == 0).then(|| format!("comment {i}, \"=quoted\""));
+            votes.push(
+                FeedbackRecord::new(
+                    NOW - minutes * 60 + 30,
+                    id,
+                    q,
+                    i % 4 == 0,
+                    comment.as_deref(),
+                )
+                .with_site(site),
+            );
+        }
+    }
+    let rendered: Vec<(String, String)> = stores
+        .iter()
+        .map(|test| {
+            let mut conn = test.conn();
+            write(&mut conn, &asks, &votes).unwrap();
+            let mut out = String::new();
+            for days in [1, 7, 30, 90] {
+                for site in [None, Some("leeds")] {
+                    let report = Report::load_site(&conn, Period { days }, site, NOW, 10).unwrap();
+                    out.push_str(&report.text());
+                    for list in List::ALL {
+                        out.push_str(&report.csv(list));
+                    }
+                }
+            }
+            (test.name.to_string(), out)
+        })
+        .collect();
+    let first = &rendered[0].1;
+    assert!(
+        first.len() > 5_000 && first.contains("comment 6") && first.contains("bristol.gov.uk"),
+        "{first}"
+    );
+    for (name, text) in &rendered[1..] {
+        assert!(
+            text == &rendered[0].1,
+            "{name} differs from {}:\n{}",
+            rendered[0].0,
+            first_difference(&rendered[0].1, text)
+        );
+    }
+}
+
+/// The first line two texts differ on, with its neighbours.
+fn first_difference(a: &str, b: &str) -> String {
+    let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let at = a
+        .iter()
+        .zip(&b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    let from = at.saturating_sub(2);
+    format!(
+        "line {at}\n--- first\n{}\n--- second\n{}",
+        a[from..(at + 3).min(a.len())].join("\n"),
+        b[from..(at + 3).min(b.len())].join("\n")
+    )
+}
