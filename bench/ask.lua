@@ -1,10 +1,14 @@
--- wrk script for bench/load.sh: rotates GET /api/v1/ask through real questions read from a
--- JSONL evaluation file (the "q" of each line), or, with the argument "healthz", requests
--- GET /healthz. Either way it ends by printing one machine-readable line:
+-- wrk script for bench/load.sh and bench/replicas.sh: rotates GET /api/v1/ask through real
+-- questions read from a JSONL evaluation file (the "q" of each line); with the argument
+-- "healthz", requests GET /healthz; with "feedback", POSTs one "was this helpful?" vote to
+-- /api/v1/feedback over and over (the one write the public makes, which a balancer must never
+-- send twice and so never retries once sent). Each way it ends by printing one
+-- machine-readable line:
 --   RESULT requests=<n> seconds=<s> rps=<r> p50_us=<µs> p99_us=<µs> errors=<n> non2xx=<n>
 --
 -- Usage: wrk -t1 -c32 -d10s -s bench/ask.lua http://127.0.0.1:PORT -- ask QUESTIONS.jsonl
 --        wrk -t1 -c1  -d10s -s bench/ask.lua http://127.0.0.1:PORT -- healthz
+--        wrk -t1 -c32 -d10s -s bench/ask.lua http://127.0.0.1:PORT -- feedback
 
 local requests = {}
 local next_request = 1
@@ -34,6 +38,12 @@ function init(args)
   local mode = args[1] or "ask"
   if mode == "healthz" then
     requests[1] = wrk.format("GET", "/healthz")
+    return
+  end
+  if mode == "feedback" then
+    local body = '{"answer_id":"faq-05","helpful":true,"question":"is there a helpline"}'
+    requests[1] = wrk.format("POST", "/api/v1/feedback",
+      { ["Content-Type"] = "application/json" }, body)
     return
   end
   local path = args[2] or "tests/data/dev.jsonl"

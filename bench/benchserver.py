@@ -79,3 +79,14 @@ def admin_write_headers(server, token):
     auth = {"Authorization": f"Bearer {token}"}
     issued = json.loads(get(server, "/admin/form-token", auth)[2] or "{}")
     return {**auth, "x-signpost-form-token": issued.get("form_token", "")}
+
+
+def corpus_words():
+    """The corpus's own words (3 to 13 letters, lower case, sorted, once each): what the
+    benches make people's questions of."""
+    words = []
+    for folder in ("faq", "projects"):
+        for name in sorted(os.listdir(os.path.join(REPO, "corpus", folder))):
+            with open(os.path.join(REPO, "corpus", folder, name)) as f:
+                words += [w.strip(".,;:()?!\"'").lower() for w in f.read().split()]
+    return sorted({w for w in words if w.isalpha() and 3 < len(w) < 14})

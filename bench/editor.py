@@ -41,12 +41,7 @@ def ask(server, q):
 
 def stored_questions():
     """1,000 distinct questions made of the corpus's own words, as people string them."""
-    words = []
-    for folder in ("faq", "projects"):
-        for name in sorted(os.listdir(os.path.join(benchserver.REPO, "corpus", folder))):
-            with open(os.path.join(benchserver.REPO, "corpus", folder, name)) as f:
-                words += [w.strip(".,;:()?!\"'").lower() for w in f.read().split()]
-    words = sorted({w for w in words if w.isalpha() and 3 < len(w) < 14})
+    words = benchserver.corpus_words()
     openings = ["what is", "who ran", "how do i", "where can i find", "does the", "tell me about",
                 "is there a", "when did the", "why was the", "can my council use the"]
     rng = random.Random(16)

@@ -37,12 +37,7 @@ def gaps():
     """Questions made of the corpus's own words, as people string them (as bench/editor.py
     makes its stored questions): each is taught to ENTRY in turn. Unlike near-identical
     phrasings, teaching one does not teach the next."""
-    words = []
-    for folder in ("faq", "projects"):
-        for name in sorted(os.listdir(os.path.join(benchserver.REPO, "corpus", folder))):
-            with open(os.path.join(benchserver.REPO, "corpus", folder, name)) as f:
-                words += [w.strip(".,;:()?!\"'").lower() for w in f.read().split()]
-    words = sorted({w for w in words if w.isalpha() and 3 < len(w) < 14})
+    words = benchserver.corpus_words()
     openings = ["what is", "who ran", "where can i find", "tell me about", "is there a",
                 "why was the", "can my council use the"]
     rng = random.Random(20)

@@ -290,7 +290,7 @@ rolling() {
   local p1 p2 started t result name what version
   case "$load" in
     ask) what="GET /api/v1/ask over $(grep -c . "$QUESTIONS") rotating questions" ;;
-    feedback) what="POST /api/v1/feedback (bench/feedback.lua)" ;;
+    feedback) what="POST /api/v1/feedback (bench/ask.lua feedback)" ;;
     *)
       echo "LOAD is ask (GET /api/v1/ask, the default) or feedback (POST /api/v1/feedback)" >&2
       return 1
@@ -348,7 +348,7 @@ rolling() {
   fi
   echo
   timeout $((duration + 30)) wrk -t1 -c"$conns" -d"${duration}s" --timeout 5s \
-    -s "$BENCH_DIR/$load.lua" "$LB_URL" -- ask "$QUESTIONS" >"$RUN/wrk.out" 2>&1 &
+    -s "$BENCH_DIR/ask.lua" "$LB_URL" -- "$load" "$QUESTIONS" >"$RUN/wrk.out" 2>&1 &
   local wrk_pid=$!
   started=$(now_ms)
   # at MS: sleeps until MS milliseconds after wrk started.
