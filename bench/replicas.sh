@@ -131,13 +131,7 @@ replica_start() {
 replica_stop() {
   local pid="${REPLICA_PID[$1]:-}"
   [ -n "$pid" ] || return 0
-  kill -INT "$pid" 2>/dev/null || true
-  for _ in $(seq 400); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  stop_pid "$pid" INT 40
   unset "REPLICA_PID[$1]"
 }
 
@@ -215,13 +209,7 @@ nginx_start() {
 balancer_stop() {
   [ -n "$BALANCER_PID" ] || return 0
   # SIGQUIT: both finish the requests they have, then exit.
-  kill -QUIT "$BALANCER_PID" 2>/dev/null || true
-  for _ in $(seq 100); do
-    kill -0 "$BALANCER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$BALANCER_PID" 2>/dev/null || true
-  wait "$BALANCER_PID" 2>/dev/null || true
+  stop_pid "$BALANCER_PID" QUIT 10
   BALANCER_PID=""
 }
 

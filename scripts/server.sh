@@ -11,6 +11,8 @@
 #   exits, printing its log and returning 1.
 # server_stop
 #   Stops the server started last: SIGINT (it drains and exits), SIGKILL after 5 s.
+# stop_pid PID SIGNAL SECONDS
+#   The same for any process: SIGNAL, then SIGKILL after SECONDS.
 #
 # Callers set their own EXIT trap that calls server_stop.
 
@@ -50,13 +52,20 @@ server_start() {
 
 server_stop() {
   if [ -n "$SERVER_PID" ]; then
-    kill -INT "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 50); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
+    stop_pid "$SERVER_PID" INT 5
     SERVER_PID=""
   fi
+}
+
+# stop_pid PID SIGNAL SECONDS: sends SIGNAL, waits up to SECONDS for the process to exit,
+# then SIGKILL; reaps it when it is this shell's child.
+stop_pid() {
+  local pid="$1" signal="$2" seconds="$3"
+  kill -"$signal" "$pid" 2>/dev/null || true
+  for _ in $(seq $((seconds * 10))); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
 }
