@@ -83,6 +83,23 @@ async fn error_table() {
             400,
             "empty_question",
         ),
+        // A context is an object or null: serde alone would take an array of its fields.
+        (
+            Method::POST,
+            "/api/v1/ask".into(),
+            Some("application/json"),
+            Some(r#"{"q": "who led it", "context": []}"#.into()),
+            400,
+            "malformed_json",
+        ),
+        (
+            Method::POST,
+            "/api/v1/ask".into(),
+            Some("application/json"),
+            Some(r#"{"q": "who led it", "context": ["parsol", []]}"#.into()),
+            400,
+            "malformed_json",
+        ),
         (
             Method::POST,
             "/api/v1/ask".into(),

@@ -49,7 +49,7 @@ pub struct AskBody {
     #[serde(default, deserialize_with = "super::extract::optional_count")]
     pub limit: Option<usize>,
     /// The previous answer's `context`, to ask a follow-up such as "who led it?".
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::extract::optional_object")]
     pub context: Option<Context>,
 }
 

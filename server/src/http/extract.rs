@@ -85,6 +85,44 @@ where
     deserializer.deserialize_option(Count { text: false })
 }
 
+/// Deserializes an optional JSON object, such as a follow-up's `context`: an object or
+/// `null`, nothing else. (`serde`'s derived `Deserialize` for a struct also takes an array of
+/// its fields, so `"context": []` would pass for an empty context, which the OpenAPI
+/// description does not allow.)
+pub fn optional_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct Object<T>(std::marker::PhantomData<T>);
+
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Object<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object or null")
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_map(self)
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+
+    deserializer.deserialize_option(Object(std::marker::PhantomData))
+}
+
 /// The same for a query string, where every value is text: `5` and `5.0` are five.
 pub fn optional_count_text<'de, D>(deserializer: D) -> Result<Option<usize>, D::Error>
 where
