@@ -100,6 +100,23 @@ async fn error_table() {
             400,
             "malformed_json",
         ),
+        // So is a body.
+        (
+            Method::POST,
+            "/api/v1/ask".into(),
+            Some("application/json"),
+            Some(r#"["is there a helpline"]"#.into()),
+            400,
+            "malformed_json",
+        ),
+        (
+            Method::POST,
+            "/api/v1/feedback".into(),
+            Some("application/json"),
+            Some(r#"["faq-01", "is there a helpline", true]"#.into()),
+            400,
+            "malformed_json",
+        ),
         (
             Method::POST,
             "/api/v1/ask".into(),
