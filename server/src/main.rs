@@ -152,14 +152,14 @@ async fn serve(config: &Config, engine: Engine, database: Option<Database>) -> a
     tokio::spawn(serve::reindex_on_sighup(state.clone()));
     let store = state.store().cloned();
     let drain = config.drain;
-    let draining = state.clone();
+    let draining = state.draining().clone();
     let shutdown = async move {
         serve::shutdown_signal().await;
         if !drain.is_zero() {
             tracing::info!(
                 "draining for {drain:?}: /healthz answers 503, answers close their connections"
             );
-            draining.start_draining();
+            draining.start();
             tokio::time::sleep(drain).await;
         }
     };

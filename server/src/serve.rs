@@ -30,7 +30,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::sync::{watch, Notify, Semaphore};
 
-use crate::http::{app, AppState};
+use crate::http::{app, AppState, Draining};
 use crate::throttle::{held_back, LogThrottle};
 
 /// How connections are timed and capped.
@@ -120,8 +120,8 @@ pub fn connection_cap(configured: Option<usize>, file_limit: Option<u64>) -> usi
 /// What every connection task shares with the accept loop.
 struct Shared {
     router: Router,
-    /// The app's state, read for whether the server is draining.
-    state: AppState,
+    /// Whether the server is draining: its answers then close their connections.
+    draining: Draining,
     limits: ConnectionLimits,
     /// Rung at the cap: idle connections close to make room.
     pressure: Notify,
@@ -149,8 +149,8 @@ where
         limits.keep_alive_timeout
     );
     let shared = Arc::new(Shared {
-        router: app(state.clone()),
-        state,
+        draining: state.draining().clone(),
+        router: app(state),
         limits,
         pressure: Notify::new(),
     });
@@ -216,16 +216,16 @@ where
     let activity = Arc::new(Activity::new());
     let service = {
         let router = shared.router.clone();
-        let state = shared.state.clone();
+        let draining = shared.draining.clone();
         let activity = activity.clone();
         hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
             let guard = Busy::start(activity.clone());
             let router = router.clone();
-            let state = state.clone();
+            let draining = draining.clone();
             async move {
                 let mut response = tower::ServiceExt::oneshot(router, request).await?;
-                if state.is_draining() {
+                if draining.is_on() {
                     // The client's next request goes to a new connection, which a balancer
                     // sends to a server that is staying.
                     response.headers_mut().insert(

@@ -221,7 +221,7 @@ pub struct Health {
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let engine = state.engine();
     let corpus = &engine.index().manifest.corpus;
-    let (status, word) = if state.is_draining() {
+    let (status, word) = if state.draining().is_on() {
         (StatusCode::SERVICE_UNAVAILABLE, "draining")
     } else {
         (StatusCode::OK, "ok")

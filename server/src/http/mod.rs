@@ -95,6 +95,21 @@ tokio::task_local! {
 /// the working directory.
 pub const DEFAULT_PREVIEW_SETS: [&str; 2] = ["tests/data/dev.jsonl", "tests/data/reader-dev.jsonl"];
 
+/// Set once a stopping server drains: `/healthz` answers 503 and every answer closes its
+/// connection, while requests are still served. Cheap to clone: every clone is the one flag.
+#[derive(Debug, Clone, Default)]
+pub struct Draining(Arc<std::sync::atomic::AtomicBool>);
+
+impl Draining {
+    pub fn start(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// State shared by every handler: the engine, swappable as a whole, and the guards around
 /// it; the analytics store and admin token when configured; the metrics registry.
 #[derive(Clone)]
@@ -111,7 +126,7 @@ pub struct AppState {
     /// The evaluation sets a fix's preview checks (those missing are skipped).
     preview_sets: Arc<Vec<PathBuf>>,
     /// Set when the server is stopping but still serving (`--drain-secs`).
-    draining: Arc<std::sync::atomic::AtomicBool>,
+    draining: Draining,
 }
 
 impl AppState {
@@ -131,7 +146,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             directory: Arc::default(),
             preview_sets: Arc::new(DEFAULT_PREVIEW_SETS.iter().map(PathBuf::from).collect()),
-            draining: Arc::default(),
+            draining: Draining::default(),
         }
     }
 
@@ -179,16 +194,9 @@ impl AppState {
         self.admin_token.as_deref()
     }
 
-    /// Marks the server as stopping: `/healthz` answers 503 and every answer closes its
-    /// connection, while requests are still served.
-    pub fn start_draining(&self) {
-        self.draining
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// Is the server stopping ([`AppState::start_draining`])?
-    pub fn is_draining(&self) -> bool {
-        self.draining.load(std::sync::atomic::Ordering::Relaxed)
+    /// Whether the server is stopping but still serving (`--drain-secs`).
+    pub fn draining(&self) -> &Draining {
+        &self.draining
     }
 
     pub fn metrics(&self) -> &Metrics {
