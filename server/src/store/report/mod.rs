@@ -326,12 +326,10 @@ pub fn terminal(
     top: usize,
     list: Option<List>,
 ) -> Result<String, StoreError> {
-    let conn = match store.file() {
-        Some(path) => super::open_read_only(path)?,
-        None => store
-            .for_reading()?
-            .ok_or_else(|| StoreError::Missing(store.display().into()))?,
-    };
+    // Nothing recorded yet (no SQLite file) is an error here: there is nothing to report.
+    let conn = store
+        .for_reading()?
+        .ok_or_else(|| StoreError::Missing(store.display().into()))?;
     let rows = if list.is_some() { usize::MAX } else { top };
     let mut report = Report::load_site(&conn, period, site, super::now_unix(), rows)?;
     if let Some(open) = index.and_then(|i| signpost_indexer::open_index(i).ok()) {
