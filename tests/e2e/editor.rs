@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::Value;
-use signpost_e2e::{copy_dir, encode, read_reply, repo_root, shipped_corpus, RawReply, TestApp};
+use signpost_e2e::{
+    copy_dir, encode, form_body, http_body, repo_root, shipped_corpus, RawReply, TestApp,
+};
 use signpost_server::config::Config;
 use signpost_server::engine::Engine;
 use signpost_server::http::csrf;
@@ -105,32 +107,16 @@ async fn call(
     form: Option<Vec<(&'static str, String)>>,
 ) -> RawReply {
     tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        let mut stream = std::net::TcpStream::connect(addr).unwrap();
-        let body = form
-            .map(|fields| {
-                fields
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", encode(v)))
-                    .collect::<Vec<_>>()
-                    .join("&")
-            })
-            .unwrap_or_default();
-        let mut request =
-            format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-        for (name, value) in &headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-        if method == "POST" {
-            request.push_str(&format!(
-                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-                body.len()
-            ));
-        }
-        request.push_str("\r\n");
-        request.push_str(&body);
-        stream.write_all(request.as_bytes()).unwrap();
-        read_reply(&mut stream)
+        let fields: Vec<(&str, &str)> = form
+            .iter()
+            .flatten()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect();
+        let body = form_body(&fields);
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let body =
+            (method == "POST").then_some(("application/x-www-form-urlencoded", body.as_str()));
+        http_body(addr, method, &path, &headers, body)
     })
     .await
     .unwrap()

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::json;
-use signpost_e2e::{encode, http, shipped_corpus, RawReply, ServerProcess};
+use signpost_e2e::{encode, form_body, http, http_body, shipped_corpus, RawReply, ServerProcess};
 use signpost_server::http::csrf;
 use signpost_server::store::now_unix;
 use signpost_server::store::testing::TestStore;
@@ -42,25 +42,19 @@ fn answer_id(addr: SocketAddr, q: &str) -> Option<String> {
 
 /// A form POST as an admin script sends it.
 fn post_form(addr: SocketAddr, path: &str, fields: &[(&str, &str)]) -> RawReply {
-    use std::io::Write;
     let token = csrf::issue(TOKEN.as_bytes(), now_unix());
-    let body = fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .chain([format!("{}={}", csrf::FIELD, encode(&token))])
-        .collect::<Vec<_>>()
-        .join("&");
-    let mut request = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in admin_headers() {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str(&format!(
-        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    ));
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    signpost_e2e::read_reply(&mut stream)
+    let mut fields = fields.to_vec();
+    fields.push((csrf::FIELD, &token));
+    let body = form_body(&fields);
+    let headers = admin_headers();
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    http_body(
+        addr,
+        "POST",
+        path,
+        &headers,
+        Some(("application/x-www-form-urlencoded", &body)),
+    )
 }
 
 /// A metric's value from `/metrics` (0 when absent).

@@ -241,7 +241,7 @@ pub fn read_reply(stream: &mut std::net::TcpStream) -> RawReply {
     }
 }
 
-/// One request on a fresh connection (`Connection: close`), blocking.
+/// One request on a fresh connection (`Connection: close`), blocking; `body` is JSON.
 pub fn http(
     addr: SocketAddr,
     method: &str,
@@ -249,20 +249,47 @@ pub fn http(
     extra_headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> RawReply {
+    http_body(
+        addr,
+        method,
+        path,
+        extra_headers,
+        body.map(|b| ("application/json", b)),
+    )
+}
+
+/// Fields url-encoded as a form sends them: `a=1&q=two%20words`.
+pub fn form_body(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// One request on a fresh connection (`Connection: close`), blocking, with a `body` of the
+/// given content type.
+pub fn http_body(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    extra_headers: &[(&str, &str)],
+    body: Option<(&str, &str)>,
+) -> RawReply {
     use std::io::Write;
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (name, value) in extra_headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
-    if let Some(body) = body {
+    if let Some((content_type, body)) = body {
         request.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
             body.len()
         ));
     }
     request.push_str("\r\n");
-    request.push_str(body.unwrap_or(""));
+    request.push_str(body.map_or("", |(_, body)| body));
     stream.write_all(request.as_bytes()).expect("send");
     read_reply(&mut stream)
 }
