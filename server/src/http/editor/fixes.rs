@@ -196,15 +196,30 @@ pub async fn preview_fix(
     let engine = state.engine();
     let fix = check_fix(&engine, &body)?;
     let (fix, preview) = run_preview(&state, fix).await?;
-    if wants_json(&headers) {
-        return Ok((PRIVATE, Json(&preview)).into_response());
-    }
-    Ok(html(pages::preview(
-        &engine,
+    Ok(preview_reply(
+        &state,
+        &headers,
         Pending::Fix(&fix),
         &preview,
-        &csrf::for_page(&state),
-    )))
+    ))
+}
+
+/// A preview as JSON, or as the page whose button applies `pending`.
+pub(super) fn preview_reply(
+    state: &AppState,
+    headers: &HeaderMap,
+    pending: Pending<'_>,
+    preview: &Preview,
+) -> Response {
+    if wants_json(headers) {
+        return (PRIVATE, Json(preview)).into_response();
+    }
+    html(pages::preview(
+        &state.engine(),
+        pending,
+        preview,
+        &csrf::for_page(state),
+    ))
 }
 
 /// What a preview page applies when its button is pressed.

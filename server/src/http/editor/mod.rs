@@ -38,7 +38,7 @@ use crate::reindex::OverlayChange;
 use crate::store::db::Conn;
 use crate::store::learned::{self, Actor, Learned, QUEUE_DAYS};
 use crate::store::{now_unix, Database, StoreError};
-use fixes::{apply_change, form, preview_change, Pending};
+use fixes::{apply_change, form, preview_change, preview_reply, Pending};
 pub use fixes::{apply_fix, preview_fix, FixForm};
 
 /// Groups the queue shows at once.
@@ -350,16 +350,12 @@ pub async fn undo_preview(
     let change = OverlayChange::Remove(row.learned());
     let undone = Question::undone(&row.phrasing);
     let preview = blocking(move || preview_change(&task_state, &change, undone)).await?;
-    if wants_json(&headers) {
-        return Ok((PRIVATE, Json(&preview)).into_response());
-    }
-    let engine = state.engine();
-    Ok(html(pages::preview(
-        &engine,
+    Ok(preview_reply(
+        &state,
+        &headers,
         Pending::Undo(&row),
         &preview,
-        &csrf::for_page(&state),
-    )))
+    ))
 }
 
 /// The learned phrasing `id`, if it is in force.
