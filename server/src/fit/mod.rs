@@ -392,18 +392,20 @@ pub fn fit(repo: &Path, corpus: &Path, base: Settings) -> anyhow::Result<FitRepo
                 "ece": fa.reliability.ece(),
             }),
         );
-        for asked in a.iter().filter(|x| x.answered) {
+        for asked in a.iter().filter(|x| set.fitted && x.answered) {
             pooled.add(asked.confidence, asked.right);
             pooled_pairs.push((asked.confidence, asked.right));
         }
     }
     let _ = writeln!(
         text,
-        "\nreliability of every answer with no threshold, pooled:\n{pooled}"
+        "\nreliability of every answer with no threshold, pooled over the sets fitted on:\n{pooled}"
     );
     let before_pairs: Vec<(f32, bool)> = before
         .iter()
-        .flatten()
+        .zip(&sets)
+        .filter(|(_, set)| set.fitted)
+        .flat_map(|(asked, _)| asked)
         .filter(|a| a.answered)
         .map(|a| (a.confidence, a.right))
         .collect();
