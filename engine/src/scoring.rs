@@ -54,6 +54,10 @@ pub fn covered(analyzed: &Analyzed, has: impl Fn(u32) -> bool) -> TermSet {
         }
     }
     for (e, phrase) in analyzed.expansions.iter().zip(&ids.expansions) {
+        // A synonym of terms already covered adds nothing: its phrase is not searched.
+        if e.covers.iter().all(|i| covered.contains(*i)) {
+            continue;
+        }
         if phrase.iter().all(|id| *id != UNKNOWN && has(*id)) {
             for i in &e.covers {
                 covered.insert(*i);
