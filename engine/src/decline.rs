@@ -91,13 +91,19 @@ impl Declines {
         if said.iter().all(|w| *w == OTHER) {
             return None;
         }
+        // Which rule words the question has: a trigger missing one is not looked for.
+        let mut present = vec![false; self.words.len()];
+        for s in said.iter().filter(|s| **s != OTHER) {
+            present[*s as usize] = true;
+        }
+        let has = |word: &u32| present[*word as usize];
         self.rules.iter().find_map(|rule| {
-            if said.iter().any(|s| rule.unless.contains(s)) {
+            if rule.unless.iter().any(has) {
                 return None;
             }
             rule.triggers
                 .iter()
-                .any(|trigger| occurs_close(trigger, &said))
+                .any(|trigger| trigger.iter().all(has) && occurs_close(trigger, &said))
                 .then_some(rule.entry)
         })
     }
@@ -196,6 +202,38 @@ mod tests {
         assert!(d
             .matching(&words("did a project put my bus pass on a smartcard"))
             .is_none());
+    }
+
+    #[test]
+    fn skipping_triggers_with_a_word_missing_declines_what_searching_each_would() {
+        let triggers = [
+            "my claim",
+            "waiting list",
+            "school appeal",
+            "my bin",
+            "bus pass",
+        ];
+        let d = declines(&triggers, &["project"]);
+        let searched = |q: &str| {
+            let said: Vec<u32> = words(q)
+                .iter()
+                .map(|w| analysis::with_stem(w, |s| d.words.get(s).copied().unwrap_or(OTHER)))
+                .collect();
+            let rule = &d.rules[0];
+            !said.iter().any(|s| rule.unless.contains(s))
+                && rule.triggers.iter().any(|t| occurs_close(t, &said))
+        };
+        for q in [
+            "when will my housing benefit claim be decided",
+            "my list is waiting",
+            "what is on the waiting list for the project",
+            "my bin was not collected and my bus pass failed",
+            "pass the bus to my school",
+            "appeal",
+            "what did the national projects do",
+        ] {
+            assert_eq!(d.matching(&words(q)).is_some(), searched(q), "{q}");
+        }
     }
 
     #[test]

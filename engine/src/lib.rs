@@ -221,8 +221,12 @@ struct EntryInfo {
     phrasing_terms: Box<[(u32, f32)]>,
     /// Where each phrasing ends in `phrasing_terms`.
     phrasing_ends: Box<[u32]>,
-    /// Each phrasing's [`terms::mask_of`].
-    phrasing_masks: Box<[terms::TermMask]>,
+    /// For each of `terms`, the phrasings that hold it, by number: one term's after
+    /// another's, each term's in order. A question then finds the phrasings it shares a term
+    /// with by looking its terms up, instead of testing every phrasing.
+    term_phrasings: Box<[u32]>,
+    /// Where each term's phrasings end in `term_phrasings`.
+    term_phrasing_ends: Box<[u32]>,
     /// Each phrasing's kind and how it opens ("how many…").
     phrasing_kinds: Box<[(PhrasingKind, Option<Opening>)]>,
     /// The wording of each question the entry answers: its title and alternates.
@@ -230,23 +234,35 @@ struct EntryInfo {
 }
 
 impl EntryInfo {
-    /// Each phrasing with its mask and kind.
-    fn phrasings(
-        &self,
-    ) -> impl Iterator<
-        Item = (
-            &scoring::Phrasing,
-            &terms::TermMask,
-            &(PhrasingKind, Option<Opening>),
-        ),
-    > {
-        let starts = std::iter::once(0).chain(self.phrasing_ends.iter().copied());
-        starts
-            .zip(self.phrasing_ends.iter())
-            .map(|(from, to)| &self.phrasing_terms[from as usize..*to as usize])
-            .zip(self.phrasing_masks.iter())
-            .zip(self.phrasing_kinds.iter())
-            .map(|((p, m), k)| (p, m, k))
+    /// Phrasing `number`, with its kind and opening.
+    fn phrasing(&self, number: usize) -> (&scoring::Phrasing, &(PhrasingKind, Option<Opening>)) {
+        let from = number.checked_sub(1).map_or(0, |p| self.phrasing_ends[p]);
+        let to = self.phrasing_ends[number];
+        (
+            &self.phrasing_terms[from as usize..to as usize],
+            &self.phrasing_kinds[number],
+        )
+    }
+
+    /// Of the question's ids (`asked`: sorted, distinct, known), those the entry's phrasings
+    /// hold, into `held`; and the phrasings holding any of them, each once and in order, into
+    /// `sharing`. A phrasing left out shares no term with the question.
+    fn sharing(&self, asked: &[u32], held: &mut Vec<u32>, sharing: &mut Vec<u32>) {
+        held.clear();
+        sharing.clear();
+        for id in asked {
+            if !self.terms_mask.may_hold(*id) {
+                continue;
+            }
+            if let Ok(t) = self.terms.binary_search(id) {
+                held.push(*id);
+                let from = t.checked_sub(1).map_or(0, |t| self.term_phrasing_ends[t]);
+                let to = self.term_phrasing_ends[t];
+                sharing.extend_from_slice(&self.term_phrasings[from as usize..to as usize]);
+            }
+        }
+        sharing.sort_unstable();
+        sharing.dedup();
     }
 
     fn is_subject(&self, id: u32) -> bool {

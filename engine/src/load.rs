@@ -257,9 +257,20 @@ pub(super) fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
     }
     subject.sort_unstable();
     subject.dedup();
-    let phrasing_masks = phrasings
+    let mut by_term: Vec<Vec<u32>> = vec![Vec::new(); terms.len()];
+    for (number, (_, phrasing)) in phrasings.iter().enumerate() {
+        for (id, _) in phrasing {
+            if let Ok(t) = terms.binary_search(id) {
+                by_term[t].push(number as u32);
+            }
+        }
+    }
+    let term_phrasing_ends = by_term
         .iter()
-        .map(|(_, p)| terms::mask_of(p.iter().map(|(id, _)| *id)))
+        .scan(0u32, |end, p| {
+            *end += p.len() as u32;
+            Some(*end)
+        })
         .collect();
     let phrasing_ends = phrasings
         .iter()
@@ -282,7 +293,8 @@ pub(super) fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
         phrasing_kinds: phrasings.iter().map(|(k, _)| *k).collect(),
         phrasing_terms: phrasings.into_iter().flat_map(|(_, p)| p).collect(),
         phrasing_ends,
-        phrasing_masks,
+        term_phrasings: by_term.into_iter().flatten().collect(),
+        term_phrasing_ends,
     }
 }
 

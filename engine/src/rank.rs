@@ -89,10 +89,15 @@ impl Engine {
             .values()
             .map(|(_, sum)| *sum)
             .fold(f32::EPSILON, f32::max);
-        let question_mask = analyzed.ids.mask();
         let slots = scoring::QuestionSlots::new(analyzed);
         let opening = analyzed.shape.opening;
-        let said: Vec<u32> = analyzed.ids.all().collect();
+        let mut said: Vec<u32> = analyzed.ids.all().collect();
+        said.sort_unstable();
+        said.dedup();
+        // Reused from entry to entry: the question ids an entry's phrasings hold, and the
+        // phrasings sharing one.
+        let mut held: Vec<u32> = Vec::new();
+        let mut sharing: Vec<u32> = Vec::new();
         let mut assistant: Option<(usize, f32)> = None;
         let mut entries: Vec<Ranked> = Vec::with_capacity(best.len());
         // The entries whose wording is compared with the question's, by place in `entries`.
@@ -104,10 +109,10 @@ impl Engine {
             let mut same_opening = 0.0f32;
             let mut title = 0.0f32;
             let mut named = false;
-            for (phrasing, mask, (kind, phrasing_opening)) in info.phrasings() {
-                if !mask.intersects(&question_mask) {
-                    continue;
-                }
+            // A phrasing sharing no term with the question is not like it at all.
+            info.sharing(&said, &mut held, &mut sharing);
+            for &number in &sharing {
+                let (phrasing, (kind, phrasing_opening)) = info.phrasing(number as usize);
                 let s = slots.phrasing_similarity(analyzed, weights, phrasing);
                 similarity = similarity.max(s);
                 if opening.is_some() && *phrasing_opening == opening {
@@ -118,7 +123,7 @@ impl Engine {
                     super::PhrasingKind::Name | super::PhrasingKind::Alias if s > 0.0 => {
                         named |= phrasing
                             .iter()
-                            .all(|(id, _)| *id != UNKNOWN && said.contains(id));
+                            .all(|(id, _)| *id != UNKNOWN && said.binary_search(id).is_ok());
                     }
                     _ => {}
                 }
@@ -131,9 +136,8 @@ impl Engine {
                 }
                 continue;
             }
-            let entry_covered = scoring::covered(analyzed, |id| {
-                info.terms_mask.may_hold(id) && info.terms.binary_search(&id).is_ok()
-            });
+            // The question ids the entry holds are those its phrasings hold.
+            let entry_covered = scoring::covered(analyzed, |id| held.contains(&id));
             let mut features: RankFeatures = [0.0; model::RANK_FEATURES.len()];
             features[ENTRY_RELEVANCE] = entry_relevance.get(&entry).map_or(0.0, |r| r / top_entry);
             features[PASSAGE_RELEVANCE] = c.bm25 / top_bm25;

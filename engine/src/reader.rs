@@ -146,14 +146,13 @@ fn focus_matches(analyzed: &Analyzed, focus: &[f32], terms: &[u32]) -> Vec<f32> 
         .zip(focus)
         .enumerate()
         .map(|(i, (id, w))| {
-            if *w <= 0.0 {
+            // A term the passage has is covered: one that is not needs no search.
+            if *w <= 0.0 || !any.contains(i) {
                 0.0
             } else if *id != UNKNOWN && has(*id) {
                 1.0
-            } else if any.contains(i) {
-                SYNONYM
             } else {
-                0.0
+                SYNONYM
             }
         })
         .collect()

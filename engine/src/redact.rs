@@ -159,17 +159,18 @@ pub fn blank(text: &str) -> Cow<'_, str> {
 /// and analysed as typed without any scan.
 fn quick(text: &str) -> bool {
     let bytes = text.as_bytes();
-    let has = |word: &[u8]| {
-        bytes
-            .windows(word.len())
-            .any(|w| w.eq_ignore_ascii_case(word))
+    // "dot", or "at" closed by a bracket ("at)", "at]", "at}", "at>"), in any case: one walk
+    // over the text instead of one per word.
+    let spelled_out = |w: &[u8]| match w[0].to_ascii_lowercase() {
+        b'd' => w[1..].eq_ignore_ascii_case(b"ot"),
+        b'a' => w[1].eq_ignore_ascii_case(&b't') && matches!(w[2], b')' | b']' | b'}' | b'>'),
+        _ => false,
     };
     text.is_ascii()
         && !bytes
             .iter()
             .any(|b| b.is_ascii_digit() || b.is_ascii_control() || *b == b'@')
-        && !has(b"dot")
-        && ![b"at)", b"at]", b"at}", b"at>"].iter().any(|w| has(*w))
+        && !bytes.windows(3).any(spelled_out)
 }
 
 /// Text being scrubbed: for each of its bytes, the bytes of the original it stands for.
@@ -506,6 +507,36 @@ mod tests {
             "redaction mismatches:\n{}",
             failures.join("\n")
         );
+    }
+
+    #[test]
+    fn the_quick_test_is_a_search_for_each_spelled_out_word() {
+        let searched = |text: &str| {
+            let bytes = text.as_bytes();
+            let has = |word: &[u8]| {
+                bytes
+                    .windows(word.len())
+                    .any(|w| w.eq_ignore_ascii_case(word))
+            };
+            text.is_ascii()
+                && !bytes
+                    .iter()
+                    .any(|b| b.is_ascii_digit() || b.is_ascii_control() || *b == b'@')
+                && !has(b"dot")
+                && ![b"at)", b"at]", b"at}", b"at>"].iter().any(|w| has(*w))
+        };
+        let mut texts: Vec<String> = CASES.iter().map(|(input, _)| input.to_string()).collect();
+        for word in [
+            "dot", "DoT", "do", "at)", "AT]", "aT}", "At>", "at.", "a t)", "da", "é",
+        ] {
+            for text in ["", "x", "who led it ", "what is "] {
+                texts.push(format!("{text}{word}"));
+                texts.push(format!("{word}{text}"));
+            }
+        }
+        for text in &texts {
+            assert_eq!(quick(text), searched(text), "{text:?}");
+        }
     }
 
     #[test]

@@ -206,7 +206,10 @@ impl Engine {
         limit: usize,
     ) -> Vec<PassageHit> {
         let entries = self.entries();
-        let highlight_terms: Vec<u32> = analyzed.ids.all().collect();
+        let mut highlight_terms: Vec<u32> = analyzed.ids.all().collect();
+        highlight_terms.sort_unstable();
+        highlight_terms.dedup();
+        let highlight_mask = terms::mask_of(highlight_terms.iter().copied());
         programme
             .iter()
             .take(limit)
@@ -217,7 +220,12 @@ impl Engine {
                     entry_id: entry.id.clone(),
                     kind: entry.kind.as_str().to_string(),
                     title: entry.title.clone(),
-                    highlights: passage_highlights(&c.terms, &c.text, &highlight_terms),
+                    highlights: passage_highlights(
+                        &c.terms,
+                        &c.text,
+                        &highlight_terms,
+                        &highlight_mask,
+                    ),
                     text: c.text.to_string(),
                     section: c.passage.section.as_deref().map(str::to_string),
                     url: entry.url(),
@@ -329,16 +337,19 @@ pub(super) fn question_for(entry: &Entry) -> Option<String> {
     }
 }
 
-/// [`highlight::ranges`] of a passage's `text`, from its analysis.
+/// [`highlight::ranges`] of a passage's `text`, from its analysis: its words whose terms are
+/// in `terms` (sorted, with their [`terms::mask_of`] in `mask`, which rules most words out
+/// unsearched).
 pub(super) fn passage_highlights(
     analyzed: &PassageTerms,
     text: &str,
     terms: &[u32],
+    mask: &terms::TermMask,
 ) -> Vec<[usize; 2]> {
     let matching = analyzed
         .spans
         .iter()
-        .filter(|(id, _, _)| terms.contains(id))
+        .filter(|(id, _, _)| mask.may_hold(*id) && terms.binary_search(id).is_ok())
         .map(|(_, from, to)| (*from as usize, *to as usize));
     highlight::merge(text, matching)
 }

@@ -54,6 +54,10 @@ pub fn covered(analyzed: &Analyzed, has: impl Fn(u32) -> bool) -> TermSet {
         }
     }
     for (e, phrase) in analyzed.expansions.iter().zip(&ids.expansions) {
+        // A synonym of terms already covered adds nothing: its phrase is not searched.
+        if e.covers.iter().all(|i| covered.contains(*i)) {
+            continue;
+        }
         if phrase.iter().all(|id| *id != UNKNOWN && has(*id)) {
             for i in &e.covers {
                 covered.insert(*i);
@@ -226,6 +230,10 @@ impl QuestionSlots {
                 set_slot(&mut present, next);
             }
         }
+        // A phrasing sharing no id with the question covers nothing of it.
+        if present == SlotSet::default() {
+            return 0.0;
+        }
         // Known question terms the phrasing has, then those a synonym phrase accounts for.
         let mut covered: u128 = 0;
         for (i, s) in self.term_slots.iter().enumerate() {
@@ -247,12 +255,8 @@ impl QuestionSlots {
                 }
             }
         }
-        let matched_question: f32 = weights
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| covered & (1 << i) != 0)
-            .map(|(_, w)| *w)
-            .sum();
+        // The covered terms' weights in term order, as the plain version sums them.
+        let matched_question: f32 = bits_in_order(covered).filter_map(|i| weights.get(i)).sum();
         if matched_question <= 0.0 {
             return 0.0;
         }
@@ -267,6 +271,17 @@ impl QuestionSlots {
         let question_total: f32 = weights.iter().sum();
         matched_question / (question_total + unmatched_phrasing)
     }
+}
+
+/// The places of the set bits of `bits`, lowest first.
+fn bits_in_order(mut bits: u128) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (bits != 0).then(|| {
+            let i = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            i
+        })
+    })
 }
 
 /// A phrasing term with no slot: the question does not have it.

@@ -111,11 +111,6 @@ pub struct QuestionIds {
 }
 
 impl QuestionIds {
-    /// [`mask_of`] every id the question searches for.
-    pub fn mask(&self) -> TermMask {
-        mask_of(self.all())
-    }
-
     /// Every id the question searches for, its own terms and its synonyms'.
     pub fn all(&self) -> impl Iterator<Item = u32> + '_ {
         self.terms
@@ -126,16 +121,12 @@ impl QuestionIds {
     }
 }
 
-/// A 256-bit summary of a set of term ids (bit `id % 256` for each): two sets whose masks
-/// share no bit share no term, which rules most phrasings out with four ANDs.
+/// A 256-bit summary of a set of term ids (bit `id % 256` for each): an id whose bit is not
+/// set is not in the set, which rules most searches of it out unsearched.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TermMask(SlotSet);
 
 impl TermMask {
-    pub fn intersects(&self, other: &TermMask) -> bool {
-        self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
-    }
-
     /// Might the set hold `id`? `false` is certain; `true` needs a search to confirm.
     pub fn may_hold(&self, id: u32) -> bool {
         id != UNKNOWN && has_slot(&self.0, (id % 256) as usize)
@@ -170,13 +161,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn masks_of_sets_sharing_a_term_intersect_and_others_mostly_do_not() {
+    fn a_mask_rules_out_ids_whose_bit_is_unset_and_never_holds_unknown() {
         let a = mask_of([3, 700, 1_000_000].into_iter());
-        assert!(a.intersects(&mask_of([700].into_iter())));
-        assert!(!a.intersects(&mask_of([4, 5, 6].into_iter())));
         // Ids 256 apart share a bit: a mask only rules out, never in.
-        assert!(a.intersects(&mask_of([3 + 256].into_iter())));
-        assert!(!mask_of([UNKNOWN].into_iter()).intersects(&mask_of([UNKNOWN].into_iter())));
         assert!(a.may_hold(700) && a.may_hold(3 + 256) && !a.may_hold(4));
         assert!(!mask_of([UNKNOWN].into_iter()).may_hold(UNKNOWN));
     }

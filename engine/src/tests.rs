@@ -123,3 +123,45 @@ fn helpline_is_read_from_the_faq_text() {
     assert_eq!(helpline.number, "0870 777 0011");
     assert_eq!(helpline.href, "tel:+448707770011");
 }
+
+#[test]
+fn the_phrasings_an_entry_finds_by_term_are_those_sharing_a_term_with_the_question() {
+    let (_dir, engine) = shipped_engine();
+    let questions = questions(include_str!("../../tests/data/dev.jsonl"));
+    let mut compared = 0;
+    let (mut held, mut sharing) = (Vec::new(), Vec::new());
+    for q in &questions {
+        let analyzed = question::analyze(
+            q,
+            &question::Lexicon {
+                vocabulary: &engine.vocabulary,
+                synonyms: &engine.synonyms,
+                stats: &engine.stats,
+                wordings: &engine.wordings,
+            },
+        );
+        let mut asked: Vec<u32> = analyzed.ids.all().collect();
+        asked.sort_unstable();
+        asked.dedup();
+        for info in &engine.info {
+            info.sharing(&asked, &mut held, &mut sharing);
+            // Every phrasing, tested term by term.
+            let expected: Vec<u32> = (0..info.phrasing_kinds.len())
+                .filter(|p| {
+                    let (phrasing, _) = info.phrasing(*p);
+                    phrasing.iter().any(|(id, _)| asked.contains(id))
+                })
+                .map(|p| p as u32)
+                .collect();
+            assert_eq!(sharing, expected, "{q}");
+            let expected_held: Vec<u32> = asked
+                .iter()
+                .copied()
+                .filter(|id| info.terms.contains(id))
+                .collect();
+            assert_eq!(held, expected_held, "{q}");
+            compared += sharing.len();
+        }
+    }
+    assert!(compared > 100, "the questions share terms with phrasings");
+}
