@@ -390,6 +390,8 @@ pub fn fit(repo: &Path, corpus: &Path, base: Settings) -> anyhow::Result<FitRepo
                 "p_at_1": fa.p_at_1.rate(),
                 "read_at_1": fa.read_at_1.rate(),
                 "ece": fa.reliability.ece(),
+                "fitted on": set.fitted,
+                "rejection at the threshold": fa.rejection.rate(),
             }),
         );
         for asked in a.iter().filter(|x| set.fitted && x.answered) {
