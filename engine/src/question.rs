@@ -85,6 +85,9 @@ pub struct QueryTerm {
     /// Unknown, not English and too short to correct ("fnd", "xq"): a slip whose meaning
     /// cannot be told, so no sign that the question is about something the corpus lacks.
     pub garbled: bool,
+    /// Said only in a long message's preamble, before the clause that asks the question
+    /// ("…we've spent a fortune on our website, was there ever any national work on…").
+    pub preamble: bool,
 }
 
 /// A question ready to search.
@@ -260,11 +263,16 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
         .collect();
     let expansions = synonyms.expand(&sequence, &terms);
     // Deduplicate terms, keeping expansions' indexes valid by mapping them.
+    let asking_from = asking_clause_start(q);
     let mut distinct: Vec<QueryTerm> = Vec::new();
     let mut remap = Vec::with_capacity(terms.len());
     for (term, (known, corrected)) in terms.iter().zip(&flags) {
+        let preamble = term.word.from < asking_from;
         match distinct.iter().position(|d| d.term == term.term) {
-            Some(i) => remap.push(i),
+            Some(i) => {
+                distinct[i].preamble &= preamble;
+                remap.push(i);
+            }
             None => {
                 remap.push(distinct.len());
                 let folded = &term.word.folded;
@@ -276,6 +284,7 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
                     garbled: !*known
                         && folded.chars().count() < super::vocabulary::MIN_CORRECTABLE_CHARS
                         && super::vocabulary::english_size(folded).is_none(),
+                    preamble,
                 });
             }
         }
@@ -346,6 +355,48 @@ fn add_joined_pairs(
     }
 }
 
+/// A message shorter than this many words has no preamble: it is all question.
+const PREAMBLE_MIN_WORDS: usize = 15;
+
+/// Words that open a clause asking something.
+const ASKING_OPENERS: &[&str] = &[
+    "are", "can", "could", "did", "do", "does", "had", "has", "have", "how", "is", "may", "should",
+    "was", "were", "what", "when", "where", "which", "who", "why", "will", "would",
+];
+
+/// Where the clause that asks the question starts, as a byte offset into `q`: in a long
+/// message, the first clause (after a comma, a full stop, a semicolon, a colon or a dash) that
+/// opens with a question word, when what it leaves before it is at least a third of the
+/// message; 0 otherwise, when all of it counts as the question.
+fn asking_clause_start(q: &str) -> usize {
+    if q.split_whitespace().count() < PREAMBLE_MIN_WORDS {
+        return 0;
+    }
+    let boundaries = q
+        .char_indices()
+        .filter(|(_, c)| {
+            matches!(
+                c,
+                ',' | '.' | ';' | ':' | '!' | '?' | '-' | '\u{2013}' | '\u{2014}'
+            )
+        })
+        .map(|(i, c)| i + c.len_utf8());
+    for at in boundaries {
+        let rest = &q[at..];
+        let opener = rest
+            .split(|c: char| !c.is_alphanumeric())
+            .find(|w| !w.is_empty())
+            .map(str::to_lowercase);
+        if opener.is_some_and(|w| ASKING_OPENERS.contains(&w.as_str()))
+            && at * 3 >= q.len()
+            && rest.split_whitespace().count() >= 3
+        {
+            return at;
+        }
+    }
+    0
+}
+
 /// A question of the given terms, each known and as typed, with the given ids: for tests of
 /// what builds on an analysed question.
 #[cfg(test)]
@@ -359,6 +410,7 @@ pub(crate) fn of_terms(terms: &[&str], ids: QuestionIds) -> Analyzed {
                 corrected: false,
                 rewritten: false,
                 garbled: false,
+                preamble: false,
             })
             .collect(),
         expansions: Vec::new(),
@@ -373,6 +425,64 @@ pub(crate) fn of_terms(terms: &[&str], ids: QuestionIds) -> Analyzed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_message_asks_from_its_first_clause_opening_with_a_question_word() {
+        let q = "Sorry to bother you, I'm a councillor and we spent a fortune on our website, \
+                 was there ever any national work on getting residents online and what did it find?";
+        let start = asking_clause_start(q);
+        assert!(
+            q[start..].trim_start().starts_with("was there ever"),
+            "{}",
+            &q[start..]
+        );
+        // Short questions are all question, however they are punctuated.
+        assert_eq!(
+            asking_clause_start("website costs, was there any national work?"),
+            0
+        );
+        // A question word too early leaves no preamble to speak of.
+        assert_eq!(
+            asking_clause_start(
+                "Hi, what did the national projects do for councils that wanted their residents \
+                 to use online services more often than they do today?"
+            ),
+            0
+        );
+        // No clause opens with a question word: nothing is preamble.
+        assert_eq!(
+            asking_clause_start(
+                "I need the name of the project that helped councils market their online \
+                 services to residents, the one led by Norwich please"
+            ),
+            0
+        );
+    }
+
+    #[test]
+    fn words_said_only_before_the_asking_clause_are_marked_preamble() {
+        let vocabulary = Vocabulary::for_tests(
+            "councillor spent fortune website national work residents online find",
+            include_str!("../../corpus/spelling.txt"),
+        );
+        let a = read(
+            "Sorry to bother you, I'm a councillor and we spent a fortune on our website \
+             online, was there ever any national work on getting residents online and what \
+             did it find?",
+            &vocabulary,
+            &Synonyms::default(),
+        );
+        let preamble = |term: &str| {
+            a.terms
+                .iter()
+                .find(|t| t.term == analysis::stem(term))
+                .unwrap_or_else(|| panic!("no {term} in {:?}", a.terms))
+                .preamble
+        };
+        assert!(preamble("councillor") && preamble("fortune") && preamble("website"));
+        // Said in the asking clause too, or only there.
+        assert!(!preamble("online") && !preamble("national") && !preamble("find"));
+    }
 
     #[test]
     fn markup_tags_are_blanked_keeping_offsets() {

@@ -53,9 +53,14 @@ const SYNONYM: f32 = 0.7;
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
+/// How much a word said only in a long message's preamble counts toward choosing the passage,
+/// against a word of the clause that asks the question.
+const PREAMBLE_FOCUS: f32 = 0.5;
+
 /// The question's term weights with the entry's subject terms (`subject(id)`) set to zero:
 /// what a passage of this entry must say beyond naming the entry. Only the words themselves
-/// count: "expo" is not the FAQ title's "events", though one is a synonym of the other.
+/// count: "expo" is not the FAQ title's "events", though one is a synonym of the other. A word
+/// said only in a long message's preamble weighs [`PREAMBLE_FOCUS`] as much.
 pub fn focus_weights(
     analyzed: &Analyzed,
     weights: &[f32],
@@ -64,9 +69,12 @@ pub fn focus_weights(
     weights
         .iter()
         .zip(&analyzed.ids.terms)
-        .map(|(w, id)| {
+        .zip(&analyzed.terms)
+        .map(|((w, id), term)| {
             if *id != UNKNOWN && subject(*id) {
                 0.0
+            } else if term.preamble {
+                w * PREAMBLE_FOCUS
             } else {
                 *w
             }

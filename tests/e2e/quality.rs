@@ -82,12 +82,14 @@ fn reader_dev_scores_stay_above_their_floors() {
     // Measured before the answer-quality work: read@1 0.407, precision 0.585, rejection 0.750,
     // false rejection 0.373; after it: 0.729, 0.935, 1.000 and 0.220; with the confidence
     // refitted on the ranking's own probability: 0.780, 0.939, 1.000 and 0.169; with BM25 of
-    // the question's wording against each entry's questions: 0.864, 0.962, 1.000 and 0.102.
+    // the question's wording against each entry's questions: 0.864, 0.962, 1.000 and 0.102;
+    // with a long message's preamble counting half in choosing the passage: 0.915, 1.000,
+    // 1.000 and 0.085.
     check(
         "reader-dev.jsonl",
         &[
-            ("read@1", |s| s.read_at_1, 0.82),
-            ("precision", |s| s.precision, 0.93),
+            ("read@1", |s| s.read_at_1, 0.88),
+            ("precision", |s| s.precision, 0.95),
             ("rejection", |s| s.rejection, 0.95),
         ],
         0.20,
