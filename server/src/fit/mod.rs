@@ -347,7 +347,7 @@ pub fn fit(repo: &Path, corpus: &Path, base: Settings) -> anyhow::Result<FitRepo
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "{:<12} {:>7} {:>22} {:>22} {:>22} {:>16} {:>24}",
+        "{:<12} {:>7} {:>22} {:>22} {:>22} {:>22} {:>24}",
         "data set",
         "recall",
         "P@1 before → after",
@@ -368,13 +368,13 @@ pub fn fit(repo: &Path, corpus: &Path, base: Settings) -> anyhow::Result<FitRepo
         let ece = |r: &Reliability| r.ece().map_or_else(|| "-".into(), |e| format!("{e:.3}"));
         let _ = writeln!(
             text,
-            "{:<12} {:>7} {:>22} {:>22} {:>22} {:>16} {:>24}",
+            "{:<12} {:>7} {:>22} {:>22} {:>22} {:>22} {:>24}",
             set.name,
             rate(fa.recall),
             format!("{} → {}", rate(fb.p_at_1), rate(fa.p_at_1)),
             format!("{} → {}", rate(fb.read_at_1), rate(fa.read_at_1)),
             format!("{} → {}", ece(&fb.reliability), ece(&fa.reliability)),
-            rate(fa.rejection),
+            format!("{} → {}", rate(fb.rejection), rate(fa.rejection)),
             format!(
                 "{} → {}, {} → {}",
                 rate(fb.read_at_threshold),
