@@ -36,7 +36,7 @@ const CONFIDENCE_SIGNS: [f64; CONFIDENCE_FEATURES.len()] =
 
 /// One in this many of another collection's queries is asked of a corpus as a question it
 /// cannot answer.
-const OUTSIDE_EVERY: usize = 6;
+const OUTSIDE_EVERY: usize = 3;
 
 /// Where the data sets are, relative to the repository root.
 pub const SHIPPED_CASES: [&str; 2] = ["tests/data/dev.jsonl", "tests/data/reader-dev.jsonl"];
