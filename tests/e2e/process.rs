@@ -7,7 +7,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 
-use signpost_e2e::{copy_dir, fixture_corpus, http, read_reply, ServerProcess, PATIENCE};
+use signpost_e2e::{
+    copy_dir, fixture_corpus, http, read_reply, wait_until, ServerProcess, PATIENCE,
+};
 
 const TOKEN: &str = "process-admin-token-0123456789";
 
@@ -60,15 +62,11 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_0() {
 
     server.signal("TERM");
     // The listener closes: new connections are refused...
-    let started = std::time::Instant::now();
-    while TcpStream::connect(addr).is_ok() {
-        assert!(
-            started.elapsed() < PATIENCE,
-            "still accepting after SIGTERM:\n{}",
-            server.log()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_until(
+        PATIENCE,
+        || format!("still accepting after SIGTERM:\n{}", server.log()),
+        || TcpStream::connect(addr).is_err(),
+    );
     // ...but the request in flight is answered in full.
     stream.write_all(body.as_bytes()).unwrap();
     let reply = read_reply(&mut stream);
@@ -107,19 +105,18 @@ fn a_draining_server_tells_health_checks_and_keeps_answering_until_it_stops() {
     );
 
     server.signal("TERM");
-    let started = std::time::Instant::now();
-    let health = loop {
-        let health = http(addr, "GET", "/healthz", &[], None);
-        if health.status != 200 {
-            break health;
-        }
-        assert!(
-            started.elapsed() < PATIENCE,
-            "never draining:\n{}",
-            server.log()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let mut health = None;
+    wait_until(
+        PATIENCE,
+        || format!("never draining:\n{}", server.log()),
+        || {
+            let reply = http(addr, "GET", "/healthz", &[], None);
+            let draining = reply.status != 200;
+            health = Some(reply);
+            draining
+        },
+    );
+    let health = health.unwrap();
     assert_eq!(health.status, 503, "{health:?}");
     assert_eq!(health.json()["status"], "draining");
     // Still answering, each answer closing its connection.

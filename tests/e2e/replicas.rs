@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::json;
-use signpost_e2e::{encode, form_body, http, http_body, shipped_corpus, RawReply, ServerProcess};
+use signpost_e2e::{
+    encode, form_body, http, http_body, shipped_corpus, wait_until, RawReply, ServerProcess,
+};
 use signpost_server::http::csrf;
 use signpost_server::store::now_unix;
 use signpost_server::store::testing::TestStore;
@@ -68,16 +70,6 @@ fn metric(addr: SocketAddr, line_start: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// Waits (a hang guard of `limit`) until `done` holds; returns how long it took.
-fn within(limit: Duration, what: &str, mut done: impl FnMut() -> bool) -> Duration {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    started.elapsed()
-}
-
 fn replica(store_url: &str, data: &std::path::Path) -> ServerProcess {
     let corpus = shipped_corpus();
     ServerProcess::start(&[
@@ -111,15 +103,19 @@ fn two_replicas_share_one_postgres_store() {
     });
     let reply = http(a, "POST", "/api/v1/feedback", &[], Some(&vote.to_string()));
     assert_eq!(reply.status, 202, "{reply:?}");
-    within(Duration::from_secs(30), "the vote in B's report", || {
-        let csv = get(
-            b,
-            "/admin/export/not-helpful.csv?since=7d",
-            &admin_headers(),
-        );
-        assert_eq!(csv.status, 200, "{csv:?}");
-        csv.body.contains("replica A took this vote")
-    });
+    wait_until(
+        Duration::from_secs(30),
+        || "the vote in B's report".into(),
+        || {
+            let csv = get(
+                b,
+                "/admin/export/not-helpful.csv?since=7d",
+                &admin_headers(),
+            );
+            assert_eq!(csv.status, 200, "{csv:?}");
+            csv.body.contains("replica A took this vote")
+        },
+    );
 
     // A phrasing taught on A is served by B.
     assert_eq!(answer_id(a, GAP), None);
@@ -139,17 +135,21 @@ fn two_replicas_share_one_postgres_store() {
         Some("faq-05"),
         "A serves it at once"
     );
-    within(PROPAGATION, "B serving A's phrasing", || {
-        answer_id(b, GAP).as_deref() == Some("faq-05")
-    });
+    wait_until(
+        PROPAGATION,
+        || "B serving A's phrasing".into(),
+        || answer_id(b, GAP).as_deref() == Some("faq-05"),
+    );
     // Undone on B, it goes from A.
     let id = taught.json()["id"].as_i64().unwrap();
     let undone = post_form(b, &format!("/admin/learned/{id}/undo"), &[]);
     assert_eq!(undone.status, 200, "{undone:?}");
     assert_eq!(answer_id(b, GAP), None);
-    within(PROPAGATION, "A dropping the phrasing B undid", || {
-        answer_id(a, GAP).is_none()
-    });
+    wait_until(
+        PROPAGATION,
+        || "A dropping the phrasing B undid".into(),
+        || answer_id(a, GAP).is_none(),
+    );
 
     // The database stopped under traffic: every ask answered, the losses counted, and
     // recording back once it is.
@@ -197,15 +197,21 @@ fn two_replicas_share_one_postgres_store() {
             .all(|(status, id)| *status == 200 && id.as_str() == Some("parsol")),
         "every ask answered while the database was down: {statuses:?}"
     );
-    within(Duration::from_secs(30), "the losses counted", || {
-        lost(a) > 0
-    });
+    wait_until(
+        Duration::from_secs(30),
+        || "the losses counted".into(),
+        || lost(a) > 0,
+    );
     pg("start");
     let after_restart = metric(a, written);
-    within(Duration::from_secs(30), "recording resumed", || {
-        assert_eq!(answer_id(a, "who led parsol").as_deref(), Some("parsol"));
-        metric(a, written) > after_restart
-    });
+    wait_until(
+        Duration::from_secs(30),
+        || "recording resumed".into(),
+        || {
+            assert_eq!(answer_id(a, "who led parsol").as_deref(), Some("parsol"));
+            metric(a, written) > after_restart
+        },
+    );
     assert!(metric(a, written) > asked_before);
     drop(store);
 }

@@ -342,6 +342,26 @@ pub struct ServerProcess {
 /// not a measurement).
 pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// Polls `done` every 20 ms until it holds and returns how long that took; a hang guard
+/// fails the test once `limit` has passed, saying `what()` (read only then, so it can carry a
+/// server's log).
+pub fn wait_until(
+    limit: std::time::Duration,
+    what: impl Fn() -> String,
+    mut done: impl FnMut() -> bool,
+) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < limit,
+            "not within {limit:?}: {}",
+            what()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    started.elapsed()
+}
+
 impl ServerProcess {
     /// Starts the server with these environment variables (on top of a clean
     /// `SIGNPOST_ADDR=127.0.0.1:0`) through `sh -c "<prefix> exec <server>"`, so a test can
