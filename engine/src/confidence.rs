@@ -40,6 +40,7 @@ impl Engine {
         const RANK_PROBABILITY: usize = index_of(&NAMES, "rank_probability");
         const UNCOVERED: usize = index_of(&NAMES, "uncovered");
         const WORDING: usize = index_of(&NAMES, "wording");
+        const MEANING: usize = index_of(&NAMES, "meaning");
         let (top, second) = (&ranked[0], ranked.get(1));
         // A phrase read as its meaning ("pays for" as funding) is searched as one term.
         let searched = analyzed.terms.iter().filter(|t| !t.rewritten).count()
@@ -56,6 +57,7 @@ impl Engine {
         z[CORRECTED_SHARE] = corrected as f32 / searched.max(1) as f32;
         z[UNCOVERED] = searched as f32 * (1.0 - top.coverage()).max(0.0);
         z[WORDING] = top.wording_similarity();
+        z[MEANING] = top.meaning();
         // The ranking's own chance for the top entry among those ranked: its scores are
         // fitted as a softmax over each question's candidates.
         z[RANK_PROBABILITY] = 1.0

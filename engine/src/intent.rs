@@ -287,6 +287,35 @@ fn find_opening(words: &[String]) -> Option<(usize, Opening)> {
     None
 }
 
+/// Words that join a subject to something more about it: "the symptoms *of* COVID-19",
+/// "the treatment *for* it", "social distancing *and* how it helps".
+const JOINING: &[&str] = &[
+    "of", "for", "in", "on", "to", "with", "about", "from", "by", "and", "or", "if", "when",
+    "during", "after", "before", "than", "that", "which", "who", "how", "why", "where", "can",
+    "do", "does", "should", "will",
+];
+
+/// Whether a question (folded words) asks only what one thing is: "What is a coronavirus?",
+/// "What are the National Projects?", not "What are the symptoms of COVID-19?" (what they
+/// are *of* something) nor "What is the treatment for it?".
+pub fn asks_only_what_is(words: &[String]) -> bool {
+    let mut subject = match words.first().map(String::as_str) {
+        Some("whats") => &words[1..],
+        Some("what")
+            if words
+                .get(1)
+                .is_some_and(|v| DEFINING_VERBS.contains(&v.as_str())) =>
+        {
+            &words[2..]
+        }
+        _ => return false,
+    };
+    if let Some(("a" | "an" | "the", rest)) = subject.split_first().map(|(w, r)| (w.as_str(), r)) {
+        subject = rest;
+    }
+    !subject.is_empty() && !subject.iter().any(|w| JOINING.contains(&w.as_str()))
+}
+
 /// Reads a question's folded words (stop words included, in order).
 pub fn read(words: &[String]) -> Shape {
     let has = |w: &str| words.iter().any(|x| x == w);
@@ -549,6 +578,28 @@ mod tests {
 
     fn shape(q: &str) -> Shape {
         read(&words(q))
+    }
+
+    #[test]
+    fn a_title_asking_only_what_one_thing_is_is_told_from_one_asking_more() {
+        for only in [
+            "What is a coronavirus?",
+            "What are the National Projects?",
+            "What is novel (new) coronavirus?",
+            "what's markdown",
+        ] {
+            assert!(asks_only_what_is(&words(only)), "{only}");
+        }
+        for more in [
+            "What are the symptoms of COVID-19?",
+            "What is the treatment for COVID-19?",
+            "What is social distancing and how does it help?",
+            "Where did COVID-19 come from?",
+            "What is",
+            "What did PARSOL do?",
+        ] {
+            assert!(!asks_only_what_is(&words(more)), "{more}");
+        }
     }
 
     #[test]

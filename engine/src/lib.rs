@@ -52,6 +52,7 @@ pub mod highlight;
 pub mod intent;
 mod json;
 mod load;
+pub mod meaning;
 pub mod model;
 pub mod question;
 mod rank;
@@ -231,6 +232,10 @@ struct EntryInfo {
     phrasing_kinds: Box<[(PhrasingKind, Option<Opening>)]>,
     /// The wording of each question the entry answers: its title and alternates.
     wordings: Box<[wording::Wording]>,
+    /// What those questions mean together (see [`meaning`]).
+    meaning: Box<meaning::Meaning>,
+    /// Its title asks what something is ("What is a coronavirus?"): its answer defines.
+    defines: bool,
 }
 
 impl EntryInfo {

@@ -279,13 +279,22 @@ pub(super) fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
             Some(*end)
         })
         .collect();
-    let wordings = phrasing_texts
+    let questions: Vec<Vec<String>> = phrasing_texts
         .iter()
         .filter(|(kind, _)| matches!(kind, PhrasingKind::Title | PhrasingKind::Alternate))
-        .map(|(_, text)| wording::Wording::of_words(&question::words_of(text)))
+        .map(|(_, text)| question::words_of(text))
+        .collect();
+    let meaning = meaning::WordVectors::shipped()
+        .meaning_of_all(questions.iter().map(|w| w.iter().map(String::as_str)));
+    let wordings = questions
+        .iter()
+        .map(|words| wording::Wording::of_words(words))
         .filter(|w| !w.is_empty())
         .collect();
+    let defines = title.is_some_and(|t| intent::asks_only_what_is(&question::words_of(t)));
     EntryInfo {
+        defines,
+        meaning: Box::new(meaning),
         wordings,
         terms_mask: terms::mask_of(terms.iter().copied()),
         terms: terms.into_boxed_slice(),

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// What an entry's ranking score is made of, each from 0 to about 1.
-pub const RANK_FEATURES: [&str; 12] = [
+pub const RANK_FEATURES: [&str; 14] = [
     // BM25 of the entry document (title, alternate phrasings, names, keywords), over the best.
     "entry_relevance",
     // BM25 of the entry's best passage, over the best passage's.
@@ -41,10 +41,17 @@ pub const RANK_FEATURES: [&str; 12] = [
     // BM25 of the question's stems and stem pairs, small words included, against the entry's
     // closest title or alternate, over the best entry's: how a published question is matched.
     "wording_bm25",
+    // How close in meaning the question is to the entry's title and alternates: cosine of
+    // their word-vector means (see `meaning`), for the words that differ but mean alike.
+    "meaning",
+    // The entry's title asks what something is ("What is a coronavirus?") and the question,
+    // not asking that, says more than the title: the weighted share of the question the
+    // title leaves out ("coronavirus symptoms" wants the symptoms, not the definition).
+    "beyond_definition",
 ];
 
 /// What the confidence in an answer is computed from.
-pub const CONFIDENCE_FEATURES: [&str; 11] = [
+pub const CONFIDENCE_FEATURES: [&str; 12] = [
     // How far ahead of the second entry it is.
     "margin",
     // The weighted share of the question the answer accounts for.
@@ -69,6 +76,8 @@ pub const CONFIDENCE_FEATURES: [&str; 11] = [
     // How closely the question is worded like one of the entry's questions (weighted Dice
     // of stems and pairs, small words included; see `wording`).
     "wording",
+    // How close in meaning the question is to the entry's questions (the ranking's feature).
+    "meaning",
 ];
 
 /// The place of `name` in `names`, for use in constants: a feature is then found when

@@ -4,7 +4,7 @@
 //! the programme, so only how closely the question matches one of their phrasings counts.
 
 use super::model::{self, RankFeatures};
-use super::{scoring, Analyzed, Candidate, Engine, HashMap, Kind, UNKNOWN};
+use super::{meaning, scoring, Analyzed, Candidate, Engine, HashMap, Kind, UNKNOWN};
 
 /// A candidate entry with its features and score.
 pub(super) struct Ranked {
@@ -31,6 +31,11 @@ impl Ranked {
     pub fn wording_similarity(&self) -> f32 {
         self.features[WORDING_SIMILARITY]
     }
+
+    /// How close in meaning the question is to the entry's questions, as ranked.
+    pub fn meaning(&self) -> f32 {
+        self.features[MEANING]
+    }
 }
 
 // Each feature's place in [`model::RANK_FEATURES`], worked out when compiling.
@@ -47,6 +52,11 @@ const STATES_FACT: usize = model::index_of(&model::RANK_FEATURES, "states_fact")
 const TITLE_SIMILARITY: usize = model::index_of(&model::RANK_FEATURES, "title_similarity");
 const WORDING_SIMILARITY: usize = model::index_of(&model::RANK_FEATURES, "wording_similarity");
 const WORDING_BM25: usize = model::index_of(&model::RANK_FEATURES, "wording_bm25");
+const MEANING: usize = model::index_of(&model::RANK_FEATURES, "meaning");
+/// Word-vector cosines of two questions mostly fall between 0.4 and 0.9: spread out like the
+/// other features (about 0 to 1 across candidates), so the fit's L2 penalty treats it alike.
+const MEANING_SCALE: f32 = 5.0;
+const BEYOND_DEFINITION: usize = model::index_of(&model::RANK_FEATURES, "beyond_definition");
 
 /// The ranked programme entries, best first, and the assistant reply that matches the
 /// question most closely with its similarity, if any does.
@@ -90,7 +100,17 @@ impl Engine {
             .map(|(_, sum)| *sum)
             .fold(f32::EPSILON, f32::max);
         let slots = scoring::QuestionSlots::new(analyzed);
+        let meaning =
+            meaning::WordVectors::shipped().meaning(analyzed.words.iter().map(String::as_str));
         let opening = analyzed.shape.opening;
+        let asks_definition = analyzed.shape.asks == Some(super::intent::Asks::Definition);
+        // A question opening "where", "how", "why"… asks something no definition answers.
+        let asks_other = opening.is_some_and(|o| {
+            !matches!(
+                o,
+                super::intent::Opening::What | super::intent::Opening::Which
+            )
+        });
         let mut said: Vec<u32> = analyzed.ids.all().collect();
         said.sort_unstable();
         said.dedup();
@@ -149,6 +169,14 @@ impl Engine {
             features[EVIDENCE] = evidence / top_evidence;
             features[STATES_FACT] = f32::from(u8::from(c.typed));
             features[NAMED] = f32::from(u8::from(named));
+            features[MEANING] = MEANING_SCALE * meaning::similarity(&meaning, &info.meaning);
+            features[BEYOND_DEFINITION] = if !info.defines || asks_definition {
+                0.0
+            } else if asks_other {
+                1.0
+            } else {
+                beyond_title(analyzed, weights, info)
+            };
             // Wording shared in small words only ("what is …") says nothing of the subject.
             let shares_content = c.coverage > 0.0
                 || features[ENTRY_COVERAGE] > 0.0
@@ -183,5 +211,122 @@ impl Engine {
         }
         entries.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         Ranking { entries, assistant }
+    }
+}
+
+/// The weighted share of the question an entry's title leaves out.
+fn beyond_title(analyzed: &Analyzed, weights: &[f32], info: &super::EntryInfo) -> f32 {
+    let (title, (kind, _)) = info.phrasing(0);
+    if *kind != super::PhrasingKind::Title {
+        return 0.0;
+    }
+    let covered = scoring::covered(analyzed, |id| {
+        title.binary_search_by_key(&id, |(t, _)| *t).is_ok()
+    });
+    1.0 - scoring::coverage(weights, &covered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Engine, Settings};
+
+    /// An engine over a small FAQ written to a temporary corpus.
+    fn faq_engine(entries: &[(&str, &str, &str)]) -> (tempfile::TempDir, Engine) {
+        let dir = tempfile::tempdir().unwrap();
+        let faq = dir.path().join("corpus/faq");
+        std::fs::create_dir_all(&faq).unwrap();
+        for (id, title, body) in entries {
+            let text = format!("---\nid: {id}\ntitle: {title}\n---\n{body}\n");
+            std::fs::write(faq.join(format!("{id}.md")), text).unwrap();
+        }
+        let index = dir.path().join("index");
+        signpost_indexer::build_from_dir(&dir.path().join("corpus"), &index).unwrap();
+        let open = signpost_indexer::open_index(&index).unwrap();
+        (dir, Engine::new(open, Settings::default()))
+    }
+
+    const FAQ: &[(&str, &str, &str)] = &[
+        (
+            "faq-a1",
+            "What is a coronavirus?",
+            "Coronaviruses are a large family of viruses found in people and animals.",
+        ),
+        (
+            "faq-a2",
+            "What are the symptoms of COVID-19?",
+            "Fever, a dry cough and tiredness are the most common.",
+        ),
+        (
+            "faq-a3",
+            "Where did COVID-19 come from?",
+            "It was first found in Wuhan, in people linked to a market.",
+        ),
+    ];
+
+    /// The `beyond_definition` feature of the entry titled `title`, for question `q`.
+    fn beyond_definition(engine: &Engine, q: &str, title: &str) -> f32 {
+        let analyzed = crate::question::analyze(
+            q,
+            &crate::question::Lexicon {
+                vocabulary: &engine.vocabulary,
+                synonyms: &engine.synonyms,
+                stats: &engine.stats,
+                wordings: &engine.wordings,
+            },
+        );
+        let weights = engine.weights(&analyzed);
+        let (candidates, relevance) = engine.search(&analyzed, &weights, None);
+        let ranking = engine.rank(&analyzed, &weights, &candidates, &relevance);
+        let ranked = ranking
+            .entries
+            .iter()
+            .find(|r| engine.entries()[r.entry].title == title)
+            .unwrap_or_else(|| panic!("{title} is not ranked for {q}"));
+        ranked.features[BEYOND_DEFINITION]
+    }
+
+    #[test]
+    fn a_definition_entry_is_marked_down_only_for_questions_asking_more_than_what_it_is() {
+        let (_dir, engine) = faq_engine(FAQ);
+        let defines = "What is a coronavirus?";
+        assert_eq!(
+            beyond_definition(&engine, "what is a coronavirus", defines),
+            0.0
+        );
+        assert_eq!(beyond_definition(&engine, "coronavirus", defines), 0.0);
+        // Asking where, how or why is never asking what it is.
+        assert_eq!(
+            beyond_definition(&engine, "where did the coronavirus start", defines),
+            1.0
+        );
+        // Saying more than the title: the share it leaves out.
+        let more = beyond_definition(&engine, "coronavirus symptoms", defines);
+        assert!(more > 0.2 && more < 1.0, "{more}");
+        // An entry whose title asks more than what one thing is never is.
+        let symptoms = "What are the symptoms of COVID-19?";
+        assert_eq!(
+            beyond_definition(&engine, "coronavirus symptoms", symptoms),
+            0.0
+        );
+    }
+
+    #[test]
+    fn a_question_about_more_than_the_defined_thing_gets_the_entry_about_that() {
+        let (_dir, engine) = faq_engine(FAQ);
+        for (q, want) in [
+            ("coronavirus symptoms", "faq-a2"),
+            ("where did the coronavirus come from", "faq-a3"),
+            ("what is a coronavirus", "faq-a1"),
+        ] {
+            let request = crate::AskRequest {
+                q: q.to_string(),
+                limit: None,
+                context: None,
+            };
+            let (_, trace) = engine.ask_traced(&request).unwrap();
+            let top = trace.ranked.first().map(|(key, _)| key.as_str());
+            assert_eq!(top, Some(want), "{q}");
+        }
     }
 }

@@ -105,7 +105,8 @@ fn external_collections_stay_above_their_floors_and_baselines_near_the_published
     // against each entry's questions, P@1 0.750 and 0.655, at the threshold 0.822 at 0.851 and
     // 0.584 at 0.769. The published plain-BM25 P@1 (question; question + answers)
     // are 0.567, 0.620 and 0.663, 0.457; ours stem English and measured 0.646, 0.661 and
-    // 0.657, 0.414.
+    // 0.657, 0.414. With word vectors and definition entries kept to definitions: 0.772 and
+    // 0.750; at the threshold 0.851 at 0.844 and 0.682 at 0.867.
     let dirs: Vec<_> = quality::DEFAULT_COLLECTIONS
         .iter()
         .map(|dir| repo_root().join(dir))
@@ -113,7 +114,7 @@ fn external_collections_stay_above_their_floors_and_baselines_near_the_published
     let report = quality::run(&dirs, Settings::default()).unwrap();
     let expected = [
         ("stackfaq", 619, 0.73, [0.567, 0.620]),
-        ("covidfaq", 519, 0.62, [0.663, 0.457]),
+        ("covidfaq", 519, 0.72, [0.663, 0.457]),
     ];
     assert_eq!(report.runs.len(), expected.len());
     for (run, (name, queries, floor, published)) in report.runs.iter().zip(expected) {
@@ -191,7 +192,7 @@ fn the_fit_command_refits_a_calibrated_model_that_declines_questions_about_somet
         ("dev", 0.94),
         ("reader-dev", 0.90),
         ("stackfaq", 0.74),
-        ("covidfaq", 0.62),
+        ("covidfaq", 0.72),
     ] {
         assert!(figure(set, "p_at_1") >= floor, "{set}:\n{}", report.text);
     }
