@@ -41,6 +41,7 @@ impl Engine {
         const UNCOVERED: usize = index_of(&NAMES, "uncovered");
         const WORDING: usize = index_of(&NAMES, "wording");
         const MEANING: usize = index_of(&NAMES, "meaning");
+        const BEYOND_DEFINITION: usize = index_of(&NAMES, "beyond_definition");
         let (top, second) = (&ranked[0], ranked.get(1));
         // A phrase read as its meaning ("pays for" as funding) is searched as one term.
         let searched = analyzed.terms.iter().filter(|t| !t.rewritten).count()
@@ -58,6 +59,7 @@ impl Engine {
         z[UNCOVERED] = searched as f32 * (1.0 - top.coverage()).max(0.0);
         z[WORDING] = top.wording_similarity();
         z[MEANING] = top.meaning();
+        z[BEYOND_DEFINITION] = top.beyond_definition();
         // The ranking's own chance for the top entry among those ranked: its scores are
         // fitted as a softmax over each question's candidates.
         z[RANK_PROBABILITY] = 1.0

@@ -51,7 +51,7 @@ pub const RANK_FEATURES: [&str; 14] = [
 ];
 
 /// What the confidence in an answer is computed from.
-pub const CONFIDENCE_FEATURES: [&str; 12] = [
+pub const CONFIDENCE_FEATURES: [&str; 13] = [
     // How far ahead of the second entry it is.
     "margin",
     // The weighted share of the question the answer accounts for.
@@ -78,6 +78,8 @@ pub const CONFIDENCE_FEATURES: [&str; 12] = [
     "wording",
     // How close in meaning the question is to the entry's questions (the ranking's feature).
     "meaning",
+    // The entry defines one thing and the question asks more (the ranking's feature).
+    "beyond_definition",
 ];
 
 /// The place of `name` in `names`, for use in constants: a feature is then found when

@@ -32,6 +32,11 @@ impl Ranked {
         self.features[WORDING_SIMILARITY]
     }
 
+    /// How much more than what the entry defines the question asks (0 for most entries).
+    pub fn beyond_definition(&self) -> f32 {
+        self.features[BEYOND_DEFINITION]
+    }
+
     /// How close in meaning the question is to the entry's questions, as ranked.
     pub fn meaning(&self) -> f32 {
         self.features[MEANING]

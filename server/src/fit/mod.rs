@@ -32,7 +32,7 @@ const CONFIDENCE_L2: f64 = 1e-3;
 /// answer less likely to be right, nor more of a bad one (unknown or corrected words) more
 /// likely. Length is free.
 const CONFIDENCE_SIGNS: [f64; CONFIDENCE_FEATURES.len()] = [
-    1.0, 1.0, -1.0, 1.0, 1.0, 0.0, 1.0, -1.0, 1.0, -1.0, 1.0, 1.0,
+    1.0, 1.0, -1.0, 1.0, 1.0, 0.0, 1.0, -1.0, 1.0, -1.0, 1.0, 1.0, -1.0,
 ];
 
 /// One in this many of another collection's queries is asked of a corpus as a question it
