@@ -132,14 +132,6 @@ where
     deserializer.deserialize_option(Count { text: true })
 }
 
-/// A count given as text, as [`optional_count_text`] reads it from a query string; `None`
-/// when that refuses it.
-pub fn count_text(text: &str) -> Option<usize> {
-    serde::de::Visitor::visit_str::<serde::de::value::Error>(Count { text: true }, text)
-        .ok()
-        .flatten()
-}
-
 /// Reads a count; `text` says whether it may come as text (a query string).
 struct Count {
     text: bool,
