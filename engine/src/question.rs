@@ -262,6 +262,26 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
         })
         .collect();
     let expansions = synonyms.expand(&sequence, &terms);
+    // The wording's stems are the words' own, as typed: `sequence`'s, but for a corrected
+    // word, whose stem there is its correction's.
+    let wording = {
+        let stems: Vec<Cow<'_, str>> = words
+            .iter()
+            .filter(|w| !w.compound)
+            .zip(&sequence)
+            .map(|(w, (_, stem))| {
+                let corrected = terms.iter().zip(&flags).any(|(t, (_, corrected))| {
+                    *corrected && !t.word.compound && t.word.position == w.position
+                });
+                if corrected {
+                    Cow::Owned(analysis::stem(&w.folded))
+                } else {
+                    Cow::Borrowed(stem.as_str())
+                }
+            })
+            .collect();
+        super::wording::Wording::of_stems(&stems)
+    };
     // Deduplicate terms, keeping expansions' indexes valid by mapping them.
     let asking_from = asking_clause_start(q);
     let mut distinct: Vec<QueryTerm> = Vec::new();
@@ -313,7 +333,7 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
         corrected: any_correction.then_some(corrected_text),
         shape: intent::read(&words),
         ids: QuestionIds::default(),
-        wording: super::wording::Wording::of_words(&words),
+        wording,
         words,
     }
 }
@@ -337,13 +357,17 @@ fn add_joined_pairs(
     flags: &mut Vec<(bool, bool)>,
 ) {
     let plain: Vec<&Word> = words.iter().filter(|w| !w.compound).collect();
+    // Joined in one reused buffer: `format!` cost several times the copy.
+    let mut joined = String::new();
     for pair in plain.windows(2) {
-        let joined = format!("{}{}", pair[0].folded, pair[1].folded);
+        joined.clear();
+        joined.push_str(&pair[0].folded);
+        joined.push_str(&pair[1].folded);
         if vocabulary.count(&joined) > 0 {
             terms.push(Term {
                 term: analysis::stem(&joined),
                 word: Word {
-                    folded: joined,
+                    folded: joined.clone(),
                     from: pair[0].from,
                     to: pair[1].to,
                     position: pair[0].position,
@@ -482,6 +506,33 @@ mod tests {
         assert!(preamble("councillor") && preamble("fortune") && preamble("website"));
         // Said in the asking clause too, or only there.
         assert!(!preamble("online") && !preamble("national") && !preamble("find"));
+    }
+
+    #[test]
+    fn the_wording_is_that_of_the_words_as_typed() {
+        let vocabulary = Vocabulary::for_tests(
+            "why was ryogens criticised parsol national projects number electronic benefit \
+             claims revenues team planning applications internet thanks turn sure led \
+             egovernment government",
+            include_str!("../../corpus/spelling.txt"),
+        );
+        for q in [
+            "what is parsol",
+            "planing aplications on the internet",
+            "natinal projcts numbr pls",
+            "who led the e government national projects?",
+            "wat is e-government, r u sure",
+            "y woz ryogens critisised lol",
+            "the the the",
+            "",
+        ] {
+            let a = read(q, &vocabulary, &Synonyms::default());
+            assert_eq!(
+                a.wording,
+                super::super::wording::Wording::of_words(&a.words),
+                "{q:?}"
+            );
+        }
     }
 
     #[test]

@@ -139,12 +139,14 @@ pub struct QuestionSlots {
     /// Every distinct id of the question's terms and synonym phrases, [`UNKNOWN`] included
     /// (a phrasing may hold it too), sorted; `None` past [`MAX_SLOTS`] or [`MAX_SLOT_TERMS`].
     ids: Option<Vec<u32>>,
-    /// Per question term, its slot; `None` for [`UNKNOWN`], which is never matched.
-    term_slots: Vec<Option<usize>>,
+    /// Per slot, the question terms (bit `i` for term `i`) whose id it is: a phrasing
+    /// holding the slot's id covers them.
+    slot_terms: Vec<u128>,
     /// The slots of the question's own known terms.
     said_terms: SlotSet,
-    /// Per synonym phrase, its slots, and whether every one of its ids is known.
-    expansions: Vec<(SlotSet, bool)>,
+    /// Per synonym phrase, its slots, and the question terms it covers when every one of its
+    /// ids is known (none otherwise).
+    expansions: Vec<(SlotSet, u128)>,
 }
 
 impl QuestionSlots {
@@ -161,35 +163,42 @@ impl QuestionSlots {
         if all.len() > MAX_SLOTS || ids.terms.len() > MAX_SLOT_TERMS {
             return QuestionSlots {
                 ids: None,
-                term_slots: Vec::new(),
+                slot_terms: Vec::new(),
                 said_terms: SlotSet::default(),
                 expansions: Vec::new(),
             };
         }
         let slot = |id: &u32| all.binary_search(id).expect("every id has a slot");
-        let term_slots: Vec<Option<usize>> = ids
-            .terms
-            .iter()
-            .map(|id| (*id != UNKNOWN).then(|| slot(id)))
-            .collect();
+        let mut slot_terms = vec![0u128; all.len()];
         let mut said_terms = SlotSet::default();
-        for s in term_slots.iter().flatten() {
-            set_slot(&mut said_terms, *s);
+        for (i, id) in ids.terms.iter().enumerate() {
+            if *id != UNKNOWN {
+                let s = slot(id);
+                slot_terms[s] |= 1 << i;
+                set_slot(&mut said_terms, s);
+            }
         }
         let expansions = ids
             .expansions
             .iter()
-            .map(|phrase| {
+            .zip(&analyzed.expansions)
+            .map(|(phrase, expansion)| {
                 let mut set = SlotSet::default();
                 for id in phrase {
                     set_slot(&mut set, slot(id));
                 }
-                (set, phrase.iter().all(|id| *id != UNKNOWN))
+                let mut covers = 0u128;
+                if phrase.iter().all(|id| *id != UNKNOWN) {
+                    for i in &expansion.covers {
+                        covers |= 1 << i;
+                    }
+                }
+                (set, covers)
             })
             .collect();
         QuestionSlots {
             ids: Some(all),
-            term_slots,
+            slot_terms,
             said_terms,
             expansions,
         }
@@ -219,7 +228,11 @@ impl QuestionSlots {
             on_heap.resize(phrasing.len(), NO_SLOT);
             &mut on_heap
         };
+        // Known question terms the phrasing has, found with their slots; then those a
+        // synonym phrase accounts for.
         let mut present = SlotSet::default();
+        let mut covered: u128 = 0;
+        let mut shared = false;
         let mut next = 0;
         for ((id, _), slot) in phrasing.iter().zip(slots.iter_mut()) {
             while next < ids.len() && ids[next] < *id {
@@ -228,32 +241,23 @@ impl QuestionSlots {
             if ids.get(next) == Some(id) {
                 *slot = next as u16;
                 set_slot(&mut present, next);
+                covered |= self.slot_terms[next];
+                shared = true;
             }
         }
         // A phrasing sharing no id with the question covers nothing of it.
-        if present == SlotSet::default() {
+        if !shared {
             return 0.0;
         }
-        // Known question terms the phrasing has, then those a synonym phrase accounts for.
-        let mut covered: u128 = 0;
-        for (i, s) in self.term_slots.iter().enumerate() {
-            if s.is_some_and(|s| has_slot(&present, s)) {
-                covered |= 1 << i;
-            }
-        }
         let mut said = self.said_terms;
-        for ((set, known), expansion) in self.expansions.iter().zip(&analyzed.expansions) {
+        for (set, covers) in &self.expansions {
             if !contains_all(&present, set) {
                 continue;
             }
             for (word, s) in said.iter_mut().zip(set) {
                 *word |= s;
             }
-            if *known {
-                for i in &expansion.covers {
-                    covered |= 1 << i;
-                }
-            }
+            covered |= covers;
         }
         // The covered terms' weights in term order, as the plain version sums them.
         let matched_question: f32 = bits_in_order(covered).filter_map(|i| weights.get(i)).sum();

@@ -33,6 +33,12 @@ impl Wording {
     /// The wording of a text's folded words, in order (stop words included).
     pub fn of_words(words: &[String]) -> Wording {
         let stems: Vec<String> = words.iter().map(|w| analysis::stem(w)).collect();
+        Wording::of_stems(&stems)
+    }
+
+    /// The wording of a text's words given as their stems, in order: [`Wording::of_words`]
+    /// for a caller that has stemmed them already.
+    pub fn of_stems<S: AsRef<str>>(stems: &[S]) -> Wording {
         let hash = |parts: &[&str]| {
             let mut h = FxHasher::default();
             parts.hash(&mut h);
@@ -40,11 +46,11 @@ impl Wording {
         };
         let mut hashes: Vec<u32> = stems
             .iter()
-            .map(|s| hash(&[s.as_str()]) & !PAIR)
+            .map(|s| hash(&[s.as_ref()]) & !PAIR)
             .chain(
                 stems
                     .windows(2)
-                    .map(|p| hash(&[p[0].as_str(), p[1].as_str()]) | PAIR),
+                    .map(|p| hash(&[p[0].as_ref(), p[1].as_ref()]) | PAIR),
             )
             .collect();
         hashes.sort_unstable();
