@@ -235,7 +235,7 @@ test('a fix that breaks a right answer shows it in red and needs the confirmatio
     return { border: `${s.borderLeftStyle} ${s.borderLeftColor}`, background: s.backgroundColor, color: s.color };
   });
   assert.deepEqual(look, { border: 'solid rgb(212, 53, 28)', background: 'rgb(251, 233, 231)', color: 'rgb(11, 12, 12)' });
-  const fixed = page.locator('table.changes tr.fixed');
+  const fixed = page.locator('table.changes tr.fixed', { hasText: 'tell me about parsol' });
   assert.match(await fixed.first().textContent(), /tell me about parsol.*this fix/);
   assert.match(await page.locator('p.warning').textContent(), /breaks 2 questions answered right today/);
   const confirm = page.locator('#confirm-breaks');

@@ -144,6 +144,8 @@ test('hostile corpus and question strings show as text and never run', async () 
   await w.ask(question);
   const text = await w.log.textContent();
   for (const literal of [...HOSTILE, question]) assert.ok(text.includes(literal), `shown as text: ${literal}`);
+  // A question touching two entries suggests the one not answered: the hostile title as a chip.
+  await w.ask('is there a helpline for the quokka form');
   const chip = w.root.getByRole('button', { name: 'Is the quokka form <svg onload="window.__pwned=3"> safe?' });
   assert.ok((await chip.count()) >= 1, 'a hostile FAQ title is a chip label, as text');
   const dangerous = await w.root.evaluate((el) => el.shadowRoot.querySelectorAll('img, script, svg, iframe, b, [onerror], [onload]').length);
