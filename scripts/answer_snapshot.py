@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes, one JSON line each, the answer a running Signpost server gives to every question of
-the evaluation sets (conversations turn by turn, each turn sent with the previous answer's
-context), then the status and body of every API endpoint on the examples the API reference
+the evaluation sets, asked as `POST /api/v1/ask` at the default limit and at limit 20
+(conversations turn by turn, each turn sent with the previous answer's context) and as
+`GET /api/v1/ask?q=` (what bench/load.sh asks), then the status and body of every API endpoint on the examples the API reference
 documents and on the errors it lists, so two builds can be compared byte for byte: a
 refactoring must leave every line the same.
 
@@ -13,6 +14,7 @@ Compare: scripts/answer_snapshot.py URL before.jsonl (old build), again with aft
 import json
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -54,13 +56,25 @@ def call(url, method, path, body):
         return error.code, error.read().decode()
 
 
-def ask(url, question, context):
+def ask(url, question, context, limit):
     """The answer's JSON text; anything but a 200 stops the snapshot (the sets are all valid
     questions, so an error means the server is not the one to compare)."""
     body = {"q": question}
+    if limit is not None:
+        body["limit"] = limit
     if context is not None:
         body["context"] = context
     status, text = call(url, "POST", "/api/v1/ask", json.dumps(body).encode())
+    return answered(question, status, text)
+
+
+def ask_by_get(url, question):
+    """The answer to `GET /api/v1/ask?q=`, as [`ask`] checks it."""
+    status, text = call(url, "GET", "/api/v1/ask?q=" + urllib.parse.quote(question, safe=""), None)
+    return answered(question, status, text)
+
+
+def answered(question, status, text):
     if status != 200:
         sys.exit(f"{question!r}: HTTP {status}: {text}")
     return text
@@ -78,13 +92,22 @@ def main():
                 if not line.strip():
                     continue
                 case = json.loads(line)
-                context = None
-                for turn in case.get("turns") or [case]:
-                    text = ask(url, turn["q"], context)
-                    f.write(json.dumps({"set": Path(path).name, "line": number, "q": turn["q"]}))
-                    f.write("\t" + text + "\n")
+                turns = case.get("turns") or [case]
+                for limit in (None, 20):
+                    context = None
+                    for turn in turns:
+                        text = ask(url, turn["q"], context, limit)
+                        key = {"set": Path(path).name, "line": number, "q": turn["q"]}
+                        if limit is not None:
+                            key["limit"] = limit
+                        f.write(json.dumps(key) + "\t" + text + "\n")
+                        lines += 1
+                        context = json.loads(text).get("context")
+                for turn in turns:
+                    text = ask_by_get(url, turn["q"])
+                    key = {"set": Path(path).name, "line": number, "get": True, "q": turn["q"]}
+                    f.write(json.dumps(key) + "\t" + text + "\n")
                     lines += 1
-                    context = json.loads(text).get("context")
         for method, path, body in ENDPOINTS:
             status, text = call(url, method, path, body)
             f.write(json.dumps({"endpoint": f"{method} {path}", "body": (body or b"").decode()}))
