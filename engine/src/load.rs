@@ -291,7 +291,11 @@ pub(super) fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
         .map(|words| wording::Wording::of_words(words))
         .filter(|w| !w.is_empty())
         .collect();
-    let defines = title.is_some_and(|t| intent::asks_only_what_is(&question::words_of(t)));
+    // The title, when there is one, is the first of the entry's questions.
+    let defines = title.is_some()
+        && questions
+            .first()
+            .is_some_and(|w| intent::asks_only_what_is(w));
     EntryInfo {
         defines,
         meaning: Box::new(meaning),
