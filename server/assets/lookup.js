@@ -308,7 +308,10 @@
       input.setAttribute('aria-expanded', 'true');
     }
 
+    // A list that arrives while an option is highlighted (the reply to a later keystroke)
+    // keeps that option highlighted when it still offers it, so Enter chooses what was seen.
     function renderSuggestions(items) {
+      const kept = active >= 0 ? suggestions[active] : null;
       suggestions = items;
       active = -1;
       input.removeAttribute('aria-activedescendant');
@@ -326,6 +329,8 @@
       if (items.length) {
         openList();
         suggestMessage = `${plural(items.length, 'suggestion', 'suggestions')}; use the up and down arrow keys to choose.`;
+        const still = kept ? items.findIndex((s) => s.id === kept.id && s.text === kept.text) : -1;
+        if (still >= 0) move(still);
       } else {
         closeList();
         suggestMessage = 'No suggestions.';

@@ -110,6 +110,28 @@ test('keyboard only: / focuses, typing suggests, Down and Enter open, Escape clo
   await context.close();
 });
 
+test('a list that arrives after a keystroke keeps the highlighted option when it still offers it', async () => {
+  const { context, page, errors } = await openLookup();
+  await combobox(page).focus();
+  await page.keyboard.type('hel');
+  await page.getByRole('option').first().waitFor();
+  await page.keyboard.press('ArrowDown');
+  let state = await comboState(page);
+  assert.match(state.options[0].text, /^Helpline/);
+  assert.equal(state.activeId, state.options[0].id);
+  // "help" brings a list with a project "hel" did not offer; the helpline stays chosen.
+  await page.keyboard.type('p');
+  await page.getByRole('option', { name: /build their websites/ }).waitFor();
+  state = await comboState(page);
+  const helpline = state.options.find((o) => /^Helpline/.test(o.text));
+  assert.equal(state.activeId, helpline.id, 'the highlighted option survives the new list');
+  assert.equal(helpline.selected, 'true');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /0870 777 0011/.test(document.querySelector('section.answer')?.textContent || ''));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('Up wraps to the last suggestion, Down moves on, and Enter opens the FAQ chosen', async () => {
   const { context, page, errors } = await openLookup();
   await page.keyboard.press('Control+k');
