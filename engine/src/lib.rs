@@ -249,25 +249,44 @@ impl EntryInfo {
         )
     }
 
-    /// Of the question's ids (`asked`: sorted, distinct, known), those the entry's phrasings
-    /// hold, into `held`; and the phrasings holding any of them, each once and in order, into
-    /// `sharing`. A phrasing left out shares no term with the question.
-    fn sharing(&self, asked: &[u32], held: &mut Vec<u32>, sharing: &mut Vec<u32>) {
+    /// Of the question's ids (`asked`: sorted, distinct, known, each with its slot), those
+    /// the entry's phrasings hold, into `held`; and the phrasings holding any of them, each
+    /// once and in order, into `sharing`. A phrasing left out shares no term with the
+    /// question.
+    fn sharing(&self, asked: &[(u32, u16)], held: &mut Vec<(u32, u16)>, sharing: &mut Vec<u32>) {
         held.clear();
         sharing.clear();
-        for id in asked {
-            if !self.terms_mask.may_hold(*id) {
+        // Most entries have at most 128 phrasings: they are marked in bits, which read back
+        // in order and once each, instead of sorting a list with repeats.
+        let few = self.phrasing_ends.len() <= 128;
+        let mut marked: u128 = 0;
+        for &(id, slot) in asked {
+            if !self.terms_mask.may_hold(id) {
                 continue;
             }
-            if let Ok(t) = self.terms.binary_search(id) {
-                held.push(*id);
+            if let Ok(t) = self.terms.binary_search(&id) {
+                held.push((id, slot));
                 let from = t.checked_sub(1).map_or(0, |t| self.term_phrasing_ends[t]);
                 let to = self.term_phrasing_ends[t];
-                sharing.extend_from_slice(&self.term_phrasings[from as usize..to as usize]);
+                let holding = &self.term_phrasings[from as usize..to as usize];
+                if few {
+                    for number in holding {
+                        marked |= 1 << number;
+                    }
+                } else {
+                    sharing.extend_from_slice(holding);
+                }
             }
         }
-        sharing.sort_unstable();
-        sharing.dedup();
+        if few {
+            while marked != 0 {
+                sharing.push(marked.trailing_zeros());
+                marked &= marked - 1;
+            }
+        } else {
+            sharing.sort_unstable();
+            sharing.dedup();
+        }
     }
 
     fn is_subject(&self, id: u32) -> bool {
