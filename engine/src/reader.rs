@@ -105,7 +105,7 @@ pub fn choose(analyzed: &Analyzed, focus: &[f32], asks: Option<Asks>, passages: 
         .collect();
     let frequency: Vec<f32> = passages
         .iter()
-        .map(|p| focus_frequency(analyzed, &focus, p.words, average_length))
+        .map(|p| focus_frequency(analyzed, &focus, p, average_length))
         .collect();
     let best = |values: &[f32]| values.iter().copied().fold(0.0, f32::max);
     let (best_coverage, best_frequency) = (best(&coverage), best(&frequency));
@@ -168,12 +168,8 @@ fn focus_matches(analyzed: &Analyzed, focus: &[f32], terms: &[u32]) -> Vec<f32> 
 
 /// BM25 of the focus words the passage itself uses, weighted by `focus`: a passage that
 /// keeps returning to what was asked ("workshops… workshops… workshop sessions") is about it.
-fn focus_frequency(
-    analyzed: &Analyzed,
-    focus: &[f32],
-    words: &[(u32, u32, u32)],
-    average: f32,
-) -> f32 {
+fn focus_frequency(analyzed: &Analyzed, focus: &[f32], passage: &Read, average: f32) -> f32 {
+    let words = passage.words;
     let length_factor = K1 * (1.0 - B + B * words.len() as f32 / average);
     analyzed
         .ids
@@ -182,7 +178,12 @@ fn focus_frequency(
         .zip(focus)
         .filter(|(id, w)| **id != UNKNOWN && **w > 0.0)
         .map(|(id, w)| {
-            let tf = words.iter().filter(|(x, _, _)| x == id).count() as f32;
+            // A word the passage lacks is not counted through its whole text.
+            let tf = if passage.terms.binary_search(id).is_ok() {
+                words.iter().filter(|(x, _, _)| x == id).count() as f32
+            } else {
+                0.0
+            };
             w * tf * (K1 + 1.0) / (tf + length_factor)
         })
         .sum()

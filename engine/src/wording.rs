@@ -318,7 +318,11 @@ impl WordingIndex {
                 .iter()
                 .map(|e| {
                     let (a, b) = (self.first_wording[*e], self.first_wording[*e + 1]);
+                    // A wording sharing nothing compares as zero on both measures, which
+                    // the maximum ignores (every measure is at least zero): only those
+                    // sharing something are worked out.
                     (a..b)
+                        .filter(|w| weights[*w as usize] != 0.0)
                         .map(|w| {
                             let shared = weights[w as usize];
                             Comparison::of_shared(
