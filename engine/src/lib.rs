@@ -114,6 +114,8 @@ const KEPT_ANALYSES_PASSAGES: usize = 100_000;
 /// How many of the answer entry's passages are read to choose its answer (an entry of more
 /// is read as far as this, and wherever its passages were found).
 const READ_PASSAGES: usize = 48;
+// A passage read is marked in a 64-bit set (`Engine::read_whole_entry`).
+const _: () = assert!(READ_PASSAGES <= 64);
 /// The largest ranking-score lead over the second entry that counts towards confidence (and
 /// the lead of an entry with no rival).
 const MAX_MARGIN: f32 = 5.0;

@@ -100,23 +100,21 @@ impl Engine {
             .map(|(i, r)| (r.entry, (i, likely(r))))
             .collect();
         let chosen_ordinal = confident.map(|(i, _)| candidates[i].ordinal);
-        let mut programme: Vec<(f32, &Candidate)> = candidates
-            .iter()
-            .filter_map(|c| {
-                let (_, likelihood) = entry_rank.get(&c.entry)?;
-                let first = Some(c.ordinal) == chosen_ordinal;
-                (first || c.coverage > 0.0 && c.bm25 > 0.0).then(|| {
-                    (
-                        if first {
-                            2.0
-                        } else {
-                            0.6 * likelihood + 0.4 * c.coverage
-                        },
-                        c,
-                    )
-                })
+        let mut programme: Vec<(f32, &Candidate)> = Vec::with_capacity(candidates.len());
+        programme.extend(candidates.iter().filter_map(|c| {
+            let (_, likelihood) = entry_rank.get(&c.entry)?;
+            let first = Some(c.ordinal) == chosen_ordinal;
+            (first || c.coverage > 0.0 && c.bm25 > 0.0).then(|| {
+                (
+                    if first {
+                        2.0
+                    } else {
+                        0.6 * likelihood + 0.4 * c.coverage
+                    },
+                    c,
+                )
             })
-            .collect();
+        }));
         programme.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.ordinal.cmp(&b.1.ordinal)));
         let passages = self.passage_hits(analyzed, &programme, limit);
         let projects = self.suggest_projects(ranked, confident.map(|(i, _)| &candidates[i]));

@@ -107,11 +107,14 @@ impl Engine {
         }
 
         let by_ordinal = |h: &Hit| ordinal_of(h).unwrap_or(usize::MAX) as u64;
+        // Room for the missing entries' passages too: a collected list grew four times.
         let mut candidates: Vec<Candidate> =
+            Vec::with_capacity(CANDIDATES + ENTRY_CANDIDATES + WORDING_CANDIDATES);
+        candidates.extend(
             retrieve::top(passage_hits.iter(), CANDIDATES, by_ordinal)
                 .iter()
-                .filter_map(|hit| self.candidate(analyzed, weights, hit.score, ordinal_of(hit)?))
-                .collect();
+                .filter_map(|hit| self.candidate(analyzed, weights, hit.score, ordinal_of(hit)?)),
+        );
         // An entry asked for by its phrasings whose passages did not make the cut still gets
         // its best one (its first when none matches): an FAQ whose question matches but whose
         // answer uses other words ("Will warm weather stop the outbreak?" for "coronavirus and
@@ -242,13 +245,17 @@ impl Engine {
         candidates: &mut Vec<Candidate<'e>>,
         entry: usize,
     ) {
-        let have: HashSet<usize> = candidates
-            .iter()
-            .filter(|c| c.entry == entry)
-            .map(|c| c.ordinal)
-            .collect();
-        for ordinal in self.passage_ordinals(entry).take(READ_PASSAGES) {
-            if !have.contains(&ordinal) {
+        // The entry's passages are consecutive ordinals: those already candidates are marked
+        // by their place among the first READ_PASSAGES.
+        let first = self.passage_ordinals(entry).start;
+        let mut have: u64 = 0;
+        for c in candidates.iter().filter(|c| c.entry == entry) {
+            if let Some(place) = c.ordinal.checked_sub(first).filter(|p| *p < READ_PASSAGES) {
+                have |= 1 << place;
+            }
+        }
+        for (place, ordinal) in self.passage_ordinals(entry).take(READ_PASSAGES).enumerate() {
+            if have & (1 << place) == 0 {
                 candidates.extend(self.candidate(analyzed, weights, 0.0, ordinal));
             }
         }
