@@ -404,7 +404,6 @@ struct Candidate<'e> {
     passage: &'e Passage,
     /// The passage's place in its entry, from 0.
     number: usize,
-    text: Cow<'e, str>,
     /// The passage's analysis, done once per answer at most.
     terms: Cow<'e, PassageTerms>,
     bm25: f32,

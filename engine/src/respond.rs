@@ -77,7 +77,9 @@ impl Engine {
                 id: entry.id.clone(),
                 kind: entry.kind.as_str().to_string(),
                 title: entry.title.clone(),
-                text: c.text.to_string(),
+                // Read now: a candidate carries its analysis, not its text. One that cannot
+                // be read is logged and shown empty, as `passage_texts` does.
+                text: self.text_at(c.ordinal).unwrap_or_default().into_owned(),
                 passage_id: Some(entry.passage_id(c.number)),
                 url: entry.url(),
                 confidence: round(confidence),
@@ -213,6 +215,7 @@ impl Engine {
             .take(limit)
             .map(|(score, c)| {
                 let entry = &entries[c.entry];
+                let text = self.text_at(c.ordinal).unwrap_or_default();
                 PassageHit {
                     id: entry.passage_id(c.number),
                     entry_id: entry.id.clone(),
@@ -220,11 +223,11 @@ impl Engine {
                     title: entry.title.clone(),
                     highlights: passage_highlights(
                         &c.terms,
-                        &c.text,
+                        &text,
                         &highlight_terms,
                         &highlight_mask,
                     ),
-                    text: c.text.to_string(),
+                    text: text.into_owned(),
                     section: c.passage.section.as_deref().map(str::to_string),
                     url: entry.url(),
                     score: round(score.min(1.0)),

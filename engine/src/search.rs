@@ -211,8 +211,8 @@ impl Engine {
         let slot = self.passages.get(ordinal)?;
         let entry = slot.entry as usize;
         let passage = self.entries()[entry].passages.get(slot.passage as usize)?;
-        let text = self.text_at(ordinal)?;
-        let terms = self.analyzed_passage(ordinal, &text);
+        // The text itself is read only for the few passages an answer shows.
+        let terms = self.analyzed_passage(ordinal)?;
         let info = &self.info[entry];
         let covered = scoring::covered(analyzed, |id| {
             (terms.mask.may_hold(id) && terms.distinct.binary_search(&id).is_ok())
@@ -228,7 +228,6 @@ impl Engine {
             ordinal,
             passage,
             number: slot.passage as usize,
-            text,
             terms,
             bm25,
             coverage,
