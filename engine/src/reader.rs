@@ -145,6 +145,10 @@ pub fn choose(analyzed: &Analyzed, focus: &[f32], asks: Option<Asks>, passages: 
 /// How fully a passage's terms match each focus term: 1 for the word the question used,
 /// [`SYNONYM`] for a synonym of it only, 0 otherwise (and 0 for a term outside the focus).
 fn focus_matches(analyzed: &Analyzed, focus: &[f32], terms: &[u32]) -> Vec<f32> {
+    // A question that only names the entry has no focus: nothing of it need be searched.
+    if focus.iter().all(|w| *w <= 0.0) {
+        return vec![0.0; analyzed.ids.terms.len().min(focus.len())];
+    }
     let has = |id: u32| terms.binary_search(&id).is_ok();
     let any: TermSet = scoring::covered(analyzed, has);
     analyzed

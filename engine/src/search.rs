@@ -14,7 +14,10 @@ impl Engine {
     ) -> Vec<Clause<'a>> {
         // A field that lacks one of a clause's terms cannot match it: no clause is made.
         let in_field = |ids: &[u32], field| ids.iter().all(|id| self.stats.in_field(*id, field));
-        let mut clauses = Vec::new();
+        // At most a clause per term or synonym phrase in each field: grown from nothing, the
+        // list was copied four times.
+        let mut clauses =
+            Vec::with_capacity((analyzed.terms.len() + analyzed.expansions.len()) * fields.len());
         for (t, id) in analyzed.terms.iter().zip(&analyzed.ids.terms) {
             if !t.known || t.rewritten {
                 continue;
