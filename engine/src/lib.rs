@@ -527,7 +527,10 @@ impl Engine {
             _ => None,
         };
         let (mut candidates, entry_relevance) = self.search(&analyzed, &weights, focus);
-        let mut ranking = self.rank(&analyzed, &weights, &candidates, &entry_relevance);
+        // Worked out once: ranking runs twice for a follow-up that leaves its entry.
+        let meaning =
+            meaning::WordVectors::shipped().meaning(analyzed.words.iter().map(String::as_str));
+        let mut ranking = self.rank(&analyzed, &meaning, &weights, &candidates, &entry_relevance);
         // A follow-up that says more than it refers to ("where did they trial e-petitions?")
         // keeps to that entry only when the entry accounts for all of it; otherwise the
         // question starts afresh ("and are there any events?").
@@ -540,7 +543,7 @@ impl Engine {
         if leaves_focus {
             (candidates, _) = {
                 let (c, r) = self.search(&analyzed, &weights, None);
-                ranking = self.rank(&analyzed, &weights, &c, &r);
+                ranking = self.rank(&analyzed, &meaning, &weights, &c, &r);
                 (c, r)
             };
         }

@@ -72,9 +72,11 @@ pub(super) struct Ranking {
 
 impl Engine {
     /// Groups candidates by entry, works out each entry's features and scores it.
+    /// `meaning` is the question's (see [`meaning::WordVectors::meaning`]).
     pub(super) fn rank(
         &self,
         analyzed: &Analyzed,
+        meaning: &meaning::Meaning,
         weights: &[f32],
         candidates: &[Candidate],
         entry_relevance: &HashMap<usize, f32>,
@@ -105,8 +107,6 @@ impl Engine {
             .map(|(_, sum)| *sum)
             .fold(f32::EPSILON, f32::max);
         let slots = scoring::QuestionSlots::new(analyzed);
-        let meaning =
-            meaning::WordVectors::shipped().meaning(analyzed.words.iter().map(String::as_str));
         let opening = analyzed.shape.opening;
         let asks_definition = analyzed.shape.asks == Some(super::intent::Asks::Definition);
         // A question opening "where", "how", "why"… asks something no definition answers.
@@ -189,7 +189,7 @@ impl Engine {
             features[EVIDENCE] = evidence / top_evidence;
             features[STATES_FACT] = f32::from(u8::from(c.typed));
             features[NAMED] = f32::from(u8::from(named));
-            features[MEANING] = MEANING_SCALE * meaning::similarity(&meaning, &info.meaning);
+            features[MEANING] = MEANING_SCALE * meaning::similarity(meaning, &info.meaning);
             features[BEYOND_DEFINITION] = if !info.defines || asks_definition {
                 0.0
             } else if asks_other {
@@ -297,7 +297,9 @@ mod tests {
         );
         let weights = engine.weights(&analyzed);
         let (candidates, relevance) = engine.search(&analyzed, &weights, None);
-        let ranking = engine.rank(&analyzed, &weights, &candidates, &relevance);
+        let meaning = crate::meaning::WordVectors::shipped()
+            .meaning(analyzed.words.iter().map(String::as_str));
+        let ranking = engine.rank(&analyzed, &meaning, &weights, &candidates, &relevance);
         let ranked = ranking
             .entries
             .iter()
