@@ -168,10 +168,11 @@ fn quick(text: &str) -> bool {
     // One walk over the text for every check: a byte is tested for a digit, a control or
     // `@`, and only a `d` or an `a` (either case) opens a spelled-out word to compare.
     text.is_ascii()
-        && bytes.iter().enumerate().all(|(i, b)| {
-            !(b.is_ascii_digit() || b.is_ascii_control() || *b == b'@')
-                && !(matches!(b | 0x20, b'a' | b'd')
-                    && bytes.get(i..i + 3).is_some_and(spelled_out))
+        && !bytes.iter().enumerate().any(|(i, b)| {
+            b.is_ascii_digit()
+                || b.is_ascii_control()
+                || *b == b'@'
+                || (matches!(b | 0x20, b'a' | b'd') && bytes.get(i..i + 3).is_some_and(spelled_out))
         })
 }
 
