@@ -36,9 +36,14 @@ pub fn merge(text: &str, matching: impl Iterator<Item = (usize, usize)>) -> Vec<
         }
     }
     merged.truncate(kept);
-    // The ranges are in order: count characters once, from one boundary to the next.
+    // The ranges are in order: count characters once, from one boundary to the next. In an
+    // ASCII text (most passages) a character is a byte, and nothing need be counted.
+    let ascii = text.is_ascii();
     let mut counted = (0, 0);
     let mut char_offset = |byte: usize| {
+        if ascii {
+            return byte;
+        }
         let (from_byte, chars) = counted;
         counted = (byte, chars + text[from_byte..byte].chars().count());
         counted.1

@@ -114,6 +114,8 @@ const KEPT_ANALYSES_PASSAGES: usize = 100_000;
 /// How many of the answer entry's passages are read to choose its answer (an entry of more
 /// is read as far as this, and wherever its passages were found).
 const READ_PASSAGES: usize = 48;
+// A passage read is marked in a 64-bit set (`Engine::read_whole_entry`).
+const _: () = assert!(READ_PASSAGES <= 64);
 /// The largest ranking-score lead over the second entry that counts towards confidence (and
 /// the lead of an entry with no rival).
 const MAX_MARGIN: f32 = 5.0;
@@ -249,25 +251,44 @@ impl EntryInfo {
         )
     }
 
-    /// Of the question's ids (`asked`: sorted, distinct, known), those the entry's phrasings
-    /// hold, into `held`; and the phrasings holding any of them, each once and in order, into
-    /// `sharing`. A phrasing left out shares no term with the question.
-    fn sharing(&self, asked: &[u32], held: &mut Vec<u32>, sharing: &mut Vec<u32>) {
+    /// Of the question's ids (`asked`: sorted, distinct, known, each with its slot), those
+    /// the entry's phrasings hold, into `held`; and the phrasings holding any of them, each
+    /// once and in order, into `sharing`. A phrasing left out shares no term with the
+    /// question.
+    fn sharing(&self, asked: &[(u32, u16)], held: &mut Vec<(u32, u16)>, sharing: &mut Vec<u32>) {
         held.clear();
         sharing.clear();
-        for id in asked {
-            if !self.terms_mask.may_hold(*id) {
+        // Most entries have at most 128 phrasings: they are marked in bits, which read back
+        // in order and once each, instead of sorting a list with repeats.
+        let few = self.phrasing_ends.len() <= 128;
+        let mut marked: u128 = 0;
+        for &(id, slot) in asked {
+            if !self.terms_mask.may_hold(id) {
                 continue;
             }
-            if let Ok(t) = self.terms.binary_search(id) {
-                held.push(*id);
+            if let Ok(t) = self.terms.binary_search(&id) {
+                held.push((id, slot));
                 let from = t.checked_sub(1).map_or(0, |t| self.term_phrasing_ends[t]);
                 let to = self.term_phrasing_ends[t];
-                sharing.extend_from_slice(&self.term_phrasings[from as usize..to as usize]);
+                let holding = &self.term_phrasings[from as usize..to as usize];
+                if few {
+                    for number in holding {
+                        marked |= 1 << number;
+                    }
+                } else {
+                    sharing.extend_from_slice(holding);
+                }
             }
         }
-        sharing.sort_unstable();
-        sharing.dedup();
+        if few {
+            while marked != 0 {
+                sharing.push(marked.trailing_zeros());
+                marked &= marked - 1;
+            }
+        } else {
+            sharing.sort_unstable();
+            sharing.dedup();
+        }
     }
 
     fn is_subject(&self, id: u32) -> bool {
@@ -383,7 +404,6 @@ struct Candidate<'e> {
     passage: &'e Passage,
     /// The passage's place in its entry, from 0.
     number: usize,
-    text: Cow<'e, str>,
     /// The passage's analysis, done once per answer at most.
     terms: Cow<'e, PassageTerms>,
     bm25: f32,
@@ -507,7 +527,10 @@ impl Engine {
             _ => None,
         };
         let (mut candidates, entry_relevance) = self.search(&analyzed, &weights, focus);
-        let mut ranking = self.rank(&analyzed, &weights, &candidates, &entry_relevance);
+        // Worked out once: ranking runs twice for a follow-up that leaves its entry.
+        let meaning =
+            meaning::WordVectors::shipped().meaning(analyzed.words.iter().map(String::as_str));
+        let mut ranking = self.rank(&analyzed, &meaning, &weights, &candidates, &entry_relevance);
         // A follow-up that says more than it refers to ("where did they trial e-petitions?")
         // keeps to that entry only when the entry accounts for all of it; otherwise the
         // question starts afresh ("and are there any events?").
@@ -520,7 +543,7 @@ impl Engine {
         if leaves_focus {
             (candidates, _) = {
                 let (c, r) = self.search(&analyzed, &weights, None);
-                ranking = self.rank(&analyzed, &weights, &c, &r);
+                ranking = self.rank(&analyzed, &meaning, &weights, &c, &r);
                 (c, r)
             };
         }

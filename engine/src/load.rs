@@ -146,12 +146,21 @@ impl Engine {
             .ok()
     }
 
-    /// The analysis of the passage with this ordinal and `text`: kept from its first use in
-    /// an index of up to [`KEPT_ANALYSES_PASSAGES`], done afresh each time in a larger one.
-    pub(super) fn analyzed_passage(&self, ordinal: usize, text: &str) -> Cow<'_, PassageTerms> {
+    /// The analysis of the passage with this ordinal: kept from its first use in an index of
+    /// up to [`KEPT_ANALYSES_PASSAGES`], done afresh each time in a larger one. The text is
+    /// read only to analyse it (a kept analysis needs none); `None` when it cannot be read.
+    pub(super) fn analyzed_passage(&self, ordinal: usize) -> Option<Cow<'_, PassageTerms>> {
         match self.analyses.get(ordinal) {
-            Some(kept) => Cow::Borrowed(kept.get_or_init(|| Box::new(self.analyze_passage(text)))),
-            None => Cow::Owned(self.analyze_passage(text)),
+            Some(kept) => {
+                if let Some(terms) = kept.get() {
+                    return Some(Cow::Borrowed(terms));
+                }
+                let text = self.text_at(ordinal)?;
+                Some(Cow::Borrowed(
+                    kept.get_or_init(|| Box::new(self.analyze_passage(&text))),
+                ))
+            }
+            None => Some(Cow::Owned(self.analyze_passage(&self.text_at(ordinal)?))),
         }
     }
 

@@ -72,9 +72,11 @@ pub(super) struct Ranking {
 
 impl Engine {
     /// Groups candidates by entry, works out each entry's features and scores it.
+    /// `meaning` is the question's (see [`meaning::WordVectors::meaning`]).
     pub(super) fn rank(
         &self,
         analyzed: &Analyzed,
+        meaning: &meaning::Meaning,
         weights: &[f32],
         candidates: &[Candidate],
         entry_relevance: &HashMap<usize, f32>,
@@ -105,8 +107,6 @@ impl Engine {
             .map(|(_, sum)| *sum)
             .fold(f32::EPSILON, f32::max);
         let slots = scoring::QuestionSlots::new(analyzed);
-        let meaning =
-            meaning::WordVectors::shipped().meaning(analyzed.words.iter().map(String::as_str));
         let opening = analyzed.shape.opening;
         let asks_definition = analyzed.shape.asks == Some(super::intent::Asks::Definition);
         // A question opening "where", "how", "why"… asks something no definition answers.
@@ -116,12 +116,22 @@ impl Engine {
                 super::intent::Opening::What | super::intent::Opening::Which
             )
         });
-        let mut said: Vec<u32> = analyzed.ids.all().collect();
-        said.sort_unstable();
-        said.dedup();
-        // Reused from entry to entry: the question ids an entry's phrasings hold, and the
-        // phrasings sharing one.
-        let mut held: Vec<u32> = Vec::new();
+        // The question's known ids, sorted, with their slots (none for a question too long
+        // for slots, which is compared the plain way).
+        let said: Vec<(u32, u16)> = match slots.known() {
+            Some(known) => known.collect(),
+            None => {
+                let mut said: Vec<u32> = analyzed.ids.all().collect();
+                said.sort_unstable();
+                said.dedup();
+                said.into_iter().map(|id| (id, u16::MAX)).collect()
+            }
+        };
+        let unknown = slots.unknown();
+        let with_slots = slots.known().is_some();
+        // Reused from entry to entry: the question ids an entry's phrasings hold (then the
+        // unknown id's slot, which a phrasing may hold too), and the phrasings sharing one.
+        let mut held: Vec<(u32, u16)> = Vec::new();
         let mut sharing: Vec<u32> = Vec::new();
         let mut assistant: Option<(usize, f32)> = None;
         let mut entries: Vec<Ranked> = Vec::with_capacity(best.len());
@@ -136,9 +146,14 @@ impl Engine {
             let mut named = false;
             // A phrasing sharing no term with the question is not like it at all.
             info.sharing(&said, &mut held, &mut sharing);
+            held.extend(unknown);
             for &number in &sharing {
                 let (phrasing, (kind, phrasing_opening)) = info.phrasing(number as usize);
-                let s = slots.phrasing_similarity(analyzed, weights, phrasing);
+                let s = if with_slots {
+                    slots.phrasing_similarity_among(weights, phrasing, &held)
+                } else {
+                    slots.phrasing_similarity(analyzed, weights, phrasing)
+                };
                 similarity = similarity.max(s);
                 if opening.is_some() && *phrasing_opening == opening {
                     same_opening = same_opening.max(s);
@@ -146,9 +161,9 @@ impl Engine {
                 match kind {
                     super::PhrasingKind::Title => title = s,
                     super::PhrasingKind::Name | super::PhrasingKind::Alias if s > 0.0 => {
-                        named |= phrasing
-                            .iter()
-                            .all(|(id, _)| *id != UNKNOWN && said.binary_search(id).is_ok());
+                        named |= phrasing.iter().all(|(id, _)| {
+                            *id != UNKNOWN && said.binary_search_by_key(id, |(s, _)| *s).is_ok()
+                        });
                     }
                     _ => {}
                 }
@@ -162,7 +177,7 @@ impl Engine {
                 continue;
             }
             // The question ids the entry holds are those its phrasings hold.
-            let entry_covered = scoring::covered(analyzed, |id| held.contains(&id));
+            let entry_covered = scoring::covered(analyzed, |id| held.iter().any(|(h, _)| *h == id));
             let mut features: RankFeatures = [0.0; model::RANK_FEATURES.len()];
             features[ENTRY_RELEVANCE] = entry_relevance.get(&entry).map_or(0.0, |r| r / top_entry);
             features[PASSAGE_RELEVANCE] = c.bm25 / top_bm25;
@@ -174,7 +189,7 @@ impl Engine {
             features[EVIDENCE] = evidence / top_evidence;
             features[STATES_FACT] = f32::from(u8::from(c.typed));
             features[NAMED] = f32::from(u8::from(named));
-            features[MEANING] = MEANING_SCALE * meaning::similarity(&meaning, &info.meaning);
+            features[MEANING] = MEANING_SCALE * meaning::similarity(meaning, &info.meaning);
             features[BEYOND_DEFINITION] = if !info.defines || asks_definition {
                 0.0
             } else if asks_other {
@@ -282,7 +297,9 @@ mod tests {
         );
         let weights = engine.weights(&analyzed);
         let (candidates, relevance) = engine.search(&analyzed, &weights, None);
-        let ranking = engine.rank(&analyzed, &weights, &candidates, &relevance);
+        let meaning = crate::meaning::WordVectors::shipped()
+            .meaning(analyzed.words.iter().map(String::as_str));
+        let ranking = engine.rank(&analyzed, &meaning, &weights, &candidates, &relevance);
         let ranked = ranking
             .entries
             .iter()

@@ -105,7 +105,7 @@ pub fn choose(analyzed: &Analyzed, focus: &[f32], asks: Option<Asks>, passages: 
         .collect();
     let frequency: Vec<f32> = passages
         .iter()
-        .map(|p| focus_frequency(analyzed, &focus, p.words, average_length))
+        .map(|p| focus_frequency(analyzed, &focus, p, average_length))
         .collect();
     let best = |values: &[f32]| values.iter().copied().fold(0.0, f32::max);
     let (best_coverage, best_frequency) = (best(&coverage), best(&frequency));
@@ -145,6 +145,10 @@ pub fn choose(analyzed: &Analyzed, focus: &[f32], asks: Option<Asks>, passages: 
 /// How fully a passage's terms match each focus term: 1 for the word the question used,
 /// [`SYNONYM`] for a synonym of it only, 0 otherwise (and 0 for a term outside the focus).
 fn focus_matches(analyzed: &Analyzed, focus: &[f32], terms: &[u32]) -> Vec<f32> {
+    // A question that only names the entry has no focus: nothing of it need be searched.
+    if focus.iter().all(|w| *w <= 0.0) {
+        return vec![0.0; analyzed.ids.terms.len().min(focus.len())];
+    }
     let has = |id: u32| terms.binary_search(&id).is_ok();
     let any: TermSet = scoring::covered(analyzed, has);
     analyzed
@@ -168,12 +172,8 @@ fn focus_matches(analyzed: &Analyzed, focus: &[f32], terms: &[u32]) -> Vec<f32> 
 
 /// BM25 of the focus words the passage itself uses, weighted by `focus`: a passage that
 /// keeps returning to what was asked ("workshops… workshops… workshop sessions") is about it.
-fn focus_frequency(
-    analyzed: &Analyzed,
-    focus: &[f32],
-    words: &[(u32, u32, u32)],
-    average: f32,
-) -> f32 {
+fn focus_frequency(analyzed: &Analyzed, focus: &[f32], passage: &Read, average: f32) -> f32 {
+    let words = passage.words;
     let length_factor = K1 * (1.0 - B + B * words.len() as f32 / average);
     analyzed
         .ids
@@ -182,7 +182,12 @@ fn focus_frequency(
         .zip(focus)
         .filter(|(id, w)| **id != UNKNOWN && **w > 0.0)
         .map(|(id, w)| {
-            let tf = words.iter().filter(|(x, _, _)| x == id).count() as f32;
+            // A word the passage lacks is not counted through its whole text.
+            let tf = if passage.terms.binary_search(id).is_ok() {
+                words.iter().filter(|(x, _, _)| x == id).count() as f32
+            } else {
+                0.0
+            };
             w * tf * (K1 + 1.0) / (tf + length_factor)
         })
         .sum()

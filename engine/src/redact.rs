@@ -159,18 +159,21 @@ pub fn blank(text: &str) -> Cow<'_, str> {
 /// and analysed as typed without any scan.
 fn quick(text: &str) -> bool {
     let bytes = text.as_bytes();
-    // "dot", or "at" closed by a bracket ("at)", "at]", "at}", "at>"), in any case: one walk
-    // over the text instead of one per word.
+    // "dot", or "at" closed by a bracket ("at)", "at]", "at}", "at>"), in any case.
     let spelled_out = |w: &[u8]| match w[0].to_ascii_lowercase() {
         b'd' => w[1..].eq_ignore_ascii_case(b"ot"),
         b'a' => w[1].eq_ignore_ascii_case(&b't') && matches!(w[2], b')' | b']' | b'}' | b'>'),
         _ => false,
     };
+    // One walk over the text for every check: a byte is tested for a digit, a control or
+    // `@`, and only a `d` or an `a` (either case) opens a spelled-out word to compare.
     text.is_ascii()
-        && !bytes
-            .iter()
-            .any(|b| b.is_ascii_digit() || b.is_ascii_control() || *b == b'@')
-        && !bytes.windows(3).any(spelled_out)
+        && !bytes.iter().enumerate().any(|(i, b)| {
+            b.is_ascii_digit()
+                || b.is_ascii_control()
+                || *b == b'@'
+                || (matches!(b | 0x20, b'a' | b'd') && bytes.get(i..i + 3).is_some_and(spelled_out))
+        })
 }
 
 /// Text being scrubbed: for each of its bytes, the bytes of the original it stands for.

@@ -77,7 +77,9 @@ impl Engine {
                 id: entry.id.clone(),
                 kind: entry.kind.as_str().to_string(),
                 title: entry.title.clone(),
-                text: c.text.to_string(),
+                // Read now: a candidate carries its analysis, not its text. One that cannot
+                // be read is logged and shown empty, as `passage_texts` does.
+                text: self.text_at(c.ordinal).unwrap_or_default().into_owned(),
                 passage_id: Some(entry.passage_id(c.number)),
                 url: entry.url(),
                 confidence: round(confidence),
@@ -100,23 +102,21 @@ impl Engine {
             .map(|(i, r)| (r.entry, (i, likely(r))))
             .collect();
         let chosen_ordinal = confident.map(|(i, _)| candidates[i].ordinal);
-        let mut programme: Vec<(f32, &Candidate)> = candidates
-            .iter()
-            .filter_map(|c| {
-                let (_, likelihood) = entry_rank.get(&c.entry)?;
-                let first = Some(c.ordinal) == chosen_ordinal;
-                (first || c.coverage > 0.0 && c.bm25 > 0.0).then(|| {
-                    (
-                        if first {
-                            2.0
-                        } else {
-                            0.6 * likelihood + 0.4 * c.coverage
-                        },
-                        c,
-                    )
-                })
+        let mut programme: Vec<(f32, &Candidate)> = Vec::with_capacity(candidates.len());
+        programme.extend(candidates.iter().filter_map(|c| {
+            let (_, likelihood) = entry_rank.get(&c.entry)?;
+            let first = Some(c.ordinal) == chosen_ordinal;
+            (first || c.coverage > 0.0 && c.bm25 > 0.0).then(|| {
+                (
+                    if first {
+                        2.0
+                    } else {
+                        0.6 * likelihood + 0.4 * c.coverage
+                    },
+                    c,
+                )
             })
-            .collect();
+        }));
         programme.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.ordinal.cmp(&b.1.ordinal)));
         let passages = self.passage_hits(analyzed, &programme, limit);
         let projects = self.suggest_projects(ranked, confident.map(|(i, _)| &candidates[i]));
@@ -215,6 +215,7 @@ impl Engine {
             .take(limit)
             .map(|(score, c)| {
                 let entry = &entries[c.entry];
+                let text = self.text_at(c.ordinal).unwrap_or_default();
                 PassageHit {
                     id: entry.passage_id(c.number),
                     entry_id: entry.id.clone(),
@@ -222,11 +223,11 @@ impl Engine {
                     title: entry.title.clone(),
                     highlights: passage_highlights(
                         &c.terms,
-                        &c.text,
+                        &text,
                         &highlight_terms,
                         &highlight_mask,
                     ),
-                    text: c.text.to_string(),
+                    text: text.into_owned(),
                     section: c.passage.section.as_deref().map(str::to_string),
                     url: entry.url(),
                     score: round(score.min(1.0)),

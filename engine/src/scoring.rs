@@ -73,13 +73,18 @@ pub fn coverage(weights: &[f32], covered: &TermSet) -> f32 {
     if total <= 0.0 {
         return 0.0;
     }
-    weights
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| covered.contains(*i))
-        .map(|(_, w)| *w)
-        .sum::<f32>()
-        / total
+    // The covered weights in term order either way, so the sum is the same to the bit; the
+    // bits are walked set bit by set bit (most of a question's terms are not covered).
+    let matched: f32 = match covered {
+        TermSet::Bits(bits) => bits_in_order(*bits).filter_map(|i| weights.get(i)).sum(),
+        TermSet::List(list) => weights
+            .iter()
+            .zip(list)
+            .filter(|(_, covered)| **covered)
+            .map(|(w, _)| *w)
+            .sum(),
+    };
+    matched / total
 }
 
 /// One way of asking for an entry: its distinct term ids, sorted, with their weights.
@@ -137,8 +142,9 @@ const MAX_SLOT_TERMS: usize = 128;
 /// repeated searches of the phrasing.
 pub struct QuestionSlots {
     /// Every distinct id of the question's terms and synonym phrases, [`UNKNOWN`] included
-    /// (a phrasing may hold it too), sorted; `None` past [`MAX_SLOTS`] or [`MAX_SLOT_TERMS`].
-    ids: Option<Vec<u32>>,
+    /// (a phrasing may hold it too), sorted, each with its slot (its place in this list);
+    /// `None` past [`MAX_SLOTS`] or [`MAX_SLOT_TERMS`].
+    ids: Option<Vec<(u32, u16)>>,
     /// Per slot, the question terms (bit `i` for term `i`) whose id it is: a phrasing
     /// holding the slot's id covers them.
     slot_terms: Vec<u128>,
@@ -197,11 +203,32 @@ impl QuestionSlots {
             })
             .collect();
         QuestionSlots {
-            ids: Some(all),
+            ids: Some(
+                all.iter()
+                    .enumerate()
+                    .map(|(s, id)| (*id, s as u16))
+                    .collect(),
+            ),
             slot_terms,
             said_terms,
             expansions,
         }
+    }
+
+    /// The question's known ids (all but [`UNKNOWN`]), sorted, each with its slot; `None`
+    /// when the question is too long for slots.
+    pub fn known(&self) -> Option<impl Iterator<Item = (u32, u16)> + '_> {
+        let ids = self.ids.as_ref()?;
+        Some(ids.iter().copied().filter(|(id, _)| *id != UNKNOWN))
+    }
+
+    /// The slot of [`UNKNOWN`], when the question has a word the corpus does not know.
+    pub fn unknown(&self) -> Option<(u32, u16)> {
+        self.ids
+            .as_ref()?
+            .last()
+            .copied()
+            .filter(|(id, _)| *id == UNKNOWN)
     }
 
     /// [`phrasing_similarity`], the same to the last bit: the sums are taken in the same
@@ -212,9 +239,23 @@ impl QuestionSlots {
         weights: &[f32],
         phrasing: &Phrasing,
     ) -> f32 {
-        let Some(ids) = &self.ids else {
-            return phrasing_similarity(analyzed, weights, phrasing);
-        };
+        match &self.ids {
+            Some(ids) => self.phrasing_similarity_among(weights, phrasing, ids),
+            None => phrasing_similarity(analyzed, weights, phrasing),
+        }
+    }
+
+    /// [`QuestionSlots::phrasing_similarity`] when the phrasing can share no id with the
+    /// question but those of `ids` (sorted, with their slots, as [`QuestionSlots::known`] and
+    /// [`QuestionSlots::unknown`] give them): ranking passes the few ids a phrasing's entry
+    /// holds, so the walk below stops after them instead of going through every id of the
+    /// question. Only for a question with slots.
+    pub fn phrasing_similarity_among(
+        &self,
+        weights: &[f32],
+        phrasing: &Phrasing,
+        ids: &[(u32, u16)],
+    ) -> f32 {
         if phrasing.is_empty() || weights.is_empty() {
             return 0.0;
         }
@@ -235,13 +276,17 @@ impl QuestionSlots {
         let mut shared = false;
         let mut next = 0;
         for ((id, _), slot) in phrasing.iter().zip(slots.iter_mut()) {
-            while next < ids.len() && ids[next] < *id {
+            while next < ids.len() && ids[next].0 < *id {
                 next += 1;
             }
-            if ids.get(next) == Some(id) {
-                *slot = next as u16;
-                set_slot(&mut present, next);
-                covered |= self.slot_terms[next];
+            // Past the last id the question may share, the rest of the phrasing shares none.
+            let Some(&(found, s)) = ids.get(next) else {
+                break;
+            };
+            if found == *id {
+                *slot = s;
+                set_slot(&mut present, s as usize);
+                covered |= self.slot_terms[s as usize];
                 shared = true;
             }
         }
@@ -403,6 +448,15 @@ mod tests {
             let plain = phrasing_similarity(&q, &weights, &phrasing);
             let fast = slots.phrasing_similarity(&q, &weights, &phrasing);
             assert_eq!(plain.to_bits(), fast.to_bits(), "{:?} {phrasing:?}", q.ids);
+            // Given only the ids the phrasing holds, as ranking gives an entry's.
+            let held: Vec<(u32, u16)> = slots
+                .known()
+                .unwrap()
+                .filter(|(id, _)| phrasing.iter().any(|(p, _)| p == id))
+                .chain(slots.unknown())
+                .collect();
+            let among = slots.phrasing_similarity_among(&weights, &phrasing, &held);
+            assert_eq!(plain.to_bits(), among.to_bits(), "{:?} {phrasing:?}", q.ids);
             compared += usize::from(plain > 0.0);
         }
         assert!(

@@ -14,7 +14,10 @@ impl Engine {
     ) -> Vec<Clause<'a>> {
         // A field that lacks one of a clause's terms cannot match it: no clause is made.
         let in_field = |ids: &[u32], field| ids.iter().all(|id| self.stats.in_field(*id, field));
-        let mut clauses = Vec::new();
+        // At most a clause per term or synonym phrase in each field: grown from nothing, the
+        // list was copied four times.
+        let mut clauses =
+            Vec::with_capacity((analyzed.terms.len() + analyzed.expansions.len()) * fields.len());
         for (t, id) in analyzed.terms.iter().zip(&analyzed.ids.terms) {
             if !t.known || t.rewritten {
                 continue;
@@ -107,11 +110,14 @@ impl Engine {
         }
 
         let by_ordinal = |h: &Hit| ordinal_of(h).unwrap_or(usize::MAX) as u64;
+        // Room for the missing entries' passages too: a collected list grew four times.
         let mut candidates: Vec<Candidate> =
+            Vec::with_capacity(CANDIDATES + ENTRY_CANDIDATES + WORDING_CANDIDATES);
+        candidates.extend(
             retrieve::top(passage_hits.iter(), CANDIDATES, by_ordinal)
                 .iter()
-                .filter_map(|hit| self.candidate(analyzed, weights, hit.score, ordinal_of(hit)?))
-                .collect();
+                .filter_map(|hit| self.candidate(analyzed, weights, hit.score, ordinal_of(hit)?)),
+        );
         // An entry asked for by its phrasings whose passages did not make the cut still gets
         // its best one (its first when none matches): an FAQ whose question matches but whose
         // answer uses other words ("Will warm weather stop the outbreak?" for "coronavirus and
@@ -208,8 +214,8 @@ impl Engine {
         let slot = self.passages.get(ordinal)?;
         let entry = slot.entry as usize;
         let passage = self.entries()[entry].passages.get(slot.passage as usize)?;
-        let text = self.text_at(ordinal)?;
-        let terms = self.analyzed_passage(ordinal, &text);
+        // The text itself is read only for the few passages an answer shows.
+        let terms = self.analyzed_passage(ordinal)?;
         let info = &self.info[entry];
         let covered = scoring::covered(analyzed, |id| {
             (terms.mask.may_hold(id) && terms.distinct.binary_search(&id).is_ok())
@@ -225,7 +231,6 @@ impl Engine {
             ordinal,
             passage,
             number: slot.passage as usize,
-            text,
             terms,
             bm25,
             coverage,
@@ -242,13 +247,17 @@ impl Engine {
         candidates: &mut Vec<Candidate<'e>>,
         entry: usize,
     ) {
-        let have: HashSet<usize> = candidates
-            .iter()
-            .filter(|c| c.entry == entry)
-            .map(|c| c.ordinal)
-            .collect();
-        for ordinal in self.passage_ordinals(entry).take(READ_PASSAGES) {
-            if !have.contains(&ordinal) {
+        // The entry's passages are consecutive ordinals: those already candidates are marked
+        // by their place among the first READ_PASSAGES.
+        let first = self.passage_ordinals(entry).start;
+        let mut have: u64 = 0;
+        for c in candidates.iter().filter(|c| c.entry == entry) {
+            if let Some(place) = c.ordinal.checked_sub(first).filter(|p| *p < READ_PASSAGES) {
+                have |= 1 << place;
+            }
+        }
+        for (place, ordinal) in self.passage_ordinals(entry).take(READ_PASSAGES).enumerate() {
+            if have & (1 << place) == 0 {
                 candidates.extend(self.candidate(analyzed, weights, 0.0, ordinal));
             }
         }

@@ -140,24 +140,26 @@ fn the_phrasings_an_entry_finds_by_term_are_those_sharing_a_term_with_the_questi
                 wordings: &engine.wordings,
             },
         );
-        let mut asked: Vec<u32> = analyzed.ids.all().collect();
-        asked.sort_unstable();
-        asked.dedup();
+        let mut ids: Vec<u32> = analyzed.ids.all().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        // Any slots do: they are carried along with the ids.
+        let asked: Vec<(u32, u16)> = ids.iter().map(|id| (*id, *id as u16)).collect();
         for info in &engine.info {
             info.sharing(&asked, &mut held, &mut sharing);
             // Every phrasing, tested term by term.
             let expected: Vec<u32> = (0..info.phrasing_kinds.len())
                 .filter(|p| {
                     let (phrasing, _) = info.phrasing(*p);
-                    phrasing.iter().any(|(id, _)| asked.contains(id))
+                    phrasing.iter().any(|(id, _)| ids.contains(id))
                 })
                 .map(|p| p as u32)
                 .collect();
             assert_eq!(sharing, expected, "{q}");
-            let expected_held: Vec<u32> = asked
+            let expected_held: Vec<(u32, u16)> = asked
                 .iter()
                 .copied()
-                .filter(|id| info.terms.contains(id))
+                .filter(|(id, _)| info.terms.contains(id))
                 .collect();
             assert_eq!(held, expected_held, "{q}");
             compared += sharing.len();

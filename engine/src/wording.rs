@@ -152,6 +152,9 @@ thread_local! {
     /// Per wording, the weight it shares with the question being compared, and which
     /// wordings have any (to clear them after): kept between questions.
     static SHARED: std::cell::RefCell<(Vec<f32>, Vec<u32>)> = Default::default();
+    /// Per entry, how many of the question's stems and pairs its questions have, and which
+    /// entries have any (to clear them after): kept between questions.
+    static COUNTS: std::cell::RefCell<(Vec<u32>, Vec<u32>)> = Default::default();
 }
 
 /// A stem or pair in more entries' questions than this ("what", "how do") picks out nothing
@@ -318,7 +321,11 @@ impl WordingIndex {
                 .iter()
                 .map(|e| {
                     let (a, b) = (self.first_wording[*e], self.first_wording[*e + 1]);
+                    // A wording sharing nothing compares as zero on both measures, which
+                    // the maximum ignores (every measure is at least zero): only those
+                    // sharing something are worked out.
                     (a..b)
+                        .filter(|w| weights[*w as usize] != 0.0)
                         .map(|w| {
                             let shared = weights[w as usize];
                             Comparison::of_shared(
@@ -342,13 +349,32 @@ impl WordingIndex {
     /// Up to `k` entries sharing the most stems and pairs with the question (at least two),
     /// most first.
     pub fn closest(&self, question: &Wording, k: usize) -> Vec<usize> {
-        let mut shared: HashMap<u32, u32> = HashMap::default();
-        for hash in question.hashes() {
-            for entry in self.postings.get(hash).into_iter().flat_map(|l| l.iter()) {
-                *shared.entry(*entry).or_insert(0) += 1;
+        // Counted in a list by entry rather than a hash map: a count is then one add.
+        let mut ranked: Vec<(u32, u32)> = COUNTS.with(|counts| {
+            let mut counts = counts.borrow_mut();
+            let (counts, touched) = &mut *counts;
+            for hash in question.hashes() {
+                for entry in self.postings.get(hash).into_iter().flat_map(|l| l.iter()) {
+                    let at = *entry as usize;
+                    if at >= counts.len() {
+                        counts.resize(at + 1, 0);
+                    }
+                    if counts[at] == 0 {
+                        touched.push(*entry);
+                    }
+                    counts[at] += 1;
+                }
             }
-        }
-        let mut ranked: Vec<(u32, u32)> = shared.into_iter().filter(|(_, n)| *n >= 2).collect();
+            let ranked = touched
+                .iter()
+                .map(|e| (*e, counts[*e as usize]))
+                .filter(|(_, n)| *n >= 2)
+                .collect();
+            for entry in touched.drain(..) {
+                counts[entry as usize] = 0;
+            }
+            ranked
+        });
         ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked
             .into_iter()
