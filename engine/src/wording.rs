@@ -148,13 +148,49 @@ pub struct WordingIndex {
     average: f32,
 }
 
+/// Sums by place (a wording's or an entry's number) for the few places a question touches:
+/// adding is one add, and clearing resets only the places touched, so one list serves
+/// question after question.
+#[derive(Default)]
+struct Tally<T> {
+    sums: Vec<T>,
+    /// The places with a sum, each once, in the order first touched.
+    touched: Vec<u32>,
+}
+
+impl<T: Copy + Default + PartialEq + std::ops::AddAssign> Tally<T> {
+    /// Makes room for places `0..places`, before adding to any of them.
+    fn fit(&mut self, places: usize) {
+        if self.sums.len() < places {
+            self.sums.resize(places, T::default());
+        }
+    }
+
+    fn add(&mut self, at: u32, value: T) {
+        let i = at as usize;
+        if self.sums[i] == T::default() {
+            self.touched.push(at);
+        }
+        self.sums[i] += value;
+    }
+
+    /// The sum at `at` (zero where nothing was added).
+    fn get(&self, at: u32) -> T {
+        self.sums.get(at as usize).copied().unwrap_or_default()
+    }
+
+    fn clear(&mut self) {
+        for at in self.touched.drain(..) {
+            self.sums[at as usize] = T::default();
+        }
+    }
+}
+
 thread_local! {
-    /// Per wording, the weight it shares with the question being compared, and which
-    /// wordings have any (to clear them after): kept between questions.
-    static SHARED: std::cell::RefCell<(Vec<f32>, Vec<u32>)> = Default::default();
-    /// Per entry, how many of the question's stems and pairs its questions have, and which
-    /// entries have any (to clear them after): kept between questions.
-    static COUNTS: std::cell::RefCell<(Vec<u32>, Vec<u32>)> = Default::default();
+    /// Per wording, the weight it shares with the question being compared.
+    static SHARED: std::cell::RefCell<Tally<f32>> = Default::default();
+    /// Per entry, how many of the question's stems and pairs its questions have.
+    static COUNTS: std::cell::RefCell<Tally<u32>> = Default::default();
 }
 
 /// A stem or pair in more entries' questions than this ("what", "how do") picks out nothing
@@ -304,17 +340,10 @@ impl WordingIndex {
         }
         SHARED.with(|shared| {
             let mut shared = shared.borrow_mut();
-            let (weights, touched) = &mut *shared;
-            if weights.len() < self.totals.len() {
-                weights.resize(self.totals.len(), 0.0);
-            }
+            shared.fit(self.totals.len());
             for (list, weight) in postings.iter().zip(question.weights.iter()) {
                 for wording in list.iter() {
-                    let slot = &mut weights[*wording as usize];
-                    if *slot == 0.0 {
-                        touched.push(*wording);
-                    }
-                    *slot += weight;
+                    shared.add(*wording, *weight);
                 }
             }
             let result = entries
@@ -325,12 +354,12 @@ impl WordingIndex {
                     // the maximum ignores (every measure is at least zero): only those
                     // sharing something are worked out.
                     (a..b)
-                        .filter(|w| weights[*w as usize] != 0.0)
+                        .filter(|w| shared.get(*w) != 0.0)
                         .map(|w| {
-                            let shared = weights[w as usize];
+                            let weight = shared.get(w);
                             Comparison::of_shared(
-                                shared,
-                                shared,
+                                weight,
+                                weight,
                                 self.totals[w as usize],
                                 question.total,
                                 self.average,
@@ -339,9 +368,7 @@ impl WordingIndex {
                         .fold(Comparison::default(), Comparison::max)
                 })
                 .collect();
-            for wording in touched.drain(..) {
-                weights[wording as usize] = 0.0;
-            }
+            shared.clear();
             result
         })
     }
@@ -352,27 +379,19 @@ impl WordingIndex {
         // Counted in a list by entry rather than a hash map: a count is then one add.
         let mut ranked: Vec<(u32, u32)> = COUNTS.with(|counts| {
             let mut counts = counts.borrow_mut();
-            let (counts, touched) = &mut *counts;
+            counts.fit(self.entry_sizes.len());
             for hash in question.hashes() {
                 for entry in self.postings.get(hash).into_iter().flat_map(|l| l.iter()) {
-                    let at = *entry as usize;
-                    if at >= counts.len() {
-                        counts.resize(at + 1, 0);
-                    }
-                    if counts[at] == 0 {
-                        touched.push(*entry);
-                    }
-                    counts[at] += 1;
+                    counts.add(*entry, 1);
                 }
             }
-            let ranked = touched
+            let ranked = counts
+                .touched
                 .iter()
-                .map(|e| (*e, counts[*e as usize]))
+                .map(|e| (*e, counts.get(*e)))
                 .filter(|(_, n)| *n >= 2)
                 .collect();
-            for entry in touched.drain(..) {
-                counts[entry as usize] = 0;
-            }
+            counts.clear();
             ranked
         });
         ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
