@@ -46,6 +46,7 @@
 //! types, tuning constants and the ask pipeline in the order it runs; loading, search, ranking,
 //! confidence and the response are each in a module of their own.
 
+mod acronym;
 mod confidence;
 pub mod decline;
 pub mod highlight;
@@ -313,6 +314,8 @@ struct PassageTerms {
     spans: Box<[(u32, u32, u32)]>,
     /// The kinds of fact the text states ([`intent::facts_stated`]).
     facts: u8,
+    /// The term ids of the acronyms the text spells out ([`acronym::expanded`]).
+    expands: Box<[u32]>,
 }
 
 /// Where each document of one segment sits in the corpus, read once from its fast fields so
@@ -408,7 +411,8 @@ struct Candidate<'e> {
     terms: Cow<'e, PassageTerms>,
     bm25: f32,
     coverage: f32,
-    /// Does the passage state the kind of fact the question asks for?
+    /// Does the passage state the kind of fact the question asks for (for a definition: does
+    /// it spell out an acronym the question names)?
     typed: bool,
 }
 

@@ -182,6 +182,11 @@ impl Engine {
             distinct: distinct.into_boxed_slice(),
             spans,
             facts: intent::facts_stated(text),
+            expands: acronym::expanded(text)
+                .into_iter()
+                .filter_map(|a| analysis::terms(a).first().map(|t| self.stats.id(&t.term)))
+                .filter(|id| *id != UNKNOWN)
+                .collect(),
         }
     }
 }

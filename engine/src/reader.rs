@@ -199,12 +199,15 @@ fn fit(asks: Option<Asks>, sectioned: bool, p: &Read, opens_section: bool) -> (f
     let Some(asks) = asks else {
         return (0.0, 0.0);
     };
-    let section = if sectioned {
-        intent::section_fit(asks, p.section, opens_section)
-    } else {
-        0.0
-    };
     let fact = if p.states_fact { 1.0 } else { 0.0 };
+    let section = if !sectioned {
+        0.0
+    } else if asks == Asks::Definition && p.states_fact {
+        // It spells out the acronym asked about: a definition wherever it stands.
+        1.0
+    } else {
+        intent::section_fit(asks, p.section, opens_section)
+    };
     (section, fact)
 }
 

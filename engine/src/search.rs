@@ -222,10 +222,16 @@ impl Engine {
                 || (info.terms_mask.may_hold(id) && info.terms.binary_search(&id).is_ok())
         });
         let coverage = scoring::coverage(weights, &covered);
-        let typed = analyzed
-            .shape
-            .asks
-            .is_some_and(|asks| terms.facts & intent::fact_bit(asks) != 0);
+        // A definition is a fact a passage states when it spells out an acronym the
+        // question names: "what does ODPM stand for" wants "ODPM (Office of the…)".
+        let typed = analyzed.shape.asks.is_some_and(|asks| {
+            terms.facts & intent::fact_bit(asks) != 0
+                || (asks == intent::Asks::Definition
+                    && terms
+                        .expands
+                        .iter()
+                        .any(|id| analyzed.ids.terms.contains(id)))
+        });
         Some(Candidate {
             entry,
             ordinal,

@@ -32,6 +32,29 @@ fn text(body: &Value) -> &str {
 }
 
 #[tokio::test]
+async fn what_an_acronym_stands_for_comes_from_the_passage_that_spells_it_out() {
+    // IEG is spelt out only in a bullet of CRM's Products, not in its Aim, which a
+    // definition of the project itself would come from.
+    let app = TestApp::shipped();
+    for (q, id, wanted) in [
+        (
+            "what does IEG stand for",
+            "crm",
+            "Integrated e-Government (IEG)",
+        ),
+        (
+            "what does CRM stand for",
+            "crm",
+            "CRM (Customer Relationship Management)",
+        ),
+    ] {
+        let body = ask(&app, q).await;
+        assert_eq!(answer_id(&body), id, "{q}");
+        assert!(text(&body).contains(wanted), "{q}: {}", text(&body));
+    }
+}
+
+#[tokio::test]
 async fn a_definition_comes_from_what_the_project_was_for_not_who_led_it() {
     let app = TestApp::shipped();
     for (q, id, wanted) in [
