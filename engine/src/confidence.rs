@@ -19,6 +19,35 @@ impl Engine {
         unknown / total
     }
 
+    /// The share of what the question says, each searched word weighed by how rarely English
+    /// uses it, in words the corpus does not have: "how long does the coronavirus live" is
+    /// mostly "coronavirus", however many of its other words the corpus has.
+    pub(super) fn unknown_meaning_share(&self, analyzed: &Analyzed) -> f32 {
+        let vectors = meaning::WordVectors::shipped();
+        let mut total = f32::EPSILON;
+        let mut unknown = 0.0;
+        for word in &analyzed.words {
+            // Stop words are not searched, so never a term.
+            if analysis::is_stop_word(word) {
+                continue;
+            }
+            let term =
+                analysis::with_stem(word, |stem| analyzed.terms.iter().find(|t| t.term == stem));
+            let Some(t) = term else {
+                continue;
+            };
+            if t.garbled || t.rewritten {
+                continue;
+            }
+            let w = vectors.english_weight(word);
+            total += w;
+            if !t.known {
+                unknown += w;
+            }
+        }
+        unknown / total
+    }
+
     /// What the chance that `top` (ranked first, ahead of `second`) with its chosen passage's
     /// `fit` is the right answer is computed from.
     pub(super) fn confidence_features(
@@ -42,6 +71,7 @@ impl Engine {
         const WORDING: usize = index_of(&NAMES, "wording");
         const MEANING: usize = index_of(&NAMES, "meaning");
         const BEYOND_DEFINITION: usize = index_of(&NAMES, "beyond_definition");
+        const UNKNOWN_MEANING_SHARE: usize = index_of(&NAMES, "unknown_meaning_share");
         let (top, second) = (&ranked[0], ranked.get(1));
         // A phrase read as its meaning ("pays for" as funding) is searched as one term.
         let searched = analyzed.terms.iter().filter(|t| !t.rewritten).count()
@@ -60,6 +90,7 @@ impl Engine {
         z[WORDING] = top.wording_similarity();
         z[MEANING] = top.meaning();
         z[BEYOND_DEFINITION] = top.beyond_definition();
+        z[UNKNOWN_MEANING_SHARE] = self.unknown_meaning_share(analyzed);
         // The ranking's own chance for the top entry among those ranked: its scores are
         // fitted as a softmax over each question's candidates.
         z[RANK_PROBABILITY] = 1.0

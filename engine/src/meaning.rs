@@ -91,6 +91,12 @@ impl WordVectors {
         self.places.get(word.as_bytes()).map(|i| *i as usize)
     }
 
+    /// How much a folded word says, from how rarely English uses it: almost nothing for
+    /// "the", fully for a word too rare to be among the vectors' words.
+    pub fn english_weight(&self, word: &str) -> f32 {
+        self.find(word).map_or(1.0, |i| self.weight(i))
+    }
+
     /// How much word `i` counts in a text's mean.
     fn weight(&self, i: usize) -> f32 {
         let rank = self.u32(self.ranks_at + 4 * i) as f32;

@@ -51,7 +51,7 @@ pub const RANK_FEATURES: [&str; 14] = [
 ];
 
 /// What the confidence in an answer is computed from.
-pub const CONFIDENCE_FEATURES: [&str; 13] = [
+pub const CONFIDENCE_FEATURES: [&str; 14] = [
     // How far ahead of the second entry it is.
     "margin",
     // The weighted share of the question the answer accounts for.
@@ -80,6 +80,9 @@ pub const CONFIDENCE_FEATURES: [&str; 13] = [
     "meaning",
     // The entry defines one thing and the question asks more (the ranking's feature).
     "beyond_definition",
+    // The share of the question in words the corpus lacks, each weighed by how rarely
+    // English uses it (see `meaning`).
+    "unknown_meaning_share",
 ];
 
 /// The place of `name` in `names`, for use in constants: a feature is then found when

@@ -162,9 +162,9 @@ fn explain_shows_the_ranking_and_what_the_confidence_is_made_of() {
 #[test]
 fn the_fit_command_refits_a_calibrated_model_that_declines_questions_about_something_else() {
     // `signpost-server fit` as shipped: every data set, the model it writes, and the figures
-    // it records. Measured: pooled ECE 0.025; P@1 dev 0.979, reader-dev 0.949, StackFAQ
-    // 0.767, CovidFAQ 0.653; every third external query, asked of the shipped corpus,
-    // declined 0.903 (0.905 by the shipped model).
+    // it records. Measured: pooled ECE 0.027; P@1 dev 0.979, reader-dev 0.915, StackFAQ
+    // 0.772, CovidFAQ 0.751; external queries asked of the shipped corpus that the fit has
+    // not seen, declined 0.955 (0.873 by a model fitted without any such questions).
     let report =
         signpost_server::fit::fit(&repo_root(), &shipped_corpus(), Settings::default()).unwrap();
     let written = serde_json::to_string(&report.model.to_file(report.record.clone())).unwrap();
@@ -197,9 +197,13 @@ fn the_fit_command_refits_a_calibrated_model_that_declines_questions_about_somet
         assert!(figure(set, "p_at_1") >= floor, "{set}:\n{}", report.text);
     }
     assert!(
-        figure("outside", "rejection at the threshold") >= 0.8,
+        figure("outside, held out", "rejection at the threshold") >= 0.9,
         "{}",
         report.text
     );
-    assert_eq!(report.record["by data set"]["outside"]["fitted on"], false);
+    assert_eq!(report.record["by data set"]["outside"]["fitted on"], true);
+    assert_eq!(
+        report.record["by data set"]["outside, held out"]["fitted on"],
+        false
+    );
 }

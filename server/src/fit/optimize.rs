@@ -17,10 +17,11 @@ pub struct RankGroup {
     pub weight: f64,
 }
 
-/// One answer for calibration: its features and whether it was right.
+/// One answer for calibration: its features, whether it was right, and how much it counts.
 pub struct Labelled {
     pub features: Vec<f64>,
     pub right: bool,
+    pub weight: f64,
 }
 
 /// Fits ranking weights (no intercept: a shift of every score changes no softmax).
@@ -82,6 +83,7 @@ pub fn fit_logistic_signed(rows: &[Labelled], signs: &[f64], l2: f64) -> Vec<f64
                     .map(|(x, k)| if *k { *x } else { 0.0 })
                     .collect(),
                 right: r.right,
+                weight: r.weight,
             })
             .collect();
         let w = fit_logistic(&masked, dims, l2);
@@ -111,7 +113,11 @@ pub fn fit_logistic_signed(rows: &[Labelled], signs: &[f64], l2: f64) -> Vec<f64
 
 /// Fits a logistic regression; the intercept is the last weight returned.
 pub fn fit_logistic(rows: &[Labelled], dims: usize, l2: f64) -> Vec<f64> {
-    let n = rows.len().max(1) as f64;
+    let n = rows
+        .iter()
+        .map(|r| r.weight)
+        .sum::<f64>()
+        .max(f64::MIN_POSITIVE);
     let objective = |w: &[f64]| {
         let mut loss = 0.0;
         let mut grad = vec![0.0; dims + 1];
@@ -120,11 +126,12 @@ pub fn fit_logistic(rows: &[Labelled], dims: usize, l2: f64) -> Vec<f64> {
             let p = sigmoid(z);
             let y = if row.right { 1.0 } else { 0.0 };
             // log(1 + e^z) - y z, written to stay finite for large |z|.
-            loss += (z.max(0.0) + (-z.abs()).exp().ln_1p() - y * z) / n;
+            let share = row.weight / n;
+            loss += (z.max(0.0) + (-z.abs()).exp().ln_1p() - y * z) * share;
             for (gi, xi) in grad.iter_mut().zip(&row.features) {
-                *gi += (p - y) * xi / n;
+                *gi += (p - y) * xi * share;
             }
-            grad[dims] += (p - y) / n;
+            grad[dims] += (p - y) * share;
         }
         penalise(w, l2, &mut loss, &mut grad, dims);
         (loss, grad)
@@ -275,6 +282,7 @@ mod tests {
                 Labelled {
                     right: rng.unit() < p,
                     features,
+                    weight: 1.0,
                 }
             })
             .collect();
@@ -295,12 +303,56 @@ mod tests {
                 Labelled {
                     right: rng.unit() < sigmoid(2.0 * x),
                     features,
+                    weight: 1.0,
                 }
             })
             .collect();
         let w = fit_logistic_signed(&rows, &[1.0, -1.0], 0.0);
         assert!(w[0] > 1.0, "{w:?}");
         assert!(w[1] <= 0.0, "{w:?}");
+    }
+
+    #[test]
+    fn a_row_of_weight_two_counts_as_that_row_twice() {
+        let mut rng = Lcg(11);
+        // The first half is right far more often than the second.
+        let rows: Vec<(Vec<f64>, bool)> = (0..400)
+            .map(|i| {
+                let x = rng.unit() * 4.0 - 2.0;
+                let bias = if i < 200 { 2.0 } else { -2.0 };
+                (vec![x], rng.unit() < sigmoid(x + bias))
+            })
+            .collect();
+        let labelled = |(features, right): &(Vec<f64>, bool), weight| Labelled {
+            features: features.clone(),
+            right: *right,
+            weight,
+        };
+        // The first half weighs double, or is there twice.
+        let weighted: Vec<Labelled> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| labelled(r, if i < 200 { 2.0 } else { 1.0 }))
+            .collect();
+        let doubled: Vec<Labelled> = rows
+            .iter()
+            .chain(&rows[..200])
+            .map(|r| labelled(r, 1.0))
+            .collect();
+        let (a, b) = (
+            fit_logistic(&weighted, 1, 0.0),
+            fit_logistic(&doubled, 1, 0.0),
+        );
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-3, "{a:?} {b:?}");
+        }
+        // And differs from every row once: the weight is not ignored.
+        let once: Vec<Labelled> = rows.iter().map(|r| labelled(r, 1.0)).collect();
+        let c = fit_logistic(&once, 1, 0.0);
+        assert!(
+            a.iter().zip(&c).any(|(x, y)| (x - y).abs() > 1e-2),
+            "{a:?} {c:?}"
+        );
     }
 
     #[test]
