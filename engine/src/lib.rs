@@ -536,20 +536,23 @@ impl Engine {
             meaning::WordVectors::shipped().meaning(analyzed.words.iter().map(String::as_str));
         let mut ranking = self.rank(&analyzed, &meaning, &weights, &candidates, &entry_relevance);
         // A follow-up that says more than it refers to ("where did they trial e-petitions?")
-        // keeps to that entry only when the entry accounts for all of it; otherwise the
-        // question starts afresh ("and are there any events?").
-        let leaves_focus = focus.is_some()
-            && has_subject
-            && ranking
+        // keeps to that entry only when the entry accounts for all of it and the question
+        // names no other entry ("what about crm?", though the entry just discussed mentions
+        // CRM); otherwise the question starts afresh ("and are there any events?").
+        if let (Some(entry), true) = (focus, has_subject) {
+            let accounted = ranking
                 .entries
                 .first()
-                .is_none_or(|top| top.coverage() < 0.999);
-        if leaves_focus {
-            (candidates, _) = {
-                let (c, r) = self.search(&analyzed, &weights, None);
-                ranking = self.rank(&analyzed, &meaning, &weights, &c, &r);
-                (c, r)
-            };
+                .is_some_and(|top| top.coverage() >= 0.999);
+            let (c, r) = self.search(&analyzed, &weights, None);
+            let afresh = self.rank(&analyzed, &meaning, &weights, &c, &r);
+            let names_another = afresh
+                .entries
+                .first()
+                .is_some_and(|top| top.named() && top.entry != entry);
+            if !accounted || names_another {
+                (candidates, ranking) = (c, afresh);
+            }
         }
         if tracing::enabled!(tracing::Level::TRACE) {
             // Questions come from the public: only their redacted form reaches a log.

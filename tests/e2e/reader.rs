@@ -157,6 +157,20 @@ async fn a_question_with_its_own_subject_starts_afresh() {
 }
 
 #[tokio::test]
+async fn a_follow_up_naming_another_project_moves_to_it_though_the_last_one_mentions_it() {
+    // Knowledge Management's passages mention CRM, so they account for all of "what about
+    // crm?": only the name says the subject has changed.
+    let app = TestApp::shipped();
+    let km = ask(&app, "what is the knowledge management project").await;
+    assert_eq!(answer_id(&km), "km");
+    let crm = follow_up(&app, "what about crm?", &km["context"]).await;
+    assert_eq!(answer_id(&crm), "crm", "{}", crm["answer"]);
+    let led = follow_up(&app, "who led it?", &crm["context"]).await;
+    assert_eq!(answer_id(&led), "crm", "{}", led["answer"]);
+    assert!(text(&led).contains("Tower Hamlets"), "{}", text(&led));
+}
+
+#[tokio::test]
 async fn a_residents_own_council_business_is_pointed_to_their_council() {
     let app = TestApp::shipped();
     for q in [
