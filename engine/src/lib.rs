@@ -535,6 +535,7 @@ impl Engine {
         let meaning =
             meaning::WordVectors::shipped().meaning(analyzed.words.iter().map(String::as_str));
         let mut ranking = self.rank(&analyzed, &meaning, &weights, &candidates, &entry_relevance);
+        ranking.kept_to = focus;
         // A follow-up that says more than it refers to ("where did they trial e-petitions?")
         // keeps to that entry only when the entry accounts for all of it and the question
         // names no other entry ("what about crm?", though the entry just discussed mentions

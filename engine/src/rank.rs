@@ -68,6 +68,8 @@ const BEYOND_DEFINITION: usize = model::index_of(&model::RANK_FEATURES, "beyond_
 pub(super) struct Ranking {
     pub entries: Vec<Ranked>,
     pub assistant: Option<(usize, f32)>,
+    /// The entry a follow-up kept to (the one the previous answer was about), if it did.
+    pub kept_to: Option<usize>,
 }
 
 impl Engine {
@@ -230,7 +232,11 @@ impl Engine {
             r.score = self.settings.model.score(&r.features);
         }
         entries.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
-        Ranking { entries, assistant }
+        Ranking {
+            entries,
+            assistant,
+            kept_to: None,
+        }
     }
 }
 

@@ -25,6 +25,8 @@ impl Engine {
             }
         }
         let unknown_share = self.unknown_share(analyzed, weights);
+        // Does the answer entry state a fact of the kind asked for, if one is asked?
+        let mut states_fact = true;
         let chosen = top.map(|top| {
             self.read_whole_entry(analyzed, weights, &mut candidates, top.entry);
             let info = &self.info[top.entry];
@@ -58,6 +60,8 @@ impl Engine {
                     }
                 })
                 .collect();
+            states_fact = !analyzed.shape.asks.is_some_and(intent::is_factual)
+                || reads.iter().any(|r| r.states_fact);
             let choice = reader::choose(analyzed, &focus, analyzed.shape.asks, &reads);
             let features = self.confidence_features(analyzed, unknown_share, ranked, choice.fit);
             (own[choice.index], features)
@@ -68,8 +72,13 @@ impl Engine {
         // words the corpus has never seen ("who won the football last night") is about
         // something else, however well one word of it matched.
         // With no threshold at all, every ranked answer is given (what measures the ranking).
-        let confident =
-            chosen.filter(|(_, p)| is_served(self.settings.min_confidence, *p, unknown_share));
+        // A follow-up asking for a figure of the entry it refers to ("how much did it cost?")
+        // is not answered from a passage that says something else when none of the entry's
+        // passages states one: the directory does not know, and says so.
+        let unstated = !states_fact && top.is_some_and(|t| Some(t.entry) == ranking.kept_to);
+        let confident = chosen.filter(|(_, p)| {
+            !unstated && is_served(self.settings.min_confidence, *p, unknown_share)
+        });
         let answer = confident.zip(top).map(|((chosen, confidence), top)| {
             let entry = &entries[top.entry];
             let c = &candidates[chosen];

@@ -157,6 +157,32 @@ async fn a_question_with_its_own_subject_starts_afresh() {
 }
 
 #[tokio::test]
+async fn a_follow_up_asking_a_figure_the_project_never_states_is_not_answered_with_another_passage()
+{
+    // No passage of e-Pay or PARSOL gives an amount: their Aims were the answers, at 0.82
+    // and 0.85. A figure that is stated is still given ("how many councils used laws").
+    let app = TestApp::shipped();
+    for (first, then) in [
+        ("tell me about e-pay", "how much did it cost"),
+        ("what is parsol", "how much funding did it get"),
+    ] {
+        let project = ask(&app, first).await;
+        assert!(!project["answer"].is_null(), "{first}");
+        let figure = follow_up(&app, then, &project["context"]).await;
+        assert!(
+            figure["answer"].is_null(),
+            "{first} / {then}: {}",
+            figure["answer"]
+        );
+        assert!(!figure["fallback"].is_null(), "{then}");
+    }
+    let km = ask(&app, "what is the knowledge management project").await;
+    let worth = follow_up(&app, "how much was it worth", &km["context"]).await;
+    assert_eq!(answer_id(&worth), "km", "{}", worth["answer"]);
+    assert!(text(&worth).contains("2.5m"), "{}", text(&worth));
+}
+
+#[tokio::test]
 async fn a_follow_up_naming_another_project_moves_to_it_though_the_last_one_mentions_it() {
     // Knowledge Management's passages mention CRM, so they account for all of "what about
     // crm?": only the name says the subject has changed.
