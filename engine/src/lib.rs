@@ -93,6 +93,7 @@ use model::{ConfidenceFeatures, Model, RankFeatures};
 use question::Analyzed;
 use rank::Ranked;
 use retrieve::{Bm25, Clause, ClauseTerms, Hit};
+use scoring::QuestionSlots;
 use suggest::SuggestIndex;
 use synonyms::Synonyms;
 use terms::{TermStats, UNKNOWN};
@@ -526,11 +527,20 @@ impl Engine {
             }
             _ => None,
         };
-        let (mut candidates, entry_relevance) = self.search(&analyzed, &weights, focus);
+        // The question's ids numbered once, for coverage and phrasing similarity.
+        let slots = scoring::QuestionSlots::new(&analyzed);
+        let (mut candidates, entry_relevance) = self.search(&analyzed, &slots, &weights, focus);
         // Worked out once: ranking runs twice for a follow-up that leaves its entry.
         let meaning =
             meaning::WordVectors::shipped().meaning(analyzed.words.iter().map(String::as_str));
-        let mut ranking = self.rank(&analyzed, &meaning, &weights, &candidates, &entry_relevance);
+        let mut ranking = self.rank(
+            &analyzed,
+            &slots,
+            &meaning,
+            &weights,
+            &candidates,
+            &entry_relevance,
+        );
         // A follow-up that says more than it refers to ("where did they trial e-petitions?")
         // keeps to that entry only when the entry accounts for all of it; otherwise the
         // question starts afresh ("and are there any events?").
@@ -542,8 +552,8 @@ impl Engine {
                 .is_none_or(|top| top.coverage() < 0.999);
         if leaves_focus {
             (candidates, _) = {
-                let (c, r) = self.search(&analyzed, &weights, None);
-                ranking = self.rank(&analyzed, &meaning, &weights, &c, &r);
+                let (c, r) = self.search(&analyzed, &slots, &weights, None);
+                ranking = self.rank(&analyzed, &slots, &meaning, &weights, &c, &r);
                 (c, r)
             };
         }
@@ -564,7 +574,7 @@ impl Engine {
             None => Vec::new(),
         };
         let (response, confidence) =
-            self.respond(q, &analyzed, &weights, candidates, &ranking, limit);
+            self.respond(q, &analyzed, &slots, &weights, candidates, &ranking, limit);
         if let Some(trace) = trace {
             trace.ranked = ranking
                 .entries

@@ -76,6 +76,7 @@ impl Engine {
     pub(super) fn rank(
         &self,
         analyzed: &Analyzed,
+        slots: &scoring::QuestionSlots,
         meaning: &meaning::Meaning,
         weights: &[f32],
         candidates: &[Candidate],
@@ -106,7 +107,6 @@ impl Engine {
             .values()
             .map(|(_, sum)| *sum)
             .fold(f32::EPSILON, f32::max);
-        let slots = scoring::QuestionSlots::new(analyzed);
         let opening = analyzed.shape.opening;
         let asks_definition = analyzed.shape.asks == Some(super::intent::Asks::Definition);
         // A question opening "where", "how", "why"… asks something no definition answers.
@@ -177,7 +177,7 @@ impl Engine {
                 continue;
             }
             // The question ids the entry holds are those its phrasings hold.
-            let entry_covered = scoring::covered(analyzed, |id| held.iter().any(|(h, _)| *h == id));
+            let entry_covered = slots.covered_by_held(analyzed, &held);
             let mut features: RankFeatures = [0.0; model::RANK_FEATURES.len()];
             features[ENTRY_RELEVANCE] = entry_relevance.get(&entry).map_or(0.0, |r| r / top_entry);
             features[PASSAGE_RELEVANCE] = c.bm25 / top_bm25;
@@ -296,10 +296,18 @@ mod tests {
             },
         );
         let weights = engine.weights(&analyzed);
-        let (candidates, relevance) = engine.search(&analyzed, &weights, None);
+        let slots = scoring::QuestionSlots::new(&analyzed);
+        let (candidates, relevance) = engine.search(&analyzed, &slots, &weights, None);
         let meaning = crate::meaning::WordVectors::shipped()
             .meaning(analyzed.words.iter().map(String::as_str));
-        let ranking = engine.rank(&analyzed, &meaning, &weights, &candidates, &relevance);
+        let ranking = engine.rank(
+            &analyzed,
+            &slots,
+            &meaning,
+            &weights,
+            &candidates,
+            &relevance,
+        );
         let ranked = ranking
             .entries
             .iter()

@@ -222,6 +222,51 @@ impl QuestionSlots {
         Some(ids.iter().copied().filter(|(id, _)| *id != UNKNOWN))
     }
 
+    /// [`covered`], the same set, with each known id of the question tested once (a synonym
+    /// phrase's ids are not tested again for the phrase) and the terms each accounts for read
+    /// from its slot. A question too long for slots is covered the plain way.
+    pub fn covered(&self, analyzed: &Analyzed, has: impl Fn(u32) -> bool) -> TermSet {
+        let Some(ids) = &self.ids else {
+            return covered(analyzed, has);
+        };
+        let mut present = SlotSet::default();
+        let mut direct: u128 = 0;
+        // Sorted: the unknown id, which nothing holds, comes last.
+        for &(id, slot) in ids.iter().take_while(|(id, _)| *id != UNKNOWN) {
+            if has(id) {
+                set_slot(&mut present, slot as usize);
+                direct |= self.slot_terms[slot as usize];
+            }
+        }
+        TermSet::Bits(self.with_expansions(direct, &present))
+    }
+
+    /// [`covered`] by a set of terms holding exactly these question ids (with their slots, as
+    /// [`QuestionSlots::known`] gives them; the unknown id among them is ignored).
+    pub fn covered_by_held(&self, analyzed: &Analyzed, held: &[(u32, u16)]) -> TermSet {
+        if self.ids.is_none() {
+            return covered(analyzed, |id| held.iter().any(|(h, _)| *h == id));
+        }
+        let mut present = SlotSet::default();
+        let mut direct: u128 = 0;
+        for &(_, slot) in held.iter().filter(|(id, _)| *id != UNKNOWN) {
+            set_slot(&mut present, slot as usize);
+            direct |= self.slot_terms[slot as usize];
+        }
+        TermSet::Bits(self.with_expansions(direct, &present))
+    }
+
+    /// The question terms `direct` marks, and those of every synonym phrase whose ids are all
+    /// `present`.
+    fn with_expansions(&self, mut covered: u128, present: &SlotSet) -> u128 {
+        for (set, covers) in &self.expansions {
+            if contains_all(present, set) {
+                covered |= covers;
+            }
+        }
+        covered
+    }
+
     /// The slot of [`UNKNOWN`], when the question has a word the corpus does not know.
     pub fn unknown(&self) -> Option<(u32, u16)> {
         self.ids
@@ -457,6 +502,11 @@ mod tests {
                 .collect();
             let among = slots.phrasing_similarity_among(&weights, &phrasing, &held);
             assert_eq!(plain.to_bits(), among.to_bits(), "{:?} {phrasing:?}", q.ids);
+            // Coverage by the phrasing's terms, tested id by id or given as held ids.
+            let has = |id: u32| phrasing.iter().any(|(p, _)| *p == id);
+            let want = covered(&q, has);
+            assert_eq!(slots.covered(&q, has), want, "{:?} {phrasing:?}", q.ids);
+            assert_eq!(slots.covered_by_held(&q, &held), want, "{:?}", q.ids);
             compared += usize::from(plain > 0.0);
         }
         assert!(

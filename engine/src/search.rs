@@ -53,6 +53,7 @@ impl Engine {
     pub(super) fn search(
         &self,
         analyzed: &Analyzed,
+        slots: &QuestionSlots,
         weights: &[f32],
         focus: Option<usize>,
     ) -> (Vec<Candidate<'_>>, HashMap<usize, f32>) {
@@ -101,7 +102,7 @@ impl Engine {
                 .passage_ordinals(entry)
                 .filter_map(|ordinal| {
                     let score = scores.get(&ordinal).copied().unwrap_or(0.0);
-                    self.candidate(analyzed, weights, score, ordinal)
+                    self.candidate(analyzed, slots, weights, score, ordinal)
                 })
                 .collect();
             candidates.sort_by(|a, b| b.bm25.total_cmp(&a.bm25).then(a.ordinal.cmp(&b.ordinal)));
@@ -116,7 +117,9 @@ impl Engine {
         candidates.extend(
             retrieve::top(passage_hits.iter(), CANDIDATES, by_ordinal)
                 .iter()
-                .filter_map(|hit| self.candidate(analyzed, weights, hit.score, ordinal_of(hit)?)),
+                .filter_map(|hit| {
+                    self.candidate(analyzed, slots, weights, hit.score, ordinal_of(hit)?)
+                }),
         );
         // An entry asked for by its phrasings whose passages did not make the cut still gets
         // its best one (its first when none matches): an FAQ whose question matches but whose
@@ -176,7 +179,7 @@ impl Engine {
                 / strongest.max(f32::EPSILON);
             let best = best.or_else(|| Some((0.0, self.passage_ordinals(entry).next()?)));
             if let Some(candidate) = best.and_then(|(score, ordinal)| {
-                self.candidate(analyzed, weights, score.max(named), ordinal)
+                self.candidate(analyzed, slots, weights, score.max(named), ordinal)
             }) {
                 candidates.push(candidate);
             }
@@ -207,6 +210,7 @@ impl Engine {
     pub(super) fn candidate(
         &self,
         analyzed: &Analyzed,
+        slots: &QuestionSlots,
         weights: &[f32],
         bm25: f32,
         ordinal: usize,
@@ -217,7 +221,7 @@ impl Engine {
         // The text itself is read only for the few passages an answer shows.
         let terms = self.analyzed_passage(ordinal)?;
         let info = &self.info[entry];
-        let covered = scoring::covered(analyzed, |id| {
+        let covered = slots.covered(analyzed, |id| {
             (terms.mask.may_hold(id) && terms.distinct.binary_search(&id).is_ok())
                 || (info.terms_mask.may_hold(id) && info.terms.binary_search(&id).is_ok())
         });
@@ -243,6 +247,7 @@ impl Engine {
     pub(super) fn read_whole_entry<'e>(
         &'e self,
         analyzed: &Analyzed,
+        slots: &QuestionSlots,
         weights: &[f32],
         candidates: &mut Vec<Candidate<'e>>,
         entry: usize,
@@ -258,7 +263,7 @@ impl Engine {
         }
         for (place, ordinal) in self.passage_ordinals(entry).take(READ_PASSAGES).enumerate() {
             if have & (1 << place) == 0 {
-                candidates.extend(self.candidate(analyzed, weights, 0.0, ordinal));
+                candidates.extend(self.candidate(analyzed, slots, weights, 0.0, ordinal));
             }
         }
     }
