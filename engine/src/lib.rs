@@ -408,6 +408,8 @@ struct Candidate<'e> {
     /// The passage's analysis, done once per answer at most.
     terms: Cow<'e, PassageTerms>,
     bm25: f32,
+    /// The weighted share of the question the passage and its entry account for (0 for a
+    /// passage added after ranking only so the answer's passage can be chosen).
     coverage: f32,
     /// Does the passage state the kind of fact the question asks for?
     typed: bool,
@@ -574,7 +576,7 @@ impl Engine {
             None => Vec::new(),
         };
         let (response, confidence) =
-            self.respond(q, &analyzed, &slots, &weights, candidates, &ranking, limit);
+            self.respond(q, &analyzed, &weights, candidates, &ranking, limit);
         if let Some(trace) = trace {
             trace.ranked = ranking
                 .entries

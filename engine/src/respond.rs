@@ -8,7 +8,6 @@ impl Engine {
         &'e self,
         q: &str,
         analyzed: &Analyzed,
-        slots: &QuestionSlots,
         weights: &[f32],
         mut candidates: Vec<Candidate<'e>>,
         ranking: &rank::Ranking,
@@ -27,7 +26,7 @@ impl Engine {
         }
         let unknown_share = self.unknown_share(analyzed, weights);
         let chosen = top.map(|top| {
-            self.read_whole_entry(analyzed, slots, weights, &mut candidates, top.entry);
+            self.read_whole_entry(analyzed, &mut candidates, top.entry);
             let info = &self.info[top.entry];
             // Words that ask for a kind of answer the sections give ("led", "produce") are
             // left to the sections: "who ran it?" is not about a passage that says "run".

@@ -215,17 +215,31 @@ impl Engine {
         bm25: f32,
         ordinal: usize,
     ) -> Option<Candidate<'_>> {
+        let mut candidate = self.uncovered_candidate(analyzed, bm25, ordinal)?;
+        let terms = &candidate.terms;
+        let info = &self.info[candidate.entry];
+        let covered = slots.covered(analyzed, |id| {
+            (terms.mask.may_hold(id) && terms.distinct.binary_search(&id).is_ok())
+                || (info.terms_mask.may_hold(id) && info.terms.binary_search(&id).is_ok())
+        });
+        candidate.coverage = scoring::coverage(weights, &covered);
+        Some(candidate)
+    }
+
+    /// A candidate whose coverage is left at 0: for a passage read only so the answer's
+    /// passage can be chosen among all its entry's, which nothing after ranking needs the
+    /// coverage of.
+    fn uncovered_candidate(
+        &self,
+        analyzed: &Analyzed,
+        bm25: f32,
+        ordinal: usize,
+    ) -> Option<Candidate<'_>> {
         let slot = self.passages.get(ordinal)?;
         let entry = slot.entry as usize;
         let passage = self.entries()[entry].passages.get(slot.passage as usize)?;
         // The text itself is read only for the few passages an answer shows.
         let terms = self.analyzed_passage(ordinal)?;
-        let info = &self.info[entry];
-        let covered = slots.covered(analyzed, |id| {
-            (terms.mask.may_hold(id) && terms.distinct.binary_search(&id).is_ok())
-                || (info.terms_mask.may_hold(id) && info.terms.binary_search(&id).is_ok())
-        });
-        let coverage = scoring::coverage(weights, &covered);
         let typed = analyzed
             .shape
             .asks
@@ -237,18 +251,17 @@ impl Engine {
             number: slot.passage as usize,
             terms,
             bm25,
-            coverage,
+            coverage: 0.0,
             typed,
         })
     }
 
     /// Adds the passages of `entry` that are not candidates yet (its first [`READ_PASSAGES`]),
-    /// so the one that answers can be chosen among all of them.
+    /// so the one that answers can be chosen among all of them. They come after ranking, and
+    /// with no relevance (so are listed only when chosen): their coverage is not worked out.
     pub(super) fn read_whole_entry<'e>(
         &'e self,
         analyzed: &Analyzed,
-        slots: &QuestionSlots,
-        weights: &[f32],
         candidates: &mut Vec<Candidate<'e>>,
         entry: usize,
     ) {
@@ -263,7 +276,7 @@ impl Engine {
         }
         for (place, ordinal) in self.passage_ordinals(entry).take(READ_PASSAGES).enumerate() {
             if have & (1 << place) == 0 {
-                candidates.extend(self.candidate(analyzed, slots, weights, 0.0, ordinal));
+                candidates.extend(self.uncovered_candidate(analyzed, 0.0, ordinal));
             }
         }
     }
