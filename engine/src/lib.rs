@@ -576,7 +576,7 @@ impl Engine {
             None => Vec::new(),
         };
         let (response, confidence) =
-            self.respond(q, &analyzed, &weights, candidates, &ranking, limit);
+            self.respond(q, &analyzed, &slots, &weights, candidates, &ranking, limit);
         if let Some(trace) = trace {
             trace.ranked = ranking
                 .entries

@@ -8,6 +8,7 @@ impl Engine {
         &'e self,
         q: &str,
         analyzed: &Analyzed,
+        slots: &QuestionSlots,
         weights: &[f32],
         mut candidates: Vec<Candidate<'e>>,
         ranking: &rank::Ranking,
@@ -58,7 +59,7 @@ impl Engine {
                     }
                 })
                 .collect();
-            let choice = reader::choose(analyzed, &focus, analyzed.shape.asks, &reads);
+            let choice = reader::choose(analyzed, slots, &focus, analyzed.shape.asks, &reads);
             let features = self.confidence_features(analyzed, unknown_share, ranked, choice.fit);
             (own[choice.index], features)
         });

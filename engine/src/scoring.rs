@@ -20,7 +20,7 @@ pub enum TermSet {
 
 impl TermSet {
     /// An empty set of a question of `terms` terms.
-    fn empty(terms: usize) -> TermSet {
+    pub(crate) fn empty(terms: usize) -> TermSet {
         if terms <= 128 {
             TermSet::Bits(0)
         } else {
@@ -226,8 +226,25 @@ impl QuestionSlots {
     /// phrase's ids are not tested again for the phrase) and the terms each accounts for read
     /// from its slot. A question too long for slots is covered the plain way.
     pub fn covered(&self, analyzed: &Analyzed, has: impl Fn(u32) -> bool) -> TermSet {
+        self.covered_and_held(analyzed, has).0
+    }
+
+    /// [`QuestionSlots::covered`], and of the terms covered those whose own id is held
+    /// (rather than accounted for through a synonym phrase only).
+    pub fn covered_and_held(
+        &self,
+        analyzed: &Analyzed,
+        has: impl Fn(u32) -> bool,
+    ) -> (TermSet, TermSet) {
         let Some(ids) = &self.ids else {
-            return covered(analyzed, has);
+            let ids = &analyzed.ids.terms;
+            let mut held = TermSet::empty(ids.len());
+            for (i, id) in ids.iter().enumerate() {
+                if *id != UNKNOWN && has(*id) {
+                    held.insert(i);
+                }
+            }
+            return (covered(analyzed, has), held);
         };
         let mut present = SlotSet::default();
         let mut direct: u128 = 0;
@@ -238,7 +255,10 @@ impl QuestionSlots {
                 direct |= self.slot_terms[slot as usize];
             }
         }
-        TermSet::Bits(self.with_expansions(direct, &present))
+        (
+            TermSet::Bits(self.with_expansions(direct, &present)),
+            TermSet::Bits(direct),
+        )
     }
 
     /// [`covered`] by a set of terms holding exactly these question ids (with their slots, as
@@ -506,6 +526,10 @@ mod tests {
             let has = |id: u32| phrasing.iter().any(|(p, _)| *p == id);
             let want = covered(&q, has);
             assert_eq!(slots.covered(&q, has), want, "{:?} {phrasing:?}", q.ids);
+            let (_, held_terms) = slots.covered_and_held(&q, has);
+            for (i, id) in q.ids.terms.iter().enumerate() {
+                assert_eq!(held_terms.contains(i), *id != UNKNOWN && has(*id));
+            }
             assert_eq!(slots.covered_by_held(&q, &held), want, "{:?}", q.ids);
             compared += usize::from(plain > 0.0);
         }
