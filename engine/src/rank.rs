@@ -94,18 +94,27 @@ impl Engine {
         let passage_score = |c: &Candidate| {
             (c.bm25 / top_bm25) * (0.25 + c.coverage) * if c.typed { 1.3 } else { 1.0 }
         };
-        let mut best: HashMap<usize, (usize, f32)> =
-            HashMap::with_capacity_and_hasher(candidates.len(), Default::default());
+        // Each entry's best candidate and their summed relevance, by entry in the order the
+        // entries come (a few dozen candidates: a list searched from the end, where the last
+        // entry's is, costs less than hashing each).
+        let mut best: Vec<(usize, usize, f32)> = Vec::with_capacity(candidates.len());
         for (i, c) in candidates.iter().enumerate() {
-            let slot = best.entry(c.entry).or_insert((i, 0.0));
-            if passage_score(c) > passage_score(&candidates[slot.0]) {
-                slot.0 = i;
+            let at = match best.iter().rposition(|(entry, _, _)| *entry == c.entry) {
+                Some(at) => at,
+                None => {
+                    best.push((c.entry, i, 0.0));
+                    best.len() - 1
+                }
+            };
+            let slot = &mut best[at];
+            if passage_score(c) > passage_score(&candidates[slot.1]) {
+                slot.1 = i;
             }
-            slot.1 += c.bm25;
+            slot.2 += c.bm25;
         }
         let top_evidence = best
-            .values()
-            .map(|(_, sum)| *sum)
+            .iter()
+            .map(|(_, _, sum)| *sum)
             .fold(f32::EPSILON, f32::max);
         let opening = analyzed.shape.opening;
         let asks_definition = analyzed.shape.asks == Some(super::intent::Asks::Definition);
@@ -137,7 +146,7 @@ impl Engine {
         let mut entries: Vec<Ranked> = Vec::with_capacity(best.len());
         // The entries whose wording is compared with the question's, by place in `entries`.
         let mut worded: Vec<usize> = Vec::with_capacity(best.len());
-        for (entry, (i, evidence)) in best {
+        for (entry, i, evidence) in best {
             let c = &candidates[i];
             let info = &self.info[entry];
             let mut similarity = 0.0f32;

@@ -129,8 +129,10 @@ impl Engine {
         // searched word ("how many are affected?", "How many cases are there?").
         let strongest = relevance.values().copied().fold(0.0, f32::max);
         let worded_like = self.wordings.closest(&analyzed.wording, WORDING_CANDIDATES);
-        let mut missing: HashMap<usize, Option<(f32, usize)>> =
-            HashMap::with_capacity_and_hasher(relevance.len(), Default::default());
+        // The missing entries, each once and in order, with their best passage so far: a
+        // dozen or so, searched by halving.
+        let mut missing: Vec<(usize, Option<(f32, usize)>)> =
+            Vec::with_capacity(relevance.len() + worded_like.len());
         missing.extend(
             relevance
                 .keys()
@@ -141,13 +143,15 @@ impl Engine {
                         .copied()
                         .filter(|e| *e < self.entries().len()),
                 )
-                .map(|e| (e, None))
-                .filter(|(e, _)| !candidates.iter().any(|c| c.entry == *e)),
+                .filter(|e| !candidates.iter().any(|c| c.entry == *e))
+                .map(|e| (e, None)),
         );
+        missing.sort_unstable_by_key(|(e, _)| *e);
+        missing.dedup_by_key(|(e, _)| *e);
         if !missing.is_empty() {
             // Only the missing entries' passages are looked up: a bit test per hit instead of
             // finding every hit's entry (at 1M, a question of common words has 600k hits).
-            let wanted = self.passage_doc_set(missing.keys().copied());
+            let wanted = self.passage_doc_set(missing.iter().map(|(e, _)| *e));
             let place = |hit: &Hit| {
                 let start = self.segment_starts.get(hit.address.segment_ord as usize)?;
                 Some(start + hit.address.doc_id)
@@ -156,7 +160,10 @@ impl Engine {
                 .iter()
                 .filter(|h| place(h).is_some_and(|p| wanted.contains(p)))
             {
-                let Some(best) = entry_of(hit).and_then(|e| missing.get_mut(&e)) else {
+                let Some(best) = entry_of(hit)
+                    .and_then(|e| missing.binary_search_by_key(&e, |(m, _)| *m).ok())
+                    .map(|at| &mut missing[at].1)
+                else {
                     continue;
                 };
                 let Some(ordinal) = ordinal_of(hit) else {
@@ -169,8 +176,6 @@ impl Engine {
                 }
             }
         }
-        let mut missing: Vec<(usize, Option<(f32, usize)>)> = missing.into_iter().collect();
-        missing.sort_unstable_by_key(|(e, _)| *e);
         // Such a passage stands in for an entry asked for by name: it counts as relevant as
         // the name matched, on the scale of the best passage's relevance.
         let top_passage = candidates.iter().map(|c| c.bm25).fold(0.0, f32::max);
