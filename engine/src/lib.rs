@@ -530,7 +530,7 @@ impl Engine {
             _ => None,
         };
         // The question's ids numbered once, for coverage and phrasing similarity.
-        let slots = scoring::QuestionSlots::new(&analyzed);
+        let slots = scoring::QuestionSlots::new(&analyzed, &weights);
         let (mut candidates, entry_relevance) = self.search(&analyzed, &slots, &weights, focus);
         // Worked out once: ranking runs twice for a follow-up that leaves its entry.
         let meaning =

@@ -305,7 +305,7 @@ mod tests {
             },
         );
         let weights = engine.weights(&analyzed);
-        let slots = scoring::QuestionSlots::new(&analyzed);
+        let slots = scoring::QuestionSlots::new(&analyzed, &weights);
         let (candidates, relevance) = engine.search(&analyzed, &slots, &weights, None);
         let meaning = crate::meaning::WordVectors::shipped()
             .meaning(analyzed.words.iter().map(String::as_str));

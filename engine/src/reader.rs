@@ -270,7 +270,7 @@ mod tests {
             .collect();
         let weights = vec![1.0; analyzed.terms.len()];
         let focus = focus_weights(analyzed, &weights, |id| subject.contains(&id));
-        let slots = QuestionSlots::new(analyzed);
+        let slots = QuestionSlots::new(analyzed, &weights);
         choose(analyzed, &slots, &focus, asks, &reads).index
     }
 

@@ -153,10 +153,14 @@ pub struct QuestionSlots {
     /// Per synonym phrase, its slots, and the question terms it covers when every one of its
     /// ids is known (none otherwise).
     expansions: Vec<(SlotSet, u128)>,
+    /// The sum of the question terms' weights (those given to [`QuestionSlots::new`], which
+    /// each comparison is given again), summed once: part of every phrasing's denominator.
+    weight_total: f32,
 }
 
 impl QuestionSlots {
-    pub fn new(analyzed: &Analyzed) -> QuestionSlots {
+    pub fn new(analyzed: &Analyzed, weights: &[f32]) -> QuestionSlots {
+        let weight_total: f32 = weights.iter().sum();
         let ids = &analyzed.ids;
         let mut all: Vec<u32> = ids
             .terms
@@ -172,6 +176,7 @@ impl QuestionSlots {
                 slot_terms: Vec::new(),
                 said_terms: SlotSet::default(),
                 expansions: Vec::new(),
+                weight_total,
             };
         }
         let slot = |id: &u32| all.binary_search(id).expect("every id has a slot");
@@ -212,6 +217,7 @@ impl QuestionSlots {
             slot_terms,
             said_terms,
             expansions,
+            weight_total,
         }
     }
 
@@ -382,7 +388,7 @@ impl QuestionSlots {
             })
             .map(|((_, w), _)| *w)
             .sum();
-        let question_total: f32 = weights.iter().sum();
+        let question_total = self.weight_total;
         matched_question / (question_total + unmatched_phrasing)
     }
 }
@@ -508,7 +514,7 @@ mod tests {
                 .collect();
             phrasing.sort_by_key(|(id, _)| *id);
             phrasing.dedup_by_key(|(id, _)| *id);
-            let slots = QuestionSlots::new(&q);
+            let slots = QuestionSlots::new(&q, &weights);
             assert!(slots.ids.is_some());
             let plain = phrasing_similarity(&q, &weights, &phrasing);
             let fast = slots.phrasing_similarity(&q, &weights, &phrasing);
@@ -546,9 +552,9 @@ mod tests {
             terms: (0..300).collect(),
             expansions: Vec::new(),
         };
-        let slots = QuestionSlots::new(&q);
-        assert!(slots.ids.is_none());
         let weights = vec![1.0; 300];
+        let slots = QuestionSlots::new(&q, &weights);
+        assert!(slots.ids.is_none());
         let phrasing = [(5, 1.0), (299, 1.0)];
         assert_eq!(
             slots.phrasing_similarity(&q, &weights, &phrasing),
