@@ -397,6 +397,15 @@ pub struct Engine {
     clarify: Option<usize>,
 }
 
+/// A question as its answer is worked out: its analysis, its terms' weights and its ids'
+/// slots.
+#[derive(Clone, Copy)]
+struct Question<'q> {
+    analyzed: &'q Analyzed,
+    weights: &'q [f32],
+    slots: &'q QuestionSlots,
+}
+
 /// A passage considered for the answer.
 struct Candidate<'e> {
     entry: usize,
@@ -575,8 +584,17 @@ impl Engine {
                 .collect(),
             None => Vec::new(),
         };
-        let (response, confidence) =
-            self.respond(q, &analyzed, &slots, &weights, candidates, &ranking, limit);
+        let (response, confidence) = self.respond(
+            q,
+            Question {
+                analyzed: &analyzed,
+                weights: &weights,
+                slots: &slots,
+            },
+            candidates,
+            &ranking,
+            limit,
+        );
         if let Some(trace) = trace {
             trace.ranked = ranking
                 .entries

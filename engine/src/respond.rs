@@ -7,13 +7,16 @@ impl Engine {
     pub(super) fn respond<'e>(
         &'e self,
         q: &str,
-        analyzed: &Analyzed,
-        slots: &QuestionSlots,
-        weights: &[f32],
+        question: Question,
         mut candidates: Vec<Candidate<'e>>,
         ranking: &rank::Ranking,
         limit: usize,
     ) -> (AskResponse, Option<ConfidenceFeatures>) {
+        let Question {
+            analyzed,
+            weights,
+            slots,
+        } = question;
         let entries = self.entries();
         let ranked = &ranking.entries;
         let top = ranked.first();
