@@ -94,6 +94,7 @@ use model::{ConfidenceFeatures, Model, RankFeatures};
 use question::Analyzed;
 use rank::Ranked;
 use retrieve::{Bm25, Clause, ClauseTerms, Hit};
+use scoring::QuestionSlots;
 use suggest::SuggestIndex;
 use synonyms::Synonyms;
 use terms::{TermStats, UNKNOWN};
@@ -399,6 +400,15 @@ pub struct Engine {
     clarify: Option<usize>,
 }
 
+/// A question as its answer is worked out: its analysis, its terms' weights and its ids'
+/// slots.
+#[derive(Clone, Copy)]
+struct Question<'q> {
+    analyzed: &'q Analyzed,
+    weights: &'q [f32],
+    slots: &'q QuestionSlots,
+}
+
 /// A passage considered for the answer.
 struct Candidate<'e> {
     entry: usize,
@@ -410,6 +420,8 @@ struct Candidate<'e> {
     /// The passage's analysis, done once per answer at most.
     terms: Cow<'e, PassageTerms>,
     bm25: f32,
+    /// The weighted share of the question the passage and its entry account for (0 for a
+    /// passage added after ranking only so the answer's passage can be chosen).
     coverage: f32,
     /// Does the passage state the kind of fact the question asks for (for a definition: does
     /// it spell out an acronym the question names)?
@@ -530,11 +542,20 @@ impl Engine {
             }
             _ => None,
         };
-        let (mut candidates, entry_relevance) = self.search(&analyzed, &weights, focus);
+        // The question's ids numbered once, for coverage and phrasing similarity.
+        let slots = scoring::QuestionSlots::new(&analyzed, &weights);
+        let (mut candidates, entry_relevance) = self.search(&analyzed, &slots, &weights, focus);
         // Worked out once: ranking runs twice for a follow-up that leaves its entry.
         let meaning =
             meaning::WordVectors::shipped().meaning(analyzed.words.iter().map(String::as_str));
-        let mut ranking = self.rank(&analyzed, &meaning, &weights, &candidates, &entry_relevance);
+        let mut ranking = self.rank(
+            &analyzed,
+            &slots,
+            &meaning,
+            &weights,
+            &candidates,
+            &entry_relevance,
+        );
         ranking.kept_to = focus;
         // A follow-up that says more than it refers to ("where did they trial e-petitions?")
         // keeps to that entry only when the entry accounts for all of it and the question
@@ -545,8 +566,8 @@ impl Engine {
                 .entries
                 .first()
                 .is_some_and(|top| top.coverage() >= 0.999);
-            let (c, r) = self.search(&analyzed, &weights, None);
-            let afresh = self.rank(&analyzed, &meaning, &weights, &c, &r);
+            let (c, r) = self.search(&analyzed, &slots, &weights, None);
+            let afresh = self.rank(&analyzed, &slots, &meaning, &weights, &c, &r);
             let names_another = afresh
                 .entries
                 .first()
@@ -571,8 +592,17 @@ impl Engine {
                 .collect(),
             None => Vec::new(),
         };
-        let (response, confidence) =
-            self.respond(q, &analyzed, &weights, candidates, &ranking, limit);
+        let (response, confidence) = self.respond(
+            q,
+            Question {
+                analyzed: &analyzed,
+                weights: &weights,
+                slots: &slots,
+            },
+            candidates,
+            &ranking,
+            limit,
+        );
         if let Some(trace) = trace {
             trace.ranked = ranking
                 .entries

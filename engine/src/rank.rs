@@ -78,6 +78,7 @@ impl Engine {
     pub(super) fn rank(
         &self,
         analyzed: &Analyzed,
+        slots: &scoring::QuestionSlots,
         meaning: &meaning::Meaning,
         weights: &[f32],
         candidates: &[Candidate],
@@ -95,20 +96,28 @@ impl Engine {
         let passage_score = |c: &Candidate| {
             (c.bm25 / top_bm25) * (0.25 + c.coverage) * if c.typed { 1.3 } else { 1.0 }
         };
-        let mut best: HashMap<usize, (usize, f32)> =
-            HashMap::with_capacity_and_hasher(candidates.len(), Default::default());
+        // Each entry's best candidate and their summed relevance, by entry in the order the
+        // entries come (a few dozen candidates: a list searched from the end, where the last
+        // entry's is, costs less than hashing each).
+        let mut best: Vec<(usize, usize, f32)> = Vec::with_capacity(candidates.len());
         for (i, c) in candidates.iter().enumerate() {
-            let slot = best.entry(c.entry).or_insert((i, 0.0));
-            if passage_score(c) > passage_score(&candidates[slot.0]) {
-                slot.0 = i;
+            let at = match best.iter().rposition(|(entry, _, _)| *entry == c.entry) {
+                Some(at) => at,
+                None => {
+                    best.push((c.entry, i, 0.0));
+                    best.len() - 1
+                }
+            };
+            let slot = &mut best[at];
+            if passage_score(c) > passage_score(&candidates[slot.1]) {
+                slot.1 = i;
             }
-            slot.1 += c.bm25;
+            slot.2 += c.bm25;
         }
         let top_evidence = best
-            .values()
-            .map(|(_, sum)| *sum)
+            .iter()
+            .map(|(_, _, sum)| *sum)
             .fold(f32::EPSILON, f32::max);
-        let slots = scoring::QuestionSlots::new(analyzed);
         let opening = analyzed.shape.opening;
         let asks_definition = analyzed.shape.asks == Some(super::intent::Asks::Definition);
         // A question opening "where", "how", "why"… asks something no definition answers.
@@ -139,7 +148,7 @@ impl Engine {
         let mut entries: Vec<Ranked> = Vec::with_capacity(best.len());
         // The entries whose wording is compared with the question's, by place in `entries`.
         let mut worded: Vec<usize> = Vec::with_capacity(best.len());
-        for (entry, (i, evidence)) in best {
+        for (entry, i, evidence) in best {
             let c = &candidates[i];
             let info = &self.info[entry];
             let mut similarity = 0.0f32;
@@ -179,7 +188,7 @@ impl Engine {
                 continue;
             }
             // The question ids the entry holds are those its phrasings hold.
-            let entry_covered = scoring::covered(analyzed, |id| held.iter().any(|(h, _)| *h == id));
+            let entry_covered = slots.covered_by_held(analyzed, &held);
             let mut features: RankFeatures = [0.0; model::RANK_FEATURES.len()];
             features[ENTRY_RELEVANCE] = entry_relevance.get(&entry).map_or(0.0, |r| r / top_entry);
             features[PASSAGE_RELEVANCE] = c.bm25 / top_bm25;
@@ -302,10 +311,18 @@ mod tests {
             },
         );
         let weights = engine.weights(&analyzed);
-        let (candidates, relevance) = engine.search(&analyzed, &weights, None);
+        let slots = scoring::QuestionSlots::new(&analyzed, &weights);
+        let (candidates, relevance) = engine.search(&analyzed, &slots, &weights, None);
         let meaning = crate::meaning::WordVectors::shipped()
             .meaning(analyzed.words.iter().map(String::as_str));
-        let ranking = engine.rank(&analyzed, &meaning, &weights, &candidates, &relevance);
+        let ranking = engine.rank(
+            &analyzed,
+            &slots,
+            &meaning,
+            &weights,
+            &candidates,
+            &relevance,
+        );
         let ranked = ranking
             .entries
             .iter()

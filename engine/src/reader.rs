@@ -11,7 +11,7 @@
 
 use super::intent::{self, Asks};
 use super::question::Analyzed;
-use super::scoring::{self, TermSet};
+use super::scoring::QuestionSlots;
 use super::terms::UNKNOWN;
 
 /// What is known of one passage of the answer entry.
@@ -83,10 +83,21 @@ pub fn focus_weights(
 }
 
 /// Picks the passage of one entry that answers the question. `passages` is not empty.
-pub fn choose(analyzed: &Analyzed, focus: &[f32], asks: Option<Asks>, passages: &[Read]) -> Choice {
-    let matches: Vec<Vec<f32>> = passages
-        .iter()
-        .map(|p| focus_matches(analyzed, focus, p.terms))
+pub fn choose(
+    analyzed: &Analyzed,
+    slots: &QuestionSlots,
+    focus: &[f32],
+    asks: Option<Asks>,
+    passages: &[Read],
+) -> Choice {
+    // Each passage's matches, one passage's after another.
+    let terms = analyzed.ids.terms.len().min(focus.len());
+    let mut matched: Vec<f32> = Vec::with_capacity(passages.len() * terms);
+    for p in passages {
+        focus_matches(analyzed, slots, focus, p.terms, &mut matched);
+    }
+    let matches: Vec<&[f32]> = (0..passages.len())
+        .map(|p| &matched[p * terms..(p + 1) * terms])
         .collect();
     let n = passages.len() as f32;
     let focus: Vec<f32> = focus
@@ -142,32 +153,32 @@ pub fn choose(analyzed: &Analyzed, focus: &[f32], asks: Option<Asks>, passages: 
     Choice { index, fit }
 }
 
-/// How fully a passage's terms match each focus term: 1 for the word the question used,
-/// [`SYNONYM`] for a synonym of it only, 0 otherwise (and 0 for a term outside the focus).
-fn focus_matches(analyzed: &Analyzed, focus: &[f32], terms: &[u32]) -> Vec<f32> {
+/// How fully a passage's terms match each focus term, added to `matches`: 1 for the word the
+/// question used, [`SYNONYM`] for a synonym of it only, 0 otherwise (and 0 for a term outside
+/// the focus).
+fn focus_matches(
+    analyzed: &Analyzed,
+    slots: &QuestionSlots,
+    focus: &[f32],
+    terms: &[u32],
+    matches: &mut Vec<f32>,
+) {
+    let n = analyzed.ids.terms.len().min(focus.len());
     // A question that only names the entry has no focus: nothing of it need be searched.
     if focus.iter().all(|w| *w <= 0.0) {
-        return vec![0.0; analyzed.ids.terms.len().min(focus.len())];
+        matches.resize(matches.len() + n, 0.0);
+        return;
     }
-    let has = |id: u32| terms.binary_search(&id).is_ok();
-    let any: TermSet = scoring::covered(analyzed, has);
-    analyzed
-        .ids
-        .terms
-        .iter()
-        .zip(focus)
-        .enumerate()
-        .map(|(i, (id, w))| {
-            // A term the passage has is covered: one that is not needs no search.
-            if *w <= 0.0 || !any.contains(i) {
-                0.0
-            } else if *id != UNKNOWN && has(*id) {
-                1.0
-            } else {
-                SYNONYM
-            }
-        })
-        .collect()
+    let (any, held) = slots.covered_and_held(analyzed, |id| terms.binary_search(&id).is_ok());
+    matches.extend(focus[..n].iter().enumerate().map(|(i, w)| {
+        if *w <= 0.0 || !any.contains(i) {
+            0.0
+        } else if held.contains(i) {
+            1.0
+        } else {
+            SYNONYM
+        }
+    }));
 }
 
 /// BM25 of the focus words the passage itself uses, weighted by `focus`: a passage that
@@ -262,7 +273,8 @@ mod tests {
             .collect();
         let weights = vec![1.0; analyzed.terms.len()];
         let focus = focus_weights(analyzed, &weights, |id| subject.contains(&id));
-        choose(analyzed, &focus, asks, &reads).index
+        let slots = QuestionSlots::new(analyzed, &weights);
+        choose(analyzed, &slots, &focus, asks, &reads).index
     }
 
     #[test]

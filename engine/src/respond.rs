@@ -7,12 +7,16 @@ impl Engine {
     pub(super) fn respond<'e>(
         &'e self,
         q: &str,
-        analyzed: &Analyzed,
-        weights: &[f32],
+        question: Question,
         mut candidates: Vec<Candidate<'e>>,
         ranking: &rank::Ranking,
         limit: usize,
     ) -> (AskResponse, Option<ConfidenceFeatures>) {
+        let Question {
+            analyzed,
+            weights,
+            slots,
+        } = question;
         let entries = self.entries();
         let ranked = &ranking.entries;
         let top = ranked.first();
@@ -28,7 +32,7 @@ impl Engine {
         // Does the answer entry state a fact of the kind asked for, if one is asked?
         let mut states_fact = true;
         let chosen = top.map(|top| {
-            self.read_whole_entry(analyzed, weights, &mut candidates, top.entry);
+            self.read_whole_entry(analyzed, &mut candidates, top.entry);
             let info = &self.info[top.entry];
             // Words that ask for a kind of answer the sections give ("led", "produce") are
             // left to the sections: "who ran it?" is not about a passage that says "run".
@@ -62,7 +66,7 @@ impl Engine {
                 .collect();
             states_fact = !analyzed.shape.asks.is_some_and(intent::is_factual)
                 || reads.iter().any(|r| r.states_fact);
-            let choice = reader::choose(analyzed, &focus, analyzed.shape.asks, &reads);
+            let choice = reader::choose(analyzed, slots, &focus, analyzed.shape.asks, &reads);
             let features = self.confidence_features(analyzed, unknown_share, ranked, choice.fit);
             (own[choice.index], features)
         });

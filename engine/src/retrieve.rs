@@ -405,6 +405,12 @@ impl Bm25 {
         scores: &mut Accumulator,
     ) -> tantivy::Result<()> {
         let segment = &self.segments[segment_ord];
+        // Reused from phrase to phrase (allocated at the first): the phrase's terms located,
+        // their offsets, their cursors, and the positions phrase matching works on.
+        let mut located: Vec<&Located> = Vec::new();
+        let mut offsets: Vec<u32> = Vec::new();
+        let mut cursors: Vec<CachedCursor> = Vec::new();
+        let mut positions = PhrasePositions::default();
         for &c in chosen {
             let clause = &query.clauses[c];
             let weight = query.weights[c];
@@ -463,17 +469,23 @@ impl Bm25 {
                 }
             } else {
                 // A phrase: every term must be in the segment.
-                let located: Option<Vec<&Located>> = (0..clause.terms.len())
-                    .map(|t| query.located(c, t, segment_ord))
-                    .collect();
-                let Some(located) = located else { continue };
-                let offsets: Vec<u32> = clause.terms.iter().map(|(at, _)| at as u32).collect();
-                let cached: Option<Vec<CachedCursor>> = located
-                    .iter()
-                    .map(|(_, cached)| cached.map(CachedCursor::new))
-                    .collect();
-                if let Some(mut cursors) = cached {
-                    phrase_matches(&mut cursors, &offsets, &mut add);
+                located.clear();
+                for t in 0..clause.terms.len() {
+                    located.extend(query.located(c, t, segment_ord));
+                }
+                if located.len() < clause.terms.len() {
+                    continue;
+                }
+                offsets.clear();
+                offsets.extend(clause.terms.iter().map(|(at, _)| at as u32));
+                cursors.clear();
+                cursors.extend(
+                    located
+                        .iter()
+                        .map_while(|(_, cached)| cached.map(CachedCursor::new)),
+                );
+                if cursors.len() == located.len() {
+                    phrase_matches(&mut cursors, &offsets, &mut positions, &mut add);
                     continue;
                 }
                 let mut postings = located
@@ -488,7 +500,7 @@ impl Bm25 {
                             .map(IndexedDocs)
                     })
                     .collect::<std::io::Result<Vec<_>>>()?;
-                phrase_matches(&mut postings, &offsets, &mut add);
+                phrase_matches(&mut postings, &offsets, &mut positions, &mut add);
             }
         }
         Ok(())
@@ -565,16 +577,27 @@ impl PositionedDocs for CachedCursor<'_> {
     }
 }
 
+/// The positions phrase matching works on, kept from phrase to phrase: where the phrase may
+/// start in the current document, and one of its terms' positions there.
+#[derive(Default)]
+struct PhrasePositions {
+    starts: Vec<u32>,
+    term: Vec<u32>,
+}
+
 /// Calls `found(doc, count)` for every document where the terms of `postings` occur at
 /// their `offsets` relative to one another, `count` times.
 fn phrase_matches(
     postings: &mut [impl PositionedDocs],
     offsets: &[u32],
+    buffers: &mut PhrasePositions,
     found: &mut impl FnMut(DocId, u32),
 ) {
     let (first, rest) = postings.split_first_mut().expect("a phrase has terms");
-    let mut starts = Vec::new();
-    let mut positions = Vec::new();
+    let PhrasePositions {
+        starts,
+        term: positions,
+    } = buffers;
     let mut doc = first.doc();
     'docs: while doc != TERMINATED {
         // Leapfrog: every term must be on the same document.
@@ -591,12 +614,12 @@ fn phrase_matches(
         }
         // Phrase starts: each term's positions moved back by its offset, intersected.
         starts.clear();
-        first.positions(&mut starts);
+        first.positions(starts);
         starts.retain(|p| *p >= offsets[0]);
         starts.iter_mut().for_each(|p| *p -= offsets[0]);
         for (other, offset) in rest.iter_mut().zip(&offsets[1..]) {
             positions.clear();
-            other.positions(&mut positions);
+            other.positions(positions);
             starts.retain(|s| positions.binary_search(&(s + offset)).is_ok());
         }
         if !starts.is_empty() {

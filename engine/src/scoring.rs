@@ -20,7 +20,7 @@ pub enum TermSet {
 
 impl TermSet {
     /// An empty set of a question of `terms` terms.
-    fn empty(terms: usize) -> TermSet {
+    pub(crate) fn empty(terms: usize) -> TermSet {
         if terms <= 128 {
             TermSet::Bits(0)
         } else {
@@ -153,10 +153,14 @@ pub struct QuestionSlots {
     /// Per synonym phrase, its slots, and the question terms it covers when every one of its
     /// ids is known (none otherwise).
     expansions: Vec<(SlotSet, u128)>,
+    /// The sum of the question terms' weights (those given to [`QuestionSlots::new`], which
+    /// each comparison is given again), summed once: part of every phrasing's denominator.
+    weight_total: f32,
 }
 
 impl QuestionSlots {
-    pub fn new(analyzed: &Analyzed) -> QuestionSlots {
+    pub fn new(analyzed: &Analyzed, weights: &[f32]) -> QuestionSlots {
+        let weight_total: f32 = weights.iter().sum();
         let ids = &analyzed.ids;
         let mut all: Vec<u32> = ids
             .terms
@@ -172,6 +176,7 @@ impl QuestionSlots {
                 slot_terms: Vec::new(),
                 said_terms: SlotSet::default(),
                 expansions: Vec::new(),
+                weight_total,
             };
         }
         let slot = |id: &u32| all.binary_search(id).expect("every id has a slot");
@@ -212,6 +217,7 @@ impl QuestionSlots {
             slot_terms,
             said_terms,
             expansions,
+            weight_total,
         }
     }
 
@@ -220,6 +226,71 @@ impl QuestionSlots {
     pub fn known(&self) -> Option<impl Iterator<Item = (u32, u16)> + '_> {
         let ids = self.ids.as_ref()?;
         Some(ids.iter().copied().filter(|(id, _)| *id != UNKNOWN))
+    }
+
+    /// [`covered`], the same set, with each known id of the question tested once (a synonym
+    /// phrase's ids are not tested again for the phrase) and the terms each accounts for read
+    /// from its slot. A question too long for slots is covered the plain way.
+    pub fn covered(&self, analyzed: &Analyzed, has: impl Fn(u32) -> bool) -> TermSet {
+        self.covered_and_held(analyzed, has).0
+    }
+
+    /// [`QuestionSlots::covered`], and of the terms covered those whose own id is held
+    /// (rather than accounted for through a synonym phrase only).
+    pub fn covered_and_held(
+        &self,
+        analyzed: &Analyzed,
+        has: impl Fn(u32) -> bool,
+    ) -> (TermSet, TermSet) {
+        let Some(ids) = &self.ids else {
+            let ids = &analyzed.ids.terms;
+            let mut held = TermSet::empty(ids.len());
+            for (i, id) in ids.iter().enumerate() {
+                if *id != UNKNOWN && has(*id) {
+                    held.insert(i);
+                }
+            }
+            return (covered(analyzed, has), held);
+        };
+        let mut present = SlotSet::default();
+        let mut direct: u128 = 0;
+        // Sorted: the unknown id, which nothing holds, comes last.
+        for &(id, slot) in ids.iter().take_while(|(id, _)| *id != UNKNOWN) {
+            if has(id) {
+                set_slot(&mut present, slot as usize);
+                direct |= self.slot_terms[slot as usize];
+            }
+        }
+        (
+            TermSet::Bits(self.with_expansions(direct, &present)),
+            TermSet::Bits(direct),
+        )
+    }
+
+    /// [`covered`] by a set of terms holding exactly these question ids (with their slots, as
+    /// [`QuestionSlots::known`] gives them; the unknown id among them is ignored).
+    pub fn covered_by_held(&self, analyzed: &Analyzed, held: &[(u32, u16)]) -> TermSet {
+        if self.ids.is_none() {
+            return covered(analyzed, |id| held.iter().any(|(h, _)| *h == id));
+        }
+        let mut present = SlotSet::default();
+        let mut direct: u128 = 0;
+        for &(_, slot) in held.iter().filter(|(id, _)| *id != UNKNOWN) {
+            set_slot(&mut present, slot as usize);
+            direct |= self.slot_terms[slot as usize];
+        }
+        TermSet::Bits(self.with_expansions(direct, &present))
+    }
+
+    /// The question terms `direct` marks, and those of every synonym phrase whose ids are all
+    /// `present`.
+    fn with_expansions(&self, mut covered: u128, present: &SlotSet) -> u128 {
+        for (set, covers) in &self.expansions {
+            if contains_all(present, set) {
+                covered |= covers;
+            }
+        }
+        covered
     }
 
     /// The slot of [`UNKNOWN`], when the question has a word the corpus does not know.
@@ -317,7 +388,7 @@ impl QuestionSlots {
             })
             .map(|((_, w), _)| *w)
             .sum();
-        let question_total: f32 = weights.iter().sum();
+        let question_total = self.weight_total;
         matched_question / (question_total + unmatched_phrasing)
     }
 }
@@ -443,7 +514,7 @@ mod tests {
                 .collect();
             phrasing.sort_by_key(|(id, _)| *id);
             phrasing.dedup_by_key(|(id, _)| *id);
-            let slots = QuestionSlots::new(&q);
+            let slots = QuestionSlots::new(&q, &weights);
             assert!(slots.ids.is_some());
             let plain = phrasing_similarity(&q, &weights, &phrasing);
             let fast = slots.phrasing_similarity(&q, &weights, &phrasing);
@@ -457,6 +528,15 @@ mod tests {
                 .collect();
             let among = slots.phrasing_similarity_among(&weights, &phrasing, &held);
             assert_eq!(plain.to_bits(), among.to_bits(), "{:?} {phrasing:?}", q.ids);
+            // Coverage by the phrasing's terms, tested id by id or given as held ids.
+            let has = |id: u32| phrasing.iter().any(|(p, _)| *p == id);
+            let want = covered(&q, has);
+            assert_eq!(slots.covered(&q, has), want, "{:?} {phrasing:?}", q.ids);
+            let (_, held_terms) = slots.covered_and_held(&q, has);
+            for (i, id) in q.ids.terms.iter().enumerate() {
+                assert_eq!(held_terms.contains(i), *id != UNKNOWN && has(*id));
+            }
+            assert_eq!(slots.covered_by_held(&q, &held), want, "{:?}", q.ids);
             compared += usize::from(plain > 0.0);
         }
         assert!(
@@ -472,9 +552,9 @@ mod tests {
             terms: (0..300).collect(),
             expansions: Vec::new(),
         };
-        let slots = QuestionSlots::new(&q);
-        assert!(slots.ids.is_none());
         let weights = vec![1.0; 300];
+        let slots = QuestionSlots::new(&q, &weights);
+        assert!(slots.ids.is_none());
         let phrasing = [(5, 1.0), (299, 1.0)];
         assert_eq!(
             slots.phrasing_similarity(&q, &weights, &phrasing),

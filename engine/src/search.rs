@@ -53,6 +53,7 @@ impl Engine {
     pub(super) fn search(
         &self,
         analyzed: &Analyzed,
+        slots: &QuestionSlots,
         weights: &[f32],
         focus: Option<usize>,
     ) -> (Vec<Candidate<'_>>, HashMap<usize, f32>) {
@@ -101,7 +102,7 @@ impl Engine {
                 .passage_ordinals(entry)
                 .filter_map(|ordinal| {
                     let score = scores.get(&ordinal).copied().unwrap_or(0.0);
-                    self.candidate(analyzed, weights, score, ordinal)
+                    self.candidate(analyzed, slots, weights, score, ordinal)
                 })
                 .collect();
             candidates.sort_by(|a, b| b.bm25.total_cmp(&a.bm25).then(a.ordinal.cmp(&b.ordinal)));
@@ -116,7 +117,9 @@ impl Engine {
         candidates.extend(
             retrieve::top(passage_hits.iter(), CANDIDATES, by_ordinal)
                 .iter()
-                .filter_map(|hit| self.candidate(analyzed, weights, hit.score, ordinal_of(hit)?)),
+                .filter_map(|hit| {
+                    self.candidate(analyzed, slots, weights, hit.score, ordinal_of(hit)?)
+                }),
         );
         // An entry asked for by its phrasings whose passages did not make the cut still gets
         // its best one (its first when none matches): an FAQ whose question matches but whose
@@ -126,8 +129,10 @@ impl Engine {
         // searched word ("how many are affected?", "How many cases are there?").
         let strongest = relevance.values().copied().fold(0.0, f32::max);
         let worded_like = self.wordings.closest(&analyzed.wording, WORDING_CANDIDATES);
-        let mut missing: HashMap<usize, Option<(f32, usize)>> =
-            HashMap::with_capacity_and_hasher(relevance.len(), Default::default());
+        // The missing entries, each once and in order, with their best passage so far: a
+        // dozen or so, searched by halving.
+        let mut missing: Vec<(usize, Option<(f32, usize)>)> =
+            Vec::with_capacity(relevance.len() + worded_like.len());
         missing.extend(
             relevance
                 .keys()
@@ -138,13 +143,15 @@ impl Engine {
                         .copied()
                         .filter(|e| *e < self.entries().len()),
                 )
-                .map(|e| (e, None))
-                .filter(|(e, _)| !candidates.iter().any(|c| c.entry == *e)),
+                .filter(|e| !candidates.iter().any(|c| c.entry == *e))
+                .map(|e| (e, None)),
         );
+        missing.sort_unstable_by_key(|(e, _)| *e);
+        missing.dedup_by_key(|(e, _)| *e);
         if !missing.is_empty() {
             // Only the missing entries' passages are looked up: a bit test per hit instead of
             // finding every hit's entry (at 1M, a question of common words has 600k hits).
-            let wanted = self.passage_doc_set(missing.keys().copied());
+            let wanted = self.passage_doc_set(missing.iter().map(|(e, _)| *e));
             let place = |hit: &Hit| {
                 let start = self.segment_starts.get(hit.address.segment_ord as usize)?;
                 Some(start + hit.address.doc_id)
@@ -153,7 +160,10 @@ impl Engine {
                 .iter()
                 .filter(|h| place(h).is_some_and(|p| wanted.contains(p)))
             {
-                let Some(best) = entry_of(hit).and_then(|e| missing.get_mut(&e)) else {
+                let Some(best) = entry_of(hit)
+                    .and_then(|e| missing.binary_search_by_key(&e, |(m, _)| *m).ok())
+                    .map(|at| &mut missing[at].1)
+                else {
                     continue;
                 };
                 let Some(ordinal) = ordinal_of(hit) else {
@@ -166,8 +176,6 @@ impl Engine {
                 }
             }
         }
-        let mut missing: Vec<(usize, Option<(f32, usize)>)> = missing.into_iter().collect();
-        missing.sort_unstable_by_key(|(e, _)| *e);
         // Such a passage stands in for an entry asked for by name: it counts as relevant as
         // the name matched, on the scale of the best passage's relevance.
         let top_passage = candidates.iter().map(|c| c.bm25).fold(0.0, f32::max);
@@ -176,7 +184,7 @@ impl Engine {
                 / strongest.max(f32::EPSILON);
             let best = best.or_else(|| Some((0.0, self.passage_ordinals(entry).next()?)));
             if let Some(candidate) = best.and_then(|(score, ordinal)| {
-                self.candidate(analyzed, weights, score.max(named), ordinal)
+                self.candidate(analyzed, slots, weights, score.max(named), ordinal)
             }) {
                 candidates.push(candidate);
             }
@@ -207,7 +215,28 @@ impl Engine {
     pub(super) fn candidate(
         &self,
         analyzed: &Analyzed,
+        slots: &QuestionSlots,
         weights: &[f32],
+        bm25: f32,
+        ordinal: usize,
+    ) -> Option<Candidate<'_>> {
+        let mut candidate = self.uncovered_candidate(analyzed, bm25, ordinal)?;
+        let terms = &candidate.terms;
+        let info = &self.info[candidate.entry];
+        let covered = slots.covered(analyzed, |id| {
+            (terms.mask.may_hold(id) && terms.distinct.binary_search(&id).is_ok())
+                || (info.terms_mask.may_hold(id) && info.terms.binary_search(&id).is_ok())
+        });
+        candidate.coverage = scoring::coverage(weights, &covered);
+        Some(candidate)
+    }
+
+    /// A candidate whose coverage is left at 0: for a passage read only so the answer's
+    /// passage can be chosen among all its entry's, which nothing after ranking needs the
+    /// coverage of.
+    fn uncovered_candidate(
+        &self,
+        analyzed: &Analyzed,
         bm25: f32,
         ordinal: usize,
     ) -> Option<Candidate<'_>> {
@@ -216,12 +245,6 @@ impl Engine {
         let passage = self.entries()[entry].passages.get(slot.passage as usize)?;
         // The text itself is read only for the few passages an answer shows.
         let terms = self.analyzed_passage(ordinal)?;
-        let info = &self.info[entry];
-        let covered = scoring::covered(analyzed, |id| {
-            (terms.mask.may_hold(id) && terms.distinct.binary_search(&id).is_ok())
-                || (info.terms_mask.may_hold(id) && info.terms.binary_search(&id).is_ok())
-        });
-        let coverage = scoring::coverage(weights, &covered);
         // A definition is a fact a passage states when it spells out an acronym the
         // question names: "what does ODPM stand for" wants "ODPM (Office of the…)".
         let typed = analyzed.shape.asks.is_some_and(|asks| {
@@ -239,17 +262,17 @@ impl Engine {
             number: slot.passage as usize,
             terms,
             bm25,
-            coverage,
+            coverage: 0.0,
             typed,
         })
     }
 
     /// Adds the passages of `entry` that are not candidates yet (its first [`READ_PASSAGES`]),
-    /// so the one that answers can be chosen among all of them.
+    /// so the one that answers can be chosen among all of them. They come after ranking, and
+    /// with no relevance (so are listed only when chosen): their coverage is not worked out.
     pub(super) fn read_whole_entry<'e>(
         &'e self,
         analyzed: &Analyzed,
-        weights: &[f32],
         candidates: &mut Vec<Candidate<'e>>,
         entry: usize,
     ) {
@@ -264,7 +287,7 @@ impl Engine {
         }
         for (place, ordinal) in self.passage_ordinals(entry).take(READ_PASSAGES).enumerate() {
             if have & (1 << place) == 0 {
-                candidates.extend(self.candidate(analyzed, weights, 0.0, ordinal));
+                candidates.extend(self.uncovered_candidate(analyzed, 0.0, ordinal));
             }
         }
     }

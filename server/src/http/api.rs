@@ -12,11 +12,12 @@ use serde::{Deserialize, Serialize};
 use signpost_indexer::corpus::{Entry, Kind};
 use utoipa::{IntoParams, ToSchema};
 
+use super::ask_query::AskQuery;
 use super::error::{
     endpoint_errors, ApiError, Documented, ErrorKind, BUSY, NOT_JSON, RATE_LIMITED, TIMED_OUT,
     TOO_LARGE,
 };
-use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::extract::{ApiJson, ApiPath};
 use super::feedback::FEEDBACK_PATH;
 use super::search::Search;
 use super::AppState;
@@ -109,7 +110,7 @@ endpoint_errors! {
 pub async fn ask_get(
     State(state): State<AppState>,
     search: Search,
-    ApiQuery(params): ApiQuery<AskParams>,
+    AskQuery(params): AskQuery,
 ) -> Result<AnswerJson, ApiError> {
     let request = AskRequest {
         q: params.q.unwrap_or_default(),

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod ask_query;
 pub mod csrf;
 pub mod directory;
 pub mod editor;

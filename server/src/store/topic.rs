@@ -4,7 +4,8 @@
 //! clustered by similarity.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 
 use signpost_indexer::analysis;
 
@@ -15,9 +16,40 @@ const SAME_WORDS: f64 = 0.6;
 /// How alike two keys' spellings must be (normalized Levenshtein) to be one group.
 const SAME_SPELLING: f64 = 0.85;
 
+/// How many questions' keys a thread remembers, and up to what length: the store's writer
+/// keys every ask, and the same questions come again word for word (a suggestion chip sends
+/// its text as it is), so most keys are worked out once. At most ~200 KB a thread.
+const REMEMBERED_KEYS: usize = 1024;
+const REMEMBERED_LENGTH: usize = 160;
+
+thread_local! {
+    /// Keys worked out lately, by question. Hashed with std's keyed SipHash: the questions
+    /// come from the public, who must not be able to aim collisions at the table.
+    static KEYS: RefCell<HashMap<Box<str>, Box<str>>> = RefCell::new(HashMap::new());
+}
+
 /// The grouping key of a question: sorted distinct stems of its meaningful words; a question
 /// of stop words only ("what is it?") keys on its folded words instead.
 pub fn topic_key(question: &str) -> String {
+    if question.len() > REMEMBERED_LENGTH {
+        return work_out_key(question);
+    }
+    KEYS.with(|keys| {
+        if let Some(key) = keys.borrow().get(question) {
+            return key.to_string();
+        }
+        let key = work_out_key(question);
+        let mut keys = keys.borrow_mut();
+        if keys.len() >= REMEMBERED_KEYS {
+            keys.clear();
+        }
+        keys.insert(question.into(), key.as_str().into());
+        key
+    })
+}
+
+/// [`topic_key`], worked out.
+fn work_out_key(question: &str) -> String {
     // What redaction put in says nothing about the topic: "[phone]" must not split a group.
     // Every placeholder holds a `[` or a `*`: a question with neither (most) has none.
     let question = if question.contains(['[', '*']) {
@@ -183,9 +215,12 @@ mod tests {
                 }
             }
         }
-        for q in &questions {
+        // Twice: worked out, then remembered.
+        for q in questions.iter().chain(&questions) {
             assert_eq!(topic_key(q), plain_topic_key(q), "{q:?}");
         }
+        let long = "council tax ".repeat(REMEMBERED_LENGTH);
+        assert_eq!(topic_key(&long), plain_topic_key(&long));
     }
 
     #[test]
