@@ -184,6 +184,9 @@ impl Default for Settings {
 #[derive(Debug, Clone, Default)]
 pub struct Trace {
     pub ranked: Vec<(String, RankFeatures)>,
+    /// Each ranked entry's score: the weighted sum of its features, unless a rule put it
+    /// ahead (an acronym asked about spelt out in it).
+    pub scores: Vec<f32>,
     /// Each ranked entry's best passage, by ordinal (read with [`Engine::passage_text`]).
     pub passages: Vec<usize>,
     pub confidence: Option<ConfidenceFeatures>,
@@ -609,6 +612,7 @@ impl Engine {
                 .iter()
                 .map(|r| (self.entries()[r.entry].id.clone(), r.features))
                 .collect();
+            trace.scores = ranking.entries.iter().map(|r| r.score).collect();
             trace.passages = best_passages;
             trace.confidence = confidence;
         }

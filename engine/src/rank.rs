@@ -99,7 +99,10 @@ impl Engine {
         // Each entry's best candidate and their summed relevance, by entry in the order the
         // entries come (a few dozen candidates: a list searched from the end, where the last
         // entry's is, costs less than hashing each).
+        let asks_definition = analyzed.shape.asks == Some(super::intent::Asks::Definition);
         let mut best: Vec<(usize, usize, f32)> = Vec::with_capacity(candidates.len());
+        // The entries with a passage spelling out the acronym a definition question is about.
+        let mut spelling: Vec<usize> = Vec::new();
         for (i, c) in candidates.iter().enumerate() {
             let at = match best.iter().rposition(|(entry, _, _)| *entry == c.entry) {
                 Some(at) => at,
@@ -113,13 +116,18 @@ impl Engine {
                 slot.1 = i;
             }
             slot.2 += c.bm25;
+            if asks_definition
+                && spelt_share(analyzed, weights, c) >= SPELT_SUBJECT
+                && !spelling.contains(&c.entry)
+            {
+                spelling.push(c.entry);
+            }
         }
         let top_evidence = best
             .iter()
             .map(|(_, _, sum)| *sum)
             .fold(f32::EPSILON, f32::max);
         let opening = analyzed.shape.opening;
-        let asks_definition = analyzed.shape.asks == Some(super::intent::Asks::Definition);
         // A question opening "where", "how", "why"… asks something no definition answers.
         let asks_other = opening.is_some_and(|o| {
             !matches!(
@@ -240,12 +248,58 @@ impl Engine {
             r.features[WORDING_BM25] /= top_bm25;
             r.score = self.settings.model.score(&r.features);
         }
+        lead_with_spelling(&mut entries, &spelling);
         entries.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         Ranking {
             entries,
             assistant,
             kept_to: None,
         }
+    }
+}
+
+/// The share of a definition question's weight an acronym must have for the question to be
+/// about that acronym ("what does ODPM stand for", "what is the ODPM"), not about more.
+const SPELT_SUBJECT: f32 = 0.9;
+
+/// How far ahead of every other entry an entry spelling out the acronym asked about is put.
+const SPELT_LEAD: f32 = 3.0;
+
+/// The weighted share of the question in acronyms the candidate passage spells out.
+fn spelt_share(analyzed: &Analyzed, weights: &[f32], c: &Candidate) -> f32 {
+    if c.terms.expands.is_empty() {
+        return 0.0;
+    }
+    let total: f32 = weights.iter().sum();
+    let spelt: f32 = analyzed
+        .ids
+        .terms
+        .iter()
+        .zip(weights)
+        .filter(|(id, _)| c.terms.expands.contains(id))
+        .map(|(_, w)| *w)
+        .sum();
+    if total > 0.0 {
+        spelt / total
+    } else {
+        0.0
+    }
+}
+
+/// A question asking what an acronym is or stands for is answered where the corpus spells
+/// it out ("ODPM (Office of the Deputy Prime Minister)"), not by an entry that only uses it
+/// ("Why is the ODPM funding these projects?"): the entries spelling it out are put ahead.
+fn lead_with_spelling(entries: &mut [Ranked], spelling: &[usize]) {
+    if spelling.is_empty() {
+        return;
+    }
+    let others = entries
+        .iter()
+        .filter(|r| !spelling.contains(&r.entry))
+        .map(|r| r.score)
+        .fold(f32::NEG_INFINITY, f32::max);
+    for r in entries.iter_mut().filter(|r| spelling.contains(&r.entry)) {
+        r.score = r.score.max(others + SPELT_LEAD);
     }
 }
 
@@ -354,6 +408,37 @@ mod tests {
             beyond_definition(&engine, "coronavirus symptoms", symptoms),
             0.0
         );
+    }
+
+    #[test]
+    fn an_acronym_asked_about_is_answered_where_it_is_spelt_out() {
+        let (_dir, engine) = faq_engine(&[
+            (
+                "faq-b1",
+                "Why does the NHS publish advice?",
+                "The NHS publishes advice so that every surgery can act on the same evidence.",
+            ),
+            (
+                "faq-b2",
+                "Who writes the guidance?",
+                "The National Health Service (NHS) writes it with local councils.",
+            ),
+        ]);
+        for (q, want) in [
+            ("what does NHS stand for", "faq-b2"),
+            ("what is the NHS", "faq-b2"),
+            // Asking more than what the acronym is: the entry about that.
+            ("why does the NHS publish advice", "faq-b1"),
+        ] {
+            let request = crate::AskRequest {
+                q: q.to_string(),
+                limit: None,
+                context: None,
+            };
+            let (_, trace) = engine.ask_traced(&request).unwrap();
+            let top = trace.ranked.first().map(|(key, _)| key.as_str());
+            assert_eq!(top, Some(want), "{q}");
+        }
     }
 
     #[test]

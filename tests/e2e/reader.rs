@@ -55,6 +55,29 @@ async fn what_an_acronym_stands_for_comes_from_the_passage_that_spells_it_out() 
 }
 
 #[tokio::test]
+async fn an_acronym_is_defined_where_it_is_spelt_out_not_where_a_title_uses_it() {
+    // "Why is the ODPM funding these projects?" has ODPM in its title but never says what
+    // it is; only "What are the National Projects?" spells it out.
+    let app = TestApp::shipped();
+    for q in [
+        "what does ODPM stand for",
+        "what is ODPM short for",
+        "what is the ODPM",
+    ] {
+        let body = ask(&app, q).await;
+        assert_eq!(answer_id(&body), "faq-01", "{q}");
+        assert!(
+            text(&body).contains("Office of the Deputy Prime Minister"),
+            "{q}: {}",
+            text(&body)
+        );
+    }
+    // A question about more than the acronym is ranked as before.
+    let body = ask(&app, "why is the ODPM funding these projects").await;
+    assert_eq!(answer_id(&body), "faq-02");
+}
+
+#[tokio::test]
 async fn a_definition_comes_from_what_the_project_was_for_not_who_led_it() {
     let app = TestApp::shipped();
     for (q, id, wanted) in [

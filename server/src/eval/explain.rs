@@ -30,8 +30,16 @@ pub fn explain(engine: &Engine, question: &str, top: usize) -> Result<String, Qu
         }
     }
     let _ = writeln!(out, "\nranked entries (score = Σ weight × feature):");
-    for (id, features) in trace.ranked.iter().take(top) {
-        let _ = writeln!(out, "  {id}: score {:.3}", model.score(features));
+    for ((id, features), score) in trace.ranked.iter().zip(&trace.scores).take(top) {
+        let sum = model.score(features);
+        if (score - sum).abs() > 1e-4 {
+            let _ = writeln!(
+                out,
+                "  {id}: score {score:.3} (Σ {sum:.3}, put ahead: it spells out the acronym asked about)"
+            );
+        } else {
+            let _ = writeln!(out, "  {id}: score {score:.3}");
+        }
         for ((name, w), x) in RANK_FEATURES.iter().zip(&model.rank).zip(features) {
             if *x != 0.0 {
                 let _ = writeln!(out, "      {name:<24} {x:>7.3} × {w:>7.3} = {:>7.3}", x * w);
