@@ -141,6 +141,17 @@ const LEAD_WORDS: &[&str] = &[
     "in-charge",
 ];
 
+/// The nouns of "which council…", "what organisation…": in a question asking who led or
+/// took part they say what kind of answer is wanted, not what it is about.
+const WHO_NOUNS: &[&str] = &[
+    "council",
+    "councils",
+    "authority",
+    "authorities",
+    "borough",
+    "organisation",
+];
+
 const PARTNER_WORDS: &[&str] = &[
     "partner",
     "partners",
@@ -334,6 +345,8 @@ pub fn read(words: &[String]) -> Shape {
         || follows("what", "council")
         || follows("which", "borough")
         || follows("which", "organisation");
+    // "which council…", "what organisation…": the noun frames the question.
+    let asks_which = |noun: &str| follows("which", noun) || follows("what", noun);
     let lead_asked = (asks_who && any(LEAD_WORDS))
         || follows("lead", "council")
         || follows("lead", "authority")
@@ -402,9 +415,12 @@ pub fn read(words: &[String]) -> Shape {
         Some(Asks::Date)
     } else if lead_asked {
         cues.extend(LEAD_WORDS.iter().copied().filter(|w| has(w)));
+        cues.extend(WHO_NOUNS.iter().copied().filter(|w| asks_which(w)));
         Some(Asks::Lead)
     } else if partners_asked {
         cues.extend(PARTNER_WORDS.iter().copied().filter(|w| has(w)));
+        cues.extend(WHO_NOUNS.iter().copied().filter(|w| asks_which(w)));
+        cues.extend(["took", "take"].into_iter().filter(|w| follows(w, "part")));
         Some(Asks::Partners)
     } else if matches!(opening, Some(Opening::What | Opening::Which)) && any(PRODUCT_WORDS) {
         cues.extend(PRODUCT_WORDS.iter().copied().filter(|w| has(w)));
@@ -689,6 +705,17 @@ mod tests {
         let cues = shape("who led it").cue_terms;
         assert!(cues.contains(&"lead".to_string()), "{cues:?}");
         assert_eq!(shape("what's FAME short for").framing_terms, ["short"]);
+    }
+
+    #[test]
+    fn the_words_that_frame_a_who_question_are_cues_not_its_subject() {
+        let cues = shape("which councils were involved").cue_terms;
+        assert!(cues.contains(&"council".to_string()), "{cues:?}");
+        let cues = shape("who took part").cue_terms;
+        assert!(cues.contains(&"take".to_string()), "{cues:?}");
+        // Councils served, not the council asked for.
+        let cues = shape("who runs the digital tv service for councils now").cue_terms;
+        assert!(!cues.contains(&"council".to_string()), "{cues:?}");
     }
 
     #[test]

@@ -121,6 +121,12 @@ const _: () = assert!(READ_PASSAGES <= 64);
 /// The largest ranking-score lead over the second entry that counts towards confidence (and
 /// the lead of an entry with no rival).
 const MAX_MARGIN: f32 = 5.0;
+/// The ranking-score lead the entry just discussed gets for a question that does not refer
+/// back to it.
+const CONTEXT_LEAD: f32 = 1.0;
+/// How closely a follow-up must be worded like another entry's own question ([`wording`]'s
+/// similarity) to leave the entry just discussed when that entry answers only part of it.
+const WORDED_LIKE: f32 = 0.5;
 /// A question whose words the corpus lacks carry this share of its weight or more is not
 /// answered.
 const MAX_UNKNOWN_SHARE: f32 = 0.4;
@@ -533,10 +539,13 @@ impl Engine {
         let weights = self.weights(&analyzed);
         let context_entry = self.context_entry(request.context.as_ref());
         let has_subject = self.has_subject(&analyzed);
-        // A question that refers back and names nothing of its own keeps to the entry just
-        // discussed; with nothing to refer to, Signpost asks which project is meant.
+        // A question that refers back, or asks for a kind of answer and names nothing of its
+        // own ("who were the partners"), keeps to the entry just discussed; with nothing to
+        // refer to, Signpost asks which project is meant.
+        let asks_only = !has_subject && analyzed.shape.asks.is_some();
         let focus = match (analyzed.shape.refers_back, context_entry) {
             (true, Some(entry)) => Some(entry),
+            (false, Some(entry)) if asks_only => Some(entry),
             (true, None) if !has_subject => {
                 if let Some(clarify) = self.clarify {
                     return Ok(self.assistant_response(q, clarify));
@@ -560,10 +569,20 @@ impl Engine {
             &entry_relevance,
         );
         ranking.kept_to = focus;
-        // A follow-up that says more than it refers to ("where did they trial e-petitions?")
-        // keeps to that entry only when the entry accounts for all of it and the question
-        // names no other entry ("what about crm?", though the entry just discussed mentions
-        // CRM); otherwise the question starts afresh ("and are there any events?").
+        // Any other question asked in a conversation is more likely about the entry just
+        // discussed than it would be on its own: that entry's score gets a small lead, which
+        // settles a near tie ("when was the first online claim" after e-Benefits) and leaves
+        // a clear change of subject alone.
+        if let (None, Some(entry)) = (focus, context_entry) {
+            ranking.favour(entry, CONTEXT_LEAD);
+        }
+        // A follow-up that says more than it refers to ("where was it piloted?") keeps to
+        // that entry, which then answers or declines, unless the question names another
+        // entry ("what about crm?", though the entry just discussed mentions CRM), or the
+        // entry accounts for only part of it and another entry fits it as a whole: the
+        // question reads like one of that entry's own ("who paid for all this"), or the
+        // entry is not even among those ranked afresh ("and how many councils take part
+        // across the whole programme?").
         if let (Some(entry), true) = (focus, has_subject) {
             let accounted = ranking
                 .entries
@@ -571,11 +590,13 @@ impl Engine {
                 .is_some_and(|top| top.coverage() >= 0.999);
             let (c, r) = self.search(&analyzed, &slots, &weights, None);
             let afresh = self.rank(&analyzed, &slots, &meaning, &weights, &c, &r);
-            let names_another = afresh
-                .entries
-                .first()
-                .is_some_and(|top| top.named() && top.entry != entry);
-            if !accounted || names_another {
+            let another = afresh.entries.first().filter(|top| top.entry != entry);
+            let names_another = another.is_some_and(|top| top.named());
+            let fits_another = another.is_some_and(|top| {
+                top.wording_similarity() >= WORDED_LIKE
+                    || !afresh.entries.iter().any(|r| r.entry == entry)
+            });
+            if names_another || (!accounted && fits_another) {
                 (candidates, ranking) = (c, afresh);
             }
         }

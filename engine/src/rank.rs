@@ -72,6 +72,21 @@ pub(super) struct Ranking {
     pub kept_to: Option<usize>,
 }
 
+impl Ranking {
+    /// Adds `lead` to the score of `entry`, if ranked, and sorts again.
+    pub fn favour(&mut self, entry: usize, lead: f32) {
+        if let Some(r) = self.entries.iter_mut().find(|r| r.entry == entry) {
+            r.score += lead;
+            sort(&mut self.entries);
+        }
+    }
+}
+
+/// Best first; equal scores in entry order.
+fn sort(entries: &mut [Ranked]) {
+    entries.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+}
+
 impl Engine {
     /// Groups candidates by entry, works out each entry's features and scores it.
     /// `meaning` is the question's (see [`meaning::WordVectors::meaning`]).
@@ -249,7 +264,7 @@ impl Engine {
             r.score = self.settings.model.score(&r.features);
         }
         lead_with_spelling(&mut entries, &spelling);
-        entries.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        sort(&mut entries);
         Ranking {
             entries,
             assistant,

@@ -45,6 +45,10 @@ const SECTION: f32 = 0.6;
 /// service for councils now" is not asking about a passage on services for councils).
 const WHO_SECTION: f32 = 1.2;
 const FACT: f32 = 0.5;
+/// A date, an amount, a count or a share is answered only by a passage that states one: it
+/// outweighs the best coverage and frequency together ("when did it start" is not answered by
+/// "…children who might start offending").
+const FACTUAL_FACT: f32 = 1.5;
 /// Among otherwise equal passages the earlier wins: an entry's text opens with its answer.
 const ORDER: f32 = 0.002;
 /// How much a focus word found only through a synonym counts ("expo" for "workshops").
@@ -131,13 +135,18 @@ pub fn choose(
         Some(Asks::Lead | Asks::Partners) => WHO_SECTION,
         _ => SECTION,
     };
+    let fact_weight = if asks.is_some_and(intent::is_factual) {
+        FACTUAL_FACT
+    } else {
+        FACT
+    };
     let mut chosen: Option<(f32, usize, (f32, f32))> = None;
     for (index, p) in passages.iter().enumerate() {
         let fit = fit(asks, sectioned, p, opens_section(p));
         let score = COVERAGE * relative(coverage[index], best_coverage)
             + FREQUENCY * relative(frequency[index], best_frequency)
             + section_weight * fit.0
-            + FACT * fit.1
+            + fact_weight * fit.1
             - ORDER * p.number.min(100) as f32;
         if chosen.is_none_or(|(best, _, _)| score > best) {
             chosen = Some((score, index, fit));

@@ -141,9 +141,23 @@ impl Engine {
             .map(|r| r.entry);
         let suggestions = self.suggestions(answer.as_ref(), next);
         let fallback = answer.is_none().then(|| self.fallback(None));
+        // A follow-up declined about the project it kept to ("who were the partners?" of one
+        // that names none) leaves the conversation on that project, not on a suggestion.
+        let kept_project = ranking
+            .kept_to
+            .filter(|e| answer.is_none() && self.entries()[*e].kind == Kind::Project)
+            .map(|e| self.entries()[e].id.clone());
         let context = Context {
             answer_id: answer.as_ref().map(|a| a.id.clone()),
-            projects: projects.iter().map(|p| p.id.clone()).collect(),
+            projects: kept_project
+                .into_iter()
+                .chain(projects.iter().map(|p| p.id.clone()))
+                .fold(Vec::new(), |mut ids, id| {
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                    ids
+                }),
         };
         let response = AskResponse {
             query: q.to_string(),

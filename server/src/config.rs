@@ -48,6 +48,10 @@ pub enum Command {
         /// How many ranked entries to show.
         #[arg(long, default_value_t = 5)]
         top: usize,
+        /// Earlier questions of the conversation, in order: the question is asked as a
+        /// follow-up with the context their answers left.
+        #[arg(long)]
+        after: Vec<String>,
     },
     /// Measure answer quality on external FAQ collections (each imported and indexed in a
     /// scratch folder) beside plain BM25 baselines.

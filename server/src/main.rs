@@ -80,8 +80,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{report}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { question, top } => {
-            print!("{}", eval::explain(&engine, &question, top)?);
+        Command::Explain {
+            question,
+            top,
+            after,
+        } => {
+            print!("{}", eval::explain(&engine, &after, &question, top)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve => {

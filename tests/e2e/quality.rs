@@ -149,13 +149,13 @@ fn external_collections_stay_above_their_floors_and_baselines_near_the_published
 fn explain_shows_the_ranking_and_what_the_confidence_is_made_of() {
     let dir = tempfile::tempdir().unwrap();
     let engine = shipped_engine(&dir);
-    let text = eval::explain(&engine, "what is parsol", 3).unwrap();
+    let text = eval::explain(&engine, &[], "what is parsol", 3).unwrap();
     assert!(text.contains("answer: project parsol"), "{text}");
     assert!(text.contains("  parsol: score"), "{text}");
     for feature in signpost_server::engine::model::CONFIDENCE_FEATURES {
         assert!(text.contains(feature), "{feature} missing: {text}");
     }
-    let declined = eval::explain(&engine, "who won the football last night", 3).unwrap();
+    let declined = eval::explain(&engine, &[], "who won the football last night", 3).unwrap();
     assert!(declined.contains("answer: none"), "{declined}");
 }
 

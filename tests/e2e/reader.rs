@@ -161,6 +161,139 @@ async fn a_follow_up_keeps_to_the_project_it_refers_back_to() {
     assert!(text(&ran).contains("Bracknell"), "{}", text(&ran));
 }
 
+/// Asks each question with the context the answer before it left; every answer, in order.
+async fn conversation(app: &TestApp, questions: &[&str]) -> Vec<Value> {
+    let mut answers: Vec<Value> = Vec::new();
+    for q in questions {
+        let body = match answers.last() {
+            Some(last) => follow_up(app, q, &last["context"]).await,
+            None => ask(app, q).await,
+        };
+        answers.push(body);
+    }
+    answers
+}
+
+#[tokio::test]
+async fn a_follow_up_saying_more_than_it_refers_to_stays_on_its_project() {
+    // Other projects have pilots and dates; the pronoun says whose are meant. Each went to
+    // another project, or was declined, before follow-ups kept to their project.
+    let app = TestApp::shipped();
+    for (first, then, id, wanted) in [
+        (
+            "what was FAME",
+            "where was it piloted",
+            "fame",
+            "North East",
+        ),
+        (
+            "what was the smart cards project",
+            "when did bracknell forest take it over",
+            "smartcards",
+            "from 2003",
+        ),
+        (
+            "tell me about RYOGENS",
+            "which councils were involved",
+            "ryogens",
+            "Warwickshire",
+        ),
+        ("what was valuebill", "who took part", "valuebill", "Newham"),
+        (
+            "tell me about eAdmissions",
+            "what was the deadline",
+            "eadmissions",
+            "September 2006",
+        ),
+    ] {
+        let answers = conversation(&app, &[first, then]).await;
+        assert_eq!(answer_id(&answers[0]), id, "{first}");
+        assert_eq!(
+            answer_id(&answers[1]),
+            id,
+            "{then}: {}",
+            answers[1]["answer"]
+        );
+        assert!(
+            text(&answers[1]).contains(wanted),
+            "{then}: {}",
+            text(&answers[1])
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_question_asking_only_for_a_kind_of_answer_keeps_to_the_project_even_after_a_decline() {
+    // "who were the partners" names nothing: in a conversation it asks about the project just
+    // discussed. A follow-up that project cannot answer is declined, and the conversation
+    // stays on it rather than moving to a suggested project.
+    let app = TestApp::shipped();
+    let answers = conversation(
+        &app,
+        &[
+            "what was the knowledge management project",
+            "who were the partners",
+        ],
+    )
+    .await;
+    assert_eq!(answer_id(&answers[1]), "km", "{}", answers[1]["answer"]);
+    let answers = conversation(&app, &["what was FAME", "what did it cost", "who led it"]).await;
+    assert!(answers[1]["answer"].is_null(), "{}", answers[1]["answer"]);
+    assert_eq!(answer_id(&answers[2]), "fame", "{}", answers[2]["answer"]);
+}
+
+#[tokio::test]
+async fn a_question_in_a_conversation_leans_to_the_project_just_discussed() {
+    // On its own, "when was the first online claim" is a near tie between PARSOL and
+    // e-Benefits and is declined; after e-Benefits it is e-Benefits' first claim.
+    let app = TestApp::shipped();
+    let alone = ask(&app, "when was the first online claim").await;
+    assert!(alone["answer"].is_null(), "{}", alone["answer"]);
+    let answers = conversation(
+        &app,
+        &[
+            "what was the e-benefits project",
+            "when was the first online claim",
+        ],
+    )
+    .await;
+    assert_eq!(
+        answer_id(&answers[1]),
+        "ebenefits",
+        "{}",
+        answers[1]["answer"]
+    );
+    assert!(
+        text(&answers[1]).contains("August 2005"),
+        "{}",
+        text(&answers[1])
+    );
+    // A clear change of subject still moves on.
+    let answers = conversation(
+        &app,
+        &[
+            "what was the e-benefits project",
+            "how do I become a national project partner",
+        ],
+    )
+    .await;
+    assert_ne!(
+        answer_id(&answers[1]),
+        "ebenefits",
+        "{}",
+        answers[1]["answer"]
+    );
+}
+
+#[tokio::test]
+async fn a_date_or_a_figure_comes_from_a_passage_that_states_one() {
+    // RYOGENS' summary says children "might start offending": the word, not a date.
+    let app = TestApp::shipped();
+    let answers = conversation(&app, &["tell me about RYOGENS", "when did it start"]).await;
+    assert_eq!(answer_id(&answers[1]), "ryogens");
+    assert!(text(&answers[1]).contains("2004"), "{}", text(&answers[1]));
+}
+
 #[tokio::test]
 async fn a_question_with_its_own_subject_starts_afresh() {
     let app = TestApp::shipped();

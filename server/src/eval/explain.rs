@@ -8,14 +8,37 @@ use crate::engine::model::{Model, CONFIDENCE_FEATURES, RANK_FEATURES};
 use crate::engine::{AskRequest, Engine, QuestionError};
 
 /// The explanation of one question, as text.
-pub fn explain(engine: &Engine, question: &str, top: usize) -> Result<String, QuestionError> {
+/// `earlier` are the conversation's questions before it, each asked with the context the
+/// one before left.
+pub fn explain(
+    engine: &Engine,
+    earlier: &[String],
+    question: &str,
+    top: usize,
+) -> Result<String, QuestionError> {
+    let mut out = String::new();
+    let mut context = None;
+    for q in earlier {
+        let request = AskRequest {
+            q: q.clone(),
+            context,
+            ..AskRequest::default()
+        };
+        let response = engine.ask(&request)?;
+        let answer = response
+            .answer
+            .as_ref()
+            .map_or("none (declined)", |a| &a.id);
+        let _ = writeln!(out, "earlier: {q} → {answer}");
+        context = Some(response.context);
+    }
     let request = AskRequest {
         q: question.to_string(),
+        context,
         ..AskRequest::default()
     };
     let (response, trace) = engine.ask_traced(&request)?;
     let model: &Model = &engine.settings().model;
-    let mut out = String::new();
     let _ = writeln!(out, "question: {question}");
     match &response.answer {
         Some(a) => {
