@@ -68,6 +68,8 @@ pub struct Shape {
     /// It points back at something said before ("it", "they", "that project") or continues
     /// it ("and the partners?", "what about funding?").
     pub refers_back: bool,
+    /// It points back with a word ("it", "they", "that project"), not only continues.
+    pub points_back: bool,
     /// Stemmed words that say what kind of answer is wanted rather than what it is about
     /// ("led", "partners", "produce", "cost"), and the pointers back: a question of only these
     /// names no subject of its own.
@@ -192,6 +194,11 @@ const PRODUCT_WORDS: &[&str] = &[
     "tools",
     "toolkit",
     "toolkits",
+    "publish",
+    "published",
+    "publishes",
+    "release",
+    "released",
 ];
 
 const AMOUNT_WORDS: &[&str] = &[
@@ -473,6 +480,7 @@ pub fn read(words: &[String]) -> Shape {
         opening,
         asks,
         refers_back: points_back || continues,
+        points_back,
         cue_terms: stem_all(cues),
         framing_terms: stem_all(framing),
     }

@@ -124,7 +124,7 @@ const MAX_MARGIN: f32 = 5.0;
 /// The ranking-score lead the entry just discussed gets for a question that does not refer
 /// back to it.
 const CONTEXT_LEAD: f32 = 1.0;
-/// How closely a follow-up must be worded like another entry's own question ([`wording`]'s
+/// How closely a follow-up must be worded like an FAQ entry's own question ([`wording`]'s
 /// similarity) to leave the entry just discussed when that entry answers only part of it.
 const WORDED_LIKE: f32 = 0.5;
 /// A question whose words the corpus lacks carry this share of its weight or more is not
@@ -579,10 +579,9 @@ impl Engine {
         // A follow-up that says more than it refers to ("where was it piloted?") keeps to
         // that entry, which then answers or declines, unless the question names another
         // entry ("what about crm?", though the entry just discussed mentions CRM), or the
-        // entry accounts for only part of it and another entry fits it as a whole: the
-        // question reads like one of that entry's own ("who paid for all this"), or the
-        // entry is not even among those ranked afresh ("and how many councils take part
-        // across the whole programme?").
+        // entry accounts for only part of it and the question either reads like an FAQ
+        // entry's own ("who paid for all this") or only continues the conversation, pointing
+        // at nothing ("and how many councils take part across the whole programme?").
         if let (Some(entry), true) = (focus, has_subject) {
             let accounted = ranking
                 .entries
@@ -593,8 +592,9 @@ impl Engine {
             let another = afresh.entries.first().filter(|top| top.entry != entry);
             let names_another = another.is_some_and(|top| top.named());
             let fits_another = another.is_some_and(|top| {
-                top.wording_similarity() >= WORDED_LIKE
-                    || !afresh.entries.iter().any(|r| r.entry == entry)
+                !analyzed.shape.points_back
+                    || (self.entries()[top.entry].kind == Kind::Faq
+                        && top.wording_similarity() >= WORDED_LIKE)
             });
             if names_another || (!accounted && fits_another) {
                 (candidates, ranking) = (c, afresh);

@@ -205,6 +205,32 @@ async fn a_follow_up_saying_more_than_it_refers_to_stays_on_its_project() {
             "eadmissions",
             "September 2006",
         ),
+        // Words other entries answer better ("start", "money", "end", "publish"): still the
+        // project's own passages.
+        (
+            "tell me about the e-democracy project",
+            "how much money did it get",
+            "edemocracy",
+            "£4m",
+        ),
+        (
+            "what was LeGSB",
+            "what happened to it in the end",
+            "legsb",
+            "LeGSB",
+        ),
+        (
+            "who led the e-pay project",
+            "what did they publish",
+            "epay",
+            "toolkit",
+        ),
+        (
+            "what was the workflow project",
+            "when did it start",
+            "workflow",
+            "2005",
+        ),
     ] {
         let answers = conversation(&app, &[first, then]).await;
         assert_eq!(answer_id(&answers[0]), id, "{first}");
