@@ -389,6 +389,11 @@ async fn a_residents_own_council_business_is_pointed_to_their_council() {
         // Once answered with confidence from LAWs and DigiTV.
         "what time does the tip open",
         "how much is a tv licence",
+        // Once answered from Smart Cards, e-Democracy and DigiTV at 0.85 to 0.98.
+        "where can i get a smart card for the bus",
+        "who is my local councillor",
+        "how do I sign an e-petition to the council about the park",
+        "my digital tv is not working",
     ] {
         let body = ask(&app, q).await;
         assert!(body["answer"].is_null(), "{q}: {}", body["answer"]);
@@ -396,6 +401,13 @@ async fn a_residents_own_council_business_is_pointed_to_their_council() {
         assert!(message.contains("your own council"), "{q}: {message}");
     }
     // About the programme, the same words are answered.
+    let petitions = ask(&app, "did the e-democracy project try e-petitions").await;
+    assert_eq!(
+        answer_id(&petitions),
+        "edemocracy",
+        "{}",
+        petitions["answer"]
+    );
     let programme = ask(
         &app,
         "did any national project do electronic benefit claims?",
