@@ -466,6 +466,10 @@ pub fn read(words: &[String]) -> Shape {
     if points_back || continues {
         cues.extend(REFERRING.iter().copied().filter(|w| has(w)));
         cues.extend(["project", "scheme", "about", "and"].iter().copied());
+        // "who led that one": the pointer, not a word to find in a passage ("one of the…").
+        if follows("that", "one") || follows("this", "one") {
+            cues.push("one");
+        }
     }
     let stem_all = |list: Vec<&str>| {
         let mut stems: Vec<String> = list
@@ -719,6 +723,8 @@ mod tests {
     fn the_words_that_frame_a_who_question_are_cues_not_its_subject() {
         let cues = shape("which councils were involved").cue_terms;
         assert!(cues.contains(&"council".to_string()), "{cues:?}");
+        let cues = shape("who led that one").cue_terms;
+        assert!(cues.contains(&"one".to_string()), "{cues:?}");
         let cues = shape("who took part").cue_terms;
         assert!(cues.contains(&"take".to_string()), "{cues:?}");
         // Councils served, not the council asked for.

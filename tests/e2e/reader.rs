@@ -199,6 +199,13 @@ async fn a_follow_up_saying_more_than_it_refers_to_stays_on_its_project() {
             "Warwickshire",
         ),
         ("what was valuebill", "who took part", "valuebill", "Newham"),
+        // "one" of "that one" is not "one of the e-petitioning pilots".
+        (
+            "tell me about the e-democracy project",
+            "who led that one",
+            "edemocracy",
+            "North Lincolnshire",
+        ),
         (
             "tell me about eAdmissions",
             "what was the deadline",
