@@ -70,6 +70,8 @@ pub struct Shape {
     pub refers_back: bool,
     /// It points back with a word ("it", "they", "that project"), not only continues.
     pub points_back: bool,
+    /// It only asks for more of what was just said ("tell me more", "go on", "what else?").
+    pub asks_more: bool,
     /// Stemmed words that say what kind of answer is wanted rather than what it is about
     /// ("led", "partners", "produce", "cost"), and the pointers back: a question of only these
     /// names no subject of its own.
@@ -142,6 +144,67 @@ const LEAD_WORDS: &[&str] = &[
     "hosted",
     "in-charge",
 ];
+
+/// Does the question only ask for more of what was just said: "tell me more", "more please",
+/// "go on", "anything else?", "what else did it do"? A word of its own ("tell me more about
+/// parsol") makes it a question.
+fn asks_more(words: &[String]) -> bool {
+    const MORE: &[&str] = &[
+        "more", "else", "continue", "carry", "keep", "going", "go", "on",
+    ];
+    const FILLER: &[&str] = &[
+        "tell",
+        "me",
+        "us",
+        "about",
+        "it",
+        "that",
+        "this",
+        "them",
+        "they",
+        "please",
+        "can",
+        "could",
+        "you",
+        "what",
+        "anything",
+        "is",
+        "there",
+        "and",
+        "info",
+        "information",
+        "detail",
+        "details",
+        "say",
+        "a",
+        "bit",
+        "little",
+        "some",
+        "give",
+        "i",
+        "want",
+        "to",
+        "know",
+        "would",
+        "like",
+        "the",
+        "project",
+        "ok",
+        "okay",
+        "did",
+        "do",
+        "does",
+        "was",
+        "so",
+    ];
+    let asks = words
+        .iter()
+        .any(|w| matches!(w.as_str(), "more" | "else" | "continue"))
+        || words.windows(2).any(|p| p[0] == "go" && p[1] == "on");
+    asks && words
+        .iter()
+        .all(|w| MORE.contains(&w.as_str()) || FILLER.contains(&w.as_str()))
+}
 
 /// The nouns of "which council…", "what organisation…": in a question asking who led or
 /// took part they say what kind of answer is wanted, not what it is about.
@@ -485,6 +548,7 @@ pub fn read(words: &[String]) -> Shape {
         asks,
         refers_back: points_back || continues,
         points_back,
+        asks_more: asks_more(words),
         cue_terms: stem_all(cues),
         framing_terms: stem_all(framing),
     }
@@ -723,6 +787,22 @@ mod tests {
     fn the_words_that_frame_a_who_question_are_cues_not_its_subject() {
         let cues = shape("which councils were involved").cue_terms;
         assert!(cues.contains(&"council".to_string()), "{cues:?}");
+        for q in [
+            "tell me more",
+            "go on",
+            "anything else?",
+            "what else did it do",
+            "more please",
+        ] {
+            assert!(shape(q).asks_more, "{q}");
+        }
+        for q in [
+            "tell me more about parsol",
+            "what else did parsol produce",
+            "who led it",
+        ] {
+            assert!(!shape(q).asks_more, "{q}");
+        }
         let cues = shape("who led that one").cue_terms;
         assert!(cues.contains(&"one".to_string()), "{cues:?}");
         let cues = shape("who took part").cue_terms;

@@ -211,6 +211,7 @@ mod tests {
             }),
             context: Context {
                 answer_id: Some(s()),
+                passage_id: Some(s()),
                 projects: vec![s(), s()],
             },
             feedback_url: Some(s()),

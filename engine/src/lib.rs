@@ -55,6 +55,7 @@ mod json;
 mod load;
 pub mod meaning;
 pub mod model;
+mod more;
 pub mod question;
 mod rank;
 mod reader;
@@ -539,6 +540,23 @@ impl Engine {
         let weights = self.weights(&analyzed);
         let context_entry = self.context_entry(request.context.as_ref());
         let has_subject = self.has_subject(&analyzed);
+        // "Tell me more" goes on through the entry just discussed.
+        if analyzed.shape.asks_more {
+            match context_entry {
+                Some(entry) => {
+                    let shown = request
+                        .context
+                        .as_ref()
+                        .and_then(|c| c.passage_id.as_deref());
+                    return Ok(self.more_of(q, entry, shown));
+                }
+                None => {
+                    if let Some(clarify) = self.clarify {
+                        return Ok(self.assistant_response(q, clarify));
+                    }
+                }
+            }
+        }
         // A question that refers back, or asks for a kind of answer and names nothing of its
         // own ("who were the partners"), keeps to the entry just discussed; with nothing to
         // refer to, Signpost asks which project is meant.

@@ -149,6 +149,7 @@ impl Engine {
             .map(|e| self.entries()[e].id.clone());
         let context = Context {
             answer_id: answer.as_ref().map(|a| a.id.clone()),
+            passage_id: answer.as_ref().and_then(|a| a.passage_id.clone()),
             projects: kept_project
                 .into_iter()
                 .chain(projects.iter().map(|p| p.id.clone()))
@@ -213,6 +214,7 @@ impl Engine {
             query: q.to_string(),
             context: Context {
                 answer_id: answer.as_ref().map(|a| a.id.clone()),
+                passage_id: None,
                 projects: Vec::new(),
             },
             answer,

@@ -99,6 +99,9 @@ pub struct Helpline {
 pub struct Context {
     #[serde(default)]
     pub answer_id: Option<String>,
+    /// The passage the answer showed, so "tell me more" can go on from it.
+    #[serde(default)]
+    pub passage_id: Option<String>,
     #[serde(default)]
     pub projects: Vec<String>,
 }

@@ -570,6 +570,7 @@ mod tests {
             query: String::new(),
             context: Context {
                 answer_id: answer.as_ref().map(|a| a.id.clone()),
+                passage_id: None,
                 projects: projects.iter().map(|p| p.to_string()).collect(),
             },
             answer,

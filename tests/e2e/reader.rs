@@ -328,6 +328,47 @@ async fn a_date_or_a_figure_comes_from_a_passage_that_states_one() {
 }
 
 #[tokio::test]
+async fn tell_me_more_goes_on_through_the_entry_until_it_has_nothing_more() {
+    let app = TestApp::shipped();
+    let answers = conversation(
+        &app,
+        &[
+            "tell me about parsol",
+            "tell me more",
+            "go on",
+            "anything else?",
+        ],
+    )
+    .await;
+    let mut seen = Vec::new();
+    for (body, q) in answers
+        .iter()
+        .zip(["first", "tell me more", "go on", "anything else?"])
+    {
+        assert_eq!(answer_id(body), "parsol", "{q}: {}", body["answer"]);
+        let passage = body["answer"]["passage_id"].as_str().unwrap().to_string();
+        assert!(!seen.contains(&passage), "{q} repeated {passage}");
+        seen.push(passage);
+    }
+    // "What have the National Projects developed?" says one thing.
+    let answers = conversation(
+        &app,
+        &["what have the national projects developed", "tell me more"],
+    )
+    .await;
+    assert_eq!(answer_id(&answers[0]), "faq-09");
+    assert!(answers[1]["answer"].is_null(), "{}", answers[1]["answer"]);
+    let message = answers[1]["fallback"]["message"].as_str().unwrap();
+    assert!(message.contains("everything I have"), "{message}");
+    // With nothing said before, Signpost asks which project is meant.
+    let cold = ask(&app, "tell me more").await;
+    assert_eq!(answer_id(&cold), "which-project", "{}", cold["answer"]);
+    // A question of its own is not a request for more.
+    let named = ask(&app, "tell me more about e-pay").await;
+    assert_eq!(answer_id(&named), "epay", "{}", named["answer"]);
+}
+
+#[tokio::test]
 async fn a_question_with_its_own_subject_starts_afresh() {
     let app = TestApp::shipped();
     let parsol = ask(&app, "what is parsol").await;
