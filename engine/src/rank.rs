@@ -425,6 +425,17 @@ mod tests {
         );
     }
 
+    /// The id of the entry ranked first for `q`.
+    fn top_ranked(engine: &Engine, q: &str) -> Option<String> {
+        let request = crate::AskRequest {
+            q: q.to_string(),
+            limit: None,
+            context: None,
+        };
+        let (_, trace) = engine.ask_traced(&request).unwrap();
+        trace.ranked.into_iter().next().map(|(key, _)| key)
+    }
+
     #[test]
     fn an_acronym_asked_about_is_answered_where_it_is_spelt_out() {
         let (_dir, engine) = faq_engine(&[
@@ -445,14 +456,7 @@ mod tests {
             // Asking more than what the acronym is: the entry about that.
             ("why does the NHS publish advice", "faq-b1"),
         ] {
-            let request = crate::AskRequest {
-                q: q.to_string(),
-                limit: None,
-                context: None,
-            };
-            let (_, trace) = engine.ask_traced(&request).unwrap();
-            let top = trace.ranked.first().map(|(key, _)| key.as_str());
-            assert_eq!(top, Some(want), "{q}");
+            assert_eq!(top_ranked(&engine, q).as_deref(), Some(want), "{q}");
         }
     }
 
@@ -464,14 +468,7 @@ mod tests {
             ("where did the coronavirus come from", "faq-a3"),
             ("what is a coronavirus", "faq-a1"),
         ] {
-            let request = crate::AskRequest {
-                q: q.to_string(),
-                limit: None,
-                context: None,
-            };
-            let (_, trace) = engine.ask_traced(&request).unwrap();
-            let top = trace.ranked.first().map(|(key, _)| key.as_str());
-            assert_eq!(top, Some(want), "{q}");
+            assert_eq!(top_ranked(&engine, q).as_deref(), Some(want), "{q}");
         }
     }
 }
