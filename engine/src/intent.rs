@@ -12,7 +12,8 @@
 //! table each and read best together; about 140 lines are tests.
 
 use signpost_indexer::passages::{
-    AIM_SECTION, OUTCOMES_SECTION, PRODUCTS_SECTION, SUMMARY_SECTION, WHO_RAN_IT_SECTION,
+    AIM_SECTION, LATER_SECTION, OUTCOMES_SECTION, PRODUCTS_SECTION, SUMMARY_SECTION,
+    WHO_RAN_IT_SECTION,
 };
 
 /// How a question opens: the question word that starts it, which an FAQ title asked the same
@@ -58,6 +59,8 @@ pub enum Asks {
     Date,
     /// A place: "where did they trial e-petitions?".
     Place,
+    /// What became of it: "what happened next?", "what happened to it in the end?".
+    Outcome,
 }
 
 /// What [`read`] finds in a question.
@@ -407,6 +410,15 @@ pub fn read(words: &[String]) -> Shape {
     let mut cues: Vec<&str> = Vec::new();
     let mut framing: Vec<&str> = Vec::new();
 
+    // "what happened (next)?" asks what became of something: the words name no subject.
+    let happened = follows("what", "happened") || follows("what", "happens");
+    if happened {
+        cues.extend(
+            ["happened", "happens", "next", "then", "later"]
+                .into_iter()
+                .filter(|w| has(w)),
+        );
+    }
     let money = any(&["pounds", "millions", "million", "billion", "£"]);
     let asks_who = matches!(opening, Some(Opening::Who))
         || follows("which", "council")
@@ -508,6 +520,8 @@ pub fn read(words: &[String]) -> Shape {
         Some(Asks::Place)
     } else if defining {
         Some(Asks::Definition)
+    } else if happened {
+        Some(Asks::Outcome)
     } else {
         None
     };
@@ -568,6 +582,8 @@ pub fn section_fit(asks: Asks, section: Option<&str>, opens_section: bool) -> f3
         (Asks::Partners, Some(WHO_RAN_IT_SECTION)) => 1.0,
         (Asks::Partners, Some(OUTCOMES_SECTION)) => 0.5,
         (Asks::Products, Some(PRODUCTS_SECTION)) => 1.0,
+        (Asks::Outcome, Some(LATER_SECTION)) => 1.0,
+        (Asks::Outcome, Some(OUTCOMES_SECTION)) => 0.5,
         _ => 0.0,
     }
 }
@@ -590,7 +606,12 @@ pub fn stated_in(asks: Asks, text: &str) -> bool {
             let lower = text.to_lowercase();
             MONTHS.iter().any(|m| lower.contains(m)) || has_year(text)
         }
-        Asks::Definition | Asks::Lead | Asks::Partners | Asks::Products | Asks::Place => false,
+        Asks::Definition
+        | Asks::Lead
+        | Asks::Partners
+        | Asks::Products
+        | Asks::Place
+        | Asks::Outcome => false,
     }
 }
 
@@ -610,7 +631,12 @@ pub fn fact_bit(asks: Asks) -> u8 {
         Asks::Count => 2,
         Asks::Percent => 4,
         Asks::Date => 8,
-        Asks::Definition | Asks::Lead | Asks::Partners | Asks::Products | Asks::Place => 0,
+        Asks::Definition
+        | Asks::Lead
+        | Asks::Partners
+        | Asks::Products
+        | Asks::Place
+        | Asks::Outcome => 0,
     }
 }
 
@@ -805,6 +831,8 @@ mod tests {
         }
         let cues = shape("who led that one").cue_terms;
         assert!(cues.contains(&"one".to_string()), "{cues:?}");
+        let cues = shape("what happened next").cue_terms;
+        assert!(cues.contains(&"happen".to_string()), "{cues:?}");
         let cues = shape("who took part").cue_terms;
         assert!(cues.contains(&"take".to_string()), "{cues:?}");
         // Councils served, not the council asked for.

@@ -124,7 +124,7 @@ const _: () = assert!(READ_PASSAGES <= 64);
 const MAX_MARGIN: f32 = 5.0;
 /// The ranking-score lead the entry just discussed gets for a question that does not refer
 /// back to it.
-const CONTEXT_LEAD: f32 = 1.0;
+const CONTEXT_LEAD: f32 = 0.5;
 /// How closely a follow-up must be worded like an FAQ entry's own question ([`wording`]'s
 /// similarity) to leave the entry just discussed when that entry answers only part of it.
 const WORDED_LIKE: f32 = 0.5;
@@ -191,8 +191,8 @@ impl Default for Settings {
 #[derive(Debug, Clone, Default)]
 pub struct Trace {
     pub ranked: Vec<(String, RankFeatures)>,
-    /// Each ranked entry's score: the weighted sum of its features, unless a rule put it
-    /// ahead (an acronym asked about spelt out in it).
+    /// Each ranked entry's score: the weighted sum of its features, unless a rule raised it
+    /// (an acronym asked about spelt out in it, or the entry a conversation is about).
     pub scores: Vec<f32>,
     /// Each ranked entry's best passage, by ordinal (read with [`Engine::passage_text`]).
     pub passages: Vec<usize>,
@@ -558,13 +558,20 @@ impl Engine {
             }
         }
         // A question that refers back, or asks for a kind of answer and names nothing of its
-        // own ("who were the partners"), keeps to the entry just discussed; with nothing to
-        // refer to, Signpost asks which project is meant.
-        let asks_only = !has_subject && analyzed.shape.asks.is_some();
+        // own ("who were the partners", "what happened next"), keeps to the entry just
+        // discussed; with nothing to refer to, Signpost asks which project is meant.
+        let asks_only =
+            !has_subject && (analyzed.shape.asks.is_some() || !analyzed.shape.cue_terms.is_empty());
         let focus = match (analyzed.shape.refers_back, context_entry) {
             (true, Some(entry)) => Some(entry),
             (false, Some(entry)) if asks_only => Some(entry),
-            (true, None) if !has_subject => {
+            // "what happened?" as a first question is about something unsaid, as "who led
+            // it?" is.
+            (_, None)
+                if !has_subject
+                    && (analyzed.shape.refers_back
+                        || analyzed.shape.asks == Some(intent::Asks::Outcome)) =>
+            {
                 if let Some(clarify) = self.clarify {
                     return Ok(self.assistant_response(q, clarify));
                 }

@@ -17,6 +17,8 @@ pub const AIM_SECTION: &str = "Aim";
 pub const PRODUCTS_SECTION: &str = "What it produced";
 pub const OUTCOMES_SECTION: &str = "Councils and outcomes";
 pub const WHO_RAN_IT_SECTION: &str = "Who ran it";
+/// Notes beyond the template's questions, among them what became of the project later.
+pub const LATER_SECTION: &str = "Good to know";
 /// The section of the passage a project's `summary` field becomes.
 pub const SUMMARY_SECTION: &str = "Summary";
 

@@ -66,7 +66,7 @@ test('a suggestion chip asks a follow-up with the previous context', async () =>
   await reply.waitFor();
   assert.deepEqual(asks[1], {
     q: 'What did the fixture projects produce?',
-    context: { answer_id: 'faq-01', projects: [] },
+    context: { answer_id: 'faq-01', passage_id: 'faq-01#p1', projects: [] },
   });
   assert.match(await reply.locator('p').first().textContent(), /produced toolkits, guidance and software/);
   // At most three supporting passages, each with its highlights, none repeating the answer,

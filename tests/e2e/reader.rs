@@ -369,6 +369,22 @@ async fn tell_me_more_goes_on_through_the_entry_until_it_has_nothing_more() {
 }
 
 #[tokio::test]
+async fn what_happened_next_comes_from_what_became_of_the_project() {
+    // LeGSB's later history is under "Good to know"; its summary says what it set out to do.
+    let app = TestApp::shipped();
+    let answers = conversation(&app, &["what was LeGSB", "what happened next"]).await;
+    assert_eq!(answer_id(&answers[1]), "legsb", "{}", answers[1]["answer"]);
+    assert!(
+        text(&answers[1]).contains("1 October 2005"),
+        "{}",
+        text(&answers[1])
+    );
+    // With nothing said before, Signpost asks which project is meant.
+    let cold = ask(&app, "what happened").await;
+    assert_eq!(answer_id(&cold), "which-project", "{}", cold["answer"]);
+}
+
+#[tokio::test]
 async fn a_question_with_its_own_subject_starts_afresh() {
     let app = TestApp::shipped();
     let parsol = ask(&app, "what is parsol").await;

@@ -58,7 +58,8 @@ pub fn explain(
         if (score - sum).abs() > 1e-4 {
             let _ = writeln!(
                 out,
-                "  {id}: score {score:.3} (Σ {sum:.3}, put ahead: it spells out the acronym asked about)"
+                "  {id}: score {score:.3} (Σ {sum:.3}, raised: it spells out the acronym asked \
+                 about, or the conversation is about it)"
             );
         } else {
             let _ = writeln!(out, "  {id}: score {score:.3}");
