@@ -221,7 +221,14 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
             }
             continue;
         }
-        let (folded, known, corrected) = match vocabulary.correct(&word.folded) {
+        // Known words are left alone: asked once here, not again inside `correct`.
+        let known = vocabulary.knows(&word.folded);
+        let fix = if known {
+            None
+        } else {
+            vocabulary.correct(&word.folded)
+        };
+        let (folded, known, corrected) = match fix {
             Some(fix) => {
                 corrected_text.push_str(&q[last..word.from]);
                 corrected_text.push_str(fix);
@@ -229,7 +236,7 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
                 any_correction = true;
                 (fix.to_string(), true, true)
             }
-            None => (word.folded.clone(), vocabulary.knows(&word.folded), false),
+            None => (word.folded.clone(), known, false),
         };
         terms.push(Term {
             term: analysis::stem(&folded),

@@ -12,19 +12,38 @@ use tantivy::Searcher;
 /// Every indexed term of the searched fields, numbered, with its document frequency (the
 /// largest over those fields). Ranking compares terms by number: a question's terms are
 /// looked up once, and an entry's phrasings and a passage's terms are kept as numbers.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TermStats {
     ids: HashMap<String, u32>,
-    /// Document frequency by term id.
-    df: Vec<u32>,
+    /// BM25-style IDF by term id, worked out at load rather than a `ln` per lookup.
+    idf: Vec<f32>,
+    /// The IDF of a term the index lacks (document frequency 0).
+    unknown_idf: f32,
     /// By term id, which of `fields` have it (bit i for `fields[i]`).
     in_fields: Vec<u8>,
     fields: Vec<Field>,
-    docs: f32,
 }
 
 /// The id of a term the index does not have: it matches nothing, not even itself.
 pub const UNKNOWN: u32 = u32::MAX;
+
+/// No terms: every term is unknown, with the IDF of a term in an index of no documents.
+impl Default for TermStats {
+    fn default() -> TermStats {
+        TermStats {
+            ids: HashMap::default(),
+            idf: Vec::new(),
+            unknown_idf: idf(0.0, 0.0),
+            in_fields: Vec::new(),
+            fields: Vec::new(),
+        }
+    }
+}
+
+/// BM25-style IDF of a term in `df` of `docs` documents.
+fn idf(docs: f32, df: f32) -> f32 {
+    (1.0 + (docs - df + 0.5) / (df + 0.5)).ln()
+}
 
 impl TermStats {
     /// Reads the term dictionaries of `fields` in every segment.
@@ -61,12 +80,13 @@ impl TermStats {
                 in_fields[id] |= 1 << i.min(7);
             }
         }
+        let docs = searcher.num_docs().max(1) as f32;
         Ok(TermStats {
             ids,
-            df,
+            idf: df.iter().map(|d| idf(docs, *d as f32)).collect(),
+            unknown_idf: idf(docs, 0.0),
             in_fields,
             fields: fields.to_vec(),
-            docs: searcher.num_docs().max(1) as f32,
         })
     }
 
@@ -81,8 +101,10 @@ impl TermStats {
     }
 
     pub fn idf_of(&self, id: u32) -> f32 {
-        let df = self.df.get(id as usize).copied().unwrap_or(0) as f32;
-        (1.0 + (self.docs - df + 0.5) / (df + 0.5)).ln()
+        self.idf
+            .get(id as usize)
+            .copied()
+            .unwrap_or(self.unknown_idf)
     }
 
     /// Can the term with this id occur in `field`? (True for a field it was not loaded for.)

@@ -284,7 +284,8 @@ impl Vocabulary {
 
     /// Does the corpus know this folded word, as written or by its stem?
     pub fn knows(&self, folded: &str) -> bool {
-        self.counts.contains_key(folded) || self.stems.contains(&analysis::stem(folded))
+        self.counts.contains_key(folded)
+            || analysis::with_stem(folded, |stem| self.stems.contains(stem))
     }
 
     /// How often the folded word occurs; 0 when unknown.
