@@ -541,21 +541,12 @@ impl Engine {
         let context_entry = self.context_entry(request.context.as_ref());
         let has_subject = self.has_subject(&analyzed);
         // "Tell me more" goes on through the entry just discussed.
-        if analyzed.shape.asks_more {
-            match context_entry {
-                Some(entry) => {
-                    let shown = request
-                        .context
-                        .as_ref()
-                        .and_then(|c| c.passage_id.as_deref());
-                    return Ok(self.more_of(q, entry, shown));
-                }
-                None => {
-                    if let Some(clarify) = self.clarify {
-                        return Ok(self.assistant_response(q, clarify));
-                    }
-                }
-            }
+        if let (true, Some(entry)) = (analyzed.shape.asks_more, context_entry) {
+            let shown = request
+                .context
+                .as_ref()
+                .and_then(|c| c.passage_id.as_deref());
+            return Ok(self.more_of(q, entry, shown));
         }
         // A question that refers back, or asks for a kind of answer and names nothing of its
         // own ("who were the partners", "what happened next"), keeps to the entry just
@@ -565,12 +556,13 @@ impl Engine {
         let focus = match (analyzed.shape.refers_back, context_entry) {
             (true, Some(entry)) => Some(entry),
             (false, Some(entry)) if asks_only => Some(entry),
-            // "what happened?" as a first question is about something unsaid, as "who led
-            // it?" is.
+            // "what happened?" and "tell me more" as a first question are about something
+            // unsaid, as "who led it?" is.
             (_, None)
-                if !has_subject
-                    && (analyzed.shape.refers_back
-                        || analyzed.shape.asks == Some(intent::Asks::Outcome)) =>
+                if analyzed.shape.asks_more
+                    || (!has_subject
+                        && (analyzed.shape.refers_back
+                            || analyzed.shape.asks == Some(intent::Asks::Outcome))) =>
             {
                 if let Some(clarify) = self.clarify {
                     return Ok(self.assistant_response(q, clarify));
