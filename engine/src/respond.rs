@@ -79,7 +79,16 @@ impl Engine {
         // A follow-up asking for a figure of the entry it refers to ("how much did it cost?")
         // is not answered from a passage that says something else when none of the entry's
         // passages states one: the directory does not know, and says so.
-        let unstated = !states_fact && top.is_some_and(|t| Some(t.entry) == ranking.kept_to);
+        // Nor is one the entry has none of the words of, asking for no kind of answer ("is
+        // it still used?" after RYOGENS): its first passage would be all it could give, which
+        // says nothing of that.
+        let kept = top.filter(|t| Some(t.entry) == ranking.kept_to);
+        let unstated = kept.is_some_and(|t| {
+            !states_fact
+                || (analyzed.shape.asks.is_none()
+                    && t.coverage() <= 0.0
+                    && weights.iter().any(|w| *w > 0.0))
+        });
         let confident = chosen.filter(|(_, p)| {
             !unstated && is_served(self.settings.min_confidence, *p, unknown_share)
         });

@@ -429,6 +429,22 @@ async fn a_follow_up_asking_a_figure_the_project_never_states_is_not_answered_wi
 }
 
 #[tokio::test]
+async fn a_follow_up_the_project_has_none_of_the_words_of_is_not_answered_with_its_summary() {
+    // RYOGENS says nothing of use or price: its summary, just shown, was the answer at 0.82.
+    // The conversation stays on the project, and a question it does answer is answered.
+    let app = TestApp::shipped();
+    let ryogens = ask(&app, "what is ryogens").await;
+    assert_eq!(answer_id(&ryogens), "ryogens");
+    for then in ["is it still used", "is it free"] {
+        let reply = follow_up(&app, then, &ryogens["context"]).await;
+        assert!(reply["answer"].is_null(), "{then}: {}", reply["answer"]);
+        assert!(!reply["fallback"].is_null(), "{then}");
+        let led = follow_up(&app, "who led it?", &reply["context"]).await;
+        assert_eq!(answer_id(&led), "ryogens", "{then}: {}", led["answer"]);
+    }
+}
+
+#[tokio::test]
 async fn a_follow_up_naming_another_project_moves_to_it_though_the_last_one_mentions_it() {
     // Knowledge Management's passages mention CRM, so they account for all of "what about
     // crm?": only the name says the subject has changed.
