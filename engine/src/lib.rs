@@ -56,6 +56,7 @@ mod load;
 pub mod meaning;
 pub mod model;
 mod more;
+mod opener;
 pub mod question;
 mod rank;
 mod reader;
@@ -376,6 +377,8 @@ pub struct Engine {
     /// An assistant entry's triggers, as their folded words joined by spaces: a question that
     /// is exactly a trigger ("what can you do?") is answered by it, stop words and all.
     assistant_triggers: HashMap<String, usize>,
+    /// The assistant's reply phrasings a question may open with ("hello, who led …").
+    openers: opener::Openers,
     /// Single-word project names and aliases (term ids) → project entry index, for spotting
     /// mentions.
     project_mentions: HashMap<u32, usize>,
@@ -522,6 +525,7 @@ impl Engine {
                 })
             }
         };
+        let q = self.openers.strip(q);
         if let Some(&entry) = self.assistant_triggers.get(&analysis::plain_words(q)) {
             return Ok(self.assistant_response(q, entry));
         }

@@ -122,6 +122,7 @@ impl Engine {
             passage_docs: passage_docs.into_boxed_slice(),
             segment_starts: segment_starts.into_boxed_slice(),
             assistant_triggers,
+            openers: opener::Openers::of(&corpus.entries),
             open,
             settings,
             entry_boosts,

@@ -212,3 +212,20 @@ async fn small_talk_gets_short_honest_replies() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_question_that_opens_with_a_greeting_is_answered_as_the_question() {
+    // "hello who led parsol" was answered with the greeting alone, and "hi there, what is
+    // digitv" was declined: the greeting's words diluted the question.
+    let app = TestApp::shipped();
+    for (q, id) in [
+        ("Hello, who led PARSOL?", "parsol"),
+        ("hi there, what is digitv", "digitv"),
+        ("thanks! and who led crm?", "crm"),
+        ("hello are you a real person", "human"),
+        ("Hi there!", "greeting"),
+    ] {
+        let body = ask(&app, q).await;
+        assert_eq!(answer_id(&body), id, "{q}: {}", body["answer"]);
+    }
+}
