@@ -474,6 +474,9 @@ async fn a_residents_own_council_business_is_pointed_to_their_council() {
         "who is my local councillor",
         "how do I sign an e-petition to the council about the park",
         "my digital tv is not working",
+        // Once answered from eAdmissions at 0.96 and NOMAD at 0.94.
+        "how do I apply for free school meals",
+        "how do I report graffiti",
     ] {
         let body = ask(&app, q).await;
         assert!(body["answer"].is_null(), "{q}: {}", body["answer"]);
@@ -499,6 +502,26 @@ async fn a_residents_own_council_business_is_pointed_to_their_council() {
         "{}",
         programme["answer"]
     );
+}
+
+#[tokio::test]
+async fn another_countrys_e_government_and_everyday_subjects_are_out_of_scope() {
+    let app = TestApp::shipped();
+    for q in [
+        // Once answered from LeGSB at 0.66, e-Pay at 0.80 and Valuebill at 0.93.
+        "what e-government services does australia have",
+        "how do councils in scotland do online payments",
+        "what is the exchange rate for euros",
+        "who is the prime minister",
+    ] {
+        let body = ask(&app, q).await;
+        assert!(body["answer"].is_null(), "{q}: {}", body["answer"]);
+        let message = body["fallback"]["message"].as_str().unwrap();
+        assert!(message.contains("outside what I know"), "{q}: {message}");
+    }
+    // The programme's own words are still answered.
+    let odpm = ask(&app, "what did the deputy prime minister's office pay for").await;
+    assert!(!odpm["answer"].is_null(), "{}", odpm["fallback"]);
 }
 
 #[tokio::test]

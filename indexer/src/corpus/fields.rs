@@ -39,7 +39,7 @@ fn allowed_keys(kind: Kind) -> (&'static [&'static str], &'static [&'static str]
                 "related",
             ],
             // A reply with neither triggers nor alternates is never given by itself: it
-            // waits for the phrasings editors point to it (`out-of-scope`).
+            // waits for the phrasings editors point to it.
             &["id", "intent"],
         ),
     }
