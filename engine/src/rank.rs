@@ -285,20 +285,10 @@ fn spelt_share(analyzed: &Analyzed, weights: &[f32], c: &Candidate) -> f32 {
     if c.terms.expands.is_empty() {
         return 0.0;
     }
-    let total: f32 = weights.iter().sum();
-    let spelt: f32 = analyzed
-        .ids
-        .terms
-        .iter()
-        .zip(weights)
-        .filter(|(id, _)| c.terms.expands.contains(id))
-        .map(|(_, w)| *w)
-        .sum();
-    if total > 0.0 {
-        spelt / total
-    } else {
-        0.0
-    }
+    // A synonym phrase of the acronym ("electronic service delivery" for ESD) is asked
+    // about the acronym as much as its letters are.
+    let spelt = scoring::covered(analyzed, |id| c.terms.expands.contains(&id));
+    scoring::coverage(weights, &spelt)
 }
 
 /// A question asking what an acronym is or stands for is answered where the corpus spells
