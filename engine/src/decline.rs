@@ -84,18 +84,12 @@ impl Declines {
         if self.rules.is_empty() {
             return None;
         }
-        let said: Vec<u32> = words
-            .iter()
-            .map(|w| analysis::with_stem(w, |stem| self.words.get(stem).copied().unwrap_or(OTHER)))
-            .collect();
+        let said = self.said(words);
         if said.iter().all(|w| *w == OTHER) {
             return None;
         }
         // Which rule words the question has: a trigger missing one is not looked for.
-        let mut present = vec![false; self.words.len()];
-        for s in said.iter().filter(|s| **s != OTHER) {
-            present[*s as usize] = true;
-        }
+        let present = self.present(&said);
         let has = |word: &u32| present[*word as usize];
         self.rules.iter().find_map(|rule| {
             if rule.unless.iter().any(has) {
@@ -106,6 +100,34 @@ impl Declines {
                 .any(|trigger| trigger.iter().all(has) && occurs_close(trigger, &said))
                 .then_some(rule.entry)
         })
+    }
+
+    /// Does the question use one of decline entry `entry`'s `unless` words, which keep it
+    /// from being declined however closely it is worded like one of the entry's phrasings
+    /// ("what did the deputy prime minister's office pay for" is about the programme)?
+    pub fn excused(&self, entry: usize, words: &[String]) -> bool {
+        let Some(rule) = self.rules.iter().find(|r| r.entry == entry) else {
+            return false;
+        };
+        let present = self.present(&self.said(words));
+        rule.unless.iter().any(|word| present[*word as usize])
+    }
+
+    /// Each of the question's words as the rules number it ([`OTHER`] for any other word).
+    fn said(&self, words: &[String]) -> Vec<u32> {
+        words
+            .iter()
+            .map(|w| analysis::with_stem(w, |stem| self.words.get(stem).copied().unwrap_or(OTHER)))
+            .collect()
+    }
+
+    /// Which of the rules' words the question has, by number.
+    fn present(&self, said: &[u32]) -> Vec<bool> {
+        let mut present = vec![false; self.words.len()];
+        for s in said.iter().filter(|s| **s != OTHER) {
+            present[*s as usize] = true;
+        }
+        present
     }
 }
 
@@ -166,6 +188,14 @@ mod tests {
     }
 
     use crate::question::words_of as words;
+
+    #[test]
+    fn an_unless_word_excuses_a_question_from_its_entry() {
+        let d = declines(&["prime minister"], &["deputy"]);
+        assert!(d.excused(0, &words("the deputy prime minister's office")));
+        assert!(!d.excused(0, &words("who is the prime minister")));
+        assert!(!d.excused(1, &words("the deputy prime minister's office")));
+    }
 
     #[test]
     fn a_trigger_matches_its_words_close_together_in_any_order() {

@@ -24,7 +24,8 @@ impl Engine {
         // is asked for more closely.
         if let Some((entry, similarity)) = ranking.assistant {
             let beaten = top.is_some_and(|t| t.similarity() > similarity);
-            if similarity >= MIN_ASSISTANT_SIMILARITY && !beaten {
+            let excused = self.declines.excused(entry, &analyzed.words);
+            if similarity >= MIN_ASSISTANT_SIMILARITY && !beaten && !excused {
                 return (self.assistant_response(q, entry), None);
             }
         }
