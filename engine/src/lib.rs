@@ -130,18 +130,14 @@ const CONTEXT_LEAD: f32 = 0.5;
 /// similarity) to leave the entry just discussed when that entry answers only part of it.
 const WORDED_LIKE: f32 = 0.5;
 /// A question whose words the corpus lacks carry this share of its weight or more is not
-/// answered, unless it names the answer's entry ("hiya, my boss wants to know which council
-/// did the crm project thx" is about CRM, however many of its words the corpus lacks).
+/// answered.
 const MAX_UNKNOWN_SHARE: f32 = 0.4;
 
-/// Is an answer with this confidence, computed from `features`, given under the
-/// `min_confidence` threshold? With no threshold at all every ranked answer is (what measures
-/// the ranking).
-pub fn is_served(min_confidence: f32, confidence: f32, features: &ConfidenceFeatures) -> bool {
-    const UNKNOWN_SHARE: usize = model::index_of(&model::CONFIDENCE_FEATURES, "unknown_share");
-    const NAMED: usize = model::index_of(&model::CONFIDENCE_FEATURES, "named");
-    let about_the_corpus = features[UNKNOWN_SHARE] < MAX_UNKNOWN_SHARE || features[NAMED] > 0.0;
-    (min_confidence <= 0.0 || about_the_corpus) && confidence >= min_confidence
+/// Is an answer with this confidence, to a question with this share of unknown words, given
+/// under the `min_confidence` threshold? With no threshold at all every ranked answer is
+/// (what measures the ranking).
+pub fn is_served(min_confidence: f32, confidence: f32, unknown_share: f32) -> bool {
+    (min_confidence <= 0.0 || unknown_share < MAX_UNKNOWN_SHARE) && confidence >= min_confidence
 }
 
 /// How many suggested projects and follow-up questions an answer carries.
