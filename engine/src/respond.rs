@@ -91,7 +91,7 @@ impl Engine {
                     && weights.iter().any(|w| *w > 0.0))
         });
         let confident = chosen.filter(|(_, p)| {
-            !unstated && is_served(self.settings.min_confidence, *p, unknown_share)
+            !unstated && features.is_some_and(|z| is_served(self.settings.min_confidence, *p, &z))
         });
         let answer = confident.zip(top).map(|((chosen, confidence), top)| {
             let entry = &entries[top.entry];

@@ -16,7 +16,7 @@ use rustc_hash::FxHashSet as HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::engine::model::{self, Model, CONFIDENCE_FEATURES, RANK_FEATURES};
+use crate::engine::model::{Model, CONFIDENCE_FEATURES, RANK_FEATURES};
 use crate::engine::{self, AskRequest, Engine, Settings, Trace};
 use crate::eval::quality::Collection;
 use crate::eval::{self, Reliability, Tally};
@@ -199,11 +199,10 @@ fn figures(asked: &[Asked], threshold: f32) -> Figures {
             f.reliability.add(a.confidence, a.right);
         }
         // As served: the gate on unknown words, then the threshold.
-        const UNKNOWN_SHARE: usize = model::index_of(&CONFIDENCE_FEATURES, "unknown_share");
         let given = a.answered
             && a.trace
                 .confidence
-                .is_some_and(|z| engine::is_served(threshold, a.confidence, z[UNKNOWN_SHARE]));
+                .is_some_and(|z| engine::is_served(threshold, a.confidence, &z));
         if a.in_scope {
             f.read_at_threshold.add(given && a.right);
         } else {
