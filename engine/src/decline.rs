@@ -78,15 +78,15 @@ impl Declines {
         Declines { rules, words }
     }
 
-    /// The decline entry whose phrasing the question uses, if any. `words` are the question's
-    /// folded words in order (stop words included).
-    pub fn matching(&self, words: &[String]) -> Option<usize> {
+    /// The decline entry whose phrasing the question uses, if any. `stems` are the stems of
+    /// the question's folded words in order (stop words included), as its analysis keeps them.
+    pub fn matching(&self, stems: &[String]) -> Option<usize> {
         if self.rules.is_empty() {
             return None;
         }
-        let said: Vec<u32> = words
+        let said: Vec<u32> = stems
             .iter()
-            .map(|w| analysis::with_stem(w, |stem| self.words.get(stem).copied().unwrap_or(OTHER)))
+            .map(|stem| self.words.get(stem.as_str()).copied().unwrap_or(OTHER))
             .collect();
         if said.iter().all(|w| *w == OTHER) {
             return None;
@@ -165,7 +165,8 @@ mod tests {
         Declines::compile(&[entry])
     }
 
-    use crate::question::words_of as words;
+    // A question's stems, as its analysis keeps them.
+    use super::stems as words;
 
     #[test]
     fn a_trigger_matches_its_words_close_together_in_any_order() {
@@ -217,7 +218,7 @@ mod tests {
         let searched = |q: &str| {
             let said: Vec<u32> = words(q)
                 .iter()
-                .map(|w| analysis::with_stem(w, |s| d.words.get(s).copied().unwrap_or(OTHER)))
+                .map(|s| d.words.get(s.as_str()).copied().unwrap_or(OTHER))
                 .collect();
             let rule = &d.rules[0];
             !said.iter().any(|s| rule.unless.contains(s))

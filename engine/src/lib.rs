@@ -534,7 +534,7 @@ impl Engine {
                 wordings: &self.wordings,
             },
         );
-        if let Some(entry) = self.declines.matching(&analyzed.words) {
+        if let Some(entry) = self.declines.matching(&analyzed.stems) {
             return Ok(self.assistant_response(q, entry));
         }
         let weights = self.weights(&analyzed);
