@@ -376,6 +376,9 @@ pub struct Engine {
     /// An assistant entry's triggers, as their folded words joined by spaces: a question that
     /// is exactly a trigger ("what can you do?") is answered by it, stop words and all.
     assistant_triggers: HashMap<String, usize>,
+    /// The longest of `assistant_triggers`' keys, in bytes: a question whose folded words
+    /// are surely longer is no trigger, and is not folded to find out.
+    longest_trigger: usize,
     /// Single-word project names and aliases (term ids) → project entry index, for spotting
     /// mentions.
     project_mentions: HashMap<u32, usize>,
@@ -522,8 +525,10 @@ impl Engine {
                 })
             }
         };
-        if let Some(&entry) = self.assistant_triggers.get(&analysis::plain_words(q)) {
-            return Ok(self.assistant_response(q, entry));
+        if analysis::plain_words_len_at_least(q) <= self.longest_trigger {
+            if let Some(&entry) = self.assistant_triggers.get(&analysis::plain_words(q)) {
+                return Ok(self.assistant_response(q, entry));
+            }
         }
         let analyzed = question::analyze(
             q,

@@ -59,6 +59,11 @@ impl Engine {
                 assistant_triggers.insert(analysis::plain_words(trigger), i);
             }
         }
+        let longest_trigger = assistant_triggers
+            .keys()
+            .map(String::len)
+            .max()
+            .unwrap_or(0);
         let first_passage: Vec<u32> = corpus
             .entries
             .iter()
@@ -122,6 +127,7 @@ impl Engine {
             passage_docs: passage_docs.into_boxed_slice(),
             segment_starts: segment_starts.into_boxed_slice(),
             assistant_triggers,
+            longest_trigger,
             open,
             settings,
             entry_boosts,
