@@ -147,6 +147,10 @@ struct FieldReaders {
 /// more than scoring them.
 struct CachedTerm {
     info: TermInfo,
+    /// The term's IDF in its field over the whole index (its document frequency summed over
+    /// every segment, all of which are cached when one is), worked out once at load instead
+    /// of a `ln` per clause term per search.
+    idf: f32,
     /// Each document with the term: `(doc, frequency, frequency + length factor)`, the
     /// operands of its BM25 term score.
     postings: Box<[CachedPosting]>,
@@ -183,6 +187,8 @@ impl CachedTerm {
         }
         Ok(CachedTerm {
             info,
+            // Set once every segment's dictionary is read (`Bm25::load_caching`).
+            idf: 0.0,
             postings: postings.into_boxed_slice(),
             positions: positions.into_boxed_slice(),
             position_ends: position_ends.into_boxed_slice(),
@@ -256,6 +262,7 @@ impl Bm25 {
                 fields: readers,
             });
         }
+        set_cached_idfs(&mut segments, total_docs);
         Ok(Bm25 {
             total_docs,
             segments,
@@ -269,12 +276,6 @@ impl Bm25 {
             common_docs,
             ..self
         }
-    }
-
-    fn idf(&self, doc_freq: u64) -> f32 {
-        let doc_freq = doc_freq.min(self.total_docs);
-        let x = ((self.total_docs - doc_freq) as f32 + 0.5) / (doc_freq as f32 + 0.5);
-        (1.0 + x).ln()
     }
 
     /// Every document matching at least one clause, with its score, in no particular order.
@@ -296,11 +297,16 @@ impl Bm25 {
                 // Made only for a segment whose dictionary was not cached at load.
                 let mut term: Option<Term> = None;
                 let mut doc_freq = 0u64;
+                // Known when a cached segment has the term.
+                let mut cached_idf: Option<f32> = None;
                 for segment in &self.segments {
                     let info = match segment.readers(clause.field) {
                         Some(FieldReaders {
                             terms: Some(terms), ..
-                        }) => terms.get(text).map(|t| (t.info.clone(), Some(t))),
+                        }) => terms.get(text).map(|t| {
+                            cached_idf = Some(t.idf);
+                            (t.info.clone(), Some(t))
+                        }),
                         Some(r) => {
                             let term = term
                                 .get_or_insert_with(|| Term::from_field_text(clause.field, text));
@@ -311,7 +317,7 @@ impl Bm25 {
                     doc_freq += info.as_ref().map_or(0, |(i, _)| u64::from(i.doc_freq));
                     located.push(info);
                 }
-                idf += self.idf(doc_freq);
+                idf += cached_idf.unwrap_or_else(|| idf_of(self.total_docs, doc_freq));
                 rarest = rarest.min(doc_freq);
             }
             term_starts.push(term_starts.last().copied().unwrap_or(0) + clause.terms.len());
@@ -504,6 +510,43 @@ impl Bm25 {
             }
         }
         Ok(())
+    }
+}
+
+/// BM25's IDF of a term in `doc_freq` of an index's `total_docs` documents, as tantivy's.
+fn idf_of(total_docs: u64, doc_freq: u64) -> f32 {
+    let doc_freq = doc_freq.min(total_docs);
+    let x = ((total_docs - doc_freq) as f32 + 0.5) / (doc_freq as f32 + 0.5);
+    (1.0 + x).ln()
+}
+
+/// Gives every cached term its [`CachedTerm::idf`]: of its document frequency in its field
+/// summed over the segments, as a search sums it.
+fn set_cached_idfs(segments: &mut [SegmentFields], total_docs: u64) {
+    for s in 0..segments.len() {
+        for f in 0..segments[s].fields.len() {
+            let field = segments[s].fields[f].field;
+            let Some(terms) = segments[s].fields[f].terms.as_ref() else {
+                continue;
+            };
+            let idfs: Vec<f32> = terms
+                .keys()
+                .map(|text| {
+                    let doc_freq = segments
+                        .iter()
+                        .filter_map(|segment| segment.readers(field)?.terms.as_ref()?.get(text))
+                        .map(|t| u64::from(t.info.doc_freq))
+                        .sum();
+                    idf_of(total_docs, doc_freq)
+                })
+                .collect();
+            if let Some(terms) = segments[s].fields[f].terms.as_mut() {
+                // A map not changed in between iterates in the same order.
+                for (term, idf) in terms.values_mut().zip(idfs) {
+                    term.idf = idf;
+                }
+            }
+        }
     }
 }
 
