@@ -86,16 +86,25 @@ struct Query<'a> {
     /// Each clause term's [`Located`] in each segment, in one list: clause by clause, term by
     /// term, segment by segment (a search allocates it once, not per clause and term).
     located: &'a [Option<Located<'a>>],
-    /// Where each clause's terms start in `located`, counted in terms; one more at the end.
-    term_starts: &'a [usize],
+    /// Each clause's [`Scored`], in one list.
+    scored: &'a [Scored],
     segments: usize,
-    weights: &'a [f32],
+}
+
+/// How a search scores one of its clauses.
+#[derive(Clone, Copy)]
+struct Scored {
+    /// Where the clause's terms start in [`Query::located`], counted in terms.
+    term_start: usize,
+    weight: f32,
+    /// Is the clause common (see [`COMMON_DOCS`])?
+    common: bool,
 }
 
 impl<'a> Query<'a> {
     /// Term `t` of clause `c` in segment `segment`; `None` when the segment lacks it.
     fn located(&self, c: usize, t: usize, segment: usize) -> Option<&Located<'a>> {
-        self.located[(self.term_starts[c] + t) * self.segments + segment].as_ref()
+        self.located[(self.scored[c].term_start + t) * self.segments + segment].as_ref()
     }
 }
 
@@ -286,10 +295,10 @@ impl Bm25 {
         let segments = self.segments.len();
         let term_count: usize = clauses.iter().map(|c| c.terms.len()).sum();
         let mut located: Vec<Option<Located>> = Vec::with_capacity(term_count * segments);
-        let mut term_starts: Vec<usize> = Vec::with_capacity(clauses.len() + 1);
-        let mut weights: Vec<f32> = Vec::with_capacity(clauses.len());
-        let mut common: Vec<bool> = Vec::with_capacity(clauses.len());
-        term_starts.push(0);
+        // One list for the clauses' places, weights and commonness: three were allocated, and
+        // two more for the rarer and the common clauses' numbers.
+        let mut scored: Vec<Scored> = Vec::with_capacity(clauses.len());
+        let mut term_start = 0;
         for clause in clauses {
             let mut idf = 0.0;
             let mut rarest = u64::MAX;
@@ -320,18 +329,19 @@ impl Bm25 {
                 idf += cached_idf.unwrap_or_else(|| idf_of(self.total_docs, doc_freq));
                 rarest = rarest.min(doc_freq);
             }
-            term_starts.push(term_starts.last().copied().unwrap_or(0) + clause.terms.len());
-            weights.push(idf * (1.0 + K1) * clause.boost);
-            common.push(rarest >= self.common_docs);
+            scored.push(Scored {
+                term_start,
+                weight: idf * (1.0 + K1) * clause.boost,
+                common: rarest >= self.common_docs,
+            });
+            term_start += clause.terms.len();
         }
-        let rarer: Vec<usize> = (0..clauses.len()).filter(|c| !common[*c]).collect();
-        let commoner: Vec<usize> = (0..clauses.len()).filter(|c| common[*c]).collect();
+        let any_common = scored.iter().any(|c| c.common);
         let query = Query {
             clauses,
             located: &located,
-            term_starts: &term_starts,
+            scored: &scored,
             segments,
-            weights: &weights,
         };
         let mut hits = Vec::new();
         // The rarer clauses first, in every segment. With no common clause that is the whole
@@ -341,8 +351,8 @@ impl Bm25 {
             SCORES.with(|scores| -> tantivy::Result<()> {
                 let mut scores = scores.borrow_mut();
                 scores.reset(self.segments[segment_ord].max_doc as usize);
-                self.score(&query, segment_ord, &rarer, None, &mut scores)?;
-                if commoner.is_empty() {
+                self.score(&query, segment_ord, false, None, &mut scores)?;
+                if !any_common {
                     self.drain_hits(segment_ord, &mut scores, &mut hits);
                 } else {
                     rarer_found.push(scores.drain().collect());
@@ -350,7 +360,7 @@ impl Bm25 {
                 Ok(())
             })?;
         }
-        if commoner.is_empty() {
+        if !any_common {
             return Ok(hits);
         }
         // Once the rarer clauses have found documents anywhere in the index, a common clause
@@ -370,7 +380,7 @@ impl Bm25 {
                 }
                 docs.sort_unstable();
                 let only = prune.then_some(docs.as_slice());
-                self.score(&query, segment_ord, &commoner, only, &mut scores)?;
+                self.score(&query, segment_ord, true, only, &mut scores)?;
                 self.drain_hits(segment_ord, &mut scores, &mut hits);
                 Ok(())
             })?;
@@ -399,14 +409,14 @@ impl Bm25 {
         }
     }
 
-    /// Adds the scores of the `chosen` clauses of `query` in one segment to `scores` (reset
-    /// for that segment by the caller): to every matching document, or with `only` (sorted,
-    /// and already in `scores`) to those documents alone.
+    /// Adds the scores of the `common` clauses of `query` (or of the rarer ones) in one
+    /// segment to `scores` (reset for that segment by the caller): to every matching document,
+    /// or with `only` (sorted, and already in `scores`) to those documents alone.
     fn score(
         &self,
         query: &Query,
         segment_ord: usize,
-        chosen: &[usize],
+        common: bool,
         only: Option<&[DocId]>,
         scores: &mut Accumulator,
     ) -> tantivy::Result<()> {
@@ -417,9 +427,9 @@ impl Bm25 {
         let mut offsets: Vec<u32> = Vec::new();
         let mut cursors: Vec<CachedCursor> = Vec::new();
         let mut positions = PhrasePositions::default();
-        for &c in chosen {
+        for c in (0..query.clauses.len()).filter(|c| query.scored[*c].common == common) {
             let clause = &query.clauses[c];
-            let weight = query.weights[c];
+            let weight = query.scored[c].weight;
             let Some(field) = segment.readers(clause.field) else {
                 continue;
             };
