@@ -155,7 +155,7 @@ impl Engine {
     /// The analysis of the passage with this ordinal: kept from its first use in an index of
     /// up to [`KEPT_ANALYSES_PASSAGES`], done afresh each time in a larger one. The text is
     /// read only to analyse it (a kept analysis needs none); `None` when it cannot be read.
-    pub(super) fn analyzed_passage(&self, ordinal: usize) -> Option<Cow<'_, PassageTerms>> {
+    pub(super) fn analyzed_passage(&self, ordinal: usize) -> Option<Cow<'_, Box<PassageTerms>>> {
         match self.analyses.get(ordinal) {
             Some(kept) => {
                 if let Some(terms) = kept.get() {
@@ -166,7 +166,9 @@ impl Engine {
                     kept.get_or_init(|| Box::new(self.analyze_passage(&text))),
                 ))
             }
-            None => Some(Cow::Owned(self.analyze_passage(&self.text_at(ordinal)?))),
+            None => Some(Cow::Owned(Box::new(
+                self.analyze_passage(&self.text_at(ordinal)?),
+            ))),
         }
     }
 
