@@ -295,7 +295,8 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
     let asking_from = asking_clause_start(q);
     let mut distinct: Vec<QueryTerm> = Vec::new();
     let mut remap = Vec::with_capacity(terms.len());
-    for (term, (known, corrected)) in terms.iter().zip(&flags) {
+    // Moved into the distinct terms: nothing reads `terms` after this.
+    for (term, (known, corrected)) in terms.into_iter().zip(&flags) {
         let preamble = term.word.from < asking_from;
         match distinct.iter().position(|d| d.term == term.term) {
             Some(i) => {
@@ -306,7 +307,7 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
                 remap.push(distinct.len());
                 let folded = &term.word.folded;
                 distinct.push(QueryTerm {
-                    term: term.term.clone(),
+                    term: term.term,
                     known: *known,
                     corrected: *corrected,
                     rewritten: false,
