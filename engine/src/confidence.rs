@@ -26,13 +26,12 @@ impl Engine {
         let vectors = meaning::WordVectors::shipped();
         let mut total = f32::EPSILON;
         let mut unknown = 0.0;
-        for word in &analyzed.words {
+        for (word, stem) in analyzed.words.iter().zip(&analyzed.stems) {
             // Stop words are not searched, so never a term.
             if analysis::is_stop_word(word) {
                 continue;
             }
-            let term =
-                analysis::with_stem(word, |stem| analyzed.terms.iter().find(|t| t.term == stem));
+            let term = analyzed.terms.iter().find(|t| t.term == *stem);
             let Some(t) = term else {
                 continue;
             };

@@ -78,13 +78,13 @@ impl Declines {
         Declines { rules, words }
     }
 
-    /// The decline entry whose phrasing the question uses, if any. `words` are the question's
-    /// folded words in order (stop words included).
-    pub fn matching(&self, words: &[String]) -> Option<usize> {
+    /// The decline entry whose phrasing the question uses, if any. `stems` are the stems of
+    /// the question's folded words in order (stop words included), as its analysis keeps them.
+    pub fn matching(&self, stems: &[String]) -> Option<usize> {
         if self.rules.is_empty() {
             return None;
         }
-        let said = self.said(words);
+        let said = self.said(stems);
         if said.iter().all(|w| *w == OTHER) {
             return None;
         }
@@ -105,19 +105,20 @@ impl Declines {
     /// Does the question use one of decline entry `entry`'s `unless` words, which keep it
     /// from being declined however closely it is worded like one of the entry's phrasings
     /// ("what did the deputy prime minister's office pay for" is about the programme)?
-    pub fn excused(&self, entry: usize, words: &[String]) -> bool {
+    /// `stems` as for [`Declines::matching`].
+    pub fn excused(&self, entry: usize, stems: &[String]) -> bool {
         let Some(rule) = self.rules.iter().find(|r| r.entry == entry) else {
             return false;
         };
-        let present = self.present(&self.said(words));
+        let present = self.present(&self.said(stems));
         rule.unless.iter().any(|word| present[*word as usize])
     }
 
-    /// Each of the question's words as the rules number it ([`OTHER`] for any other word).
-    fn said(&self, words: &[String]) -> Vec<u32> {
-        words
+    /// Each of the question's stems as the rules number it ([`OTHER`] for any other word).
+    fn said(&self, stems: &[String]) -> Vec<u32> {
+        stems
             .iter()
-            .map(|w| analysis::with_stem(w, |stem| self.words.get(stem).copied().unwrap_or(OTHER)))
+            .map(|stem| self.words.get(stem.as_str()).copied().unwrap_or(OTHER))
             .collect()
     }
 
@@ -187,7 +188,8 @@ mod tests {
         Declines::compile(&[entry])
     }
 
-    use crate::question::words_of as words;
+    // A question's stems, as its analysis keeps them.
+    use super::stems as words;
 
     #[test]
     fn an_unless_word_excuses_a_question_from_its_entry() {
@@ -247,7 +249,7 @@ mod tests {
         let searched = |q: &str| {
             let said: Vec<u32> = words(q)
                 .iter()
-                .map(|w| analysis::with_stem(w, |s| d.words.get(s).copied().unwrap_or(OTHER)))
+                .map(|s| d.words.get(s.as_str()).copied().unwrap_or(OTHER))
                 .collect();
             let rule = &d.rules[0];
             !said.iter().any(|s| rule.unless.contains(s))

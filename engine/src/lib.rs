@@ -384,6 +384,9 @@ pub struct Engine {
     assistant_triggers: HashMap<String, usize>,
     /// The assistant's reply phrasings a question may open with ("hello, who led …").
     openers: opener::Openers,
+    /// The longest of `assistant_triggers`' keys, in bytes: a question whose folded words
+    /// are surely longer is no trigger, and is not folded to find out.
+    longest_trigger: usize,
     /// Single-word project names and aliases (term ids) → project entry index, for spotting
     /// mentions.
     project_mentions: HashMap<u32, usize>,
@@ -435,8 +438,9 @@ struct Candidate<'e> {
     passage: &'e Passage,
     /// The passage's place in its entry, from 0.
     number: usize,
-    /// The passage's analysis, done once per answer at most.
-    terms: Cow<'e, PassageTerms>,
+    /// The passage's analysis, done once per answer at most. Boxed, so that moving a
+    /// candidate (returned, pushed, sorted) copies a pointer instead of the analysis's 88 bytes.
+    terms: Cow<'e, Box<PassageTerms>>,
     bm25: f32,
     /// The weighted share of the question the passage and its entry account for (0 for a
     /// passage added after ranking only so the answer's passage can be chosen).
@@ -531,8 +535,10 @@ impl Engine {
             }
         };
         let q = self.openers.strip(q);
-        if let Some(&entry) = self.assistant_triggers.get(&analysis::plain_words(q)) {
-            return Ok(self.assistant_response(q, entry));
+        if analysis::plain_words_len_at_least(q) <= self.longest_trigger {
+            if let Some(&entry) = self.assistant_triggers.get(&analysis::plain_words(q)) {
+                return Ok(self.assistant_response(q, entry));
+            }
         }
         let analyzed = question::analyze(
             q,
@@ -543,7 +549,7 @@ impl Engine {
                 wordings: &self.wordings,
             },
         );
-        if let Some(entry) = self.declines.matching(&analyzed.words) {
+        if let Some(entry) = self.declines.matching(&analyzed.stems) {
             return Ok(self.assistant_response(q, entry));
         }
         let weights = self.weights(&analyzed);

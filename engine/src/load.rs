@@ -59,6 +59,11 @@ impl Engine {
                 assistant_triggers.insert(analysis::plain_words(trigger), i);
             }
         }
+        let longest_trigger = assistant_triggers
+            .keys()
+            .map(String::len)
+            .max()
+            .unwrap_or(0);
         let first_passage: Vec<u32> = corpus
             .entries
             .iter()
@@ -123,6 +128,7 @@ impl Engine {
             segment_starts: segment_starts.into_boxed_slice(),
             assistant_triggers,
             openers: opener::Openers::of(&corpus.entries),
+            longest_trigger,
             open,
             settings,
             entry_boosts,
@@ -150,7 +156,7 @@ impl Engine {
     /// The analysis of the passage with this ordinal: kept from its first use in an index of
     /// up to [`KEPT_ANALYSES_PASSAGES`], done afresh each time in a larger one. The text is
     /// read only to analyse it (a kept analysis needs none); `None` when it cannot be read.
-    pub(super) fn analyzed_passage(&self, ordinal: usize) -> Option<Cow<'_, PassageTerms>> {
+    pub(super) fn analyzed_passage(&self, ordinal: usize) -> Option<Cow<'_, Box<PassageTerms>>> {
         match self.analyses.get(ordinal) {
             Some(kept) => {
                 if let Some(terms) = kept.get() {
@@ -161,7 +167,9 @@ impl Engine {
                     kept.get_or_init(|| Box::new(self.analyze_passage(&text))),
                 ))
             }
-            None => Some(Cow::Owned(self.analyze_passage(&self.text_at(ordinal)?))),
+            None => Some(Cow::Owned(Box::new(
+                self.analyze_passage(&self.text_at(ordinal)?),
+            ))),
         }
     }
 

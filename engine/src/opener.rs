@@ -8,46 +8,72 @@ use signpost_indexer::analysis;
 use signpost_indexer::corpus::{Entry, Intent};
 use unicode_segmentation::UnicodeSegmentation;
 
-/// The reply triggers a question may open with, as folded words joined by spaces, longest
-/// first so "hi there" is taken whole before "hi".
+/// The reply triggers a question may open with, each as its folded words, longest first so
+/// "hi there" is taken whole before "hi".
 #[derive(Default)]
-pub struct Openers(Vec<String>);
+pub struct Openers {
+    phrases: Vec<Vec<String>>,
+    /// The most words an opener has.
+    longest: usize,
+}
 
 impl Openers {
     pub fn of(entries: &[Entry]) -> Openers {
-        let mut openers: Vec<String> = entries
-            .iter()
-            .filter_map(|e| e.assistant.as_ref())
-            .filter(|a| a.intent == Intent::Reply)
-            .flat_map(|a| &a.triggers)
-            .map(|t| analysis::plain_words(t))
-            .filter(|t| !t.is_empty())
+        Openers::new(
+            entries
+                .iter()
+                .filter_map(|e| e.assistant.as_ref())
+                .filter(|a| a.intent == Intent::Reply)
+                .flat_map(|a| &a.triggers)
+                .map(String::as_str),
+        )
+    }
+
+    fn new<'a>(triggers: impl IntoIterator<Item = &'a str>) -> Openers {
+        let mut phrases: Vec<Vec<String>> = triggers
+            .into_iter()
+            .map(|t| {
+                analysis::plain_words(t)
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|words| !words.is_empty())
             .collect();
-        openers.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        openers.dedup();
-        Openers(openers)
+        phrases.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        phrases.dedup();
+        let longest = phrases.first().map_or(0, Vec::len);
+        Openers { phrases, longest }
     }
 
     /// The question after any openers it starts with, when more follows them; otherwise
-    /// the question as it is.
+    /// the question as it is. Only its first few words are folded to find out.
     pub fn strip<'q>(&self, mut q: &'q str) -> &'q str {
         loop {
-            let plain = analysis::plain_words(q);
+            let head: Vec<(usize, String)> = q
+                .unicode_word_indices()
+                .map(|(at, word)| (at, analysis::fold(word)))
+                .filter(|(_, word)| !word.is_empty())
+                .take(self.longest + 1)
+                .collect();
+            let opens = |phrase: &Vec<String>| {
+                head.len() >= phrase.len() && head.iter().zip(phrase).all(|((_, w), p)| w == p)
+            };
             // A pleasantry on its own is answered as one ("hi there" is not "hi" + "there").
-            if self.0.contains(&plain) {
+            if self
+                .phrases
+                .iter()
+                .any(|p| p.len() == head.len() && opens(p))
+            {
                 return q;
             }
-            let opener = self.0.iter().find(|o| {
-                plain.len() > o.len()
-                    && plain.starts_with(o.as_str())
-                    && plain.as_bytes()[o.len()] == b' '
-            });
-            let Some(opener) = opener else {
-                return q;
-            };
-            let words = opener.split(' ').count();
-            match q.unicode_word_indices().nth(words) {
-                Some((at, _)) => q = &q[at..],
+            match self
+                .phrases
+                .iter()
+                .find(|p| p.len() < head.len() && opens(p))
+            {
+                Some(phrase) => q = &q[head[phrase.len()].0..],
                 None => return q,
             }
         }
@@ -59,11 +85,7 @@ mod tests {
     use super::*;
 
     fn openers() -> Openers {
-        Openers(
-            ["hi there", "hello", "thank you", "hi", "are you a person"]
-                .map(String::from)
-                .to_vec(),
-        )
+        Openers::new(["hi there", "hello", "thank you", "hi", "are you a person"])
     }
 
     #[test]

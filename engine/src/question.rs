@@ -101,6 +101,9 @@ pub struct Analyzed {
     pub corrected: Option<String>,
     /// Every folded word, stop words included (for recognising follow-ups).
     pub words: Vec<String>,
+    /// Each of `words`' stem, as [`analysis::stem`] gives it: the wording's stems, kept so
+    /// the declines and the confidence do not stem the words again.
+    pub stems: Vec<String>,
     /// How the question is asked: its opening, the kind of answer it wants, whether it
     /// refers back.
     pub shape: Shape,
@@ -271,29 +274,29 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
     let expansions = synonyms.expand(&sequence, &terms);
     // The wording's stems are the words' own, as typed: `sequence`'s, but for a corrected
     // word, whose stem there is its correction's.
-    let wording = {
-        let stems: Vec<Cow<'_, str>> = words
-            .iter()
-            .filter(|w| !w.compound)
-            .zip(&sequence)
-            .map(|(w, (_, stem))| {
-                let corrected = terms.iter().zip(&flags).any(|(t, (_, corrected))| {
-                    *corrected && !t.word.compound && t.word.position == w.position
-                });
-                if corrected {
-                    Cow::Owned(analysis::stem(&w.folded))
-                } else {
-                    Cow::Borrowed(stem.as_str())
-                }
-            })
-            .collect();
-        super::wording::Wording::of_stems(&stems)
-    };
+    // Taken out of `sequence`, which is read no more.
+    let stems: Vec<String> = words
+        .iter()
+        .filter(|w| !w.compound)
+        .zip(sequence)
+        .map(|(w, (_, stem))| {
+            let corrected = terms.iter().zip(&flags).any(|(t, (_, corrected))| {
+                *corrected && !t.word.compound && t.word.position == w.position
+            });
+            if corrected {
+                analysis::stem(&w.folded)
+            } else {
+                stem
+            }
+        })
+        .collect();
+    let wording = super::wording::Wording::of_stems(&stems);
     // Deduplicate terms, keeping expansions' indexes valid by mapping them.
     let asking_from = asking_clause_start(q);
     let mut distinct: Vec<QueryTerm> = Vec::new();
     let mut remap = Vec::with_capacity(terms.len());
-    for (term, (known, corrected)) in terms.iter().zip(&flags) {
+    // Moved into the distinct terms: nothing reads `terms` after this.
+    for (term, (known, corrected)) in terms.into_iter().zip(&flags) {
         let preamble = term.word.from < asking_from;
         match distinct.iter().position(|d| d.term == term.term) {
             Some(i) => {
@@ -304,7 +307,7 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
                 remap.push(distinct.len());
                 let folded = &term.word.folded;
                 distinct.push(QueryTerm {
-                    term: term.term.clone(),
+                    term: term.term,
                     known: *known,
                     corrected: *corrected,
                     rewritten: false,
@@ -342,6 +345,7 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
         ids: QuestionIds::default(),
         wording,
         words,
+        stems,
     }
 }
 
@@ -447,6 +451,7 @@ pub(crate) fn of_terms(terms: &[&str], ids: QuestionIds) -> Analyzed {
         expansions: Vec::new(),
         corrected: None,
         words: Vec::new(),
+        stems: Vec::new(),
         shape: Default::default(),
         wording: Default::default(),
         ids,

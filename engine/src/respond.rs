@@ -24,7 +24,7 @@ impl Engine {
         // is asked for more closely.
         if let Some((entry, similarity)) = ranking.assistant {
             let beaten = top.is_some_and(|t| t.similarity() > similarity);
-            let excused = self.declines.excused(entry, &analyzed.words);
+            let excused = self.declines.excused(entry, &analyzed.stems);
             if similarity >= MIN_ASSISTANT_SIMILARITY && !beaten && !excused {
                 return (self.assistant_response(q, entry), None);
             }

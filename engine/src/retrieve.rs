@@ -86,16 +86,25 @@ struct Query<'a> {
     /// Each clause term's [`Located`] in each segment, in one list: clause by clause, term by
     /// term, segment by segment (a search allocates it once, not per clause and term).
     located: &'a [Option<Located<'a>>],
-    /// Where each clause's terms start in `located`, counted in terms; one more at the end.
-    term_starts: &'a [usize],
+    /// Each clause's [`Scored`], in one list.
+    scored: &'a [Scored],
     segments: usize,
-    weights: &'a [f32],
+}
+
+/// How a search scores one of its clauses.
+#[derive(Clone, Copy)]
+struct Scored {
+    /// Where the clause's terms start in [`Query::located`], counted in terms.
+    term_start: usize,
+    weight: f32,
+    /// Is the clause common (see [`COMMON_DOCS`])?
+    common: bool,
 }
 
 impl<'a> Query<'a> {
     /// Term `t` of clause `c` in segment `segment`; `None` when the segment lacks it.
     fn located(&self, c: usize, t: usize, segment: usize) -> Option<&Located<'a>> {
-        self.located[(self.term_starts[c] + t) * self.segments + segment].as_ref()
+        self.located[(self.scored[c].term_start + t) * self.segments + segment].as_ref()
     }
 }
 
@@ -147,6 +156,10 @@ struct FieldReaders {
 /// more than scoring them.
 struct CachedTerm {
     info: TermInfo,
+    /// The term's IDF in its field over the whole index (its document frequency summed over
+    /// every segment, all of which are cached when one is), worked out once at load instead
+    /// of a `ln` per clause term per search.
+    idf: f32,
     /// Each document with the term: `(doc, frequency, frequency + length factor)`, the
     /// operands of its BM25 term score.
     postings: Box<[CachedPosting]>,
@@ -183,6 +196,8 @@ impl CachedTerm {
         }
         Ok(CachedTerm {
             info,
+            // Set once every segment's dictionary is read (`Bm25::load_caching`).
+            idf: 0.0,
             postings: postings.into_boxed_slice(),
             positions: positions.into_boxed_slice(),
             position_ends: position_ends.into_boxed_slice(),
@@ -256,6 +271,7 @@ impl Bm25 {
                 fields: readers,
             });
         }
+        set_cached_idfs(&mut segments, total_docs);
         Ok(Bm25 {
             total_docs,
             segments,
@@ -271,12 +287,6 @@ impl Bm25 {
         }
     }
 
-    fn idf(&self, doc_freq: u64) -> f32 {
-        let doc_freq = doc_freq.min(self.total_docs);
-        let x = ((self.total_docs - doc_freq) as f32 + 0.5) / (doc_freq as f32 + 0.5);
-        (1.0 + x).ln()
-    }
-
     /// Every document matching at least one clause, with its score, in no particular order.
     /// A clause in a field that was not loaded matches nothing.
     pub fn search(&self, clauses: &[Clause<'_>]) -> tantivy::Result<Vec<Hit>> {
@@ -285,10 +295,10 @@ impl Bm25 {
         let segments = self.segments.len();
         let term_count: usize = clauses.iter().map(|c| c.terms.len()).sum();
         let mut located: Vec<Option<Located>> = Vec::with_capacity(term_count * segments);
-        let mut term_starts: Vec<usize> = Vec::with_capacity(clauses.len() + 1);
-        let mut weights: Vec<f32> = Vec::with_capacity(clauses.len());
-        let mut common: Vec<bool> = Vec::with_capacity(clauses.len());
-        term_starts.push(0);
+        // One list for the clauses' places, weights and commonness: three were allocated, and
+        // two more for the rarer and the common clauses' numbers.
+        let mut scored: Vec<Scored> = Vec::with_capacity(clauses.len());
+        let mut term_start = 0;
         for clause in clauses {
             let mut idf = 0.0;
             let mut rarest = u64::MAX;
@@ -296,11 +306,16 @@ impl Bm25 {
                 // Made only for a segment whose dictionary was not cached at load.
                 let mut term: Option<Term> = None;
                 let mut doc_freq = 0u64;
+                // Known when a cached segment has the term.
+                let mut cached_idf: Option<f32> = None;
                 for segment in &self.segments {
                     let info = match segment.readers(clause.field) {
                         Some(FieldReaders {
                             terms: Some(terms), ..
-                        }) => terms.get(text).map(|t| (t.info.clone(), Some(t))),
+                        }) => terms.get(text).map(|t| {
+                            cached_idf = Some(t.idf);
+                            (t.info.clone(), Some(t))
+                        }),
                         Some(r) => {
                             let term = term
                                 .get_or_insert_with(|| Term::from_field_text(clause.field, text));
@@ -311,21 +326,22 @@ impl Bm25 {
                     doc_freq += info.as_ref().map_or(0, |(i, _)| u64::from(i.doc_freq));
                     located.push(info);
                 }
-                idf += self.idf(doc_freq);
+                idf += cached_idf.unwrap_or_else(|| idf_of(self.total_docs, doc_freq));
                 rarest = rarest.min(doc_freq);
             }
-            term_starts.push(term_starts.last().copied().unwrap_or(0) + clause.terms.len());
-            weights.push(idf * (1.0 + K1) * clause.boost);
-            common.push(rarest >= self.common_docs);
+            scored.push(Scored {
+                term_start,
+                weight: idf * (1.0 + K1) * clause.boost,
+                common: rarest >= self.common_docs,
+            });
+            term_start += clause.terms.len();
         }
-        let rarer: Vec<usize> = (0..clauses.len()).filter(|c| !common[*c]).collect();
-        let commoner: Vec<usize> = (0..clauses.len()).filter(|c| common[*c]).collect();
+        let any_common = scored.iter().any(|c| c.common);
         let query = Query {
             clauses,
             located: &located,
-            term_starts: &term_starts,
+            scored: &scored,
             segments,
-            weights: &weights,
         };
         let mut hits = Vec::new();
         // The rarer clauses first, in every segment. With no common clause that is the whole
@@ -335,8 +351,8 @@ impl Bm25 {
             SCORES.with(|scores| -> tantivy::Result<()> {
                 let mut scores = scores.borrow_mut();
                 scores.reset(self.segments[segment_ord].max_doc as usize);
-                self.score(&query, segment_ord, &rarer, None, &mut scores)?;
-                if commoner.is_empty() {
+                self.score(&query, segment_ord, false, None, &mut scores)?;
+                if !any_common {
                     self.drain_hits(segment_ord, &mut scores, &mut hits);
                 } else {
                     rarer_found.push(scores.drain().collect());
@@ -344,7 +360,7 @@ impl Bm25 {
                 Ok(())
             })?;
         }
-        if commoner.is_empty() {
+        if !any_common {
             return Ok(hits);
         }
         // Once the rarer clauses have found documents anywhere in the index, a common clause
@@ -364,7 +380,7 @@ impl Bm25 {
                 }
                 docs.sort_unstable();
                 let only = prune.then_some(docs.as_slice());
-                self.score(&query, segment_ord, &commoner, only, &mut scores)?;
+                self.score(&query, segment_ord, true, only, &mut scores)?;
                 self.drain_hits(segment_ord, &mut scores, &mut hits);
                 Ok(())
             })?;
@@ -393,14 +409,14 @@ impl Bm25 {
         }
     }
 
-    /// Adds the scores of the `chosen` clauses of `query` in one segment to `scores` (reset
-    /// for that segment by the caller): to every matching document, or with `only` (sorted,
-    /// and already in `scores`) to those documents alone.
+    /// Adds the scores of the `common` clauses of `query` (or of the rarer ones) in one
+    /// segment to `scores` (reset for that segment by the caller): to every matching document,
+    /// or with `only` (sorted, and already in `scores`) to those documents alone.
     fn score(
         &self,
         query: &Query,
         segment_ord: usize,
-        chosen: &[usize],
+        common: bool,
         only: Option<&[DocId]>,
         scores: &mut Accumulator,
     ) -> tantivy::Result<()> {
@@ -411,9 +427,9 @@ impl Bm25 {
         let mut offsets: Vec<u32> = Vec::new();
         let mut cursors: Vec<CachedCursor> = Vec::new();
         let mut positions = PhrasePositions::default();
-        for &c in chosen {
+        for c in (0..query.clauses.len()).filter(|c| query.scored[*c].common == common) {
             let clause = &query.clauses[c];
-            let weight = query.weights[c];
+            let weight = query.scored[c].weight;
             let Some(field) = segment.readers(clause.field) else {
                 continue;
             };
@@ -504,6 +520,43 @@ impl Bm25 {
             }
         }
         Ok(())
+    }
+}
+
+/// BM25's IDF of a term in `doc_freq` of an index's `total_docs` documents, as tantivy's.
+fn idf_of(total_docs: u64, doc_freq: u64) -> f32 {
+    let doc_freq = doc_freq.min(total_docs);
+    let x = ((total_docs - doc_freq) as f32 + 0.5) / (doc_freq as f32 + 0.5);
+    (1.0 + x).ln()
+}
+
+/// Gives every cached term its [`CachedTerm::idf`]: of its document frequency in its field
+/// summed over the segments, as a search sums it.
+fn set_cached_idfs(segments: &mut [SegmentFields], total_docs: u64) {
+    for s in 0..segments.len() {
+        for f in 0..segments[s].fields.len() {
+            let field = segments[s].fields[f].field;
+            let Some(terms) = segments[s].fields[f].terms.as_ref() else {
+                continue;
+            };
+            let idfs: Vec<f32> = terms
+                .keys()
+                .map(|text| {
+                    let doc_freq = segments
+                        .iter()
+                        .filter_map(|segment| segment.readers(field)?.terms.as_ref()?.get(text))
+                        .map(|t| u64::from(t.info.doc_freq))
+                        .sum();
+                    idf_of(total_docs, doc_freq)
+                })
+                .collect();
+            if let Some(terms) = segments[s].fields[f].terms.as_mut() {
+                // A map not changed in between iterates in the same order.
+                for (term, idf) in terms.values_mut().zip(idfs) {
+                    term.idf = idf;
+                }
+            }
+        }
     }
 }
 

@@ -342,6 +342,32 @@ pub fn plain_words(text: &str) -> String {
     out
 }
 
+/// A lower bound of `plain_words(text).len()`, from one pass over the bytes: for ASCII text,
+/// its letters and digits (each is part of a word, and folding keeps it, one byte for one)
+/// and a space between each two of its whitespace-separated pieces that have any (no word
+/// spans whitespace); 0 for any other text. What a caller comparing with a few known strings
+/// of words can rule them out by without folding the text.
+pub fn plain_words_len_at_least(text: &str) -> usize {
+    if !text.is_ascii() {
+        return 0;
+    }
+    let (mut letters, mut pieces) = (0, 0);
+    // Does the piece being read have a letter or digit yet?
+    let mut counted = false;
+    for b in text.bytes() {
+        if b.is_ascii_whitespace() {
+            counted = false;
+        } else if b.is_ascii_alphanumeric() {
+            letters += 1;
+            if !counted {
+                pieces += 1;
+                counted = true;
+            }
+        }
+    }
+    letters + pieces.max(1) - 1
+}
+
 /// Irregular forms the stemmer cannot bring home: "led" must meet "lead", "paid" "pay".
 const IRREGULAR: &[(&str, &str)] = &[
     ("ate", "eat"),
@@ -592,6 +618,31 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(" ");
             assert_eq!(plain_words(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn plain_words_are_never_shorter_than_their_lower_bound() {
+        for text in [
+            "",
+            "   ",
+            "Hello!",
+            "What's the e-gov  project, then?",
+            "' ` ’ — alone",
+            "Café déjà-vu ﬁnance: ＰＡＲＳＯＬ (UK)",
+            "rock'n'roll 2005-06 smart-card",
+            "3.5% of £1,000 on 12/03/2004 at 10:30am, o'clock",
+            "what can you do?",
+            "WHAT CAN YOU DO",
+            "a_b c.d e'f g`h i--j k...l 1,2 3.4 x@y.com http://e.g/x?y=1",
+            " ,, a - b\t\nc\u{b}d\u{c}e ' f ",
+            "日本語のテキスト and words",
+        ] {
+            let bound = plain_words_len_at_least(text);
+            assert!(plain_words(text).len() >= bound, "{text:?}");
+            if text.is_ascii() {
+                assert!(bound > 0 || !text.bytes().any(|b| b.is_ascii_alphanumeric()));
+            }
         }
     }
 

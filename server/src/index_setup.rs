@@ -20,10 +20,18 @@ use signpost_indexer::{index::FORMAT_VERSION, OpenIndex};
 
 /// The generation an index directory holds: N for `….gen-N`, otherwise 0.
 pub fn generation_of(dir: &Path) -> u64 {
+    const MARK: &str = ".gen-";
     dir.file_name()
         .and_then(|name| name.to_str())
-        .and_then(|name| name.rsplit_once(".gen-"))
-        .and_then(|(_, n)| n.parse().ok())
+        .and_then(|name| {
+            // The last mark, found by comparing bytes: every response names its generation,
+            // and `rsplit_once` built a string searcher for it each time.
+            let at = name
+                .as_bytes()
+                .windows(MARK.len())
+                .rposition(|w| w == MARK.as_bytes())?;
+            name[at + MARK.len()..].parse().ok()
+        })
         .unwrap_or(0)
 }
 
@@ -268,6 +276,9 @@ mod tests {
             assert_eq!(generation_of(&layout.dir(n)), n);
         }
         assert_eq!(generation_of(Path::new("/tmp/x/index.gen-zz")), 0);
+        assert_eq!(generation_of(Path::new("/tmp/x/a.gen-1.gen-12")), 12);
+        assert_eq!(generation_of(Path::new("/tmp/x/index.gen-")), 0);
+        assert_eq!(generation_of(Path::new("/tmp/x.gen-3/index")), 0);
     }
 
     #[test]

@@ -112,9 +112,15 @@ impl Draining {
 }
 
 /// State shared by every handler: the engine, swappable as a whole, and the guards around
-/// it; the analytics store and admin token when configured; the metrics registry.
+/// it; the analytics store and admin token when configured; the metrics registry. One `Arc`:
+/// axum clones the state into every layer a request passes (about a dozen times), and a clone
+/// of each field's own `Arc` cost ~4k instructions a request.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What an [`AppState`] shares, read through it.
+#[derive(Clone)]
+pub struct Shared {
     engine: LiveEngine,
     http: Arc<HttpSettings>,
     searches: Arc<Semaphore>,
@@ -130,11 +136,19 @@ pub struct AppState {
     draining: Draining,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     /// State with the default [`HttpSettings`], nothing recorded, `/admin` off and no
     /// reindexing; see the `with_…` methods.
     pub fn new(engine: Engine) -> AppState {
-        AppState {
+        AppState(Arc::new(Shared {
             engine: LiveEngine::new(engine),
             http: Arc::new(HttpSettings::default()),
             searches: Arc::new(Semaphore::new(
@@ -148,12 +162,17 @@ impl AppState {
             directory: Arc::default(),
             preview_sets: Arc::new(DEFAULT_PREVIEW_SETS.iter().map(PathBuf::from).collect()),
             draining: Draining::default(),
-        }
+        }))
+    }
+
+    /// The shared state, for a `with_…` method to change (copied first if already shared).
+    fn shared_mut(&mut self) -> &mut Shared {
+        Arc::make_mut(&mut self.0)
     }
 
     /// The evaluation sets a fix's preview asks besides the stored questions.
     pub fn with_preview_sets(mut self, sets: Vec<PathBuf>) -> AppState {
-        self.preview_sets = Arc::new(sets);
+        self.shared_mut().preview_sets = Arc::new(sets);
         self
     }
 
@@ -163,27 +182,28 @@ impl AppState {
 
     /// Replaces the HTTP limits and protections.
     pub fn with_http(mut self, http: HttpSettings) -> AppState {
-        self.searches = Arc::new(Semaphore::new(http.max_concurrent_searches));
-        self.limiter = http.rate_limit.map(|r| Arc::new(RateLimiter::new(r)));
-        self.http = Arc::new(http);
+        let shared = self.shared_mut();
+        shared.searches = Arc::new(Semaphore::new(http.max_concurrent_searches));
+        shared.limiter = http.rate_limit.map(|r| Arc::new(RateLimiter::new(r)));
+        shared.http = Arc::new(http);
         self
     }
 
     /// Lets `POST /admin/reindex` and SIGHUP rebuild the index.
     pub fn with_reindexer(mut self, reindexer: Reindexer) -> AppState {
-        self.reindexer = Some(Arc::new(reindexer));
+        self.shared_mut().reindexer = Some(Arc::new(reindexer));
         self
     }
 
     /// Records every ask and accepts feedback into `store`.
     pub fn with_store(mut self, store: Store) -> AppState {
-        self.store = Some(store);
+        self.shared_mut().store = Some(store);
         self
     }
 
     /// Turns `/admin` on, for requests that present `token`.
     pub fn with_admin_token(mut self, token: &str) -> AppState {
-        self.admin_token = Some(Arc::new(AdminToken::new(token)));
+        self.shared_mut().admin_token = Some(Arc::new(AdminToken::new(token)));
         self
     }
 
