@@ -51,6 +51,11 @@ impl Openers {
     /// the question as it is. Only its first few words are folded to find out.
     pub fn strip<'q>(&self, mut q: &'q str) -> &'q str {
         loop {
+            // Most questions open with no pleasantry: their first word settles it.
+            let first = q.unicode_words().map(analysis::fold).find(|w| !w.is_empty());
+            if !first.is_some_and(|first| self.phrases.iter().any(|p| p[0] == first)) {
+                return q;
+            }
             let head: Vec<(usize, String)> = q
                 .unicode_word_indices()
                 .map(|(at, word)| (at, analysis::fold(word)))
