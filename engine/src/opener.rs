@@ -52,7 +52,10 @@ impl Openers {
     pub fn strip<'q>(&self, mut q: &'q str) -> &'q str {
         loop {
             // Most questions open with no pleasantry: their first word settles it.
-            let first = q.unicode_words().map(analysis::fold).find(|w| !w.is_empty());
+            let first = q
+                .unicode_words()
+                .map(analysis::fold)
+                .find(|w| !w.is_empty());
             if !first.is_some_and(|first| self.phrases.iter().any(|p| p[0] == first)) {
                 return q;
             }
