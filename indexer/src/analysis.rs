@@ -599,18 +599,27 @@ mod tests {
         terms(text).into_iter().map(|t| t.term).collect()
     }
 
+    /// Texts with every kind of word boundary: punctuation, compounds, apostrophes, numbers,
+    /// full-width letters, ligatures, control characters and a script without spaces.
+    const AWKWARD_TEXTS: &[&str] = &[
+        "",
+        "   ",
+        "Hello!",
+        "What's the e-gov  project, then?",
+        "' ` ’ — alone",
+        "Café déjà-vu ﬁnance: ＰＡＲＳＯＬ (UK)",
+        "rock'n'roll 2005-06 smart-card",
+        "3.5% of £1,000 on 12/03/2004 at 10:30am, o'clock",
+        "what can you do?",
+        "WHAT CAN YOU DO",
+        "a_b c.d e'f g`h i--j k...l 1,2 3.4 x@y.com http://e.g/x?y=1",
+        " ,, a - b\t\nc\u{b}d\u{c}e ' f ",
+        "日本語のテキスト and words",
+    ];
+
     #[test]
     fn plain_words_are_the_words_without_compounds_joined_by_spaces() {
-        for text in [
-            "",
-            "   ",
-            "Hello!",
-            "What's the e-gov  project, then?",
-            "' ` ’ — alone",
-            "Café déjà-vu ﬁnance: ＰＡＲＳＯＬ (UK)",
-            "rock'n'roll 2005-06 smart-card",
-            "日本語のテキスト and words",
-        ] {
+        for text in AWKWARD_TEXTS {
             let expected = words(text)
                 .into_iter()
                 .filter(|w| !w.compound)
@@ -623,21 +632,7 @@ mod tests {
 
     #[test]
     fn plain_words_are_never_shorter_than_their_lower_bound() {
-        for text in [
-            "",
-            "   ",
-            "Hello!",
-            "What's the e-gov  project, then?",
-            "' ` ’ — alone",
-            "Café déjà-vu ﬁnance: ＰＡＲＳＯＬ (UK)",
-            "rock'n'roll 2005-06 smart-card",
-            "3.5% of £1,000 on 12/03/2004 at 10:30am, o'clock",
-            "what can you do?",
-            "WHAT CAN YOU DO",
-            "a_b c.d e'f g`h i--j k...l 1,2 3.4 x@y.com http://e.g/x?y=1",
-            " ,, a - b\t\nc\u{b}d\u{c}e ' f ",
-            "日本語のテキスト and words",
-        ] {
+        for text in AWKWARD_TEXTS {
             let bound = plain_words_len_at_least(text);
             assert!(plain_words(text).len() >= bound, "{text:?}");
             if text.is_ascii() {
