@@ -208,9 +208,13 @@ pub(super) fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
         terms
     };
     let title = (entry.kind != Kind::Assistant).then_some(entry.title.as_str());
+    // A decline's triggers are matched by `decline` alone, small words and `unless` words
+    // and all: as phrasings, "my benefits" would be "benefits", and would decline
+    // "e-benifits".
     let triggers = entry
         .assistant
         .iter()
+        .filter(|a| a.intent == Intent::Reply)
         .flat_map(|a| a.triggers.iter().map(String::as_str));
     let keywords = entry
         .project

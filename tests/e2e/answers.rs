@@ -251,3 +251,17 @@ async fn an_everyday_word_the_corpus_lacks_does_not_make_a_question_about_the_pr
         assert!(body["answer"].is_null(), "{q}: {}", body["answer"]);
     }
 }
+
+#[tokio::test]
+async fn a_misspelt_project_name_is_not_declined_for_a_word_a_decline_trigger_shares() {
+    // "benifits", corrected to "benefits", was as close as could be to your-council's
+    // trigger "my benefits" read without its "my", and got the your-own-council reply.
+    let app = TestApp::shipped();
+    for q in ["e-benifits", "what was e-benifits"] {
+        let body = ask(&app, q).await;
+        assert_eq!(answer_id(&body), "ebenefits", "{q}: {}", body["fallback"]);
+    }
+    // The trigger itself, with its "my", still declines.
+    let mine = ask(&app, "where are my benefits").await;
+    assert!(mine["answer"].is_null(), "{}", mine["answer"]);
+}
