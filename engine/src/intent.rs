@@ -667,7 +667,11 @@ fn has_number(text: &str) -> bool {
                 && (matches!(bytes[start - 1], b'-' | b'_')
                     || bytes[start - 1].is_ascii_alphabetic());
             let joined_after = i < bytes.len() && bytes[i].is_ascii_alphabetic();
-            if !joined_before && !joined_after {
+            // "In 2003" dates something; it counts nothing.
+            let digits = &bytes[start..i];
+            let year =
+                digits.len() == 4 && (digits.starts_with(b"19") || digits.starts_with(b"20"));
+            if !joined_before && !joined_after && !year {
                 return true;
             }
         } else {
@@ -862,6 +866,8 @@ mod tests {
         assert!(!stated_in(Asks::Date, "tel: 0870 777 0011"));
         assert!(stated_in(Asks::Count, "22 National Projects"));
         assert!(stated_in(Asks::Count, "twelve clusters"));
+        assert!(stated_in(Asks::Count, "more than 1,800 delegates"));
+        assert!(!stated_in(Asks::Count, "led from 2003 by Bracknell Forest"));
         assert!(!stated_in(
             Asks::Count,
             "What are the symptoms of COVID-19?"

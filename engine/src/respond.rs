@@ -77,19 +77,21 @@ impl Engine {
         // words the corpus has never seen ("who won the football last night") is about
         // something else, however well one word of it matched.
         // With no threshold at all, every ranked answer is given (what measures the ranking).
-        // A follow-up asking for a figure of the entry it refers to ("how much did it cost?")
-        // is not answered from a passage that says something else when none of the entry's
-        // passages states one: the directory does not know, and says so.
-        // Nor is one the entry has none of the words of, asking for no kind of answer ("is
-        // it still used?" after RYOGENS): its first passage would be all it could give, which
-        // says nothing of that.
+        // A question asking for a figure of the entry it refers to or names ("how much did it
+        // cost?", "how many cards did the smart card project issue?") is not answered from a
+        // passage that says something else when none of the entry's passages states one: the
+        // directory does not know, and says so.
+        // Nor is a follow-up the entry has none of the words of, asking for no kind of answer
+        // ("is it still used?" after RYOGENS): its first passage would be all it could give,
+        // which says nothing of that.
         let kept = top.filter(|t| Some(t.entry) == ranking.kept_to);
-        let unstated = kept.is_some_and(|t| {
-            !states_fact
-                || (analyzed.shape.asks.is_none()
+        let about_it = kept.is_some() || top.is_some_and(|t| t.named());
+        let unstated = (about_it && !states_fact)
+            || kept.is_some_and(|t| {
+                analyzed.shape.asks.is_none()
                     && t.coverage() <= 0.0
-                    && weights.iter().any(|w| *w > 0.0))
-        });
+                    && weights.iter().any(|w| *w > 0.0)
+            });
         let confident = chosen.filter(|(_, p)| {
             !unstated && features.is_some_and(|z| is_served(self.settings.min_confidence, *p, &z))
         });

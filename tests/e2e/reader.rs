@@ -422,6 +422,15 @@ async fn a_follow_up_asking_a_figure_the_project_never_states_is_not_answered_wi
         );
         assert!(!figure["fallback"].is_null(), "{then}");
     }
+    // Asked outright, naming the project, the same: e-Pay's Aim was the answer at 0.97.
+    for q in ["how much did e-pay cost", "how much did parsol cost"] {
+        let body = ask(&app, q).await;
+        assert!(body["answer"].is_null(), "{q}: {}", body["answer"]);
+    }
+    assert_eq!(
+        answer_id(&ask(&app, "how much did the km project cost").await),
+        "km"
+    );
     let km = ask(&app, "what is the knowledge management project").await;
     let worth = follow_up(&app, "how much was it worth", &km["context"]).await;
     assert_eq!(answer_id(&worth), "km", "{}", worth["answer"]);
