@@ -467,6 +467,14 @@ async fn a_follow_up_naming_another_project_moves_to_it_though_the_last_one_ment
     assert!(text(&led).contains("Tower Hamlets"), "{}", text(&led));
 }
 
+/// Asks `q` and checks it gets no answer and a fallback message saying `says`.
+async fn assert_declined_saying(app: &TestApp, q: &str, says: &str) {
+    let body = ask(app, q).await;
+    assert!(body["answer"].is_null(), "{q}: {}", body["answer"]);
+    let message = body["fallback"]["message"].as_str().unwrap();
+    assert!(message.contains(says), "{q}: {message}");
+}
+
 #[tokio::test]
 async fn a_residents_own_council_business_is_pointed_to_their_council() {
     let app = TestApp::shipped();
@@ -489,10 +497,7 @@ async fn a_residents_own_council_business_is_pointed_to_their_council() {
         // Once eAdmissions at 0.93.
         "is my local school any good",
     ] {
-        let body = ask(&app, q).await;
-        assert!(body["answer"].is_null(), "{q}: {}", body["answer"]);
-        let message = body["fallback"]["message"].as_str().unwrap();
-        assert!(message.contains("your own council"), "{q}: {message}");
+        assert_declined_saying(&app, q, "your own council").await;
     }
     // About the programme, the same words are answered.
     let petitions = ask(&app, "did the e-democracy project try e-petitions").await;
@@ -528,10 +533,7 @@ async fn another_countrys_e_government_and_everyday_subjects_are_out_of_scope() 
         "will the strike close schools",
         "how many people live in newcastle",
     ] {
-        let body = ask(&app, q).await;
-        assert!(body["answer"].is_null(), "{q}: {}", body["answer"]);
-        let message = body["fallback"]["message"].as_str().unwrap();
-        assert!(message.contains("outside what I know"), "{q}: {message}");
+        assert_declined_saying(&app, q, "outside what I know").await;
     }
     // The programme's own words are still answered.
     let odpm = ask(&app, "what did the deputy prime minister's office pay for").await;
