@@ -12,15 +12,10 @@ impl Engine {
         let e = &self.entries()[entry];
         let shown = shown.and_then(|id| (0..e.passages.len()).find(|n| e.passage_id(*n) == id));
         let next = shown.map_or(0, |n| n + 1);
-        let answer = self.passage_texts(e).nth(next).map(|text| Answer {
-            id: e.id.clone(),
-            kind: e.kind.as_str().to_string(),
-            title: e.title.clone(),
-            text: text.into_owned(),
-            passage_id: Some(e.passage_id(next)),
-            url: e.url(),
-            confidence: 1.0,
-        });
+        let answer = self
+            .passage_texts(e)
+            .nth(next)
+            .map(|text| respond::passage_answer(e, next, text.into_owned(), 1.0));
         let passages: Vec<PassageHit> = answer
             .iter()
             .map(|a| PassageHit {

@@ -24,8 +24,10 @@ impl Engine {
         // is asked for more closely.
         if let Some((entry, similarity)) = ranking.assistant {
             let beaten = top.is_some_and(|t| t.similarity() > similarity);
-            let excused = self.declines.excused(entry, &analyzed.stems);
-            if similarity >= MIN_ASSISTANT_SIMILARITY && !beaten && !excused {
+            if similarity >= MIN_ASSISTANT_SIMILARITY
+                && !beaten
+                && !self.declines.excused(entry, &analyzed.stems)
+            {
                 return (self.assistant_response(q, entry), None);
             }
         }
@@ -96,19 +98,11 @@ impl Engine {
             !unstated && features.is_some_and(|z| is_served(self.settings.min_confidence, *p, &z))
         });
         let answer = confident.zip(top).map(|((chosen, confidence), top)| {
-            let entry = &entries[top.entry];
             let c = &candidates[chosen];
-            Answer {
-                id: entry.id.clone(),
-                kind: entry.kind.as_str().to_string(),
-                title: entry.title.clone(),
-                // Read now: a candidate carries its analysis, not its text. One that cannot
-                // be read is logged and shown empty, as `passage_texts` does.
-                text: self.text_at(c.ordinal).unwrap_or_default().into_owned(),
-                passage_id: Some(entry.passage_id(c.number)),
-                url: entry.url(),
-                confidence: round(confidence),
-            }
+            // Read now: a candidate carries its analysis, not its text. One that cannot be
+            // read is logged and shown empty, as `passage_texts` does.
+            let text = self.text_at(c.ordinal).unwrap_or_default().into_owned();
+            passage_answer(&entries[top.entry], c.number, text, round(confidence))
         });
 
         // Passages that support the answer: the answer's own first, then those of entries
@@ -402,4 +396,22 @@ pub(super) fn passage_highlights(
 
 pub(super) fn round(x: f32) -> f32 {
     (x * 1000.0).round() / 1000.0
+}
+
+/// The answer passage `number` of `entry`, whose text is `text`, gives with `confidence`.
+pub(super) fn passage_answer(
+    entry: &Entry,
+    number: usize,
+    text: String,
+    confidence: f32,
+) -> Answer {
+    Answer {
+        id: entry.id.clone(),
+        kind: entry.kind.as_str().to_string(),
+        title: entry.title.clone(),
+        text,
+        passage_id: Some(entry.passage_id(number)),
+        url: entry.url(),
+        confidence,
+    }
 }
