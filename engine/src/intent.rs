@@ -327,12 +327,14 @@ fn auxiliary_opening(word: &str) -> Option<Opening> {
     })
 }
 
-/// Where the question word that opens the question is, and what it is.
-fn find_opening(words: &[String]) -> Option<(usize, Opening)> {
+/// Where the question word that opens the question is, and what it is. A clause after a
+/// comma or a dash opens afresh ("and the smart card one, who led it").
+fn find_opening(words: &[String], clause_starts: &[usize]) -> Option<(usize, Opening)> {
     let next = |i: usize| words.get(i + 1).map(String::as_str);
     let mut leading = true;
     for (i, word) in words.iter().enumerate() {
         let w = word.as_str();
+        leading |= clause_starts.contains(&i);
         if let Some(opening) = opening_of(w, next(i)) {
             let after_embedding = i > 0 && EMBEDDING.contains(&words[i - 1].as_str());
             // "nomad project - what was it for?": a question word before a verb opens a
@@ -400,12 +402,13 @@ pub fn asks_only_what_is(words: &[String]) -> bool {
     !subject.is_empty() && !subject.iter().any(|w| JOINING.contains(&w.as_str()))
 }
 
-/// Reads a question's folded words (stop words included, in order).
-pub fn read(words: &[String]) -> Shape {
+/// Reads a question's folded words (stop words included, in order), with the indexes of the
+/// words that open a clause after the first (see [`crate::question::clause_starts`]).
+pub fn read(words: &[String], clause_starts: &[usize]) -> Shape {
     let has = |w: &str| words.iter().any(|x| x == w);
     let any = |list: &[&str]| words.iter().any(|x| list.contains(&x.as_str()));
     let follows = |a: &str, b: &str| words.windows(2).any(|p| p[0] == a && p[1] == b);
-    let found = find_opening(words);
+    let found = find_opening(words, clause_starts);
     let opening = found.map(|(_, o)| o);
     let mut cues: Vec<&str> = Vec::new();
     let mut framing: Vec<&str> = Vec::new();
@@ -442,6 +445,33 @@ pub fn read(words: &[String]) -> Shape {
     ]) || (asks_who
         && (follows("took", "part") || follows("take", "part") || has("involved")))
         || (follows("worked", "with") && asks_who);
+    // "what was NePP trying to achieve", "what was it meant to do": its purpose, not its
+    // products.
+    let purpose = matches!(opening, Some(Opening::What))
+        && ([
+            "trying", "try", "meant", "supposed", "aiming", "aim", "intended",
+        ]
+        .iter()
+        .any(|w| follows(w, "to"))
+            || follows("set", "out")
+            || any(&[
+                "purpose",
+                "aim",
+                "aims",
+                "goal",
+                "goals",
+                "objective",
+                "objectives",
+            ]));
+    // "which national project did online admissions": the noun asks which project, and the
+    // rest says what it did rather than asking for its products.
+    let which_project = found.is_some_and(|(i, o)| {
+        matches!(o, Opening::What | Opening::Which)
+            && words[i + 1..]
+                .iter()
+                .take(2)
+                .any(|w| w == "project" || w == "projects")
+    });
     let defining = {
         let what_is = found.is_some_and(|(i, o)| {
             matches!(o, Opening::What)
@@ -462,6 +492,7 @@ pub fn read(words: &[String]) -> Shape {
             framing.push("short");
         }
         what_is
+            || purpose
             || about
             || stands_for
             || short_for
@@ -474,6 +505,9 @@ pub fn read(words: &[String]) -> Shape {
     let asks = if opening == Some(Opening::HowMuch)
         || (opening == Some(Opening::HowMany) && money)
         || any(&["cost", "costs", "costed", "price", "worth", "budget"])
+        || (matches!(opening, Some(Opening::What))
+            && any(&["grant", "funding", "spend", "spent"])
+            && words.last().is_some_and(|w| w != "for"))
     {
         cues.extend(
             words
@@ -504,7 +538,11 @@ pub fn read(words: &[String]) -> Shape {
         cues.extend(WHO_NOUNS.iter().copied().filter(|w| asks_which(w)));
         cues.extend(["took", "take"].into_iter().filter(|w| follows(w, "part")));
         Some(Asks::Partners)
-    } else if matches!(opening, Some(Opening::What | Opening::Which)) && any(PRODUCT_WORDS) {
+    } else if matches!(opening, Some(Opening::What | Opening::Which))
+        && any(PRODUCT_WORDS)
+        && !purpose
+        && !which_project
+    {
         cues.extend(PRODUCT_WORDS.iter().copied().filter(|w| has(w)));
         Some(Asks::Products)
     } else if found.is_some_and(|(i, o)| {
@@ -648,6 +686,19 @@ pub fn is_factual(asks: Asks) -> bool {
     )
 }
 
+/// Is a number between `before` and `after` a day of the month: "20 July", "July 20"?
+fn beside_a_month(before: &str, after: &str) -> bool {
+    let is_month =
+        |word: Option<&str>| word.is_some_and(|w| MONTHS.iter().any(|m| w.eq_ignore_ascii_case(m)));
+    let next = after
+        .strip_prefix(' ')
+        .and_then(|rest| rest.split(|c: char| !c.is_alphabetic()).next());
+    let previous = before
+        .strip_suffix(' ')
+        .and_then(|rest| rest.rsplit(|c: char| !c.is_alphabetic()).next());
+    is_month(next) || is_month(previous)
+}
+
 /// A number standing on its own: digits not joined to letters by a hyphen ("COVID-19" names
 /// a thing; "19 councils" counts them), or a number word.
 fn has_number(text: &str) -> bool {
@@ -667,11 +718,12 @@ fn has_number(text: &str) -> bool {
                 && (matches!(bytes[start - 1], b'-' | b'_')
                     || bytes[start - 1].is_ascii_alphabetic());
             let joined_after = i < bytes.len() && bytes[i].is_ascii_alphabetic();
-            // "In 2003" dates something; it counts nothing.
+            // "In 2003" and "20 July 2005" date something; they count nothing.
             let digits = &bytes[start..i];
             let year =
                 digits.len() == 4 && (digits.starts_with(b"19") || digits.starts_with(b"20"));
-            if !joined_before && !joined_after && !year {
+            let day = digits.len() <= 2 && beside_a_month(&text[..start], &text[i..]);
+            if !joined_before && !joined_after && !year && !day {
                 return true;
             }
         } else {
@@ -699,7 +751,7 @@ mod tests {
     use crate::question::words_of as words;
 
     fn shape(q: &str) -> Shape {
-        read(&words(q))
+        crate::question::shape_of(q)
     }
 
     #[test]
@@ -768,6 +820,20 @@ mod tests {
             ("why doesn't it work when I log in", None),
             ("it stops working when I log in", None),
             ("is there a helpline", None),
+            ("and the smart card project, who led that one", Some(Lead)),
+            ("what was NePP trying to achieve", Some(Definition)),
+            ("what were the aims of the e-pay project", Some(Definition)),
+            ("what was the e-democracy project's grant", Some(Amount)),
+            ("what was the funding for", Some(Definition)),
+            (
+                "which national project did online school admissions? my LEA wants the toolkit",
+                None,
+            ),
+            (
+                "ok and the digital tv one - how many councils signed up",
+                Some(Count),
+            ),
+            ("the council who led it", None),
             ("where did they trial e-petitions?", Some(Place)),
             ("where can I find the standards", None),
         ];
@@ -868,6 +934,9 @@ mod tests {
         assert!(stated_in(Asks::Count, "twelve clusters"));
         assert!(stated_in(Asks::Count, "more than 1,800 delegates"));
         assert!(!stated_in(Asks::Count, "led from 2003 by Bracknell Forest"));
+        assert!(!stated_in(Asks::Count, "became its owner on 20 July 2005"));
+        assert!(!stated_in(Asks::Count, "from March 31 onwards"));
+        assert!(stated_in(Asks::Count, "in March 2004, 40 councils joined"));
         assert!(!stated_in(
             Asks::Count,
             "What are the symptoms of COVID-19?"

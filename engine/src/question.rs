@@ -332,6 +332,8 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
             distinct[*i].rewritten = true;
         }
     }
+    let plain: Vec<&Word> = words.iter().filter(|w| !w.compound).collect();
+    let clauses = clause_starts(&cleaned, &plain);
     let words: Vec<String> = words
         .into_iter()
         .filter(|w| !w.compound)
@@ -341,7 +343,7 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
         terms: distinct,
         expansions,
         corrected: any_correction.then_some(corrected_text),
-        shape: intent::read(&words),
+        shape: intent::read(&words, &clauses),
         ids: QuestionIds::default(),
         wording,
         words,
@@ -356,6 +358,34 @@ pub fn words_of(text: &str) -> Vec<String> {
         .into_iter()
         .filter(|w| !w.compound)
         .map(|w| w.folded)
+        .collect()
+}
+
+/// How [`intent::read`] reads a text on its own (a title, an alternate, a test's question).
+pub fn shape_of(text: &str) -> intent::Shape {
+    let words: Vec<Word> = analysis::words(text)
+        .into_iter()
+        .filter(|w| !w.compound)
+        .collect();
+    let plain: Vec<&Word> = words.iter().collect();
+    let clauses = clause_starts(text, &plain);
+    let folded: Vec<String> = words.into_iter().map(|w| w.folded).collect();
+    intent::read(&folded, &clauses)
+}
+
+/// The indexes of the words (plain, in order) that open a clause after the first: a word after
+/// a comma, a semicolon, a colon, a question or exclamation mark, a full stop or a dash set
+/// apart by spaces ("parsol - who led it"), not one inside a word ("e-gov", "e.g").
+pub fn clause_starts(text: &str, words: &[&Word]) -> Vec<usize> {
+    words
+        .windows(2)
+        .enumerate()
+        .filter(|(_, pair)| {
+            let gap = text.get(pair[0].to..pair[1].from).unwrap_or("");
+            gap.contains([',', ';', ':', '?', '!', '\u{2013}', '\u{2014}'])
+                || (gap.contains(['-', '.']) && gap.ends_with(char::is_whitespace))
+        })
+        .map(|(i, _)| i + 1)
         .collect()
 }
 
