@@ -249,7 +249,7 @@ pub(super) fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
                 .collect();
             phrasing.sort_by_key(|(id, _)| *id);
             let opening = matches!(kind, PhrasingKind::Title | PhrasingKind::Alternate)
-                .then(|| intent::read(&question::words_of(text)).opening)
+                .then(|| question::shape_of(text).opening)
                 .flatten();
             ((*kind, opening), phrasing)
         })
@@ -281,6 +281,16 @@ pub(super) fn entry_info(entry: &Entry, stats: &TermStats) -> EntryInfo {
                     .filter(|id| *id != UNKNOWN),
             );
         }
+    }
+    // "the FAME project": what a project is, not something to find in one of its passages
+    // ("one of 23 National Projects").
+    if entry.project.is_some() {
+        subject.extend(
+            ["project", "national"]
+                .iter()
+                .map(|w| stats.id(&analysis::stem(w)))
+                .filter(|id| *id != UNKNOWN),
+        );
     }
     subject.sort_unstable();
     subject.dedup();
