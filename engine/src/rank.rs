@@ -116,7 +116,9 @@ impl Engine {
         // entry's is, costs less than hashing each).
         let asks_definition = analyzed.shape.asks == Some(super::intent::Asks::Definition);
         let mut best: Vec<(usize, usize, f32)> = Vec::with_capacity(candidates.len());
-        // The entries with a passage spelling out the acronym a definition question is about.
+        // The entries with a passage spelling out the acronym a definition question is about,
+        // and those with a name that is all the question asks about ("tell me about Looking
+        // Local").
         let mut spelling: Vec<usize> = Vec::new();
         for (i, c) in candidates.iter().enumerate() {
             let at = match best.iter().rposition(|(entry, _, _)| *entry == c.entry) {
@@ -195,9 +197,17 @@ impl Engine {
                 match kind {
                     super::PhrasingKind::Title => title = s,
                     super::PhrasingKind::Name | super::PhrasingKind::Alias if s > 0.0 => {
-                        named |= phrasing.iter().all(|(id, _)| {
+                        let whole = phrasing.iter().all(|(id, _)| {
                             *id != UNKNOWN && said.binary_search_by_key(id, |(s, _)| *s).is_ok()
                         });
+                        named |= whole;
+                        if whole
+                            && asks_definition
+                            && !spelling.contains(&entry)
+                            && name_share(analyzed, weights, phrasing) >= SPELT_SUBJECT
+                        {
+                            spelling.push(entry);
+                        }
                     }
                     _ => {}
                 }
@@ -289,6 +299,14 @@ fn spelt_share(analyzed: &Analyzed, weights: &[f32], c: &Candidate) -> f32 {
     // about the acronym as much as its letters are.
     let spelt = scoring::covered(analyzed, |id| c.terms.expands.contains(&id));
     scoring::coverage(weights, &spelt)
+}
+
+/// The weighted share of the question in one of an entry's names.
+fn name_share(analyzed: &Analyzed, weights: &[f32], name: &[(u32, f32)]) -> f32 {
+    let covered = scoring::covered(analyzed, |id| {
+        name.binary_search_by_key(&id, |(t, _)| *t).is_ok()
+    });
+    scoring::coverage(weights, &covered)
 }
 
 /// A question asking what an acronym is or stands for is answered where the corpus spells

@@ -97,6 +97,18 @@ async fn a_definition_comes_from_what_the_project_was_for_not_who_led_it() {
             "eprocurement",
             "aimed to help councils",
         ),
+        // A name that is all the question asks about wins over wording shared elsewhere
+        // ("local" is in many entries).
+        (
+            "tell me about Looking Local",
+            "digitv",
+            "interactive digital television",
+        ),
+        (
+            "what was NePP trying to achieve",
+            "eprocurement",
+            "aimed to help",
+        ),
     ] {
         let body = ask(&app, q).await;
         assert_eq!(answer_id(&body), id, "{q}");
@@ -124,6 +136,39 @@ async fn who_led_it_and_figures_come_from_the_passages_that_say_so() {
             "what did it cost a council to join DigiTV",
             "digitv",
             "12,000",
+        ),
+    ] {
+        let body = ask(&app, q).await;
+        assert_eq!(answer_id(&body), id, "{q}");
+        assert!(text(&body).contains(wanted), "{q}: {}", text(&body));
+    }
+}
+
+#[tokio::test]
+async fn what_is_asked_is_read_past_an_opening_clause_and_a_projects_own_name() {
+    let app = TestApp::shipped();
+    for (q, id, wanted) in [
+        (
+            "and the smart card project, who led that one",
+            "smartcards",
+            "Bracknell",
+        ),
+        (
+            "ok and the digital tv one - how many councils signed up",
+            "digitv",
+            "Thirty-five councils",
+        ),
+        // "project" in "the FAME project" names what FAME is, not a word to find in its
+        // passages ("one of 23 National Projects").
+        (
+            "what did the FAME project actually make",
+            "fame",
+            "Readiness Assessment Tool",
+        ),
+        (
+            "what was the e-democracy project's grant",
+            "edemocracy",
+            "£4m",
         ),
     ] {
         let body = ask(&app, q).await;
