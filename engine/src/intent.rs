@@ -554,7 +554,12 @@ pub fn read(words: &[String], clause_starts: &[usize]) -> Shape {
                     "did" | "was" | "were" | "is" | "are" | "has" | "have" | "had"
                 )
             })
-    }) {
+    }) || (opening == Some(Opening::YesNo)
+        && ["council", "councils", "authority", "authorities"]
+            .iter()
+            .any(|w| follows("any", w)))
+    {
+        // "is any council using it?" asks where it was taken up.
         Some(Asks::Place)
     } else if defining {
         Some(Asks::Definition)
@@ -836,6 +841,11 @@ mod tests {
             ("the council who led it", None),
             ("where did they trial e-petitions?", Some(Place)),
             ("where can I find the standards", None),
+            (
+                "is any council actually taking planning applications using parsol",
+                Some(Place),
+            ),
+            ("did any national project do benefit claims", None),
         ];
         for (q, asks) in cases {
             assert_eq!(shape(q).asks, *asks, "{q}");

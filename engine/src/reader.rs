@@ -42,7 +42,8 @@ const COVERAGE: f32 = 1.0;
 const FREQUENCY: f32 = 0.3;
 const SECTION: f32 = 0.6;
 /// "Who led it?" wants the lead whatever else the question says ("who runs the digital TV
-/// service for councils now" is not asking about a passage on services for councils).
+/// service for councils now" is not asking about a passage on services for councils), and
+/// "is any council using it?" the councils that took it up.
 const WHO_SECTION: f32 = 1.2;
 const FACT: f32 = 0.5;
 /// A date, an amount, a count or a share is answered only by a passage that states one: it
@@ -132,7 +133,7 @@ pub fn choose(
             .any(|o| o.section == p.section && o.number < p.number)
     };
     let section_weight = match asks {
-        Some(Asks::Lead | Asks::Partners) => WHO_SECTION,
+        Some(Asks::Lead | Asks::Partners | Asks::Place) => WHO_SECTION,
         _ => SECTION,
     };
     let fact_weight = if asks.is_some_and(intent::is_factual) {

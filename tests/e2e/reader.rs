@@ -170,6 +170,13 @@ async fn what_is_asked_is_read_past_an_opening_clause_and_a_projects_own_name() 
             "edemocracy",
             "£4m",
         ),
+        // Who took it up is in what councils did with it.
+        (
+            "is any council taking planning applications online with parsol",
+            "parsol",
+            "Macclesfield",
+        ),
+        ("is parsol compulsory for councils", "parsol", "not obliged"),
     ] {
         let body = ask(&app, q).await;
         assert_eq!(answer_id(&body), id, "{q}");
