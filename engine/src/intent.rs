@@ -483,11 +483,21 @@ pub fn read(words: &[String], clause_starts: &[usize]) -> Shape {
         let about = follows("tell", "me") && has("about");
         let stands_for = follows("stand", "for") || follows("stands", "for");
         let short_for = follows("short", "for");
+        // The last word of the clause the question word opens: "what did it do?? ring me
+        // on …" ends its question at "do".
+        let clause_last = found.and_then(|(i, _)| {
+            let end = clause_starts
+                .iter()
+                .copied()
+                .find(|s| *s > i)
+                .unwrap_or(words.len());
+            words.get(end.checked_sub(1)?)
+        });
         let did_do = found.is_some_and(|(i, o)| {
             matches!(o, Opening::What) && words.get(i + 1).is_some_and(|w| w == "did")
-        }) && words.last().is_some_and(|w| w == "do");
+        }) && clause_last.is_some_and(|w| w == "do");
         let what_for = found.is_some_and(|(_, o)| matches!(o, Opening::What))
-            && words.last().is_some_and(|w| w == "for" || w == "about");
+            && clause_last.is_some_and(|w| w == "for" || w == "about");
         if short_for {
             framing.push("short");
         }
@@ -830,6 +840,10 @@ mod tests {
             ("what were the aims of the e-pay project", Some(Definition)),
             ("what was the e-democracy project's grant", Some(Amount)),
             ("what was the funding for", Some(Definition)),
+            (
+                "hi, what did the crm academy do?? ring me on 01632 960123",
+                Some(Definition),
+            ),
             (
                 "which national project did online school admissions? my LEA wants the toolkit",
                 None,

@@ -291,8 +291,10 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
         })
         .collect();
     let wording = super::wording::Wording::of_stems(&stems);
+    let plain: Vec<&Word> = words.iter().filter(|w| !w.compound).collect();
+    let clauses = clause_starts(&cleaned, &plain);
     // Deduplicate terms, keeping expansions' indexes valid by mapping them.
-    let asking_from = asking_clause_start(q);
+    let asking_from = asking_clause_start(&plain, &clauses);
     let mut distinct: Vec<QueryTerm> = Vec::new();
     let mut remap = Vec::with_capacity(terms.len());
     // Moved into the distinct terms: nothing reads `terms` after this.
@@ -332,8 +334,6 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
             distinct[*i].rewritten = true;
         }
     }
-    let plain: Vec<&Word> = words.iter().filter(|w| !w.compound).collect();
-    let clauses = clause_starts(&cleaned, &plain);
     let words: Vec<String> = words
         .into_iter()
         .filter(|w| !w.compound)
@@ -429,37 +429,23 @@ const ASKING_OPENERS: &[&str] = &[
     "was", "were", "what", "when", "where", "which", "who", "why", "will", "would",
 ];
 
-/// Where the clause that asks the question starts, as a byte offset into `q`: in a long
-/// message, the first clause (after a comma, a full stop, a semicolon, a colon or a dash) that
-/// opens with a question word, when what it leaves before it is at least a third of the
-/// message; 0 otherwise, when all of it counts as the question.
-fn asking_clause_start(q: &str) -> usize {
-    if q.split_whitespace().count() < PREAMBLE_MIN_WORDS {
+/// Where the clause that asks the question starts, as a byte offset into the text `words`
+/// come from: in a long message, the first clause (see [`clause_starts`]) that opens with a
+/// question word, as respelt ("wot did…"), when the words before it are at least a third of
+/// the message; 0 otherwise, when all of it counts as the question.
+fn asking_clause_start(words: &[&Word], clauses: &[usize]) -> usize {
+    if words.len() < PREAMBLE_MIN_WORDS {
         return 0;
     }
-    let boundaries = q
-        .char_indices()
-        .filter(|(_, c)| {
-            matches!(
-                c,
-                ',' | '.' | ';' | ':' | '!' | '?' | '-' | '\u{2013}' | '\u{2014}'
-            )
+    clauses
+        .iter()
+        .copied()
+        .find(|&i| {
+            ASKING_OPENERS.contains(&words[i].folded.as_str())
+                && i * 3 >= words.len()
+                && words.len() - i >= 3
         })
-        .map(|(i, c)| i + c.len_utf8());
-    for at in boundaries {
-        let rest = &q[at..];
-        let opener = rest
-            .split(|c: char| !c.is_alphanumeric())
-            .find(|w| !w.is_empty())
-            .map(str::to_lowercase);
-        if opener.is_some_and(|w| ASKING_OPENERS.contains(&w.as_str()))
-            && at * 3 >= q.len()
-            && rest.split_whitespace().count() >= 3
-        {
-            return at;
-        }
-    }
-    0
+        .map_or(0, |i| words[i].from)
 }
 
 /// A question of the given terms, each known and as typed, with the given ids: for tests of
@@ -492,11 +478,18 @@ pub(crate) fn of_terms(terms: &[&str], ids: QuestionIds) -> Analyzed {
 mod tests {
     use super::*;
 
+    /// [`asking_clause_start`] of a text read on its own.
+    fn asking_start(q: &str) -> usize {
+        let words = analysis::words(q);
+        let plain: Vec<&Word> = words.iter().filter(|w| !w.compound).collect();
+        asking_clause_start(&plain, &clause_starts(q, &plain))
+    }
+
     #[test]
     fn a_long_message_asks_from_its_first_clause_opening_with_a_question_word() {
         let q = "Sorry to bother you, I'm a councillor and we spent a fortune on our website, \
                  was there ever any national work on getting residents online and what did it find?";
-        let start = asking_clause_start(q);
+        let start = asking_start(q);
         assert!(
             q[start..].trim_start().starts_with("was there ever"),
             "{}",
@@ -504,12 +497,12 @@ mod tests {
         );
         // Short questions are all question, however they are punctuated.
         assert_eq!(
-            asking_clause_start("website costs, was there any national work?"),
+            asking_start("website costs, was there any national work?"),
             0
         );
         // A question word too early leaves no preamble to speak of.
         assert_eq!(
-            asking_clause_start(
+            asking_start(
                 "Hi, what did the national projects do for councils that wanted their residents \
                  to use online services more often than they do today?"
             ),
@@ -517,7 +510,7 @@ mod tests {
         );
         // No clause opens with a question word: nothing is preamble.
         assert_eq!(
-            asking_clause_start(
+            asking_start(
                 "I need the name of the project that helped councils market their online \
                  services to residents, the one led by Norwich please"
             ),
