@@ -295,11 +295,12 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
     let clauses = clause_starts(&cleaned, &plain);
     // Deduplicate terms, keeping expansions' indexes valid by mapping them.
     let asking_from = asking_clause_start(&plain, &clauses);
+    let contact_asked = contact_requests(&plain);
     let mut distinct: Vec<QueryTerm> = Vec::new();
     let mut remap = Vec::with_capacity(terms.len());
     // Moved into the distinct terms: nothing reads `terms` after this.
     for (term, (known, corrected)) in terms.into_iter().zip(&flags) {
-        let preamble = term.word.from < asking_from;
+        let preamble = term.word.from < asking_from || contact_asked.contains(&term.word.from);
         match distinct.iter().position(|d| d.term == term.term) {
             Some(i) => {
                 distinct[i].preamble &= preamble;
@@ -418,6 +419,23 @@ fn add_joined_pairs(
             flags.push((true, false));
         }
     }
+}
+
+/// Where a message asks to be contacted ("ring me on …", "email me back"): the verb's byte
+/// offset. Like a preamble, it says who is asking, not what about ("ring" is not the phone
+/// line's word here).
+fn contact_requests(words: &[&Word]) -> Vec<usize> {
+    const CONTACT: &[&str] = &[
+        "ring", "call", "phone", "email", "text", "contact", "message",
+    ];
+    words
+        .windows(2)
+        .filter(|pair| {
+            CONTACT.contains(&pair[0].folded.as_str())
+                && matches!(pair[1].folded.as_str(), "me" | "us" | "back")
+        })
+        .map(|pair| pair[0].from)
+        .collect()
 }
 
 /// A message shorter than this many words has no preamble: it is all question.
@@ -541,6 +559,34 @@ mod tests {
         assert!(preamble("councillor") && preamble("fortune") && preamble("website"));
         // Said in the asking clause too, or only there.
         assert!(!preamble("online") && !preamble("national") && !preamble("find"));
+    }
+
+    #[test]
+    fn a_request_to_be_contacted_counts_as_preamble_and_a_respelt_question_word_opens_a_clause() {
+        let vocabulary = Vocabulary::for_tests(
+            "academy ring phone line salford hull",
+            include_str!("../../corpus/spelling.txt"),
+        );
+        let a = read(
+            "hi im sarah from hull cc, wot did the crm academy actualy do?? ring me on 01632 960123",
+            &vocabulary,
+            &Synonyms::default(),
+        );
+        let preamble = |term: &str| {
+            a.terms
+                .iter()
+                .find(|t| t.term == analysis::stem(term))
+                .unwrap_or_else(|| panic!("no {term} in {:?}", a.terms))
+                .preamble
+        };
+        assert!(preamble("hull") && preamble("sarah") && preamble("ring"));
+        assert!(!preamble("academy") && !preamble("crm"));
+        let b = read(
+            "is there a phone line to ring",
+            &vocabulary,
+            &Synonyms::default(),
+        );
+        assert!(b.terms.iter().all(|t| !t.preamble), "{:?}", b.terms);
     }
 
     #[test]
