@@ -143,6 +143,10 @@ const LEAD_WORDS: &[&str] = &[
     "owner",
     "owns",
     "responsible",
+    "chair",
+    "chaired",
+    "chairman",
+    "chairs",
     "coordinated",
     "hosted",
     "in-charge",
@@ -265,6 +269,22 @@ const PRODUCT_WORDS: &[&str] = &[
     "publishes",
     "release",
     "released",
+];
+
+/// Verbs of intending before "to": "what was it trying to achieve" asks its purpose.
+const INTENDING: &[&str] = &[
+    "trying", "try", "meant", "supposed", "aiming", "aim", "intended",
+];
+
+/// Nouns that ask what something was for.
+const PURPOSE: &[&str] = &[
+    "purpose",
+    "aim",
+    "aims",
+    "goal",
+    "goals",
+    "objective",
+    "objectives",
 ];
 
 const AMOUNT_WORDS: &[&str] = &[
@@ -448,21 +468,11 @@ pub fn read(words: &[String], clause_starts: &[usize]) -> Shape {
     // "what was NePP trying to achieve", "what was it meant to do": its purpose, not its
     // products.
     let purpose = matches!(opening, Some(Opening::What))
-        && ([
-            "trying", "try", "meant", "supposed", "aiming", "aim", "intended",
-        ]
-        .iter()
-        .any(|w| follows(w, "to"))
-            || follows("set", "out")
-            || any(&[
-                "purpose",
-                "aim",
-                "aims",
-                "goal",
-                "goals",
-                "objective",
-                "objectives",
-            ]));
+        && (INTENDING.iter().any(|w| follows(w, "to")) || follows("set", "out") || any(PURPOSE));
+    if purpose {
+        // "trying to fix" is not about a passage where it "tried out" something.
+        cues.extend(INTENDING.iter().copied().filter(|w| follows(w, "to")));
+    }
     // "which national project did online admissions": the noun asks which project, and the
     // rest says what it did rather than asking for its products.
     let which_project = found.is_some_and(|(i, o)| {
@@ -726,7 +736,10 @@ fn has_number(text: &str) -> bool {
     while i < bytes.len() {
         if bytes[i].is_ascii_digit() {
             let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b',') {
+            // Groups apart by one space are one number: "0870 777 0011".
+            let grouped =
+                |i: usize| bytes[i] == b' ' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b',' || grouped(i)) {
                 i += 1;
             }
             let joined_before = start > 0
@@ -738,7 +751,9 @@ fn has_number(text: &str) -> bool {
             let year =
                 digits.len() == 4 && (digits.starts_with(b"19") || digits.starts_with(b"20"));
             let day = digits.len() <= 2 && beside_a_month(&text[..start], &text[i..]);
-            if !joined_before && !joined_after && !year && !day {
+            // "0870 777 0011" is a phone number: a count never starts with a nought.
+            let phone = digits.len() >= 3 && digits[0] == b'0';
+            if !joined_before && !joined_after && !year && !day && !phone {
                 return true;
             }
         } else {
@@ -959,6 +974,10 @@ mod tests {
         assert!(stated_in(Asks::Count, "more than 1,800 delegates"));
         assert!(!stated_in(Asks::Count, "led from 2003 by Bracknell Forest"));
         assert!(!stated_in(Asks::Count, "became its owner on 20 July 2005"));
+        assert!(!stated_in(
+            Asks::Count,
+            "ring the phone line on 0870 777 0011"
+        ));
         assert!(!stated_in(Asks::Count, "from March 31 onwards"));
         assert!(stated_in(Asks::Count, "in March 2004, 40 councils joined"));
         assert!(!stated_in(
