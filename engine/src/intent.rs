@@ -599,7 +599,16 @@ pub fn read(words: &[String], clause_starts: &[usize]) -> Shape {
                     || LEAD_WORDS.contains(&next.as_str())
             })
     });
-    let points_back = any(REFERRING) || the_project;
+    // "and the youth offending one - who backed that?": "that" is the one it names.
+    let names_one = words.windows(3).chain(words.windows(4)).any(|w| {
+        w[0] == "the"
+            && w[w.len() - 1] == "one"
+            && w[1..w.len() - 1].iter().all(|x| {
+                !signpost_indexer::analysis::is_stop_word(x)
+                    && !matches!(x.as_str(), "first" | "last" | "other" | "same" | "previous")
+            })
+    });
+    let points_back = (any(REFERRING) || the_project) && !names_one;
     let continues = matches!(words.first().map(String::as_str), Some("and"))
         || follows("what", "about")
         || follows("how", "about");
@@ -879,6 +888,13 @@ mod tests {
         for (q, asks) in cases {
             assert_eq!(shape(q).asks, *asks, "{q}");
         }
+    }
+
+    #[test]
+    fn a_question_naming_the_one_it_means_does_not_point_back() {
+        assert!(!shape("and the youth offending one - who backed that nationally?").points_back);
+        assert!(shape("who led that one").points_back);
+        assert!(shape("and the other one, who led that?").points_back);
     }
 
     #[test]

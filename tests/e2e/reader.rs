@@ -452,6 +452,23 @@ async fn a_question_with_its_own_subject_starts_afresh() {
     )
     .await;
     assert_eq!(answer_id(&events), "faq-06", "{}", events["answer"]);
+    // "the youth offending one" names the project "that" then points at; it was Nomad's.
+    let answers = conversation(
+        &app,
+        &[
+            "who directed project nomad",
+            "what did it give councils for free",
+            "and the youth offending one - who backed that nationally?",
+        ],
+    )
+    .await;
+    assert_eq!(answer_id(&answers[1]), "nomad", "{}", answers[1]["answer"]);
+    assert_eq!(
+        answer_id(&answers[2]),
+        "ryogens",
+        "{}",
+        answers[2]["answer"]
+    );
 }
 
 #[tokio::test]
