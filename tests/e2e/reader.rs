@@ -604,6 +604,9 @@ async fn another_countrys_e_government_and_everyday_subjects_are_out_of_scope() 
         // Words the programme shares ("digital tv", "procurement") in another sense.
         "when is the digital tv switchover in leeds",
         "what qualifications does a career in procurement need",
+        // Other countries, and the private sector's own use of the programme's subjects.
+        "how do councils in china put services online",
+        "which knowledge management system should our law firm buy",
         "who is the prime minister",
         // Once eAdmissions at 0.87 ("close working relationship") and e-Citizen at 0.84.
         "will the strike close schools",
