@@ -82,6 +82,9 @@ pub struct Shape {
     /// Stemmed words that only frame the question ("short" in "what is X short for") and are
     /// not searched.
     pub framing_terms: Vec<String>,
+    /// Of `cue_terms`, those naming the kind of answer ("led", "partners", "produced"): a
+    /// passage using one answers more directly than its neighbours in the same section.
+    pub kind_terms: Vec<String>,
 }
 
 /// Words that may come before a question's opening word without being part of it.
@@ -221,7 +224,9 @@ const WHO_NOUNS: &[&str] = &[
     "authority",
     "authorities",
     "borough",
+    "boroughs",
     "organisation",
+    "organisations",
 ];
 
 const PARTNER_WORDS: &[&str] = &[
@@ -432,6 +437,8 @@ pub fn read(words: &[String], clause_starts: &[usize]) -> Shape {
     let opening = found.map(|(_, o)| o);
     let mut cues: Vec<&str> = Vec::new();
     let mut framing: Vec<&str> = Vec::new();
+    // Of the cues, the words that name the kind of answer ("led", "partners", "produced").
+    let mut kind: Vec<&str> = Vec::new();
 
     // "what happened (next)?" asks what became of something: the words name no subject.
     let happened = follows("what", "happened") || follows("what", "happens");
@@ -511,6 +518,10 @@ pub fn read(words: &[String], clause_starts: &[usize]) -> Shape {
         if short_for {
             framing.push("short");
         }
+        // "name the boroughs that…", "list the councils…": asked, not a word to find.
+        if let Some(w @ ("name" | "list")) = words.first().map(String::as_str) {
+            framing.push(w);
+        }
         what_is
             || purpose
             || about
@@ -550,12 +561,15 @@ pub fn read(words: &[String], clause_starts: &[usize]) -> Shape {
         cues.extend(DATE_WORDS.iter().copied().filter(|w| has(w)));
         Some(Asks::Date)
     } else if lead_asked {
-        cues.extend(LEAD_WORDS.iter().copied().filter(|w| has(w)));
+        kind.extend(LEAD_WORDS.iter().copied().filter(|w| has(w)));
+        cues.extend(kind.iter().copied());
         cues.extend(WHO_NOUNS.iter().copied().filter(|w| asks_which(w)));
         Some(Asks::Lead)
     } else if partners_asked {
-        cues.extend(PARTNER_WORDS.iter().copied().filter(|w| has(w)));
-        cues.extend(WHO_NOUNS.iter().copied().filter(|w| asks_which(w)));
+        kind.extend(PARTNER_WORDS.iter().copied().filter(|w| has(w)));
+        cues.extend(kind.iter().copied());
+        // "name the boroughs that partnered on it": the kind of partner, not a word to find.
+        cues.extend(WHO_NOUNS.iter().copied().filter(|w| has(w)));
         cues.extend(["took", "take"].into_iter().filter(|w| follows(w, "part")));
         Some(Asks::Partners)
     } else if matches!(opening, Some(Opening::What | Opening::Which))
@@ -563,7 +577,8 @@ pub fn read(words: &[String], clause_starts: &[usize]) -> Shape {
         && !purpose
         && !which_project
     {
-        cues.extend(PRODUCT_WORDS.iter().copied().filter(|w| has(w)));
+        kind.extend(PRODUCT_WORDS.iter().copied().filter(|w| has(w)));
+        cues.extend(kind.iter().copied());
         Some(Asks::Products)
     } else if found.is_some_and(|(i, o)| {
         // "where did they trial it?" asks for a place; "where can I find…" for a resource.
@@ -637,6 +652,7 @@ pub fn read(words: &[String], clause_starts: &[usize]) -> Shape {
         asks_more: asks_more(words),
         cue_terms: stem_all(cues),
         framing_terms: stem_all(framing),
+        kind_terms: stem_all(kind),
     }
 }
 
@@ -864,6 +880,10 @@ mod tests {
             ("what were the aims of the e-pay project", Some(Definition)),
             ("what was the e-democracy project's grant", Some(Amount)),
             ("what was the funding for", Some(Definition)),
+            (
+                "name the boroughs that partnered on the customer relationship management project",
+                Some(Partners),
+            ),
             (
                 "hi, what did the crm academy do?? ring me on 01632 960123",
                 Some(Definition),

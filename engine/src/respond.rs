@@ -48,6 +48,12 @@ impl Engine {
                     .collect(),
                 _ => Vec::new(),
             };
+            let kinds: Vec<u32> = analyzed
+                .shape
+                .kind_terms
+                .iter()
+                .map(|t| self.stats.id(t))
+                .collect();
             let focus = reader::focus_weights(analyzed, weights, |id| {
                 info.is_subject(id) || cues.contains(&id)
             });
@@ -62,6 +68,9 @@ impl Engine {
                         number: c.number,
                         section: c.passage.section.as_deref(),
                         states_fact: c.typed,
+                        says_cue: kinds
+                            .iter()
+                            .any(|id| c.terms.distinct.binary_search(id).is_ok()),
                         terms: &c.terms.distinct,
                         words: &c.terms.spans,
                     }

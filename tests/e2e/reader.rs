@@ -177,6 +177,12 @@ async fn what_is_asked_is_read_past_an_opening_clause_and_a_projects_own_name() 
             "Macclesfield",
         ),
         ("is parsol compulsory for councils", "parsol", "not obliged"),
+        // Of the passages on who ran it, the one naming the partners.
+        (
+            "list the boroughs that were partners in the crm project",
+            "crm",
+            "Hull, Brent",
+        ),
     ] {
         let body = ask(&app, q).await;
         assert_eq!(answer_id(&body), id, "{q}");
