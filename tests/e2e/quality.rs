@@ -97,6 +97,33 @@ fn reader_dev_scores_stay_above_their_floors() {
 }
 
 #[test]
+fn blind_probe_scores_stay_above_their_floors() {
+    // Written by helpers who neither ran the engine nor read its code (probes/README.md).
+    // Measured on the engine they were written against (36cbe4d): read@1 0.614 and 0.541,
+    // precision 0.642 and 0.635, rejection 0.615 and 0.692; after the fixes their misses
+    // pointed to: 0.771 and 0.568, 0.818 and 0.712, 0.923 and 0.923, false rejection 0.071
+    // and 0.216.
+    check(
+        "probes/blind-1.jsonl",
+        &[
+            ("read@1", |s| s.read_at_1, 0.74),
+            ("precision", |s| s.precision, 0.78),
+            ("rejection", |s| s.rejection, 0.84),
+        ],
+        0.12,
+    );
+    check(
+        "probes/blind-2.jsonl",
+        &[
+            ("read@1", |s| s.read_at_1, 0.53),
+            ("precision", |s| s.precision, 0.66),
+            ("rejection", |s| s.rejection, 0.84),
+        ],
+        0.26,
+    );
+}
+
+#[test]
 fn external_collections_stay_above_their_floors_and_baselines_near_the_published_ones() {
     // FAQ collections nobody here wrote (tests/data/external/README.md), imported as a
     // council would import its own. Measured before the answer-quality work: P@1 0.737 and
