@@ -536,6 +536,15 @@ mod tests {
         );
     }
 
+    /// Is the question's term for `word` marked as said only in its preamble?
+    fn is_preamble(a: &Analyzed, word: &str) -> bool {
+        a.terms
+            .iter()
+            .find(|t| t.term == analysis::stem(word))
+            .unwrap_or_else(|| panic!("no {word} in {:?}", a.terms))
+            .preamble
+    }
+
     #[test]
     fn words_said_only_before_the_asking_clause_are_marked_preamble() {
         let vocabulary = Vocabulary::for_tests(
@@ -549,13 +558,7 @@ mod tests {
             &vocabulary,
             &Synonyms::default(),
         );
-        let preamble = |term: &str| {
-            a.terms
-                .iter()
-                .find(|t| t.term == analysis::stem(term))
-                .unwrap_or_else(|| panic!("no {term} in {:?}", a.terms))
-                .preamble
-        };
+        let preamble = |term: &str| is_preamble(&a, term);
         assert!(preamble("councillor") && preamble("fortune") && preamble("website"));
         // Said in the asking clause too, or only there.
         assert!(!preamble("online") && !preamble("national") && !preamble("find"));
@@ -572,13 +575,7 @@ mod tests {
             &vocabulary,
             &Synonyms::default(),
         );
-        let preamble = |term: &str| {
-            a.terms
-                .iter()
-                .find(|t| t.term == analysis::stem(term))
-                .unwrap_or_else(|| panic!("no {term} in {:?}", a.terms))
-                .preamble
-        };
+        let preamble = |term: &str| is_preamble(&a, term);
         assert!(preamble("hull") && preamble("sarah") && preamble("ring"));
         assert!(!preamble("academy") && !preamble("crm"));
         let b = read(
