@@ -109,6 +109,12 @@ async fn a_definition_comes_from_what_the_project_was_for_not_who_led_it() {
             "eprocurement",
             "aimed to help",
         ),
+        // Everyday words for the programme's subjects.
+        (
+            "was there a project that put council services on the telly",
+            "digitv",
+            "television",
+        ),
     ] {
         let body = ask(&app, q).await;
         assert_eq!(answer_id(&body), id, "{q}");
@@ -575,6 +581,7 @@ async fn a_residents_own_council_business_is_pointed_to_their_council() {
         "my daughter starts in september, how do I get her a nursery place",
         "is there a library near me that opens on sundays",
         "am I entitled to a council tax reduction",
+        "when is the next full council meeting",
     ] {
         assert_declined_saying(&app, q, "your own council").await;
     }
@@ -613,6 +620,8 @@ async fn another_countrys_e_government_and_everyday_subjects_are_out_of_scope() 
         // Other countries, and the private sector's own use of the programme's subjects.
         "how do councils in china put services online",
         "which knowledge management system should our law firm buy",
+        // Everyday technology.
+        "does a smart card reader work with windows 11",
         "who is the prime minister",
         // Once eAdmissions at 0.87 ("close working relationship") and e-Citizen at 0.84.
         "will the strike close schools",
