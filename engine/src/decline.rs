@@ -247,10 +247,7 @@ mod tests {
         ];
         let d = declines(&triggers, &["project"]);
         let searched = |q: &str| {
-            let said: Vec<u32> = words(q)
-                .iter()
-                .map(|s| d.words.get(s.as_str()).copied().unwrap_or(OTHER))
-                .collect();
+            let said = d.said(&words(q));
             let rule = &d.rules[0];
             !said.iter().any(|s| rule.unless.contains(s))
                 && rule.triggers.iter().any(|t| occurs_close(t, &said))

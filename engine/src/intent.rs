@@ -758,12 +758,11 @@ fn has_number(text: &str) -> bool {
     ];
     let bytes = text.as_bytes();
     let mut i = 0;
+    // Groups apart by one space are one number: "0870 777 0011".
+    let grouped = |i: usize| bytes[i] == b' ' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
     while i < bytes.len() {
         if bytes[i].is_ascii_digit() {
             let start = i;
-            // Groups apart by one space are one number: "0870 777 0011".
-            let grouped =
-                |i: usize| bytes[i] == b' ' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
             while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b',' || grouped(i)) {
                 i += 1;
             }

@@ -204,6 +204,8 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
     let cleaned = cleaned(q);
     let mut words = analysis::words(&cleaned);
     vocabulary.respell(&mut words);
+    // The words as written, without the joined compounds: listed once for all that reads them.
+    let plain: Vec<&Word> = words.iter().filter(|w| !w.compound).collect();
     let mut corrected_text = String::with_capacity(q.len());
     let mut last = 0;
     let mut any_correction = false;
@@ -254,13 +256,12 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
         });
         flags.push((known, corrected));
     }
-    add_joined_pairs(&words, vocabulary, &mut terms, &mut flags);
+    add_joined_pairs(&plain, vocabulary, &mut terms, &mut flags);
     corrected_text.push_str(&q[last..]);
 
     // Every word with corrections applied, stop words included, for matching synonym triggers.
-    let sequence: Vec<(usize, String)> = words
+    let sequence: Vec<(usize, String)> = plain
         .iter()
-        .filter(|w| !w.compound)
         .map(|w| {
             let corrected = terms
                 .iter()
@@ -275,9 +276,8 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
     // The wording's stems are the words' own, as typed: `sequence`'s, but for a corrected
     // word, whose stem there is its correction's.
     // Taken out of `sequence`, which is read no more.
-    let stems: Vec<String> = words
+    let stems: Vec<String> = plain
         .iter()
-        .filter(|w| !w.compound)
         .zip(sequence)
         .map(|(w, (_, stem))| {
             let corrected = terms.iter().zip(&flags).any(|(t, (_, corrected))| {
@@ -291,7 +291,6 @@ fn read(q: &str, vocabulary: &Vocabulary, synonyms: &Synonyms) -> Analyzed {
         })
         .collect();
     let wording = super::wording::Wording::of_stems(&stems);
-    let plain: Vec<&Word> = words.iter().filter(|w| !w.compound).collect();
     let clauses = clause_starts(&cleaned, &plain);
     // Deduplicate terms, keeping expansions' indexes valid by mapping them.
     let asking_from = asking_clause_start(&plain, &clauses);
@@ -392,13 +391,13 @@ pub fn clause_starts(text: &str, words: &[&Word]) -> Vec<usize> {
 
 /// "e government" and "e gov" are written apart but indexed joined: when two neighbouring
 /// words joined make a word the corpus knows, search for the joined word too.
+/// `plain` are the question's words without joined compounds.
 fn add_joined_pairs(
-    words: &[Word],
+    plain: &[&Word],
     vocabulary: &Vocabulary,
     terms: &mut Vec<Term>,
     flags: &mut Vec<(bool, bool)>,
 ) {
-    let plain: Vec<&Word> = words.iter().filter(|w| !w.compound).collect();
     // Joined in one reused buffer: `format!` cost several times the copy.
     let mut joined = String::new();
     for pair in plain.windows(2) {

@@ -26,7 +26,7 @@ pub struct Read<'a> {
     /// partnered on it", [`crate::intent::Shape::kind_terms`])? Such words are left out of
     /// the focus, but among passages the section suits alike, one that uses them answers more
     /// directly.
-    pub says_cue: bool,
+    pub says_kind: bool,
     /// The distinct term ids of its text, sorted.
     pub terms: &'a [u32],
     /// Every word of its text, in order: its term id and its byte range.
@@ -52,7 +52,7 @@ const SECTION: f32 = 0.6;
 const WHO_SECTION: f32 = 1.2;
 const FACT: f32 = 0.5;
 /// A passage using a word of the kind of answer asked for ("partner" for "who partnered").
-const CUE: f32 = 0.3;
+const KIND: f32 = 0.3;
 /// A date, an amount, a count or a share is answered only by a passage that states one: it
 /// outweighs the best coverage and frequency together ("when did it start" is not answered by
 /// "…children who might start offending").
@@ -155,7 +155,7 @@ pub fn choose(
             + FREQUENCY * relative(frequency[index], best_frequency)
             + section_weight * fit.0
             + fact_weight * fit.1
-            + CUE * f32::from(u8::from(p.says_cue))
+            + KIND * f32::from(u8::from(p.says_kind))
             - ORDER * p.number.min(100) as f32;
         if chosen.is_none_or(|(best, _, _)| score > best) {
             chosen = Some((score, index, fit));
@@ -285,7 +285,7 @@ mod tests {
                 number,
                 section: o.section,
                 states_fact: o.states_fact,
-                says_cue: false,
+                says_kind: false,
                 terms: &o.terms,
                 words: &o.words,
             })

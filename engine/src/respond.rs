@@ -68,7 +68,7 @@ impl Engine {
                         number: c.number,
                         section: c.passage.section.as_deref(),
                         states_fact: c.typed,
-                        says_cue: kinds
+                        says_kind: kinds
                             .iter()
                             .any(|id| c.terms.distinct.binary_search(id).is_ok()),
                         terms: &c.terms.distinct,
